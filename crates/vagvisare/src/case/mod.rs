@@ -1,0 +1,1 @@
+//! The case (ärende) model: workflows, commands, events, history.

@@ -1,0 +1,1 @@
+//! Redaction of personal data (personnummer, phone numbers, e-mail addresses).
