@@ -2,3 +2,8 @@
 
 pub mod case;
 pub mod redact;
+pub mod text;
+pub mod guide;
+
+pub use guide::{Filters, Guide, GuideIndex, IndexError, MatchKind, SuggestOptions, Suggestion};
+pub mod eval;

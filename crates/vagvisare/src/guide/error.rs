@@ -1,0 +1,61 @@
+//! Errors of the guide index.
+
+use std::path::PathBuf;
+
+/// The format version an index directory is written in. Bump it whenever the schema or the
+/// analysis changes what is stored.
+pub const INDEX_FORMAT_VERSION: u32 = 1;
+
+/// What went wrong building, opening or changing a guide index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// A JSON Lines input line is not a valid guide.
+    #[error("line {line}: {message}")]
+    BadLine {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A guide handed to the API is not valid.
+    #[error("guide {id:?}: {message}")]
+    BadGuide {
+        /// The guide's id as given.
+        id: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The directory holds no Vägvisare index.
+    #[error("{}: not a Vägvisare guide index; build one with `vagvisare index --guides FILE --out DIR`", path.display())]
+    NotAnIndex {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The directory holds an index of another format version.
+    #[error("{}: index format {found}, but this version of Vägvisare reads format {expected}; rebuild it with `vagvisare index --guides FILE --out DIR`", path.display())]
+    Incompatible {
+        /// The directory.
+        path: PathBuf,
+        /// The version found.
+        found: String,
+        /// The version this build reads.
+        expected: u32,
+    },
+    /// A directory already holds an index and creating one there would overwrite it.
+    #[error("{}: already holds an index; open it, or choose an empty directory", path.display())]
+    AlreadyExists {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The search engine underneath failed.
+    #[error("index storage: {0}")]
+    Storage(#[from] tantivy::TantivyError),
+}

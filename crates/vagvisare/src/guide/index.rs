@@ -1,0 +1,428 @@
+//! The guide index: Tantivy in RAM or in a directory, with Swedish analysis on both sides.
+//!
+//! Writes go through one writer behind a lock; every search takes the latest committed
+//! searcher, so guides can be added, replaced and removed while other threads search, and are
+//! searchable as soon as `commit` returns.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::tokenizer::{PreTokenizedString, Token as TantivyToken};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+use super::error::{IndexError, INDEX_FORMAT_VERSION};
+use super::model::{audience_key, category_keys, Guide};
+use super::query::{expand, plan, to_query, Filters, QueryPlan, Weights};
+use super::schema::{self, Fields, Form, Source, EVERYONE};
+use super::suggest::{explain, Suggestion};
+use crate::text::analyzer::{pair_term, Analyzer, Token};
+use crate::text::compound::Lexicon;
+use crate::text::synonyms::Synonyms;
+
+/// The marker file of an index directory, holding its format version.
+const MARKER: &str = "vagvisare-index.json";
+/// Memory the writer may use before it flushes a segment.
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+/// Options of one suggestion request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestOptions {
+    /// Most suggestions returned.
+    pub limit: usize,
+    /// Category and audience filters.
+    pub filters: Filters,
+}
+
+impl Default for SuggestOptions {
+    fn default() -> Self {
+        Self { limit: 5, filters: Filters::default() }
+    }
+}
+
+impl SuggestOptions {
+    /// Options returning at most `limit` suggestions, unfiltered.
+    pub fn limit(limit: usize) -> Self {
+        Self { limit, ..Self::default() }
+    }
+}
+
+/// A searchable set of guides.
+pub struct GuideIndex {
+    fields: Fields,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    lexicon: RwLock<Lexicon>,
+    synonyms: RwLock<Synonyms>,
+    weights: Weights,
+    dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for GuideIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuideIndex").field("dir", &self.dir).field("guides", &self.len()).finish()
+    }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
+    move |source| IndexError::Io { path: path.to_path_buf(), source }
+}
+
+impl GuideIndex {
+    /// An empty index in memory, with the bundled synonyms.
+    pub fn in_memory() -> Result<Self, IndexError> {
+        let (schema, fields) = schema::build();
+        Self::from_index(Index::create_in_ram(schema), fields, None)
+    }
+
+    /// Creates an empty index in a directory (created if missing; it must not hold an index).
+    pub fn create(dir: impl AsRef<Path>) -> Result<Self, IndexError> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        if dir.join(MARKER).exists() || dir.join("meta.json").exists() {
+            return Err(IndexError::AlreadyExists { path: dir.to_path_buf() });
+        }
+        let (schema, fields) = schema::build();
+        let directory = MmapDirectory::open(dir).map_err(|e| IndexError::Storage(e.into()))?;
+        let index = Index::create(directory, schema, Default::default())?;
+        let marker = serde_json::json!({ "format": "vagvisare-guide-index", "version": INDEX_FORMAT_VERSION });
+        std::fs::write(dir.join(MARKER), marker.to_string()).map_err(io_error(dir))?;
+        Self::from_index(index, fields, Some(dir.to_path_buf()))
+    }
+
+    /// Opens an index directory written by [`GuideIndex::create`].
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self, IndexError> {
+        let dir = dir.as_ref();
+        let marker_path = dir.join(MARKER);
+        let marker = match std::fs::read_to_string(&marker_path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(IndexError::NotAnIndex { path: dir.to_path_buf() })
+            }
+            Err(e) => return Err(io_error(dir)(e)),
+        };
+        let version = serde_json::from_str::<serde_json::Value>(&marker)
+            .ok()
+            .and_then(|v| v.get("version").and_then(|v| v.as_u64()));
+        if version != Some(u64::from(INDEX_FORMAT_VERSION)) {
+            let found = version.map_or_else(|| "unreadable".to_string(), |v| v.to_string());
+            return Err(IndexError::Incompatible { path: dir.to_path_buf(), found, expected: INDEX_FORMAT_VERSION });
+        }
+        let index = Index::open_in_dir(dir).map_err(|e| IndexError::Incompatible {
+            path: dir.to_path_buf(),
+            found: format!("unreadable by this version ({e})"),
+            expected: INDEX_FORMAT_VERSION,
+        })?;
+        let (expected_schema, fields) = schema::build();
+        if index.schema() != expected_schema {
+            return Err(IndexError::Incompatible {
+                path: dir.to_path_buf(),
+                found: "a different schema".into(),
+                expected: INDEX_FORMAT_VERSION,
+            });
+        }
+        let this = Self::from_index(index, fields, Some(dir.to_path_buf()))?;
+        this.rebuild_lexicon();
+        Ok(this)
+    }
+
+    /// Opens the index in `dir`, or creates it when the directory holds none.
+    pub fn open_or_create(dir: impl AsRef<Path>) -> Result<Self, IndexError> {
+        let dir = dir.as_ref();
+        if dir.join(MARKER).exists() {
+            Self::open(dir)
+        } else {
+            Self::create(dir)
+        }
+    }
+
+    /// An in-memory index of the guides in a JSON Lines file, committed.
+    pub fn from_jsonl(path: impl AsRef<Path>) -> Result<Self, IndexError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(io_error(path))?;
+        let guides = super::model::parse_jsonl(&text)?;
+        let index = Self::in_memory()?;
+        index.upsert(&guides)?;
+        index.commit()?;
+        Ok(index)
+    }
+
+    fn from_index(index: Index, fields: Fields, dir: Option<PathBuf>) -> Result<Self, IndexError> {
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let writer = index.writer(WRITER_MEMORY)?;
+        Ok(Self {
+            fields,
+            reader,
+            writer: Mutex::new(writer),
+            lexicon: RwLock::new(Lexicon::new()),
+            synonyms: RwLock::new(Synonyms::bundled()),
+            weights: Weights::default(),
+            dir,
+        })
+    }
+
+    /// The directory the index lives in, if not in memory.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// Replaces the synonyms (the bundled ones are used until then).
+    pub fn set_synonyms(&self, synonyms: Synonyms) {
+        *self.synonyms.write().unwrap_or_else(|e| e.into_inner()) = synonyms;
+    }
+
+    /// Extends the compound lexicon with a word list (one word a line); applies to guides
+    /// indexed from now on and to every query.
+    pub fn add_word_list(&self, list: &str) {
+        self.lexicon.write().unwrap_or_else(|e| e.into_inner()).add_word_list(list);
+    }
+
+    /// The ranking weights in use.
+    pub fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    /// Replaces the ranking weights (for tuning and evaluation).
+    pub fn set_weights(&mut self, weights: Weights) {
+        self.weights = weights;
+    }
+
+    fn writer(&self) -> MutexGuard<'_, IndexWriter> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Rebuilds the compound lexicon from the words already indexed (after opening a directory).
+    fn rebuild_lexicon(&self) {
+        let searcher = self.reader.searcher();
+        let mut lexicon = self.lexicon.write().unwrap_or_else(|e| e.into_inner());
+        for segment in searcher.segment_readers() {
+            for source in Source::ALL {
+                let Ok(index) = segment.inverted_index(self.fields.analyzed(source, Form::Word)) else { continue };
+                let Ok(mut stream) = index.terms().stream() else { continue };
+                while stream.advance() {
+                    if let Ok(word) = std::str::from_utf8(stream.key()) {
+                        lexicon.add(word);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds guides, replacing any with the same id. Every guide is checked first: one bad
+    /// guide refuses the batch and nothing of it is added. Searchable after [`commit`](Self::commit).
+    pub fn upsert(&self, guides: &[Guide]) -> Result<(), IndexError> {
+        let mut seen = std::collections::HashSet::new();
+        for guide in guides {
+            guide.validate().map_err(|message| IndexError::BadGuide { id: guide.id.clone(), message })?;
+            if !seen.insert(guide.id.as_str()) {
+                return Err(IndexError::BadGuide {
+                    id: guide.id.clone(),
+                    message: "appears twice in the batch".into(),
+                });
+            }
+        }
+        // The lexicon learns the batch's words before any is split, so compounds of words that
+        // only this batch introduces are split too.
+        {
+            let mut lexicon = self.lexicon.write().unwrap_or_else(|e| e.into_inner());
+            for guide in guides {
+                for text in std::iter::once(&guide.title).chain(&guide.keywords).chain(std::iter::once(&guide.body)) {
+                    for word in crate::text::tokenize::words(text) {
+                        lexicon.add(&word.text);
+                    }
+                }
+            }
+        }
+        let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
+        let mut analyzer = Analyzer::new(&lexicon);
+        let docs: Vec<TantivyDocument> = guides.iter().map(|g| self.document(g, &mut analyzer)).collect();
+        let writer = self.writer();
+        for (guide, doc) in guides.iter().zip(docs) {
+            writer.delete_term(Term::from_field_text(self.fields.id, &guide.id));
+            writer.add_document(doc)?;
+        }
+        Ok(())
+    }
+
+    /// Removes guides by id (unknown ids are ignored). Takes effect at [`commit`](Self::commit).
+    pub fn delete<S: AsRef<str>>(&self, ids: &[S]) {
+        let writer = self.writer();
+        for id in ids {
+            writer.delete_term(Term::from_field_text(self.fields.id, id.as_ref()));
+        }
+    }
+
+    /// Makes every change so far durable (for a directory) and searchable.
+    pub fn commit(&self) -> Result<(), IndexError> {
+        let mut writer = self.writer();
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Drops every change since the last commit.
+    pub fn rollback(&self) -> Result<(), IndexError> {
+        self.writer().rollback()?;
+        Ok(())
+    }
+
+    /// Number of committed guides.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// True when no guide is committed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn document(&self, guide: &Guide, analyzer: &mut Analyzer<'_>) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &guide.id);
+        doc.add_text(f.title, &guide.title);
+        doc.add_text(f.body, &guide.body);
+        doc.add_text(f.category, &guide.category);
+        if let Some(url) = &guide.url {
+            doc.add_text(f.url, url);
+        }
+        for k in &guide.keywords {
+            doc.add_text(f.keywords, k);
+        }
+        for a in &guide.audiences {
+            doc.add_text(f.audiences, a);
+            doc.add_text(f.audience_key, audience_key(a));
+        }
+        if guide.audiences.is_empty() {
+            doc.add_text(f.audience_key, EVERYONE);
+        }
+        for key in category_keys(&guide.category) {
+            doc.add_text(f.category_key, key);
+        }
+        let mut title_text = guide.title.clone();
+        for k in &guide.keywords {
+            title_text.push_str(" . ");
+            title_text.push_str(k);
+        }
+        let mut pairs = Vec::new();
+        for (source, text) in [(Source::Title, title_text.as_str()), (Source::Body, guide.body.as_str())] {
+            let tokens = analyzer.analyze(text);
+            for form in Form::ALL {
+                let terms = tokens.iter().flat_map(|t| form_terms(t, form));
+                doc.add_pre_tokenized_text(f.analyzed(source, form), pre_tokenized(terms));
+            }
+            for w in tokens.windows(2) {
+                pairs.push(pair_term(w[0].stem(), w[1].stem()));
+            }
+            for t in &tokens {
+                for heads in t.forms.part_heads.windows(2) {
+                    pairs.push(pair_term(&heads[0], &heads[1]));
+                }
+            }
+        }
+        doc.add_pre_tokenized_text(f.pair, pre_tokenized(pairs.iter().map(String::as_str)));
+        doc
+    }
+
+    /// The committed guide with this id.
+    pub fn get(&self, id: &str) -> Option<Guide> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score()).ok()?;
+        let (_, address) = top.first()?;
+        let doc: TantivyDocument = searcher.doc(*address).ok()?;
+        Some(self.guide_of(&doc))
+    }
+
+    pub(crate) fn guide_of(&self, doc: &TantivyDocument) -> Guide {
+        let f = &self.fields;
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let all = |field| doc.get_all(field).filter_map(|v| v.as_str().map(str::to_string)).collect();
+        Guide {
+            id: text(f.id),
+            title: text(f.title),
+            body: text(f.body),
+            category: text(f.category),
+            audiences: all(f.audiences),
+            keywords: all(f.keywords),
+            url: doc.get_first(f.url).and_then(|v| v.as_str()).map(str::to_string),
+        }
+    }
+
+    /// Plans a query for the text as typed: analysis, then expansion against this index.
+    pub fn plan(&self, text: &str, searcher: &Searcher) -> QueryPlan {
+        let mut plan = {
+            let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
+            let synonyms = self.synonyms.read().unwrap_or_else(|e| e.into_inner());
+            plan(text, &lexicon, &synonyms, &self.weights)
+        };
+        expand(&mut plan, searcher, &self.fields, &self.weights);
+        plan
+    }
+
+    /// Stage 1, candidates: the best `n` guides by the lexical score.
+    fn candidates(&self, searcher: &Searcher, plan: &QueryPlan, filters: &Filters, n: usize) -> Vec<(f32, DocAddress)> {
+        if plan.is_empty() || n == 0 {
+            return Vec::new();
+        }
+        let query = to_query(plan, &self.fields, &self.weights, filters);
+        searcher.search(&query, &TopDocs::with_limit(n).order_by_score()).unwrap_or_default()
+    }
+
+    /// Suggestions for text exactly as typed so far, best first. Never fails: any input gives
+    /// suggestions or an empty list (text beyond [`MAX_QUERY_BYTES`](super::query::MAX_QUERY_BYTES)
+    /// bytes or [`MAX_QUERY_WORDS`](super::query::MAX_QUERY_WORDS) words is ignored).
+    pub fn suggest(&self, text: &str, options: &SuggestOptions) -> Vec<Suggestion> {
+        let searcher = self.reader.searcher();
+        let plan = self.plan(text, &searcher);
+        let candidates = self.candidates(&searcher, &plan, &options.filters, options.limit);
+        let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
+        let mut analyzer = Analyzer::new(&lexicon);
+        candidates
+            .into_iter()
+            .filter_map(|(score, address)| {
+                let doc: TantivyDocument = searcher.doc(address).ok()?;
+                Some(explain(self.guide_of(&doc), score, &plan, &mut analyzer))
+            })
+            .collect()
+    }
+
+    /// Only the ids of the best guides (what evaluation and benchmarks need).
+    pub fn suggest_ids(&self, text: &str, options: &SuggestOptions) -> Vec<String> {
+        let searcher = self.reader.searcher();
+        let plan = self.plan(text, &searcher);
+        self.candidates(&searcher, &plan, &options.filters, options.limit)
+            .into_iter()
+            .filter_map(|(_, address)| {
+                let doc: TantivyDocument = searcher.doc(address).ok()?;
+                doc.get_first(self.fields.id).and_then(|v| v.as_str()).map(str::to_string)
+            })
+            .collect()
+    }
+}
+
+fn form_terms(token: &Token, form: Form) -> Vec<&str> {
+    match form {
+        Form::Word => vec![token.surface()],
+        Form::Stem => token.forms.stems.iter().map(String::as_str).collect(),
+        Form::Fold => token.forms.folded.iter().map(String::as_str).collect(),
+        Form::Part => token.forms.parts.iter().map(String::as_str).collect(),
+    }
+}
+
+fn pre_tokenized<'a>(terms: impl Iterator<Item = &'a str>) -> PreTokenizedString {
+    let tokens = terms
+        .enumerate()
+        .map(|(position, text)| TantivyToken {
+            offset_from: 0,
+            offset_to: 0,
+            position,
+            text: text.to_string(),
+            position_length: 1,
+        })
+        .collect();
+    PreTokenizedString { text: String::new(), tokens }
+}

@@ -1,0 +1,154 @@
+//! The guide: a help article, and its JSON Lines interchange format.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::IndexError;
+
+/// Longest accepted guide id, in bytes.
+pub const MAX_ID_BYTES: usize = 256;
+
+/// A help article that may solve a person's problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guide {
+    /// Stable id chosen by the portal.
+    pub id: String,
+    /// Title, as shown in "Möjliga lösningar".
+    pub title: String,
+    /// The guide's text.
+    #[serde(default)]
+    pub body: String,
+    /// Breadcrumb, levels separated by `>`: "Vård, stöd och omsorg > Användarstöd".
+    #[serde(default)]
+    pub category: String,
+    /// Who may see it ("utförare", "handläggare", …); empty means everyone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audiences: Vec<String>,
+    /// Extra words an editor adds (searched like the title).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+    /// Where the full guide is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Guide {
+    /// A guide with id, title and body; category, audiences, keywords and url empty.
+    pub fn new(id: impl Into<String>, title: impl Into<String>, body: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            title: title.into(),
+            body: body.into(),
+            category: String::new(),
+            audiences: Vec::new(),
+            keywords: Vec::new(),
+            url: None,
+        }
+    }
+
+    /// Checks what the index relies on: a usable id and some text.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.id.trim().is_empty() {
+            return Err("the id is empty".into());
+        }
+        if self.id.len() > MAX_ID_BYTES {
+            return Err(format!("the id is {} bytes; at most {MAX_ID_BYTES} are allowed", self.id.len()));
+        }
+        if self.id.chars().any(char::is_control) {
+            return Err("the id contains control characters".into());
+        }
+        if self.title.trim().is_empty() {
+            return Err("the title is empty".into());
+        }
+        Ok(())
+    }
+}
+
+/// Category filter keys of a breadcrumb: each level prefix, normalised
+/// ("A > B" → "a", "a > b"), so filtering on "A" finds everything below it.
+pub fn category_keys(category: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut path = String::new();
+    for level in category.split('>') {
+        let level = crate::text::tokenize::normalize(level.trim());
+        let level = level.split_whitespace().collect::<Vec<_>>().join(" ");
+        if level.is_empty() {
+            continue;
+        }
+        if !path.is_empty() {
+            path.push_str(" > ");
+        }
+        path.push_str(&level);
+        keys.push(path.clone());
+    }
+    keys
+}
+
+/// Normalised audience key.
+pub fn audience_key(audience: &str) -> String {
+    crate::text::tokenize::normalize(audience.trim())
+}
+
+/// Reads guides from JSON Lines text. Blank lines are skipped. Every line is checked before
+/// anything is returned, so a bad line refuses the whole batch with its line number.
+pub fn parse_jsonl(text: &str) -> Result<Vec<Guide>, IndexError> {
+    let mut guides: Vec<Guide> = Vec::new();
+    let mut lines_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let guide: Guide = serde_json::from_str(line)
+            .map_err(|e| IndexError::BadLine { line: line_no, message: e.to_string() })?;
+        guide.validate().map_err(|message| IndexError::BadLine { line: line_no, message })?;
+        if let Some(first) = lines_of.insert(guide.id.clone(), line_no) {
+            return Err(IndexError::BadLine {
+                line: line_no,
+                message: format!("guide id {:?} was already used on line {first}", guide.id),
+            });
+        }
+        guides.push(guide);
+    }
+    Ok(guides)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_guides_with_optional_fields() {
+        let text = r#"{"id": "a", "title": "Byta lösenord", "body": "Gör så här", "category": "IT"}
+
+{"id": "b", "title": "Larm", "body": "", "category": "Vård", "audiences": ["utförare"], "url": "https://x", "extra": 1}"#;
+        let guides = parse_jsonl(text).unwrap();
+        assert_eq!(guides.len(), 2);
+        assert_eq!(guides[1].audiences, ["utförare"]);
+        assert_eq!(guides[1].url.as_deref(), Some("https://x"));
+    }
+
+    #[test]
+    fn bad_lines_are_refused_with_their_number() {
+        let text = "{\"id\": \"a\", \"title\": \"T\"}\n{\"id\": \"b\"}\n";
+        match parse_jsonl(text) {
+            Err(IndexError::BadLine { line, message }) => {
+                assert_eq!(line, 2);
+                assert!(message.contains("title"), "{message}");
+            }
+            other => panic!("expected a bad line, got {other:?}"),
+        }
+        assert!(matches!(parse_jsonl("{\"id\": \"\", \"title\": \"T\"}"), Err(IndexError::BadLine { line: 1, .. })));
+        assert!(matches!(parse_jsonl("not json"), Err(IndexError::BadLine { line: 1, .. })));
+        let dup = "{\"id\": \"a\", \"title\": \"T\"}\n{\"id\": \"a\", \"title\": \"U\"}";
+        assert!(matches!(parse_jsonl(dup), Err(IndexError::BadLine { line: 2, .. })));
+    }
+
+    #[test]
+    fn category_keys_are_prefixes() {
+        assert_eq!(
+            category_keys("Vård, stöd och omsorg >  Användarstöd"),
+            ["vård, stöd och omsorg", "vård, stöd och omsorg > användarstöd"]
+        );
+        assert!(category_keys(" > ").is_empty());
+    }
+}

@@ -1,0 +1,561 @@
+//! From typed text to a query: plan the alternatives of every word (exact, stemmed, folded,
+//! compound part, synonym), expand the half-typed last word and misspelt words against the
+//! index's own vocabulary, and build the Tantivy query that finds the candidates.
+//!
+//! Score of a guide = Σ over query words of weight(word) × max over the word's alternatives of
+//! boost(alternative) × BM25(alternative's terms in title and body), plus adjacent-pair matches.
+//! The max keeps a word from counting twice (its exact and its stemmed form match the same guide)
+//! while the boosts rank exact above stemmed above folded above typo.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA, SINK_STATE};
+use serde::Serialize;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Searcher, Term};
+use tantivy_fst::Automaton;
+
+use super::schema::{Fields, Form, Source, EVERYONE};
+use crate::text::analyzer::{pair_term, Analyzer};
+use crate::text::compound::Lexicon;
+use crate::text::fold::fold;
+use crate::text::stem::stems;
+use crate::text::synonyms::Synonyms;
+
+/// Typed text beyond this many bytes is ignored (cut at a character boundary).
+pub const MAX_QUERY_BYTES: usize = 2048;
+/// Words beyond this many are ignored.
+pub const MAX_QUERY_WORDS: usize = 64;
+
+/// How a query word matched a guide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    /// The same word.
+    Exact,
+    /// Another inflection of the same word.
+    Stemmed,
+    /// The same word but for å/ä/ö.
+    Folded,
+    /// A part of a compound (or a compound of the typed parts).
+    CompoundPart,
+    /// A synonym from the portal's synonym file.
+    Synonym,
+    /// A word one or two edits away.
+    Typo,
+    /// A completion of the half-typed last word.
+    Prefix,
+}
+
+impl MatchKind {
+    /// The kind's name as shown to editors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchKind::Exact => "exact",
+            MatchKind::Stemmed => "stemmed",
+            MatchKind::Folded => "folded",
+            MatchKind::CompoundPart => "compound_part",
+            MatchKind::Synonym => "synonym",
+            MatchKind::Typo => "typo",
+            MatchKind::Prefix => "prefix",
+        }
+    }
+}
+
+/// Boosts of the ranking. One place, tuned on the evaluation sets (see README).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    pub exact: f32,
+    pub stemmed: f32,
+    pub folded: f32,
+    pub part: f32,
+    pub synonym: f32,
+    pub typo: [f32; 2],
+    /// A completion is worth `prefix_floor + prefix_span × typed/complete length`.
+    pub prefix_floor: f32,
+    pub prefix_span: f32,
+    pub fuzzy_prefix: f32,
+    pub stop_word: f32,
+    pub pair: f32,
+    pub title: f32,
+    pub body: f32,
+    pub tie_breaker: f32,
+    /// Most completions of the last word that are searched.
+    pub max_completions: usize,
+    /// Most spelling neighbours of a word that are searched.
+    pub max_typo_neighbours: usize,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Self {
+            exact: 1.0,
+            stemmed: 0.9,
+            folded: 0.75,
+            part: 0.6,
+            synonym: 0.8,
+            typo: [0.6, 0.45],
+            prefix_floor: 0.55,
+            prefix_span: 0.35,
+            fuzzy_prefix: 0.4,
+            stop_word: 0.2,
+            pair: 0.5,
+            title: 2.0,
+            body: 1.0,
+            tie_breaker: 0.1,
+            max_completions: 24,
+            max_typo_neighbours: 8,
+        }
+    }
+}
+
+/// One way a query word may match: terms (summed) in one form's fields, and the boost it gets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alternative {
+    pub kind: MatchKind,
+    pub terms: Vec<(Form, String)>,
+    pub boost: f32,
+}
+
+/// One word of the query with all the ways it may match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryWord {
+    /// The word as typed, normalised.
+    pub text: String,
+    /// Its weight (stop words weigh less).
+    pub weight: f32,
+    /// True for the half-typed last word.
+    pub prefix: bool,
+    pub alternatives: Vec<Alternative>,
+}
+
+/// The analysed query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryPlan {
+    pub words: Vec<QueryWord>,
+    /// Adjacent stem pairs of complete words.
+    pub pairs: Vec<String>,
+}
+
+impl QueryPlan {
+    /// True when nothing can match.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+}
+
+fn cut(text: &str) -> &str {
+    if text.len() <= MAX_QUERY_BYTES {
+        return text;
+    }
+    let mut end = MAX_QUERY_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+impl QueryWord {
+    fn add(&mut self, kind: MatchKind, form: Form, term: String, boost: f32) {
+        let exists = self
+            .alternatives
+            .iter_mut()
+            .find(|a| a.terms.len() == 1 && a.terms[0].0 == form && a.terms[0].1 == term);
+        match exists {
+            Some(a) if a.boost >= boost => {}
+            Some(a) => {
+                a.boost = boost;
+                a.kind = kind;
+            }
+            None => self.alternatives.push(Alternative { kind, terms: vec![(form, term)], boost }),
+        }
+    }
+}
+
+/// Plans the query for text exactly as typed so far.
+pub fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weights) -> QueryPlan {
+    let cut_text = cut(text);
+    let mut analyzer = Analyzer::new(lexicon);
+    let mut tokens = analyzer.analyze(cut_text);
+    tokens.truncate(MAX_QUERY_WORDS);
+    let typing_last = cut_text.len() == text.len()
+        && tokens.last().is_some_and(|t| t.word.end == text.len());
+    let mut plan = QueryPlan::default();
+    let n = tokens.len();
+    for (i, token) in tokens.iter().enumerate() {
+        let prefix = typing_last && i + 1 == n;
+        let surface = token.surface().to_string();
+        if let Some(existing) = plan.words.iter_mut().find(|qw| qw.text == surface) {
+            // A repeated word counts once; a complete repeat makes it complete.
+            existing.prefix &= prefix;
+            continue;
+        }
+        let forms = &token.forms;
+        let mut qw = QueryWord {
+            text: surface.clone(),
+            weight: if forms.stop { w.stop_word } else { 1.0 },
+            prefix,
+            alternatives: Vec::new(),
+        };
+        qw.add(MatchKind::Exact, Form::Word, surface.clone(), w.exact);
+        for stem in &forms.stems {
+            qw.add(MatchKind::Stemmed, Form::Stem, stem.clone(), w.stemmed);
+        }
+        // Second tier: without å/ä/ö, on either side.
+        let folded_surface = fold(&surface);
+        let mut folded_stems: Vec<String> = stems(&folded_surface);
+        for s in &forms.stems {
+            let f = fold(s);
+            if !folded_stems.contains(&f) {
+                folded_stems.push(f);
+            }
+        }
+        for f in &folded_stems {
+            qw.add(MatchKind::Folded, Form::Fold, f.clone(), w.folded);
+            if !forms.stems.contains(f) {
+                qw.add(MatchKind::Folded, Form::Stem, f.clone(), w.folded);
+            }
+        }
+        if !forms.stop {
+            // The word as a part of a guide's compound.
+            for stem in forms.stems.iter().chain(folded_stems.iter()) {
+                qw.add(MatchKind::CompoundPart, Form::Part, stem.clone(), w.part);
+            }
+            // The word's own parts, all of them, in the guide.
+            if forms.part_heads.len() >= 2 {
+                qw.alternatives.push(Alternative {
+                    kind: MatchKind::CompoundPart,
+                    terms: forms.part_heads.iter().map(|p| (Form::Stem, p.clone())).collect(),
+                    boost: w.part / forms.part_heads.len() as f32,
+                });
+            }
+            for synonym in synonyms.expand(&surface) {
+                for stem in stems(&synonym) {
+                    qw.add(MatchKind::Synonym, Form::Stem, stem, w.synonym);
+                }
+                qw.add(MatchKind::Synonym, Form::Word, synonym, w.synonym);
+            }
+        }
+        plan.words.push(qw);
+    }
+    // Adjacent pairs of complete words: "logga ut", "stänga av", "fungerar inte".
+    let complete = if typing_last { n.saturating_sub(1) } else { n };
+    for pair in tokens[..complete].windows(2) {
+        plan.pairs.push(pair_term(pair[0].stem(), pair[1].stem()));
+    }
+    for token in &tokens[..complete] {
+        for heads in token.forms.part_heads.windows(2) {
+            plan.pairs.push(pair_term(&heads[0], &heads[1]));
+        }
+    }
+    plan.pairs.dedup();
+    plan
+}
+
+/// Adapts a Levenshtein DFA to the term dictionary's automaton interface.
+struct Lev<'a>(&'a DFA);
+
+impl Automaton for Lev<'_> {
+    type State = u32;
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
+    }
+    fn can_match(&self, state: &u32) -> bool {
+        *state != SINK_STATE
+    }
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+fn lev_builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
+    static ONE: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    static TWO: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    let cell = if distance <= 1 { &ONE } else { &TWO };
+    cell.get_or_init(|| LevenshteinAutomatonBuilder::new(distance.clamp(1, 2), true))
+}
+
+/// How many edits a complete word of this length may have: none up to 4 letters, one up to 8,
+/// two beyond.
+pub fn typo_budget(chars: usize) -> u8 {
+    match chars {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// Terms of the index's word fields, by document frequency summed over sources and segments.
+struct Vocabulary<'a> {
+    searcher: &'a Searcher,
+    fields: Vec<Field>,
+}
+
+impl Vocabulary<'_> {
+    fn doc_freq(&self, term: &str) -> u64 {
+        self.fields
+            .iter()
+            .map(|&f| self.searcher.doc_freq(&Term::from_field_text(f, term)).unwrap_or(0))
+            .sum()
+    }
+
+    fn with_prefix(&self, prefix: &str) -> HashMap<String, u64> {
+        let mut out: HashMap<String, u64> = HashMap::new();
+        for segment in self.searcher.segment_readers() {
+            for &field in &self.fields {
+                let Ok(index) = segment.inverted_index(field) else { continue };
+                let Ok(mut stream) = index.terms().range().ge(prefix.as_bytes()).into_stream() else { continue };
+                while stream.advance() {
+                    let key = stream.key();
+                    if !key.starts_with(prefix.as_bytes()) {
+                        break;
+                    }
+                    if let Ok(term) = std::str::from_utf8(key) {
+                        *out.entry(term.to_string()).or_default() += u64::from(stream.value().doc_freq);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn near(&self, dfa: &DFA) -> HashMap<String, u64> {
+        let mut out: HashMap<String, u64> = HashMap::new();
+        for segment in self.searcher.segment_readers() {
+            for &field in &self.fields {
+                let Ok(index) = segment.inverted_index(field) else { continue };
+                let Ok(mut stream) = index.terms().search(Lev(dfa)).into_stream() else { continue };
+                while stream.advance() {
+                    if let Ok(term) = std::str::from_utf8(stream.key()) {
+                        *out.entry(term.to_string()).or_default() += u64::from(stream.value().doc_freq);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The most frequent `max` terms, most frequent first (ties by term, for stable results).
+fn most_frequent(terms: HashMap<String, u64>, max: usize) -> Vec<(String, u64)> {
+    let mut terms: Vec<(String, u64)> = terms.into_iter().collect();
+    terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    terms.truncate(max);
+    terms
+}
+
+fn edit_distance(dfa: &DFA, term: &str) -> u8 {
+    match dfa.eval(term.as_bytes()) {
+        Distance::Exact(d) => d,
+        Distance::AtLeast(d) => d,
+    }
+}
+
+/// Adds what only the index can tell: completions of the half-typed last word, and the spelling
+/// neighbours of words the index does not know.
+pub fn expand(plan: &mut QueryPlan, searcher: &Searcher, fields: &Fields, w: &Weights) {
+    let words = Vocabulary { searcher, fields: Source::ALL.iter().map(|&s| fields.analyzed(s, Form::Word)).collect() };
+    let folds = Vocabulary { searcher, fields: Source::ALL.iter().map(|&s| fields.analyzed(s, Form::Fold)).collect() };
+    let stems_vocab =
+        Vocabulary { searcher, fields: Source::ALL.iter().map(|&s| fields.analyzed(s, Form::Stem)).collect() };
+    for qw in &mut plan.words {
+        let chars = qw.text.chars().count();
+        if qw.prefix && chars >= 2 {
+            let typed = chars as f32;
+            let boost_of = |term: &str| {
+                let ratio = typed / term.chars().count().max(1) as f32;
+                w.prefix_floor + w.prefix_span * ratio.min(1.0)
+            };
+            let completions = most_frequent(words.with_prefix(&qw.text), w.max_completions);
+            let folded = fold(&qw.text);
+            let folded_completions = most_frequent(folds.with_prefix(&folded), w.max_completions);
+            let found = !completions.is_empty() || !folded_completions.is_empty();
+            for (term, _) in completions {
+                let boost = boost_of(&term);
+                qw.add(MatchKind::Prefix, Form::Word, term, boost);
+            }
+            for (term, _) in folded_completions {
+                let boost = boost_of(&term) * w.folded;
+                qw.add(MatchKind::Prefix, Form::Fold, term, boost);
+            }
+            // Completions of the word typed without å/ä/ö into words that have them.
+            if folded != qw.text || !found {
+                for (term, _) in most_frequent(stems_vocab.with_prefix(&folded), w.max_completions) {
+                    let boost = boost_of(&term) * w.folded;
+                    qw.add(MatchKind::Prefix, Form::Stem, term, boost);
+                }
+            }
+            if !found && typo_budget(chars) > 0 {
+                let dfa = lev_builder(1).build_prefix_dfa(&qw.text);
+                for (term, _) in most_frequent(words.near(&dfa), w.max_completions) {
+                    qw.add(MatchKind::Typo, Form::Word, term, w.fuzzy_prefix);
+                }
+            }
+            continue;
+        }
+        let budget = typo_budget(chars);
+        if budget == 0 || qw.weight < 1.0 {
+            continue;
+        }
+        let known = qw
+            .alternatives
+            .iter()
+            .filter(|a| a.terms.len() == 1 && matches!(a.kind, MatchKind::Exact | MatchKind::Stemmed | MatchKind::Folded))
+            .any(|a| {
+                let (form, term) = &a.terms[0];
+                match form {
+                    Form::Word => words.doc_freq(term) > 0,
+                    Form::Stem => stems_vocab.doc_freq(term) > 0,
+                    Form::Fold => folds.doc_freq(term) > 0,
+                    Form::Part => false,
+                }
+            });
+        if known {
+            continue;
+        }
+        let dfa = lev_builder(budget).build_dfa(&qw.text);
+        let folded = fold(&qw.text);
+        let folded_dfa = lev_builder(budget).build_dfa(&folded);
+        let mut neighbours: Vec<(u8, u64, Form, String)> = Vec::new();
+        for (term, df) in words.near(&dfa) {
+            neighbours.push((edit_distance(&dfa, &term), df, Form::Word, term));
+        }
+        for (term, df) in folds.near(&folded_dfa).into_iter().chain(stems_vocab.near(&folded_dfa)) {
+            neighbours.push((edit_distance(&folded_dfa, &term), df, Form::Fold, term));
+        }
+        neighbours.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then_with(|| a.3.cmp(&b.3)));
+        neighbours.truncate(w.max_typo_neighbours);
+        for (distance, _, form, term) in neighbours {
+            let boost = w.typo[usize::from(distance.clamp(1, 2) - 1)];
+            let boost = if form == Form::Fold { boost * w.folded } else { boost };
+            // A folded neighbour may live in the stem field (words without å/ä/ö have no fold entry).
+            let form = if form == Form::Fold && folds.doc_freq(&term) == 0 { Form::Stem } else { form };
+            qw.add(MatchKind::Typo, form, term, boost);
+        }
+    }
+}
+
+/// Filters on what a person may be shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// Only guides in one of these categories (or below them). Empty: all.
+    pub categories: Vec<String>,
+    /// Only guides for everyone or for one of these audiences. Empty: all guides.
+    pub audiences: Vec<String>,
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+}
+
+fn any_of(field: Field, keys: impl Iterator<Item = String>) -> Box<dyn Query> {
+    let clauses: Vec<(Occur, Box<dyn Query>)> = keys.map(|k| (Occur::Should, term_query(field, &k))).collect();
+    Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(clauses)), 0.0))
+}
+
+/// The Tantivy query of a plan and filters.
+pub fn to_query(plan: &QueryPlan, fields: &Fields, w: &Weights, filters: &Filters) -> Box<dyn Query> {
+    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for qw in &plan.words {
+        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+        for alt in &qw.alternatives {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for (form, term) in &alt.terms {
+                for source in Source::ALL {
+                    let boost = match source {
+                        Source::Title => w.title,
+                        Source::Body => w.body,
+                    };
+                    let q = term_query(fields.analyzed(source, *form), term);
+                    clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+                }
+            }
+            alternatives.push(Box::new(BoostQuery::new(Box::new(BooleanQuery::new(clauses)), alt.boost)));
+        }
+        let dismax = DisjunctionMaxQuery::with_tie_breaker(alternatives, w.tie_breaker);
+        should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(dismax), qw.weight))));
+    }
+    for pair in &plan.pairs {
+        should.push((Occur::Should, Box::new(BoostQuery::new(term_query(fields.pair, pair), w.pair))));
+    }
+    let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+    let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
+    if !filters.categories.is_empty() {
+        let keys = filters.categories.iter().filter_map(|c| super::model::category_keys(c).pop());
+        must.push((Occur::Must, any_of(fields.category_key, keys)));
+    }
+    if !filters.audiences.is_empty() {
+        let keys = filters
+            .audiences
+            .iter()
+            .map(|a| super::model::audience_key(a))
+            .chain(std::iter::once(EVERYONE.to_string()));
+        must.push((Occur::Must, any_of(fields.audience_key, keys)));
+    }
+    Box::new(BooleanQuery::new(must))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_of(text: &str) -> QueryPlan {
+        plan(text, &Lexicon::new(), &Synonyms::bundled(), &Weights::default())
+    }
+
+    #[test]
+    fn last_word_is_a_prefix_only_while_typed() {
+        let p = plan_of("glömt lösen");
+        assert!(!p.words[0].prefix);
+        assert!(p.words[1].prefix);
+        assert!(!plan_of("glömt lösen ").words[1].prefix);
+        assert!(!plan_of("glömt lösen?").words[1].prefix);
+    }
+
+    #[test]
+    fn stop_words_weigh_less_but_stay() {
+        let p = plan_of("logga ut");
+        assert_eq!(p.words.len(), 2);
+        assert!(p.words[1].weight < p.words[0].weight);
+        assert!(p.words[1].weight > 0.0);
+        assert!(p.pairs.is_empty(), "the last word is still being typed");
+        assert_eq!(plan_of("logga ut ").pairs, ["logg ut"]);
+    }
+
+    #[test]
+    fn synonyms_and_folded_forms_are_alternatives() {
+        let p = plan_of("mejl ");
+        let kinds: Vec<_> = p.words[0].alternatives.iter().map(|a| (a.kind, a.terms[0].1.clone())).collect();
+        assert!(kinds.contains(&(MatchKind::Synonym, "epost".into())), "{kinds:?}");
+        let p = plan_of("losenord ");
+        assert!(p.words[0].alternatives.iter().any(|a| a.kind == MatchKind::Folded && a.terms[0].1 == "losenord"));
+    }
+
+    #[test]
+    fn repeated_words_count_once() {
+        assert_eq!(plan_of("lösenord lösenord lösenord").words.len(), 1);
+    }
+
+    #[test]
+    fn huge_input_is_cut() {
+        let text = "lösenord ".repeat(200_000);
+        let p = plan_of(&text);
+        assert_eq!(p.words.len(), 1);
+        let many: String = (0..500).map(|i| format!("ord{i} ")).collect();
+        assert_eq!(plan_of(&many).words.len(), MAX_QUERY_WORDS);
+    }
+
+    #[test]
+    fn typo_budget_grows_with_length() {
+        assert_eq!(typo_budget(4), 0);
+        assert_eq!(typo_budget(5), 1);
+        assert_eq!(typo_budget(9), 2);
+    }
+}

@@ -1,0 +1,95 @@
+//! The Tantivy schema: stored guide fields, filter keys, and one indexed field per source
+//! (title, body) and per form of a word (surface, stem, folded, compound part), plus stem pairs.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING,
+};
+
+/// Which form of a word an indexed field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Form {
+    /// The normalised surface word (`lösenordet`).
+    Word,
+    /// Its stems (`lösenord`).
+    Stem,
+    /// Its stems with å/ä/ö folded (`losenord`).
+    Fold,
+    /// Stems of its compound parts (`lösenord`, `byte` of `lösenordsbytet`).
+    Part,
+}
+
+impl Form {
+    /// All forms, in field order.
+    pub const ALL: [Form; 4] = [Form::Word, Form::Stem, Form::Fold, Form::Part];
+}
+
+/// Where a word stands in a guide. Keywords count as title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Title and keywords.
+    Title,
+    /// Body text.
+    Body,
+}
+
+impl Source {
+    /// Both sources.
+    pub const ALL: [Source; 2] = [Source::Title, Source::Body];
+}
+
+/// Field handles.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    pub id: Field,
+    pub title: Field,
+    pub body: Field,
+    pub category: Field,
+    pub url: Field,
+    pub keywords: Field,
+    pub audiences: Field,
+    /// Normalised category prefixes (filter).
+    pub category_key: Field,
+    /// Normalised audiences, `*` for a guide meant for everyone (filter).
+    pub audience_key: Field,
+    /// Adjacent stem pairs of title and body.
+    pub pair: Field,
+    analyzed: [[Field; 4]; 2],
+}
+
+impl Fields {
+    /// The indexed field of a source and form.
+    pub fn analyzed(&self, source: Source, form: Form) -> Field {
+        self.analyzed[source as usize][form as usize]
+    }
+}
+
+/// Audience key of guides meant for everyone.
+pub const EVERYONE: &str = "*";
+
+/// Builds the schema and its field handles.
+pub fn build() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let stored_text = TextOptions::default().set_stored();
+    let analyzed = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let id = b.add_text_field("id", STRING | STORED);
+    let title = b.add_text_field("title", stored_text.clone());
+    let body = b.add_text_field("body", stored_text.clone());
+    let category = b.add_text_field("category", stored_text.clone());
+    let url = b.add_text_field("url", stored_text.clone());
+    let keywords = b.add_text_field("keywords", stored_text.clone());
+    let audiences = b.add_text_field("audiences", stored_text);
+    let category_key = b.add_text_field("category_key", STRING);
+    let audience_key = b.add_text_field("audience_key", STRING);
+    let pair = b.add_text_field("pair", analyzed.clone());
+    let mut field = |name: &str| b.add_text_field(name, analyzed.clone());
+    let analyzed = [
+        [field("title_word"), field("title_stem"), field("title_fold"), field("title_part")],
+        [field("body_word"), field("body_stem"), field("body_fold"), field("body_part")],
+    ];
+    let schema = b.build();
+    let fields =
+        Fields { id, title, body, category, url, keywords, audiences, category_key, audience_key, pair, analyzed };
+    (schema, fields)
+}

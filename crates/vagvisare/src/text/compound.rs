@@ -1,0 +1,187 @@
+//! Compound splitting by a lexicon built from the indexed guides.
+//!
+//! Swedish writes compounds as one word (`lösenordsbyte`), and people type them joined or apart.
+//! A word is split into parts that the lexicon knows, with an optional linking `-s-` or `-e-`
+//! between them (`lösenord`+s+`byte`); the index keeps the whole word and its parts.
+
+use std::collections::HashSet;
+
+use super::stem::stems;
+use super::stopwords::is_stop_word;
+
+/// Shortest part, in characters.
+const MIN_PART_CHARS: usize = 3;
+/// Shortest word that is tried, in characters.
+const MIN_COMPOUND_CHARS: usize = 6;
+/// Most parts one word is split into.
+const MAX_PARTS: usize = 4;
+
+/// Words (and their stems) known to stand alone, and so able to be parts of a compound.
+#[derive(Debug, Default, Clone)]
+pub struct Lexicon {
+    known: HashSet<String>,
+}
+
+impl Lexicon {
+    /// An empty lexicon.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a lower-cased word and its stems. Short words and stop words are not compound parts.
+    pub fn add(&mut self, word: &str) {
+        if word.chars().count() < MIN_PART_CHARS || is_stop_word(word) || !word.chars().all(char::is_alphabetic) {
+            return;
+        }
+        if !self.known.contains(word) {
+            self.known.insert(word.to_string());
+        }
+        for stem in stems(word) {
+            if stem.chars().count() >= MIN_PART_CHARS && !self.known.contains(&stem) {
+                self.known.insert(stem);
+            }
+        }
+    }
+
+    /// Adds every word of a word list, one word per line (`#` starts a comment).
+    pub fn add_word_list(&mut self, list: &str) {
+        for line in list.lines() {
+            let word = line.split('#').next().unwrap_or("").trim();
+            if !word.is_empty() {
+                self.add(&super::tokenize::normalize(word));
+            }
+        }
+    }
+
+    /// Number of known words and stems.
+    pub fn len(&self) -> usize {
+        self.known.len()
+    }
+
+    /// True when nothing is known.
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
+
+    /// True when the word, or one of its stems, is known.
+    pub fn knows(&self, word: &str) -> bool {
+        self.known.contains(word) || stems(word).iter().any(|s| self.known.contains(s))
+    }
+
+    /// Splits a lower-cased word into its parts (without linking letters), or `None` when it is
+    /// not a compound of known words. Prefers the fewest parts, then no linking letter, then the
+    /// longest first part.
+    pub fn split(&self, word: &str) -> Option<Vec<String>> {
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() < MIN_COMPOUND_CHARS || !chars.iter().all(|c| c.is_alphabetic()) {
+            return None;
+        }
+        let parts = self.split_from(&chars, 0, MAX_PARTS)?;
+        (parts.len() >= 2).then_some(parts)
+    }
+
+    /// The best split of `chars[from..]` into at most `budget` parts.
+    fn split_from(&self, chars: &[char], from: usize, budget: usize) -> Option<Vec<String>> {
+        let rest: String = chars[from..].iter().collect();
+        let n = chars.len();
+        if budget == 0 {
+            return None;
+        }
+        // Fewest parts first: the rest as one word beats any split of it.
+        if from > 0 && n - from >= MIN_PART_CHARS && self.knows(&rest) {
+            return Some(vec![rest]);
+        }
+        if budget == 1 {
+            return None;
+        }
+        let mut best: Option<(usize, bool, Vec<String>)> = None;
+        for end in (from + MIN_PART_CHARS..=n.saturating_sub(MIN_PART_CHARS)).rev() {
+            let head: String = chars[from..end].iter().collect();
+            if !self.known.contains(&head) {
+                continue;
+            }
+            for link in [None, Some('s'), Some('e')] {
+                let next = match link {
+                    None => end,
+                    Some(c) if chars[end] == c && chars[end - 1] != c => end + 1,
+                    Some(_) => continue,
+                };
+                if n - next < MIN_PART_CHARS {
+                    continue;
+                }
+                let Some(tail) = self.split_from(chars, next, budget - 1) else { continue };
+                let candidate = (tail.len() + 1, link.is_some());
+                let better = match &best {
+                    None => true,
+                    Some((parts, linked, _)) => candidate < (*parts, *linked),
+                };
+                if better {
+                    let mut parts = Vec::with_capacity(tail.len() + 1);
+                    parts.push(head.clone());
+                    parts.extend(tail);
+                    best = Some((candidate.0, candidate.1, parts));
+                }
+            }
+        }
+        best.map(|(_, _, parts)| parts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lexicon(words: &[&str]) -> Lexicon {
+        let mut l = Lexicon::new();
+        for w in words {
+            l.add(w);
+        }
+        l
+    }
+
+    #[test]
+    fn splits_with_linking_s() {
+        let l = lexicon(&["lösenord", "byte"]);
+        assert_eq!(l.split("lösenordsbyte").unwrap(), ["lösenord", "byte"]);
+        assert_eq!(l.split("lösenordbyte").unwrap(), ["lösenord", "byte"]);
+    }
+
+    #[test]
+    fn final_part_may_be_inflected() {
+        let l = lexicon(&["skrivare", "kö"]);
+        // "kö" is too short to be a part; "skrivar" + "kön" is not a split.
+        assert_eq!(l.split("skrivarkön"), None);
+        let l = lexicon(&["sop", "tunna"]);
+        assert_eq!(l.split("soptunnan").unwrap(), ["sop", "tunnan"]);
+    }
+
+    #[test]
+    fn head_may_be_a_stem() {
+        // "skol" is the stem of "skola": skolmat = skol + mat.
+        let l = lexicon(&["skola", "maten"]);
+        assert_eq!(l.split("skolmat").unwrap(), ["skol", "mat"]);
+    }
+
+    #[test]
+    fn linking_e() {
+        let l = lexicon(&["höger", "sida"]);
+        assert_eq!(l.split("högersida").unwrap(), ["höger", "sida"]);
+        let l = lexicon(&["barn", "vagn"]);
+        assert_eq!(l.split("barnevagn").unwrap(), ["barn", "vagn"]);
+    }
+
+    #[test]
+    fn unknown_or_short_words_are_not_split() {
+        let l = lexicon(&["lösenord", "byte"]);
+        assert_eq!(l.split("lösenord"), None);
+        assert_eq!(l.split("ordbyte"), None);
+        assert_eq!(l.split("abc"), None);
+        assert_eq!(l.split("covid19"), None);
+    }
+
+    #[test]
+    fn three_parts() {
+        let l = lexicon(&["mobil", "dokumentation", "app"]);
+        assert_eq!(l.split("mobildokumentationsapp").unwrap(), ["mobil", "dokumentation", "app"]);
+    }
+}

@@ -1,0 +1,50 @@
+//! Diacritic folding: the second tier of matching (`los` finds `lösenord`, ranked below `lös`).
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Folds å/ä → a, ö/ø → o, æ → a, and removes every other combining mark (é → e, ü → u).
+/// Input is expected lower-case.
+pub fn fold(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.nfd() {
+        match c {
+            'ø' => out.push('o'),
+            'æ' => out.push('a'),
+            'ß' => out.push_str("ss"),
+            c if is_combining_mark(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// True when the word has something that [`fold`] changes.
+pub fn has_diacritics(word: &str) -> bool {
+    !word.is_ascii() && fold(word) != word
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_swedish_letters() {
+        for (input, expected) in [
+            ("lösenord", "losenord"),
+            ("återställa", "aterstalla"),
+            ("ärende", "arende"),
+            ("café", "cafe"),
+            ("smørrebrød", "smorrebrod"),
+            ("plain", "plain"),
+        ] {
+            assert_eq!(fold(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn detects_diacritics() {
+        assert!(has_diacritics("lås"));
+        assert!(!has_diacritics("las"));
+    }
+}
