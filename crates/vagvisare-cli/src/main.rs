@@ -1,1 +1,320 @@
-fn main() {}
+//! `vagvisare`: suggest guides, build indexes and measure suggestion quality from the shell.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use vagvisare::eval::{self, baseline::Baseline, Engine, Report};
+use vagvisare::guide::{read_guides, Filters, GuideIndex, IndexError, SuggestOptions, Suggestion};
+use vagvisare::text::synonyms::Synonyms;
+
+mod interactive;
+
+#[derive(Parser)]
+#[command(name = "vagvisare", version, about = "Swedish guide suggestions (\"Möjliga lösningar\") for self-service portals")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the guides come from: an index directory, a JSON Lines file or folder, or the bundled set.
+#[derive(clap::Args, Clone)]
+struct Source {
+    /// Open this on-disk index (built by `vagvisare index`).
+    #[arg(long, conflicts_with = "guides")]
+    index: Option<PathBuf>,
+    /// Index these guides in memory: a JSON Lines file or a folder of them. Default: the bundled guides.
+    #[arg(long)]
+    guides: Option<PathBuf>,
+    #[command(flatten)]
+    analysis: Analysis,
+}
+
+#[derive(clap::Args, Clone)]
+struct Analysis {
+    /// Synonym file (default: the bundled data/synonyms.txt).
+    #[arg(long)]
+    synonyms: Option<PathBuf>,
+    /// Extra word list for compound splitting, one word a line.
+    #[arg(long)]
+    words: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum EngineChoice {
+    /// Vägvisare's Swedish suggester.
+    Vagvisare,
+    /// Plain Tantivy: default tokenizer, terms OR-ed.
+    Baseline,
+    /// Both, side by side.
+    Both,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Suggest guides for a text (or, with --stdin, for every line of standard input).
+    Suggest {
+        /// The text as typed so far.
+        text: Option<String>,
+        #[command(flatten)]
+        source: Source,
+        /// Most suggestions.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        /// Only guides in this category (repeatable).
+        #[arg(long)]
+        category: Vec<String>,
+        /// Only guides for everyone or for this audience (repeatable).
+        #[arg(long)]
+        audience: Vec<String>,
+        /// Read one text per line from standard input, answer each on one line (flushed).
+        #[arg(long)]
+        stdin: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Build an on-disk index from guides.
+    Index {
+        /// A JSON Lines file or a folder of them.
+        #[arg(long)]
+        guides: PathBuf,
+        /// The index directory to create.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        analysis: Analysis,
+    },
+    /// Measure quality on labelled queries: recall@k, MRR, as typed, with typos, without å/ä/ö.
+    Eval {
+        /// Guides: a JSON Lines file or a folder of them.
+        #[arg(long)]
+        guides: PathBuf,
+        /// Labelled queries: a JSON Lines file or a folder of them.
+        #[arg(long)]
+        queries: PathBuf,
+        #[arg(long, value_enum, default_value_t = EngineChoice::Vagvisare)]
+        engine: EngineChoice,
+        /// Seed of the typo variants.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        analysis: Analysis,
+    },
+    /// Type a description and see the suggestions change with every keystroke.
+    Try {
+        #[command(flatten)]
+        source: Source,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("vagvisare: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn configure(index: &GuideIndex, analysis: &Analysis) -> Result<(), String> {
+    if let Some(path) = &analysis.synonyms {
+        let text = read(path)?;
+        index.set_synonyms(Synonyms::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?);
+    }
+    if let Some(path) = &analysis.words {
+        index.add_word_list(&read(path)?);
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn build_in_memory(guides: &[vagvisare::Guide], analysis: &Analysis) -> Result<GuideIndex, String> {
+    let index = GuideIndex::in_memory().map_err(err)?;
+    configure(&index, analysis)?;
+    index.upsert(guides).map_err(err)?;
+    index.commit().map_err(err)?;
+    Ok(index)
+}
+
+fn err(e: IndexError) -> String {
+    e.to_string()
+}
+
+fn open_source(source: &Source) -> Result<GuideIndex, String> {
+    match (&source.index, &source.guides) {
+        (Some(dir), _) => {
+            let index = GuideIndex::open(dir).map_err(err)?;
+            configure(&index, &source.analysis)?;
+            Ok(index)
+        }
+        (None, Some(path)) => build_in_memory(&read_guides(path).map_err(err)?, &source.analysis),
+        (None, None) => build_in_memory(&vagvisare::bundled::guides(), &source.analysis),
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Suggest { text, source, limit, category, audience, stdin, format } => {
+            let index = open_source(&source)?;
+            let options = SuggestOptions { limit, filters: Filters { categories: category, audiences: audience } };
+            if stdin {
+                let out = std::io::stdout();
+                let mut out = out.lock();
+                for line in std::io::stdin().lock().lines() {
+                    let line = line.map_err(|e| format!("standard input: {e}"))?;
+                    let suggestions = index.suggest(&line, &options);
+                    print_suggestions(&mut out, &suggestions, format).map_err(|e| e.to_string())?;
+                    out.flush().map_err(|e| e.to_string())?;
+                }
+                return Ok(());
+            }
+            let text = text.ok_or("give the text to suggest for, or --stdin")?;
+            let suggestions = index.suggest(&text, &options);
+            print_suggestions(&mut std::io::stdout().lock(), &suggestions, format).map_err(|e| e.to_string())
+        }
+        Command::Index { guides, out, analysis } => {
+            let guides = read_guides(&guides).map_err(err)?;
+            let started = std::time::Instant::now();
+            let index = GuideIndex::create(&out).map_err(err)?;
+            configure(&index, &analysis)?;
+            index.upsert(&guides).map_err(err)?;
+            index.commit().map_err(err)?;
+            eprintln!("indexed {} guides into {} in {:.2?}", guides.len(), out.display(), started.elapsed());
+            Ok(())
+        }
+        Command::Eval { guides, queries, engine, seed, format, analysis } => {
+            let guides = read_guides(&guides).map_err(err)?;
+            let queries = vagvisare::guide::model::read_jsonl_path(&queries, eval::parse_queries).map_err(err)?;
+            let mut reports: Vec<(&str, Report)> = Vec::new();
+            if engine != EngineChoice::Baseline {
+                let index = build_in_memory(&guides, &analysis)?;
+                reports.push(("vagvisare", eval::evaluate(&index, &queries, seed)));
+            }
+            if engine != EngineChoice::Vagvisare {
+                let baseline = Baseline::build(&guides).map_err(err)?;
+                reports.push(("tantivy-default", eval::evaluate(&baseline as &dyn Engine, &queries, seed)));
+            }
+            print_reports(&reports, guides.len(), format)
+        }
+        Command::Try { source } => interactive::run(&open_source(&source)?),
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    suggestions: &'a [Suggestion],
+}
+
+fn print_suggestions(out: &mut impl Write, suggestions: &[Suggestion], format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Json | Format::Jsonl => {
+            let line = serde_json::to_string(&Line { suggestions }).map_err(std::io::Error::other)?;
+            writeln!(out, "{line}")
+        }
+        Format::Text => {
+            if suggestions.is_empty() {
+                return writeln!(out, "(inga förslag)");
+            }
+            for (i, s) in suggestions.iter().enumerate() {
+                writeln!(out, "{}. {}  [{}]  {:.2}", i + 1, s.title, s.id, s.score)?;
+                let matched: Vec<String> = s
+                    .matched
+                    .iter()
+                    .filter(|m| !m.guide_word.is_empty())
+                    .map(|m| format!("{} ({}: {})", m.guide_word, m.kind.as_str(), m.query))
+                    .collect();
+                if !matched.is_empty() {
+                    writeln!(out, "   För {}", matched.join(", "))?;
+                }
+                writeln!(out, "   {}", marked_text(&s.snippet))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The snippet with matched words in *stars*, for a terminal.
+fn marked_text(snippet: &vagvisare::guide::Snippet) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for &(from, to) in &snippet.highlights {
+        if from < at || to > snippet.text.len() {
+            continue;
+        }
+        out.push_str(&snippet.text[at..from]);
+        out.push('*');
+        out.push_str(&snippet.text[from..to]);
+        out.push('*');
+        at = to;
+    }
+    out.push_str(&snippet.text[at..]);
+    out
+}
+
+fn print_reports(reports: &[(&str, Report)], guides: usize, format: Format) -> Result<(), String> {
+    if format != Format::Text {
+        let json = if let [(_, only)] = reports {
+            serde_json::to_value(only)
+        } else {
+            serde_json::to_value(reports.iter().map(|(n, r)| (n.to_string(), r)).collect::<std::collections::BTreeMap<_, _>>())
+        }
+        .map_err(|e| e.to_string())?;
+        println!("{json}");
+        return Ok(());
+    }
+    let queries = reports.first().map_or(0, |(_, r)| r.queries);
+    println!("{guides} guides, {queries} queries");
+    print!("{:<34}", "figure");
+    for (name, _) in reports {
+        print!("{name:>16}");
+    }
+    println!();
+    let rows: [(&str, fn(&Report) -> f64); 12] = [
+        ("recall@1", |r| r.recall_at_1),
+        ("recall@5", |r| r.recall_at_5),
+        ("MRR@10", |r| r.mrr_at_10),
+        ("recall@5, 25 % typed", |r| r.recall_at_5_typed_25),
+        ("recall@5, 50 % typed", |r| r.recall_at_5_typed_50),
+        ("recall@5, 75 % typed", |r| r.recall_at_5_typed_75),
+        ("recall@5, typos", |r| r.recall_at_5_typos),
+        ("MRR@10, typos", |r| r.mrr_at_10_typos),
+        ("recall@5, no å/ä/ö", |r| r.recall_at_5_no_diacritics),
+        ("MRR@10, no å/ä/ö", |r| r.mrr_at_10_no_diacritics),
+        ("share typed to top 5 (lower=better)", |r| r.typed_share_to_top_5),
+        ("queries", |r| r.queries as f64),
+    ];
+    for (label, get) in rows.iter().take(11) {
+        print!("{label:<34}");
+        for (_, r) in reports {
+            print!("{:>16.3}", get(r));
+        }
+        println!();
+    }
+    let kinds: std::collections::BTreeSet<&String> = reports.iter().flat_map(|(_, r)| r.by_kind.keys()).collect();
+    if !kinds.is_empty() {
+        println!("\nrecall@5 by kind of query");
+        for kind in kinds {
+            let n = reports[0].1.by_kind.get(kind).map_or(0, |k| k.queries);
+            print!("{:<34}", format!("{kind} ({n})"));
+            for (_, r) in reports {
+                print!("{:>16.3}", r.by_kind.get(kind).map_or(0.0, |k| k.recall_at_5));
+            }
+            println!();
+        }
+    }
+    Ok(())
+}

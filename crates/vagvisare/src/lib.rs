@@ -6,4 +6,5 @@ pub mod text;
 pub mod guide;
 
 pub use guide::{Filters, Guide, GuideIndex, IndexError, MatchKind, SuggestOptions, Suggestion};
+pub mod bundled;
 pub mod eval;

@@ -17,6 +17,16 @@ pub enum IndexError {
         /// What is wrong with it.
         message: String,
     },
+    /// A line of a JSON Lines file is not valid.
+    #[error("{}:{line}: {message}", path.display())]
+    BadFileLine {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A guide handed to the API is not valid.
     #[error("guide {id:?}: {message}")]
     BadGuide {

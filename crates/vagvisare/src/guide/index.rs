@@ -139,11 +139,9 @@ impl GuideIndex {
         }
     }
 
-    /// An in-memory index of the guides in a JSON Lines file, committed.
+    /// An in-memory index of the guides in a JSON Lines file (or a directory of them), committed.
     pub fn from_jsonl(path: impl AsRef<Path>) -> Result<Self, IndexError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(io_error(path))?;
-        let guides = super::model::parse_jsonl(&text)?;
+        let guides = super::model::read_guides(path.as_ref())?;
         let index = Self::in_memory()?;
         index.upsert(&guides)?;
         index.commit()?;

@@ -14,6 +14,6 @@ pub mod suggest;
 
 pub use error::IndexError;
 pub use index::{GuideIndex, SuggestOptions};
-pub use model::{parse_jsonl, Guide};
+pub use model::{parse_jsonl, read_guides, Guide};
 pub use query::{Filters, MatchKind, Weights};
 pub use suggest::{Match, Snippet, Suggestion};

@@ -112,6 +112,48 @@ pub fn parse_jsonl(text: &str) -> Result<Vec<Guide>, IndexError> {
     Ok(guides)
 }
 
+/// Reads a JSON Lines file, or every `*.jsonl` file of a directory (in name order), with a
+/// line parser; an error names the file and line.
+pub fn read_jsonl_path<T>(
+    path: &std::path::Path,
+    parse: impl Fn(&str) -> Result<Vec<T>, IndexError>,
+) -> Result<Vec<T>, IndexError> {
+    let io = |source| IndexError::Io { path: path.to_path_buf(), source };
+    let files: Vec<std::path::PathBuf> = if path.is_dir() {
+        let mut files: Vec<_> = std::fs::read_dir(path)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut out = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|source| IndexError::Io { path: file.clone(), source })?;
+        let items = parse(&text).map_err(|e| match e {
+            IndexError::BadLine { line, message } => IndexError::BadFileLine { path: file.clone(), line, message },
+            other => other,
+        })?;
+        out.extend(items);
+    }
+    Ok(out)
+}
+
+/// Reads guides from a JSON Lines file or a directory of them. Ids must be unique across files.
+pub fn read_guides(path: &std::path::Path) -> Result<Vec<Guide>, IndexError> {
+    let guides = read_jsonl_path(path, parse_jsonl)?;
+    let mut seen = std::collections::HashSet::new();
+    for g in &guides {
+        if !seen.insert(g.id.as_str()) {
+            return Err(IndexError::BadGuide { id: g.id.clone(), message: format!("appears twice in {}", path.display()) });
+        }
+    }
+    Ok(guides)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

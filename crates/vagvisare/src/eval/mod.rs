@@ -13,6 +13,8 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::guide::{GuideIndex, IndexError, SuggestOptions};
 
+pub mod baseline;
+
 /// A query with the ids of the guides that answer it, best first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabelledQuery {
