@@ -173,8 +173,23 @@ fn mean(values: &[f64]) -> f64 {
     }
 }
 
+/// How an evaluation runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalOptions {
+    /// Seed of the typo variants.
+    pub seed: u64,
+    /// Also measure the share typed before a right guide shows (one search per character).
+    pub typed_share: bool,
+}
+
 /// Runs every figure for an engine over labelled queries. `seed` fixes the typo variants.
 pub fn evaluate(engine: &dyn Engine, queries: &[LabelledQuery], seed: u64) -> Report {
+    evaluate_with(engine, queries, &EvalOptions { seed, typed_share: true })
+}
+
+/// [`evaluate`] with options.
+pub fn evaluate_with(engine: &dyn Engine, queries: &[LabelledQuery], options: &EvalOptions) -> Report {
+    let seed = options.seed;
     let mut r1 = Vec::new();
     let mut r5 = Vec::new();
     let mut mrr = Vec::new();
@@ -205,6 +220,9 @@ pub fn evaluate(engine: &dyn Engine, queries: &[LabelledQuery], seed: u64) -> Re
         let nodia = engine.search(&strip_diacritics(&q.query), 10);
         nodia_r5.push(recall_at(&nodia, rel, 5));
         nodia_mrr.push(reciprocal_rank(&nodia, rel, 10));
+        if !options.typed_share {
+            continue;
+        }
         let chars: Vec<char> = q.query.chars().collect();
         let first = (1..=chars.len()).find(|&k| {
             let prefix: String = chars[..k].iter().collect();
