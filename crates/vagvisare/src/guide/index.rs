@@ -12,7 +12,9 @@ use tantivy::directory::MmapDirectory;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::{PreTokenizedString, Token as TantivyToken};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
 
 use super::error::{IndexError, INDEX_FORMAT_VERSION};
 use super::model::{audience_key, category_keys, Guide};
@@ -39,14 +41,20 @@ pub struct SuggestOptions {
 
 impl Default for SuggestOptions {
     fn default() -> Self {
-        Self { limit: 5, filters: Filters::default() }
+        Self {
+            limit: 5,
+            filters: Filters::default(),
+        }
     }
 }
 
 impl SuggestOptions {
     /// Options returning at most `limit` suggestions, unfiltered.
     pub fn limit(limit: usize) -> Self {
-        Self { limit, ..Self::default() }
+        Self {
+            limit,
+            ..Self::default()
+        }
     }
 }
 
@@ -63,12 +71,18 @@ pub struct GuideIndex {
 
 impl std::fmt::Debug for GuideIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GuideIndex").field("dir", &self.dir).field("guides", &self.len()).finish()
+        f.debug_struct("GuideIndex")
+            .field("dir", &self.dir)
+            .field("guides", &self.len())
+            .finish()
     }
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
-    move |source| IndexError::Io { path: path.to_path_buf(), source }
+    move |source| IndexError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 impl GuideIndex {
@@ -83,7 +97,9 @@ impl GuideIndex {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
         if dir.join(MARKER).exists() || dir.join("meta.json").exists() {
-            return Err(IndexError::AlreadyExists { path: dir.to_path_buf() });
+            return Err(IndexError::AlreadyExists {
+                path: dir.to_path_buf(),
+            });
         }
         let (schema, fields) = schema::build();
         let directory = MmapDirectory::open(dir).map_err(|e| IndexError::Storage(e.into()))?;
@@ -100,7 +116,9 @@ impl GuideIndex {
         let marker = match std::fs::read_to_string(&marker_path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(IndexError::NotAnIndex { path: dir.to_path_buf() })
+                return Err(IndexError::NotAnIndex {
+                    path: dir.to_path_buf(),
+                })
             }
             Err(e) => return Err(io_error(dir)(e)),
         };
@@ -109,7 +127,11 @@ impl GuideIndex {
             .and_then(|v| v.get("version").and_then(|v| v.as_u64()));
         if version != Some(u64::from(INDEX_FORMAT_VERSION)) {
             let found = version.map_or_else(|| "unreadable".to_string(), |v| v.to_string());
-            return Err(IndexError::Incompatible { path: dir.to_path_buf(), found, expected: INDEX_FORMAT_VERSION });
+            return Err(IndexError::Incompatible {
+                path: dir.to_path_buf(),
+                found,
+                expected: INDEX_FORMAT_VERSION,
+            });
         }
         let index = Index::open_in_dir(dir).map_err(|e| IndexError::Incompatible {
             path: dir.to_path_buf(),
@@ -149,7 +171,10 @@ impl GuideIndex {
     }
 
     fn from_index(index: Index, fields: Fields, dir: Option<PathBuf>) -> Result<Self, IndexError> {
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         let writer = index.writer(WRITER_MEMORY)?;
         Ok(Self {
             fields,
@@ -175,7 +200,10 @@ impl GuideIndex {
     /// Extends the compound lexicon with a word list (one word a line); applies to guides
     /// indexed from now on and to every query.
     pub fn add_word_list(&self, list: &str) {
-        self.lexicon.write().unwrap_or_else(|e| e.into_inner()).add_word_list(list);
+        self.lexicon
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .add_word_list(list);
     }
 
     /// The ranking weights in use.
@@ -198,8 +226,13 @@ impl GuideIndex {
         let mut lexicon = self.lexicon.write().unwrap_or_else(|e| e.into_inner());
         for segment in searcher.segment_readers() {
             for source in Source::ALL {
-                let Ok(index) = segment.inverted_index(self.fields.analyzed(source, Form::Word)) else { continue };
-                let Ok(mut stream) = index.terms().stream() else { continue };
+                let Ok(index) = segment.inverted_index(self.fields.analyzed(source, Form::Word))
+                else {
+                    continue;
+                };
+                let Ok(mut stream) = index.terms().stream() else {
+                    continue;
+                };
                 while stream.advance() {
                     if let Ok(word) = std::str::from_utf8(stream.key()) {
                         lexicon.add(word);
@@ -214,7 +247,10 @@ impl GuideIndex {
     pub fn upsert(&self, guides: &[Guide]) -> Result<(), IndexError> {
         let mut seen = std::collections::HashSet::new();
         for guide in guides {
-            guide.validate().map_err(|message| IndexError::BadGuide { id: guide.id.clone(), message })?;
+            guide.validate().map_err(|message| IndexError::BadGuide {
+                id: guide.id.clone(),
+                message,
+            })?;
             if !seen.insert(guide.id.as_str()) {
                 return Err(IndexError::BadGuide {
                     id: guide.id.clone(),
@@ -227,7 +263,10 @@ impl GuideIndex {
         {
             let mut lexicon = self.lexicon.write().unwrap_or_else(|e| e.into_inner());
             for guide in guides {
-                for text in std::iter::once(&guide.title).chain(&guide.keywords).chain(std::iter::once(&guide.body)) {
+                for text in std::iter::once(&guide.title)
+                    .chain(&guide.keywords)
+                    .chain(std::iter::once(&guide.body))
+                {
                     for word in crate::text::tokenize::words(text) {
                         lexicon.add(&word.text);
                     }
@@ -236,7 +275,10 @@ impl GuideIndex {
         }
         let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
         let mut analyzer = Analyzer::new(&lexicon);
-        let docs: Vec<TantivyDocument> = guides.iter().map(|g| self.document(g, &mut analyzer)).collect();
+        let docs: Vec<TantivyDocument> = guides
+            .iter()
+            .map(|g| self.document(g, &mut analyzer))
+            .collect();
         let writer = self.writer();
         for (guide, doc) in guides.iter().zip(docs) {
             writer.delete_term(Term::from_field_text(self.fields.id, &guide.id));
@@ -306,7 +348,10 @@ impl GuideIndex {
             title_text.push_str(k);
         }
         let mut pairs = Vec::new();
-        for (source, text) in [(Source::Title, title_text.as_str()), (Source::Body, guide.body.as_str())] {
+        for (source, text) in [
+            (Source::Title, title_text.as_str()),
+            (Source::Body, guide.body.as_str()),
+        ] {
             let tokens = analyzer.analyze(text);
             for form in Form::ALL {
                 let terms = tokens.iter().flat_map(|t| form_terms(t, form));
@@ -328,8 +373,13 @@ impl GuideIndex {
     /// The committed guide with this id.
     pub fn get(&self, id: &str) -> Option<Guide> {
         let searcher = self.reader.searcher();
-        let query = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
-        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score()).ok()?;
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())
+            .ok()?;
         let (_, address) = top.first()?;
         let doc: TantivyDocument = searcher.doc(*address).ok()?;
         Some(self.guide_of(&doc))
@@ -337,8 +387,17 @@ impl GuideIndex {
 
     pub(crate) fn guide_of(&self, doc: &TantivyDocument) -> Guide {
         let f = &self.fields;
-        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
-        let all = |field| doc.get_all(field).filter_map(|v| v.as_str().map(str::to_string)).collect();
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let all = |field| {
+            doc.get_all(field)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
         Guide {
             id: text(f.id),
             title: text(f.title),
@@ -346,7 +405,10 @@ impl GuideIndex {
             category: text(f.category),
             audiences: all(f.audiences),
             keywords: all(f.keywords),
-            url: doc.get_first(f.url).and_then(|v| v.as_str()).map(str::to_string),
+            url: doc
+                .get_first(f.url)
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
         }
     }
 
@@ -362,12 +424,20 @@ impl GuideIndex {
     }
 
     /// Stage 1, candidates: the best `n` guides by the lexical score.
-    fn candidates(&self, searcher: &Searcher, plan: &QueryPlan, filters: &Filters, n: usize) -> Vec<(f32, DocAddress)> {
+    fn candidates(
+        &self,
+        searcher: &Searcher,
+        plan: &QueryPlan,
+        filters: &Filters,
+        n: usize,
+    ) -> Vec<(f32, DocAddress)> {
         if plan.is_empty() || n == 0 {
             return Vec::new();
         }
         let query = to_query(plan, &self.fields, &self.weights, filters);
-        searcher.search(&query, &TopDocs::with_limit(n).order_by_score()).unwrap_or_default()
+        searcher
+            .search(&query, &TopDocs::with_limit(n).order_by_score())
+            .unwrap_or_default()
     }
 
     /// Suggestions for text exactly as typed so far, best first. Never fails: any input gives
@@ -396,7 +466,9 @@ impl GuideIndex {
             .into_iter()
             .filter_map(|(_, address)| {
                 let doc: TantivyDocument = searcher.doc(address).ok()?;
-                doc.get_first(self.fields.id).and_then(|v| v.as_str()).map(str::to_string)
+                doc.get_first(self.fields.id)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
             })
             .collect()
     }
@@ -422,5 +494,8 @@ fn pre_tokenized<'a>(terms: impl Iterator<Item = &'a str>) -> PreTokenizedString
             position_length: 1,
         })
         .collect();
-    PreTokenizedString { text: String::new(), tokens }
+    PreTokenizedString {
+        text: String::new(),
+        tokens,
+    }
 }

@@ -51,7 +51,10 @@ impl Guide {
             return Err("the id is empty".into());
         }
         if self.id.len() > MAX_ID_BYTES {
-            return Err(format!("the id is {} bytes; at most {MAX_ID_BYTES} are allowed", self.id.len()));
+            return Err(format!(
+                "the id is {} bytes; at most {MAX_ID_BYTES} are allowed",
+                self.id.len()
+            ));
         }
         if self.id.chars().any(char::is_control) {
             return Err("the id contains control characters".into());
@@ -98,9 +101,14 @@ pub fn parse_jsonl(text: &str) -> Result<Vec<Guide>, IndexError> {
         if line.trim().is_empty() {
             continue;
         }
-        let guide: Guide = serde_json::from_str(line)
-            .map_err(|e| IndexError::BadLine { line: line_no, message: e.to_string() })?;
-        guide.validate().map_err(|message| IndexError::BadLine { line: line_no, message })?;
+        let guide: Guide = serde_json::from_str(line).map_err(|e| IndexError::BadLine {
+            line: line_no,
+            message: e.to_string(),
+        })?;
+        guide.validate().map_err(|message| IndexError::BadLine {
+            line: line_no,
+            message,
+        })?;
         if let Some(first) = lines_of.insert(guide.id.clone(), line_no) {
             return Err(IndexError::BadLine {
                 line: line_no,
@@ -118,7 +126,10 @@ pub fn read_jsonl_path<T>(
     path: &std::path::Path,
     parse: impl Fn(&str) -> Result<Vec<T>, IndexError>,
 ) -> Result<Vec<T>, IndexError> {
-    let io = |source| IndexError::Io { path: path.to_path_buf(), source };
+    let io = |source| IndexError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let files: Vec<std::path::PathBuf> = if path.is_dir() {
         let mut files: Vec<_> = std::fs::read_dir(path)
             .map_err(io)?
@@ -132,9 +143,16 @@ pub fn read_jsonl_path<T>(
     };
     let mut out = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|source| IndexError::Io { path: file.clone(), source })?;
+        let text = std::fs::read_to_string(&file).map_err(|source| IndexError::Io {
+            path: file.clone(),
+            source,
+        })?;
         let items = parse(&text).map_err(|e| match e {
-            IndexError::BadLine { line, message } => IndexError::BadFileLine { path: file.clone(), line, message },
+            IndexError::BadLine { line, message } => IndexError::BadFileLine {
+                path: file.clone(),
+                line,
+                message,
+            },
             other => other,
         })?;
         out.extend(items);
@@ -148,7 +166,10 @@ pub fn read_guides(path: &std::path::Path) -> Result<Vec<Guide>, IndexError> {
     let mut seen = std::collections::HashSet::new();
     for g in &guides {
         if !seen.insert(g.id.as_str()) {
-            return Err(IndexError::BadGuide { id: g.id.clone(), message: format!("appears twice in {}", path.display()) });
+            return Err(IndexError::BadGuide {
+                id: g.id.clone(),
+                message: format!("appears twice in {}", path.display()),
+            });
         }
     }
     Ok(guides)
@@ -179,17 +200,29 @@ mod tests {
             }
             other => panic!("expected a bad line, got {other:?}"),
         }
-        assert!(matches!(parse_jsonl("{\"id\": \"\", \"title\": \"T\"}"), Err(IndexError::BadLine { line: 1, .. })));
-        assert!(matches!(parse_jsonl("not json"), Err(IndexError::BadLine { line: 1, .. })));
+        assert!(matches!(
+            parse_jsonl("{\"id\": \"\", \"title\": \"T\"}"),
+            Err(IndexError::BadLine { line: 1, .. })
+        ));
+        assert!(matches!(
+            parse_jsonl("not json"),
+            Err(IndexError::BadLine { line: 1, .. })
+        ));
         let dup = "{\"id\": \"a\", \"title\": \"T\"}\n{\"id\": \"a\", \"title\": \"U\"}";
-        assert!(matches!(parse_jsonl(dup), Err(IndexError::BadLine { line: 2, .. })));
+        assert!(matches!(
+            parse_jsonl(dup),
+            Err(IndexError::BadLine { line: 2, .. })
+        ));
     }
 
     #[test]
     fn category_keys_are_prefixes() {
         assert_eq!(
             category_keys("Vård, stöd och omsorg >  Användarstöd"),
-            ["vård, stöd och omsorg", "vård, stöd och omsorg > användarstöd"]
+            [
+                "vård, stöd och omsorg",
+                "vård, stöd och omsorg > användarstöd"
+            ]
         );
         assert!(category_keys(" > ").is_empty());
     }

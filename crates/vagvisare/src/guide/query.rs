@@ -102,9 +102,9 @@ impl Default for Weights {
             prefix_floor: 0.55,
             prefix_span: 0.35,
             fuzzy_prefix: 0.4,
-            stop_word: 0.2,
-            pair: 0.5,
-            title: 2.0,
+            stop_word: 0.5,
+            pair: 0.3,
+            title: 1.5,
             body: 1.0,
             tie_breaker: 0.1,
             max_completions: 24,
@@ -171,7 +171,11 @@ impl QueryWord {
                 a.boost = boost;
                 a.kind = kind;
             }
-            None => self.alternatives.push(Alternative { kind, terms: vec![(form, term)], boost }),
+            None => self.alternatives.push(Alternative {
+                kind,
+                terms: vec![(form, term)],
+                boost,
+            }),
         }
     }
 }
@@ -182,8 +186,8 @@ pub fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weights) -> 
     let mut analyzer = Analyzer::new(lexicon);
     let mut tokens = analyzer.analyze(cut_text);
     tokens.truncate(MAX_QUERY_WORDS);
-    let typing_last = cut_text.len() == text.len()
-        && tokens.last().is_some_and(|t| t.word.end == text.len());
+    let typing_last =
+        cut_text.len() == text.len() && tokens.last().is_some_and(|t| t.word.end == text.len());
     let mut plan = QueryPlan::default();
     let n = tokens.len();
     for (i, token) in tokens.iter().enumerate() {
@@ -229,7 +233,11 @@ pub fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weights) -> 
             if forms.part_heads.len() >= 2 {
                 qw.alternatives.push(Alternative {
                     kind: MatchKind::CompoundPart,
-                    terms: forms.part_heads.iter().map(|p| (Form::Stem, p.clone())).collect(),
+                    terms: forms
+                        .part_heads
+                        .iter()
+                        .map(|p| (Form::Stem, p.clone()))
+                        .collect(),
                     boost: w.part / forms.part_heads.len() as f32,
                 });
             }
@@ -302,7 +310,11 @@ impl Vocabulary<'_> {
     fn doc_freq(&self, term: &str) -> u64 {
         self.fields
             .iter()
-            .map(|&f| self.searcher.doc_freq(&Term::from_field_text(f, term)).unwrap_or(0))
+            .map(|&f| {
+                self.searcher
+                    .doc_freq(&Term::from_field_text(f, term))
+                    .unwrap_or(0)
+            })
             .sum()
     }
 
@@ -310,15 +322,21 @@ impl Vocabulary<'_> {
         let mut out: HashMap<String, u64> = HashMap::new();
         for segment in self.searcher.segment_readers() {
             for &field in &self.fields {
-                let Ok(index) = segment.inverted_index(field) else { continue };
-                let Ok(mut stream) = index.terms().range().ge(prefix.as_bytes()).into_stream() else { continue };
+                let Ok(index) = segment.inverted_index(field) else {
+                    continue;
+                };
+                let Ok(mut stream) = index.terms().range().ge(prefix.as_bytes()).into_stream()
+                else {
+                    continue;
+                };
                 while stream.advance() {
                     let key = stream.key();
                     if !key.starts_with(prefix.as_bytes()) {
                         break;
                     }
                     if let Ok(term) = std::str::from_utf8(key) {
-                        *out.entry(term.to_string()).or_default() += u64::from(stream.value().doc_freq);
+                        *out.entry(term.to_string()).or_default() +=
+                            u64::from(stream.value().doc_freq);
                     }
                 }
             }
@@ -330,11 +348,16 @@ impl Vocabulary<'_> {
         let mut out: HashMap<String, u64> = HashMap::new();
         for segment in self.searcher.segment_readers() {
             for &field in &self.fields {
-                let Ok(index) = segment.inverted_index(field) else { continue };
-                let Ok(mut stream) = index.terms().search(Lev(dfa)).into_stream() else { continue };
+                let Ok(index) = segment.inverted_index(field) else {
+                    continue;
+                };
+                let Ok(mut stream) = index.terms().search(Lev(dfa)).into_stream() else {
+                    continue;
+                };
                 while stream.advance() {
                     if let Ok(term) = std::str::from_utf8(stream.key()) {
-                        *out.entry(term.to_string()).or_default() += u64::from(stream.value().doc_freq);
+                        *out.entry(term.to_string()).or_default() +=
+                            u64::from(stream.value().doc_freq);
                     }
                 }
             }
@@ -361,10 +384,27 @@ fn edit_distance(dfa: &DFA, term: &str) -> u8 {
 /// Adds what only the index can tell: completions of the half-typed last word, and the spelling
 /// neighbours of words the index does not know.
 pub fn expand(plan: &mut QueryPlan, searcher: &Searcher, fields: &Fields, w: &Weights) {
-    let words = Vocabulary { searcher, fields: Source::ALL.iter().map(|&s| fields.analyzed(s, Form::Word)).collect() };
-    let folds = Vocabulary { searcher, fields: Source::ALL.iter().map(|&s| fields.analyzed(s, Form::Fold)).collect() };
-    let stems_vocab =
-        Vocabulary { searcher, fields: Source::ALL.iter().map(|&s| fields.analyzed(s, Form::Stem)).collect() };
+    let words = Vocabulary {
+        searcher,
+        fields: Source::ALL
+            .iter()
+            .map(|&s| fields.analyzed(s, Form::Word))
+            .collect(),
+    };
+    let folds = Vocabulary {
+        searcher,
+        fields: Source::ALL
+            .iter()
+            .map(|&s| fields.analyzed(s, Form::Fold))
+            .collect(),
+    };
+    let stems_vocab = Vocabulary {
+        searcher,
+        fields: Source::ALL
+            .iter()
+            .map(|&s| fields.analyzed(s, Form::Stem))
+            .collect(),
+    };
     for qw in &mut plan.words {
         let chars = qw.text.chars().count();
         if qw.prefix && chars >= 2 {
@@ -387,7 +427,8 @@ pub fn expand(plan: &mut QueryPlan, searcher: &Searcher, fields: &Fields, w: &We
             }
             // Completions of the word typed without å/ä/ö into words that have them.
             if folded != qw.text || !found {
-                for (term, _) in most_frequent(stems_vocab.with_prefix(&folded), w.max_completions) {
+                for (term, _) in most_frequent(stems_vocab.with_prefix(&folded), w.max_completions)
+                {
                     let boost = boost_of(&term) * w.folded;
                     qw.add(MatchKind::Prefix, Form::Stem, term, boost);
                 }
@@ -407,7 +448,13 @@ pub fn expand(plan: &mut QueryPlan, searcher: &Searcher, fields: &Fields, w: &We
         let known = qw
             .alternatives
             .iter()
-            .filter(|a| a.terms.len() == 1 && matches!(a.kind, MatchKind::Exact | MatchKind::Stemmed | MatchKind::Folded))
+            .filter(|a| {
+                a.terms.len() == 1
+                    && matches!(
+                        a.kind,
+                        MatchKind::Exact | MatchKind::Stemmed | MatchKind::Folded
+                    )
+            })
             .any(|a| {
                 let (form, term) = &a.terms[0];
                 match form {
@@ -427,16 +474,32 @@ pub fn expand(plan: &mut QueryPlan, searcher: &Searcher, fields: &Fields, w: &We
         for (term, df) in words.near(&dfa) {
             neighbours.push((edit_distance(&dfa, &term), df, Form::Word, term));
         }
-        for (term, df) in folds.near(&folded_dfa).into_iter().chain(stems_vocab.near(&folded_dfa)) {
+        for (term, df) in folds
+            .near(&folded_dfa)
+            .into_iter()
+            .chain(stems_vocab.near(&folded_dfa))
+        {
             neighbours.push((edit_distance(&folded_dfa, &term), df, Form::Fold, term));
         }
-        neighbours.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then_with(|| a.3.cmp(&b.3)));
+        neighbours.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(b.1.cmp(&a.1))
+                .then_with(|| a.3.cmp(&b.3))
+        });
         neighbours.truncate(w.max_typo_neighbours);
         for (distance, _, form, term) in neighbours {
             let boost = w.typo[usize::from(distance.clamp(1, 2) - 1)];
-            let boost = if form == Form::Fold { boost * w.folded } else { boost };
+            let boost = if form == Form::Fold {
+                boost * w.folded
+            } else {
+                boost
+            };
             // A folded neighbour may live in the stem field (words without å/ä/ö have no fold entry).
-            let form = if form == Form::Fold && folds.doc_freq(&term) == 0 { Form::Stem } else { form };
+            let form = if form == Form::Fold && folds.doc_freq(&term) == 0 {
+                Form::Stem
+            } else {
+                form
+            };
             qw.add(MatchKind::Typo, form, term, boost);
         }
     }
@@ -452,16 +515,29 @@ pub struct Filters {
 }
 
 fn term_query(field: Field, text: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
 }
 
 fn any_of(field: Field, keys: impl Iterator<Item = String>) -> Box<dyn Query> {
-    let clauses: Vec<(Occur, Box<dyn Query>)> = keys.map(|k| (Occur::Should, term_query(field, &k))).collect();
-    Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(clauses)), 0.0))
+    let clauses: Vec<(Occur, Box<dyn Query>)> = keys
+        .map(|k| (Occur::Should, term_query(field, &k)))
+        .collect();
+    Box::new(ConstScoreQuery::new(
+        Box::new(BooleanQuery::new(clauses)),
+        0.0,
+    ))
 }
 
 /// The Tantivy query of a plan and filters.
-pub fn to_query(plan: &QueryPlan, fields: &Fields, w: &Weights, filters: &Filters) -> Box<dyn Query> {
+pub fn to_query(
+    plan: &QueryPlan,
+    fields: &Fields,
+    w: &Weights,
+    filters: &Filters,
+) -> Box<dyn Query> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for qw in &plan.words {
         let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
@@ -477,18 +553,30 @@ pub fn to_query(plan: &QueryPlan, fields: &Fields, w: &Weights, filters: &Filter
                     clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
                 }
             }
-            alternatives.push(Box::new(BoostQuery::new(Box::new(BooleanQuery::new(clauses)), alt.boost)));
+            alternatives.push(Box::new(BoostQuery::new(
+                Box::new(BooleanQuery::new(clauses)),
+                alt.boost,
+            )));
         }
         let dismax = DisjunctionMaxQuery::with_tie_breaker(alternatives, w.tie_breaker);
-        should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(dismax), qw.weight))));
+        should.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(Box::new(dismax), qw.weight)),
+        ));
     }
     for pair in &plan.pairs {
-        should.push((Occur::Should, Box::new(BoostQuery::new(term_query(fields.pair, pair), w.pair))));
+        should.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(term_query(fields.pair, pair), w.pair)),
+        ));
     }
     let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
     let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
     if !filters.categories.is_empty() {
-        let keys = filters.categories.iter().filter_map(|c| super::model::category_keys(c).pop());
+        let keys = filters
+            .categories
+            .iter()
+            .filter_map(|c| super::model::category_keys(c).pop());
         must.push((Occur::Must, any_of(fields.category_key, keys)));
     }
     if !filters.audiences.is_empty() {
@@ -507,7 +595,12 @@ mod tests {
     use super::*;
 
     fn plan_of(text: &str) -> QueryPlan {
-        plan(text, &Lexicon::new(), &Synonyms::bundled(), &Weights::default())
+        plan(
+            text,
+            &Lexicon::new(),
+            &Synonyms::bundled(),
+            &Weights::default(),
+        )
     }
 
     #[test]
@@ -532,10 +625,20 @@ mod tests {
     #[test]
     fn synonyms_and_folded_forms_are_alternatives() {
         let p = plan_of("mejl ");
-        let kinds: Vec<_> = p.words[0].alternatives.iter().map(|a| (a.kind, a.terms[0].1.clone())).collect();
-        assert!(kinds.contains(&(MatchKind::Synonym, "epost".into())), "{kinds:?}");
+        let kinds: Vec<_> = p.words[0]
+            .alternatives
+            .iter()
+            .map(|a| (a.kind, a.terms[0].1.clone()))
+            .collect();
+        assert!(
+            kinds.contains(&(MatchKind::Synonym, "epost".into())),
+            "{kinds:?}"
+        );
         let p = plan_of("losenord ");
-        assert!(p.words[0].alternatives.iter().any(|a| a.kind == MatchKind::Folded && a.terms[0].1 == "losenord"));
+        assert!(p.words[0]
+            .alternatives
+            .iter()
+            .any(|a| a.kind == MatchKind::Folded && a.terms[0].1 == "losenord"));
     }
 
     #[test]

@@ -71,7 +71,9 @@ pub fn build() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let stored_text = TextOptions::default().set_stored();
     let analyzed = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::WithFreqs),
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::WithFreqs),
     );
     let id = b.add_text_field("id", STRING | STORED);
     let title = b.add_text_field("title", stored_text.clone());
@@ -85,11 +87,32 @@ pub fn build() -> (Schema, Fields) {
     let pair = b.add_text_field("pair", analyzed.clone());
     let mut field = |name: &str| b.add_text_field(name, analyzed.clone());
     let analyzed = [
-        [field("title_word"), field("title_stem"), field("title_fold"), field("title_part")],
-        [field("body_word"), field("body_stem"), field("body_fold"), field("body_part")],
+        [
+            field("title_word"),
+            field("title_stem"),
+            field("title_fold"),
+            field("title_part"),
+        ],
+        [
+            field("body_word"),
+            field("body_stem"),
+            field("body_fold"),
+            field("body_part"),
+        ],
     ];
     let schema = b.build();
-    let fields =
-        Fields { id, title, body, category, url, keywords, audiences, category_key, audience_key, pair, analyzed };
+    let fields = Fields {
+        id,
+        title,
+        body,
+        category,
+        url,
+        keywords,
+        audiences,
+        category_key,
+        audience_key,
+        pair,
+        analyzed,
+    };
     (schema, fields)
 }

@@ -64,11 +64,18 @@ fn token_has(token: &Token, form: Form, term: &str) -> bool {
 }
 
 fn alternative_matches(alt: &Alternative, token: &Token) -> bool {
-    alt.terms.iter().any(|(form, term)| token_has(token, *form, term))
+    alt.terms
+        .iter()
+        .any(|(form, term)| token_has(token, *form, term))
 }
 
 /// Explains one candidate: what matched, and a snippet.
-pub fn explain(guide: Guide, score: f32, plan: &QueryPlan, analyzer: &mut Analyzer<'_>) -> Suggestion {
+pub fn explain(
+    guide: Guide,
+    score: f32,
+    plan: &QueryPlan,
+    analyzer: &mut Analyzer<'_>,
+) -> Suggestion {
     let mut title_text = guide.title.clone();
     for k in &guide.keywords {
         title_text.push_str(" . ");
@@ -92,10 +99,18 @@ pub fn explain(guide: Guide, score: f32, plan: &QueryPlan, analyzer: &mut Analyz
         });
         if let Some((kind, guide_word)) = best {
             let stop = qw.weight < 1.0;
-            matched.push(Match { query: qw.text.clone(), guide_word: guide_word.to_string(), kind });
+            matched.push(Match {
+                query: qw.text.clone(),
+                guide_word: guide_word.to_string(),
+                kind,
+            });
             if !stop {
                 for (ti, token) in body_tokens.iter().enumerate() {
-                    if qw.alternatives.iter().any(|alt| alternative_matches(alt, token)) {
+                    if qw
+                        .alternatives
+                        .iter()
+                        .any(|alt| alternative_matches(alt, token))
+                    {
                         body_hits[ti].push(wi);
                     }
                 }
@@ -103,13 +118,25 @@ pub fn explain(guide: Guide, score: f32, plan: &QueryPlan, analyzer: &mut Analyz
         }
     }
     let snippet = snippet(&guide.body, &body_tokens, &body_hits);
-    Suggestion { id: guide.id, title: guide.title, category: guide.category, url: guide.url, snippet, matched, score }
+    Suggestion {
+        id: guide.id,
+        title: guide.title,
+        category: guide.category,
+        url: guide.url,
+        snippet,
+        matched,
+        score,
+    }
 }
 
 /// The window of body words with the most distinct matched query words (then the most matches).
 fn snippet(body: &str, tokens: &[Token], hits: &[Vec<usize>]) -> Snippet {
     if tokens.is_empty() {
-        return Snippet { text: String::new(), html: String::new(), highlights: Vec::new() };
+        return Snippet {
+            text: String::new(),
+            html: String::new(),
+            highlights: Vec::new(),
+        };
     }
     let window = SNIPPET_WORDS.min(tokens.len());
     let mut best = (0usize, 0usize, 0usize); // (distinct, total, start)
@@ -125,23 +152,62 @@ fn snippet(body: &str, tokens: &[Token], hits: &[Vec<usize>]) -> Snippet {
     }
     let start = best.2;
     let end = start + window;
-    let from = if start == 0 { 0 } else { tokens[start].word.start };
-    let to = if end == tokens.len() { body.len() } else { tokens[end - 1].word.end };
+    // Rebuild the window word by word, with every run of white space (line breaks of numbered
+    // steps included) shown as one space, remembering where the matched words land.
     let mut text = String::new();
-    let lead = if from > 0 { "…" } else { "" };
-    text.push_str(lead);
-    text.push_str(body[from..to].trim());
-    let trimmed_lead = body[from..to].len() - body[from..to].trim_start().len();
-    if to < body.len() {
+    if start > 0 {
         text.push('…');
     }
-    let shift = |offset: usize| offset - from - trimmed_lead + lead.len();
-    let highlights: Vec<(usize, usize)> = (start..end)
-        .filter(|&i| !hits[i].is_empty())
-        .map(|i| (shift(tokens[i].word.start), shift(tokens[i].word.end)))
-        .collect();
+    let mut highlights = Vec::new();
+    let first_from = if start == 0 {
+        0
+    } else {
+        tokens[start].word.start
+    };
+    let mut at = first_from;
+    for i in start..end {
+        let word = &tokens[i].word;
+        push_collapsed(&mut text, &body[at..word.start]);
+        let from = text.len();
+        text.push_str(&body[word.start..word.end]);
+        if !hits[i].is_empty() {
+            highlights.push((from, text.len()));
+        }
+        at = word.end;
+    }
+    if end == tokens.len() {
+        push_collapsed(&mut text, &body[at..]);
+    } else {
+        text.push('…');
+    }
+    let trimmed = text.trim_end().len();
+    text.truncate(trimmed);
     let html = mark_html(&text, &highlights);
-    Snippet { text, html, highlights }
+    Snippet {
+        text,
+        html,
+        highlights,
+    }
+}
+
+/// Appends text with each run of white space as one space (none at the very start).
+fn push_collapsed(out: &mut String, gap: &str) {
+    for part in gap.split_whitespace().enumerate().map(|(i, p)| (i, p)) {
+        let (i, p) = part;
+        if i > 0 || gap.starts_with(char::is_whitespace) {
+            if !out.is_empty() && !out.ends_with(' ') && !out.ends_with('…') {
+                out.push(' ');
+            }
+        }
+        out.push_str(p);
+    }
+    if gap.ends_with(char::is_whitespace)
+        && !out.is_empty()
+        && !out.ends_with(' ')
+        && !out.ends_with('…')
+    {
+        out.push(' ');
+    }
 }
 
 fn escape_into(out: &mut String, text: &str) {
@@ -162,7 +228,11 @@ pub fn mark_html(text: &str, highlights: &[(usize, usize)]) -> String {
     let mut out = String::with_capacity(text.len() + highlights.len() * 13);
     let mut at = 0;
     for &(from, to) in highlights {
-        if from < at || to > text.len() || !text.is_char_boundary(from) || !text.is_char_boundary(to) {
+        if from < at
+            || to > text.len()
+            || !text.is_char_boundary(from)
+            || !text.is_char_boundary(to)
+        {
             continue;
         }
         escape_into(&mut out, &text[at..from]);
@@ -181,8 +251,14 @@ mod tests {
 
     #[test]
     fn marks_and_escapes() {
-        assert_eq!(mark_html("a <b> lösen", &[(6, 12)]), "a &lt;b&gt; <mark>lösen</mark>");
+        assert_eq!(
+            mark_html("a <b> lösen", &[(6, 12)]),
+            "a &lt;b&gt; <mark>lösen</mark>"
+        );
         // Out-of-range or overlapping ranges are skipped, never a panic.
-        assert_eq!(mark_html("abc", &[(1, 2), (0, 3), (2, 9)]), "a<mark>b</mark>c");
+        assert_eq!(
+            mark_html("abc", &[(1, 2), (0, 3), (2, 9)]),
+            "a<mark>b</mark>c"
+        );
     }
 }
