@@ -14,12 +14,14 @@ fn main() {
     let mut all = String::new();
     for file in files {
         println!("cargo:rerun-if-changed={}", file.display());
-        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         all.push_str(&text);
         if !all.ends_with('\n') {
             all.push('\n');
         }
     }
-    let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("bundled_guides.jsonl");
+    let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("bundled_guides.jsonl");
     std::fs::write(out, all).expect("write bundled guides");
 }

@@ -24,13 +24,19 @@ impl RawMode {
 
 impl Drop for RawMode {
     fn drop(&mut self) {
-        let _ = Command::new("stty").args(["icanon", "echo"]).stdin(std::process::Stdio::inherit()).status();
+        let _ = Command::new("stty")
+            .args(["icanon", "echo"])
+            .stdin(std::process::Stdio::inherit())
+            .status();
     }
 }
 
 fn redraw(out: &mut impl Write, index: &GuideIndex, text: &str) -> std::io::Result<()> {
     write!(out, "\x1b[2J\x1b[H")?;
-    writeln!(out, "Kort beskrivning av ditt ärende (Esc eller Ctrl-D avslutar):")?;
+    writeln!(
+        out,
+        "Kort beskrivning av ditt ärende (Esc eller Ctrl-D avslutar):"
+    )?;
     writeln!(out, "> {text}\n")?;
     let suggestions = index.suggest(text, &SuggestOptions::limit(5));
     if !text.trim().is_empty() {
@@ -47,7 +53,9 @@ fn redraw(out: &mut impl Write, index: &GuideIndex, text: &str) -> std::io::Resu
 /// Runs the interactive loop until Esc, Ctrl-D or Ctrl-C.
 pub fn run(index: &GuideIndex) -> Result<(), String> {
     if !std::io::stdin().is_terminal() {
-        return Err("`try` needs a terminal; for scripts use `suggest --stdin --format jsonl`".into());
+        return Err(
+            "`try` needs a terminal; for scripts use `suggest --stdin --format jsonl`".into(),
+        );
     }
     let _raw = RawMode::enter()?;
     let mut out = std::io::stdout().lock();

@@ -12,7 +12,11 @@ use vagvisare::text::synonyms::Synonyms;
 mod interactive;
 
 #[derive(Parser)]
-#[command(name = "vagvisare", version, about = "Swedish guide suggestions (\"Möjliga lösningar\") for self-service portals")]
+#[command(
+    name = "vagvisare",
+    version,
+    about = "Swedish guide suggestions (\"Möjliga lösningar\") for self-service portals"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -168,9 +172,23 @@ fn open_source(source: &Source) -> Result<GuideIndex, String> {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Suggest { text, source, limit, category, audience, stdin, format } => {
+        Command::Suggest {
+            text,
+            source,
+            limit,
+            category,
+            audience,
+            stdin,
+            format,
+        } => {
             let index = open_source(&source)?;
-            let options = SuggestOptions { limit, filters: Filters { categories: category, audiences: audience } };
+            let options = SuggestOptions {
+                limit,
+                filters: Filters {
+                    categories: category,
+                    audiences: audience,
+                },
+            };
             if stdin {
                 let out = std::io::stdout();
                 let mut out = out.lock();
@@ -184,21 +202,39 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let text = text.ok_or("give the text to suggest for, or --stdin")?;
             let suggestions = index.suggest(&text, &options);
-            print_suggestions(&mut std::io::stdout().lock(), &suggestions, format).map_err(|e| e.to_string())
+            print_suggestions(&mut std::io::stdout().lock(), &suggestions, format)
+                .map_err(|e| e.to_string())
         }
-        Command::Index { guides, out, analysis } => {
+        Command::Index {
+            guides,
+            out,
+            analysis,
+        } => {
             let guides = read_guides(&guides).map_err(err)?;
             let started = std::time::Instant::now();
             let index = GuideIndex::create(&out).map_err(err)?;
             configure(&index, &analysis)?;
             index.upsert(&guides).map_err(err)?;
             index.commit().map_err(err)?;
-            eprintln!("indexed {} guides into {} in {:.2?}", guides.len(), out.display(), started.elapsed());
+            eprintln!(
+                "indexed {} guides into {} in {:.2?}",
+                guides.len(),
+                out.display(),
+                started.elapsed()
+            );
             Ok(())
         }
-        Command::Eval { guides, queries, engine, seed, format, analysis } => {
+        Command::Eval {
+            guides,
+            queries,
+            engine,
+            seed,
+            format,
+            analysis,
+        } => {
             let guides = read_guides(&guides).map_err(err)?;
-            let queries = vagvisare::guide::model::read_jsonl_path(&queries, eval::parse_queries).map_err(err)?;
+            let queries = vagvisare::guide::model::read_jsonl_path(&queries, eval::parse_queries)
+                .map_err(err)?;
             let mut reports: Vec<(&str, Report)> = Vec::new();
             if engine != EngineChoice::Baseline {
                 let index = build_in_memory(&guides, &analysis)?;
@@ -206,7 +242,10 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             if engine != EngineChoice::Vagvisare {
                 let baseline = Baseline::build(&guides).map_err(err)?;
-                reports.push(("tantivy-default", eval::evaluate(&baseline as &dyn Engine, &queries, seed)));
+                reports.push((
+                    "tantivy-default",
+                    eval::evaluate(&baseline as &dyn Engine, &queries, seed),
+                ));
             }
             print_reports(&reports, guides.len(), format)
         }
@@ -219,10 +258,15 @@ struct Line<'a> {
     suggestions: &'a [Suggestion],
 }
 
-fn print_suggestions(out: &mut impl Write, suggestions: &[Suggestion], format: Format) -> std::io::Result<()> {
+fn print_suggestions(
+    out: &mut impl Write,
+    suggestions: &[Suggestion],
+    format: Format,
+) -> std::io::Result<()> {
     match format {
         Format::Json | Format::Jsonl => {
-            let line = serde_json::to_string(&Line { suggestions }).map_err(std::io::Error::other)?;
+            let line =
+                serde_json::to_string(&Line { suggestions }).map_err(std::io::Error::other)?;
             writeln!(out, "{line}")
         }
         Format::Text => {
@@ -270,7 +314,12 @@ fn print_reports(reports: &[(&str, Report)], guides: usize, format: Format) -> R
         let json = if let [(_, only)] = reports {
             serde_json::to_value(only)
         } else {
-            serde_json::to_value(reports.iter().map(|(n, r)| (n.to_string(), r)).collect::<std::collections::BTreeMap<_, _>>())
+            serde_json::to_value(
+                reports
+                    .iter()
+                    .map(|(n, r)| (n.to_string(), r))
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            )
         }
         .map_err(|e| e.to_string())?;
         println!("{json}");
@@ -294,7 +343,9 @@ fn print_reports(reports: &[(&str, Report)], guides: usize, format: Format) -> R
         ("MRR@10, typos", |r| r.mrr_at_10_typos),
         ("recall@5, no å/ä/ö", |r| r.recall_at_5_no_diacritics),
         ("MRR@10, no å/ä/ö", |r| r.mrr_at_10_no_diacritics),
-        ("share typed to top 5 (lower=better)", |r| r.typed_share_to_top_5),
+        ("share typed to top 5 (lower=better)", |r| {
+            r.typed_share_to_top_5
+        }),
         ("queries", |r| r.queries as f64),
     ];
     for (label, get) in rows.iter().take(11) {
@@ -304,14 +355,18 @@ fn print_reports(reports: &[(&str, Report)], guides: usize, format: Format) -> R
         }
         println!();
     }
-    let kinds: std::collections::BTreeSet<&String> = reports.iter().flat_map(|(_, r)| r.by_kind.keys()).collect();
+    let kinds: std::collections::BTreeSet<&String> =
+        reports.iter().flat_map(|(_, r)| r.by_kind.keys()).collect();
     if !kinds.is_empty() {
         println!("\nrecall@5 by kind of query");
         for kind in kinds {
             let n = reports[0].1.by_kind.get(kind).map_or(0, |k| k.queries);
             print!("{:<34}", format!("{kind} ({n})"));
             for (_, r) in reports {
-                print!("{:>16.3}", r.by_kind.get(kind).map_or(0.0, |k| k.recall_at_5));
+                print!(
+                    "{:>16.3}",
+                    r.by_kind.get(kind).map_or(0.0, |k| k.recall_at_5)
+                );
             }
             println!();
         }

@@ -36,8 +36,17 @@ impl Baseline {
             writer.add_document(doc)?;
         }
         writer.commit()?;
-        let analyzer = index.tokenizers().get("default").expect("tantivy registers its default tokenizer");
-        Ok(Self { reader: index.reader()?, analyzer, id, title, body })
+        let analyzer = index
+            .tokenizers()
+            .get("default")
+            .expect("tantivy registers its default tokenizer");
+        Ok(Self {
+            reader: index.reader()?,
+            analyzer,
+            id,
+            title,
+            body,
+        })
     }
 }
 
@@ -49,7 +58,10 @@ impl Engine for Baseline {
         while let Some(token) = stream.next() {
             for field in [self.title, self.body] {
                 let term = Term::from_field_text(field, &token.text);
-                clauses.push((Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                ));
             }
         }
         if clauses.is_empty() {
@@ -57,11 +69,15 @@ impl Engine for Baseline {
         }
         let searcher = self.reader.searcher();
         let query = BooleanQuery::new(clauses);
-        let top = searcher.search(&query, &TopDocs::with_limit(k).order_by_score()).unwrap_or_default();
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(k).order_by_score())
+            .unwrap_or_default();
         top.into_iter()
             .filter_map(|(_, address)| {
                 let doc: TantivyDocument = searcher.doc(address).ok()?;
-                doc.get_first(self.id).and_then(|v| v.as_str()).map(str::to_string)
+                doc.get_first(self.id)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
             })
             .collect()
     }

@@ -34,10 +34,15 @@ pub fn parse_queries(text: &str) -> Result<Vec<LabelledQuery>, IndexError> {
         if line.trim().is_empty() {
             continue;
         }
-        let q: LabelledQuery =
-            serde_json::from_str(line).map_err(|e| IndexError::BadLine { line: i + 1, message: e.to_string() })?;
+        let q: LabelledQuery = serde_json::from_str(line).map_err(|e| IndexError::BadLine {
+            line: i + 1,
+            message: e.to_string(),
+        })?;
         if q.relevant.is_empty() {
-            return Err(IndexError::BadLine { line: i + 1, message: "`relevant` is empty".into() });
+            return Err(IndexError::BadLine {
+                line: i + 1,
+                message: "`relevant` is empty".into(),
+            });
         }
         out.push(q);
     }
@@ -90,13 +95,21 @@ pub struct Report {
 
 /// recall@k of one ranking.
 pub fn recall_at(ranked: &[String], relevant: &[String], k: usize) -> f64 {
-    let found = ranked.iter().take(k).filter(|id| relevant.contains(id)).count();
+    let found = ranked
+        .iter()
+        .take(k)
+        .filter(|id| relevant.contains(id))
+        .count();
     found as f64 / relevant.len().min(k).max(1) as f64
 }
 
 /// Reciprocal rank of the first relevant id within the top k.
 pub fn reciprocal_rank(ranked: &[String], relevant: &[String], k: usize) -> f64 {
-    ranked.iter().take(k).position(|id| relevant.contains(id)).map_or(0.0, |p| 1.0 / (p + 1) as f64)
+    ranked
+        .iter()
+        .take(k)
+        .position(|id| relevant.contains(id))
+        .map_or(0.0, |p| 1.0 / (p + 1) as f64)
 }
 
 /// The first `share` of the text's characters (at least one), cut mid-word as typing does.
@@ -108,13 +121,17 @@ pub fn typed_prefix(text: &str, share: f64) -> String {
 
 /// Removes å/ä/ö (→ a, a, o) and every other diacritic, keeping case.
 pub fn strip_diacritics(text: &str) -> String {
-    text.nfd().filter(|&c| !is_combining_mark(c)).map(|c| match c {
-        'ø' => 'o',
-        'Ø' => 'O',
-        'æ' => 'a',
-        'Æ' => 'A',
-        c => c,
-    }).nfc().collect()
+    text.nfd()
+        .filter(|&c| !is_combining_mark(c))
+        .map(|c| match c {
+            'ø' => 'o',
+            'Ø' => 'O',
+            'æ' => 'a',
+            'Æ' => 'A',
+            c => c,
+        })
+        .nfc()
+        .collect()
 }
 
 /// SplitMix64: a tiny seeded generator, so typo variants are the same on every machine.
@@ -184,11 +201,22 @@ pub struct EvalOptions {
 
 /// Runs every figure for an engine over labelled queries. `seed` fixes the typo variants.
 pub fn evaluate(engine: &dyn Engine, queries: &[LabelledQuery], seed: u64) -> Report {
-    evaluate_with(engine, queries, &EvalOptions { seed, typed_share: true })
+    evaluate_with(
+        engine,
+        queries,
+        &EvalOptions {
+            seed,
+            typed_share: true,
+        },
+    )
 }
 
 /// [`evaluate`] with options.
-pub fn evaluate_with(engine: &dyn Engine, queries: &[LabelledQuery], options: &EvalOptions) -> Report {
+pub fn evaluate_with(
+    engine: &dyn Engine,
+    queries: &[LabelledQuery],
+    options: &EvalOptions,
+) -> Report {
     let seed = options.seed;
     let mut r1 = Vec::new();
     let mut r5 = Vec::new();
@@ -212,9 +240,19 @@ pub fn evaluate_with(engine: &dyn Engine, queries: &[LabelledQuery], options: &E
             entry.1.push(reciprocal_rank(&ranked, rel, 10));
         }
         for (slot, s) in typed.iter_mut().zip([0.25, 0.5, 0.75]) {
-            slot.push(recall_at(&engine.search(&typed_prefix(&q.query, s), 5), rel, 5));
+            slot.push(recall_at(
+                &engine.search(&typed_prefix(&q.query, s), 5),
+                rel,
+                5,
+            ));
         }
-        let typo = engine.search(&add_typos(&q.query, seed ^ (i as u64).wrapping_mul(0x51_7CC1_B727_220A)), 10);
+        let typo = engine.search(
+            &add_typos(
+                &q.query,
+                seed ^ (i as u64).wrapping_mul(0x51_7CC1_B727_220A),
+            ),
+            10,
+        );
         typos_r5.push(recall_at(&typo, rel, 5));
         typos_mrr.push(reciprocal_rank(&typo, rel, 10));
         let nodia = engine.search(&strip_diacritics(&q.query), 10);
@@ -245,7 +283,16 @@ pub fn evaluate_with(engine: &dyn Engine, queries: &[LabelledQuery], options: &E
         typed_share_to_top_5: mean(&share),
         by_kind: by_kind
             .into_iter()
-            .map(|(k, (r, m))| (k, KindFigures { queries: r.len(), recall_at_5: mean(&r), mrr_at_10: mean(&m) }))
+            .map(|(k, (r, m))| {
+                (
+                    k,
+                    KindFigures {
+                        queries: r.len(),
+                        recall_at_5: mean(&r),
+                        mrr_at_10: mean(&m),
+                    },
+                )
+            })
             .collect(),
     }
 }
@@ -276,7 +323,10 @@ mod tests {
 
     #[test]
     fn diacritics_are_stripped_keeping_case() {
-        assert_eq!(strip_diacritics("Återställ lösenord på Café"), "Aterstall losenord pa Cafe");
+        assert_eq!(
+            strip_diacritics("Återställ lösenord på Café"),
+            "Aterstall losenord pa Cafe"
+        );
         assert_eq!(strip_diacritics("A\u{30A}r"), "Ar");
     }
 
@@ -287,7 +337,10 @@ mod tests {
             let words: Vec<&str> = out.split(' ').collect();
             assert_eq!(words[1], "mitt");
             assert_eq!(words[3], "idag");
-            assert!(words[0].starts_with('g') && words[2].starts_with('l'), "{out}");
+            assert!(
+                words[0].starts_with('g') && words[2].starts_with('l'),
+                "{out}"
+            );
             assert_ne!(words[0], "glömt");
             assert_ne!(words[2], "lösenord");
             assert!(words[2].chars().count() >= 7);

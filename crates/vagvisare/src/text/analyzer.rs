@@ -76,7 +76,13 @@ pub fn forms(word: &Word, lexicon: &Lexicon) -> Forms {
             push_unique(&mut parts, stem);
         }
     }
-    Forms { stems, folded, parts, part_heads, stop: is_stop_word(&word.text) }
+    Forms {
+        stems,
+        folded,
+        parts,
+        part_heads,
+        stop: is_stop_word(&word.text),
+    }
 }
 
 /// Analyses texts against a lexicon, remembering the forms of words it has seen (a guide body
@@ -89,7 +95,10 @@ pub struct Analyzer<'a> {
 impl<'a> Analyzer<'a> {
     /// An analyzer splitting compounds with `lexicon`.
     pub fn new(lexicon: &'a Lexicon) -> Self {
-        Self { lexicon, seen: HashMap::new() }
+        Self {
+            lexicon,
+            seen: HashMap::new(),
+        }
     }
 
     /// Every word of the text with its forms.

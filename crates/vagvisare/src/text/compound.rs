@@ -30,7 +30,10 @@ impl Lexicon {
 
     /// Adds a lower-cased word and its stems. Short words and stop words are not compound parts.
     pub fn add(&mut self, word: &str) {
-        if word.chars().count() < MIN_PART_CHARS || is_stop_word(word) || !word.chars().all(char::is_alphabetic) {
+        if word.chars().count() < MIN_PART_CHARS
+            || is_stop_word(word)
+            || !word.chars().all(char::is_alphabetic)
+        {
             return;
         }
         if !self.known.contains(word) {
@@ -109,7 +112,9 @@ impl Lexicon {
                 if n - next < MIN_PART_CHARS {
                     continue;
                 }
-                let Some(tail) = self.split_from(chars, next, budget - 1) else { continue };
+                let Some(tail) = self.split_from(chars, next, budget - 1) else {
+                    continue;
+                };
                 let candidate = (tail.len() + 1, link.is_some());
                 let better = match &best {
                     None => true,
@@ -182,6 +187,9 @@ mod tests {
     #[test]
     fn three_parts() {
         let l = lexicon(&["mobil", "dokumentation", "app"]);
-        assert_eq!(l.split("mobildokumentationsapp").unwrap(), ["mobil", "dokumentation", "app"]);
+        assert_eq!(
+            l.split("mobildokumentationsapp").unwrap(),
+            ["mobil", "dokumentation", "app"]
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! Swedish text analysis: segmentation, normalisation, stemming, folding, compounds, synonyms.
 
+pub mod analyzer;
+pub mod compound;
 pub mod fold;
 pub mod stem;
-pub mod tokenize;
-pub mod compound;
 pub mod stopwords;
 pub mod synonyms;
-pub mod analyzer;
+pub mod tokenize;

@@ -137,7 +137,8 @@ fn base_form_candidates(word: &str) -> Vec<String> {
         out.push(strip(1));
     }
     // Supine and past of weak verbs: stängt, stängde → stäng(a).
-    let consonant_before = |k: usize| n > k && matches!(chars[n - k - 1], 'g' | 'k' | 'p' | 'l' | 'm' | 'n' | 'r');
+    let consonant_before =
+        |k: usize| n > k && matches!(chars[n - k - 1], 'g' | 'k' | 'p' | 'l' | 'm' | 'n' | 'r');
     if ends("t") && consonant_before(1) {
         out.push(strip(1));
     }
@@ -215,14 +216,30 @@ mod tests {
             ("tjänsten", "tjänst"),
             ("tjänster", "tjänst"),
         ] {
-            assert!(share_a_stem(a, b), "{a} {:?} vs {b} {:?}", stems(a), stems(b));
+            assert!(
+                share_a_stem(a, b),
+                "{a} {:?} vs {b} {:?}",
+                stems(a),
+                stems(b)
+            );
         }
     }
 
     #[test]
     fn different_words_stay_apart() {
-        for (a, b) in [("logga", "lägga"), ("lås", "läs"), ("barn", "bar"), ("konto", "kontor"), ("in", "ut")] {
-            assert!(!share_a_stem(a, b), "{a} {:?} vs {b} {:?}", stems(a), stems(b));
+        for (a, b) in [
+            ("logga", "lägga"),
+            ("lås", "läs"),
+            ("barn", "bar"),
+            ("konto", "kontor"),
+            ("in", "ut"),
+        ] {
+            assert!(
+                !share_a_stem(a, b),
+                "{a} {:?} vs {b} {:?}",
+                stems(a),
+                stems(b)
+            );
         }
     }
 

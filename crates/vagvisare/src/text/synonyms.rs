@@ -30,10 +30,15 @@ fn entry(raw: &str, line: usize) -> Result<String, SynonymError> {
     let found = words(raw);
     match found.as_slice() {
         [one] => Ok(one.text.clone()),
-        [] => Err(SynonymError { line, message: format!("empty entry {raw:?} (remove the extra comma)") }),
+        [] => Err(SynonymError {
+            line,
+            message: format!("empty entry {raw:?} (remove the extra comma)"),
+        }),
         _ => Err(SynonymError {
             line,
-            message: format!("{raw:?} is several words; only single words (hyphens allowed) are supported"),
+            message: format!(
+                "{raw:?} is several words; only single words (hyphens allowed) are supported"
+            ),
         }),
     }
 }
@@ -46,7 +51,8 @@ impl Synonyms {
 
     /// The synonyms bundled with Vägvisare (`data/synonyms.txt`).
     pub fn bundled() -> Self {
-        Self::parse(include_str!("../../../../data/synonyms.txt")).expect("bundled synonyms parse (tested)")
+        Self::parse(include_str!("../../../../data/synonyms.txt"))
+            .expect("bundled synonyms parse (tested)")
     }
 
     /// Reads a synonym file's text.
@@ -71,7 +77,10 @@ impl Synonyms {
                 None => from.clone(),
             };
             if from.len() + to.len() < 2 || (to.len() == 1 && from == to) {
-                return Err(SynonymError { line, message: "a group needs at least two different words".into() });
+                return Err(SynonymError {
+                    line,
+                    message: "a group needs at least two different words".into(),
+                });
             }
             for word in &from {
                 for target in &to {

@@ -49,7 +49,12 @@ pub fn words(text: &str) -> Vec<Word> {
                     last.hyphen_parts.push(normalized);
                     last.end = end;
                 }
-                _ => out.push(Word { text: normalized, hyphen_parts: Vec::new(), start, end }),
+                _ => out.push(Word {
+                    text: normalized,
+                    hyphen_parts: Vec::new(),
+                    start,
+                    end,
+                }),
             }
             pending_hyphen = false;
         } else {
@@ -71,7 +76,10 @@ mod tests {
 
     #[test]
     fn splits_and_lowercases() {
-        assert_eq!(texts("Glömt LÖSENORD, igen!"), ["glömt", "lösenord", "igen"]);
+        assert_eq!(
+            texts("Glömt LÖSENORD, igen!"),
+            ["glömt", "lösenord", "igen"]
+        );
     }
 
     #[test]
