@@ -309,6 +309,9 @@ fn marked_text(snippet: &vagvisare::guide::Snippet) -> String {
     out
 }
 
+/// A figure's label and how to read it from a report.
+type Row = (&'static str, fn(&Report) -> f64);
+
 fn print_reports(reports: &[(&str, Report)], guides: usize, format: Format) -> Result<(), String> {
     if format != Format::Text {
         let json = if let [(_, only)] = reports {
@@ -332,7 +335,7 @@ fn print_reports(reports: &[(&str, Report)], guides: usize, format: Format) -> R
         print!("{name:>16}");
     }
     println!();
-    let rows: [(&str, fn(&Report) -> f64); 12] = [
+    let rows: [Row; 11] = [
         ("recall@1", |r| r.recall_at_1),
         ("recall@5", |r| r.recall_at_5),
         ("MRR@10", |r| r.mrr_at_10),
@@ -346,9 +349,8 @@ fn print_reports(reports: &[(&str, Report)], guides: usize, format: Format) -> R
         ("share typed to top 5 (lower=better)", |r| {
             r.typed_share_to_top_5
         }),
-        ("queries", |r| r.queries as f64),
     ];
-    for (label, get) in rows.iter().take(11) {
+    for (label, get) in rows {
         print!("{label:<34}");
         for (_, r) in reports {
             print!("{:>16.3}", get(r));

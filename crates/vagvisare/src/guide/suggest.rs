@@ -192,21 +192,19 @@ fn snippet(body: &str, tokens: &[Token], hits: &[Vec<usize>]) -> Snippet {
 
 /// Appends text with each run of white space as one space (none at the very start).
 fn push_collapsed(out: &mut String, gap: &str) {
-    for part in gap.split_whitespace().enumerate().map(|(i, p)| (i, p)) {
-        let (i, p) = part;
-        if i > 0 || gap.starts_with(char::is_whitespace) {
-            if !out.is_empty() && !out.ends_with(' ') && !out.ends_with('…') {
-                out.push(' ');
-            }
+    let space = |out: &mut String| {
+        if !out.is_empty() && !out.ends_with(' ') && !out.ends_with('…') {
+            out.push(' ');
         }
-        out.push_str(p);
+    };
+    for (i, piece) in gap.split_whitespace().enumerate() {
+        if i > 0 || gap.starts_with(char::is_whitespace) {
+            space(out);
+        }
+        out.push_str(piece);
     }
-    if gap.ends_with(char::is_whitespace)
-        && !out.is_empty()
-        && !out.ends_with(' ')
-        && !out.ends_with('…')
-    {
-        out.push(' ');
+    if gap.ends_with(char::is_whitespace) {
+        space(out);
     }
 }
 
