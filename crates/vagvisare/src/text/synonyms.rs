@@ -19,10 +19,10 @@ pub struct SynonymError {
     pub message: String,
 }
 
-/// Synonym groups, looked up by a word's normalised form or any of its stems.
+/// Synonym groups, looked up by a word or an inflection of it.
 #[derive(Debug, Default, Clone)]
 pub struct Synonyms {
-    /// For each key (word or stem), the words it expands to.
+    /// For each entry word, the words it expands to.
     expansions: HashMap<String, Vec<String>>,
 }
 
@@ -94,24 +94,45 @@ impl Synonyms {
     }
 
     fn add(&mut self, word: &str, target: &str) {
-        let mut keys = vec![word.to_string()];
-        keys.extend(stems(word));
-        keys.dedup();
-        for key in keys {
-            let list = self.expansions.entry(key).or_default();
-            if !list.iter().any(|t| t == target) {
-                list.push(target.to_string());
+        let list = self.expansions.entry(word.to_string()).or_default();
+        if !list.iter().any(|t| t == target) {
+            list.push(target.to_string());
+        }
+    }
+
+    /// The entries a normalised word is a form of: the word itself, an entry it extends with an
+    /// ending that shares the entry's stem (`datorn` → `dator`), or an entry among its base forms
+    /// (`nycklar` → `nyckel`). Sharing a stem alone is not enough: `lösa` is no form of `lösen`.
+    fn entries_of(&self, word: &str) -> Vec<&str> {
+        let word_stems = stems(word);
+        let mut out: Vec<&str> = Vec::new();
+        for (end, _) in word
+            .char_indices()
+            .skip(1)
+            .chain(std::iter::once((word.len(), ' ')))
+        {
+            let Some((entry, _)) = self.expansions.get_key_value(&word[..end]) else {
+                continue;
+            };
+            if end == word.len() || stems(entry).iter().any(|s| word_stems.contains(s)) {
+                out.push(entry);
             }
         }
+        for stem in &word_stems {
+            if let Some((entry, _)) = self.expansions.get_key_value(stem.as_str()) {
+                if !out.contains(&entry.as_str()) {
+                    out.push(entry);
+                }
+            }
+        }
+        out
     }
 
     /// The words a normalised word expands to (never the word itself).
     pub fn expand(&self, word: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        let mut keys = vec![word.to_string()];
-        keys.extend(stems(word));
-        for key in keys {
-            for target in self.expansions.get(&key).into_iter().flatten() {
+        for entry in self.entries_of(word) {
+            for target in &self.expansions[entry] {
                 if target != word && !out.contains(target) {
                     out.push(target.clone());
                 }
@@ -141,6 +162,18 @@ mod tests {
     fn inflected_forms_find_their_group() {
         let s = Synonyms::parse("dator, pc").unwrap();
         assert_eq!(s.expand("datorn"), ["pc"]);
+    }
+
+    #[test]
+    fn a_shared_stem_alone_is_no_synonym() {
+        // "lösen" stems to "lös", like "lösa"; "dator" to "dat", like "data".
+        let s = Synonyms::parse("lösen, lösenord\ndator, pc").unwrap();
+        for word in ["lös", "lösa", "löser", "data", "datum"] {
+            assert!(s.expand(word).is_empty(), "{word}: {:?}", s.expand(word));
+        }
+        assert_eq!(s.expand("datorerna"), ["pc"]);
+        let s = Synonyms::parse("nyckel, tagg").unwrap();
+        assert_eq!(s.expand("nycklar"), ["tagg"]);
     }
 
     #[test]
