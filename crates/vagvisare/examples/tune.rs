@@ -21,39 +21,8 @@ fn main() {
         .collect();
     let variants: Vec<Variant> = vec![
         ("default", |_| {}),
-        ("t1.5 s0.5", |w| {
-            w.title = 1.5;
-            w.stop_word = 0.5;
-        }),
-        ("t1.5 s0.5 st1", |w| {
-            w.title = 1.5;
-            w.stop_word = 0.5;
-            w.stemmed = 1.0;
-        }),
-        ("t1.5 s0.35", |w| {
-            w.title = 1.5;
-            w.stop_word = 0.35;
-        }),
-        ("t1.2 s0.5", |w| {
-            w.title = 1.2;
-            w.stop_word = 0.5;
-        }),
-        ("t1.5 s0.5 p0.3", |w| {
-            w.title = 1.5;
-            w.stop_word = 0.5;
-            w.pair = 0.3;
-        }),
-        ("t1.5 s0.5 pf.4", |w| {
-            w.title = 1.5;
-            w.stop_word = 0.5;
-            w.prefix_floor = 0.4;
-            w.prefix_span = 0.5;
-        }),
-        ("t1.5 s0.5 c12", |w| {
-            w.title = 1.5;
-            w.stop_word = 0.5;
-            w.max_completions = 12;
-        }),
+        ("part 0.8", |w| w.part = 0.8),
+        ("part 0.7", |w| w.part = 0.7),
     ];
     let filter: Option<String> = std::env::var("VARIANT").ok();
     for (name, change) in variants {

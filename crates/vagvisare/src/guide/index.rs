@@ -412,6 +412,11 @@ impl GuideIndex {
         }
     }
 
+    /// The latest committed searcher.
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
     /// Plans a query for the text as typed: analysis, then expansion against this index.
     pub fn plan(&self, text: &str, searcher: &Searcher) -> QueryPlan {
         let mut plan = {

@@ -300,6 +300,10 @@ pub fn typo_budget(chars: usize) -> u8 {
     }
 }
 
+/// Most terms of one field and segment looked at for the completions of a prefix: a short
+/// prefix of a large vocabulary stops there (completions are then the most frequent of those).
+const MAX_PREFIX_SCAN: usize = 500;
+
 /// Terms of the index's word fields, by document frequency summed over sources and segments.
 struct Vocabulary<'a> {
     searcher: &'a Searcher,
@@ -329,7 +333,9 @@ impl Vocabulary<'_> {
                 else {
                     continue;
                 };
-                while stream.advance() {
+                let mut scanned = 0;
+                while stream.advance() && scanned < MAX_PREFIX_SCAN {
+                    scanned += 1;
                     let key = stream.key();
                     if !key.starts_with(prefix.as_bytes()) {
                         break;

@@ -7,7 +7,6 @@ use super::model::Guide;
 use super::query::{Alternative, MatchKind, QueryPlan};
 use super::schema::Form;
 use crate::text::analyzer::{Analyzer, Token};
-use crate::text::fold::fold;
 
 /// Words of body text a snippet shows.
 const SNIPPET_WORDS: usize = 26;
@@ -58,7 +57,12 @@ fn token_has(token: &Token, form: Form, term: &str) -> bool {
     match form {
         Form::Word => token.surface() == term,
         Form::Stem => token.forms.stems.iter().any(|s| s == term),
-        Form::Fold => token.forms.stems.iter().any(|s| fold(s) == term),
+        Form::Fold => token
+            .forms
+            .folded
+            .iter()
+            .chain(&token.forms.stems)
+            .any(|s| s == term),
         Form::Part => token.forms.parts.iter().any(|p| p == term),
     }
 }

@@ -20,6 +20,8 @@ const MAX_PARTS: usize = 4;
 #[derive(Debug, Default, Clone)]
 pub struct Lexicon {
     known: HashSet<String>,
+    /// The first characters of every known word (a cheap test before stemming a suffix).
+    starts: HashSet<String>,
 }
 
 impl Lexicon {
@@ -36,11 +38,16 @@ impl Lexicon {
         {
             return;
         }
-        if !self.known.contains(word) {
-            self.known.insert(word.to_string());
+        if self.known.contains(word) {
+            return;
         }
+        self.known.insert(word.to_string());
+        self.starts
+            .insert(word.chars().take(MIN_PART_CHARS).collect());
         for stem in stems(word) {
             if stem.chars().count() >= MIN_PART_CHARS && !self.known.contains(&stem) {
+                self.starts
+                    .insert(stem.chars().take(MIN_PART_CHARS).collect());
                 self.known.insert(stem);
             }
         }
@@ -71,48 +78,82 @@ impl Lexicon {
         self.known.contains(word) || stems(word).iter().any(|s| self.known.contains(s))
     }
 
+    /// True when `rest` may end a compound: it is known, or one of its stems is. The stems are
+    /// only computed when the lexicon knows a word starting like `rest` (most suffixes fail that).
+    fn knows_final(&self, rest: &str) -> bool {
+        if self.known.contains(rest) {
+            return true;
+        }
+        let head: String = rest.chars().take(MIN_PART_CHARS).collect();
+        self.starts.contains(&head) && stems(rest).iter().any(|s| self.known.contains(s))
+    }
+
     /// Splits a lower-cased word into its parts (without linking letters), or `None` when it is
     /// not a compound of known words. Prefers the fewest parts, then no linking letter, then the
     /// longest first part.
     pub fn split(&self, word: &str) -> Option<Vec<String>> {
-        let chars: Vec<char> = word.chars().collect();
-        if chars.len() < MIN_COMPOUND_CHARS || !chars.iter().all(|c| c.is_alphabetic()) {
+        let bounds: Vec<usize> = word
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(word.len()))
+            .collect();
+        let n = bounds.len() - 1;
+        if n < MIN_COMPOUND_CHARS || !word.chars().all(char::is_alphabetic) {
             return None;
         }
-        let parts = self.split_from(&chars, 0, MAX_PARTS)?;
-        (parts.len() >= 2).then_some(parts)
+        let mut finals: Vec<Option<bool>> = vec![None; n + 1];
+        let parts = self.split_from(word, &bounds, 0, MAX_PARTS, &mut finals)?;
+        (parts.len() >= 2).then(|| parts.into_iter().map(str::to_string).collect())
     }
 
-    /// The best split of `chars[from..]` into at most `budget` parts.
-    fn split_from(&self, chars: &[char], from: usize, budget: usize) -> Option<Vec<String>> {
-        let rest: String = chars[from..].iter().collect();
-        let n = chars.len();
+    /// The best split of the word from character `from` into at most `budget` parts.
+    /// `finals` remembers, per start, whether the rest is a known final part.
+    fn split_from<'w>(
+        &self,
+        word: &'w str,
+        bounds: &[usize],
+        from: usize,
+        budget: usize,
+        finals: &mut Vec<Option<bool>>,
+    ) -> Option<Vec<&'w str>> {
+        let n = bounds.len() - 1;
         if budget == 0 {
             return None;
         }
+        let rest = &word[bounds[from]..];
         // Fewest parts first: the rest as one word beats any split of it.
-        if from > 0 && n - from >= MIN_PART_CHARS && self.knows(&rest) {
-            return Some(vec![rest]);
+        if from > 0 && n - from >= MIN_PART_CHARS {
+            let known = *finals[from].get_or_insert_with(|| self.knows_final(rest));
+            if known {
+                return Some(vec![rest]);
+            }
         }
         if budget == 1 {
             return None;
         }
-        let mut best: Option<(usize, bool, Vec<String>)> = None;
+        let mut best: Option<(usize, bool, Vec<&'w str>)> = None;
         for end in (from + MIN_PART_CHARS..=n.saturating_sub(MIN_PART_CHARS)).rev() {
-            let head: String = chars[from..end].iter().collect();
-            if !self.known.contains(&head) {
+            let head = &word[bounds[from]..bounds[end]];
+            if !self.known.contains(head) {
                 continue;
             }
             for link in [None, Some('s'), Some('e')] {
                 let next = match link {
                     None => end,
-                    Some(c) if chars[end] == c && chars[end - 1] != c => end + 1,
-                    Some(_) => continue,
+                    Some(c) => {
+                        let this = word[bounds[end]..].chars().next();
+                        let before = word[..bounds[end]].chars().next_back();
+                        if this == Some(c) && before != Some(c) {
+                            end + 1
+                        } else {
+                            continue;
+                        }
+                    }
                 };
                 if n - next < MIN_PART_CHARS {
                     continue;
                 }
-                let Some(tail) = self.split_from(chars, next, budget - 1) else {
+                let Some(tail) = self.split_from(word, bounds, next, budget - 1, finals) else {
                     continue;
                 };
                 let candidate = (tail.len() + 1, link.is_some());
@@ -122,7 +163,7 @@ impl Lexicon {
                 };
                 if better {
                     let mut parts = Vec::with_capacity(tail.len() + 1);
-                    parts.push(head.clone());
+                    parts.push(head);
                     parts.extend(tail);
                     best = Some((candidate.0, candidate.1, parts));
                 }

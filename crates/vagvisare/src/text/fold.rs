@@ -6,8 +6,26 @@ use unicode_normalization::UnicodeNormalization;
 /// Folds å/ä → a, ö/ø → o, æ → a, and removes every other combining mark (é → e, ü → u).
 /// Input is expected lower-case.
 pub fn fold(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_string();
+    }
     let mut out = String::with_capacity(word.len());
-    for c in word.nfd() {
+    // Swedish letters directly; anything else non-ASCII through canonical decomposition.
+    for c in word.chars() {
+        match c {
+            'å' | 'ä' | 'à' | 'á' | 'â' => out.push('a'),
+            'ö' | 'ó' | 'ò' | 'ô' => out.push('o'),
+            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
+            'ü' | 'ú' => out.push('u'),
+            c if c.is_ascii() => out.push(c),
+            c => fold_char(c, &mut out),
+        }
+    }
+    out
+}
+
+fn fold_char(c: char, out: &mut String) {
+    for c in std::iter::once(c).nfd() {
         match c {
             'ø' => out.push('o'),
             'æ' => out.push('a'),
@@ -16,7 +34,6 @@ pub fn fold(word: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// True when the word has something that [`fold`] changes.
