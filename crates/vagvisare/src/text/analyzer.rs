@@ -134,11 +134,7 @@ mod tests {
     use super::*;
 
     fn lexicon(words: &[&str]) -> Lexicon {
-        let mut l = Lexicon::new();
-        for w in words {
-            l.add(w);
-        }
-        l
+        Lexicon::from_words(words.iter().copied())
     }
 
     #[test]

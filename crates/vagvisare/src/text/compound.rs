@@ -53,6 +53,15 @@ impl Lexicon {
         }
     }
 
+    /// A lexicon of these lower-cased words.
+    pub fn from_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut lexicon = Self::new();
+        for word in words {
+            lexicon.add(word);
+        }
+        lexicon
+    }
+
     /// Adds every word of a word list, one word per line (`#` starts a comment).
     pub fn add_word_list(&mut self, list: &str) {
         for line in list.lines() {
@@ -178,11 +187,7 @@ mod tests {
     use super::*;
 
     fn lexicon(words: &[&str]) -> Lexicon {
-        let mut l = Lexicon::new();
-        for w in words {
-            l.add(w);
-        }
-        l
+        Lexicon::from_words(words.iter().copied())
     }
 
     #[test]
