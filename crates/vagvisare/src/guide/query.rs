@@ -310,7 +310,16 @@ struct Vocabulary<'a> {
     fields: Vec<Field>,
 }
 
-impl Vocabulary<'_> {
+impl<'a> Vocabulary<'a> {
+    /// The title and body fields of one form.
+    fn of(searcher: &'a Searcher, fields: &Fields, form: Form) -> Self {
+        let fields = Source::ALL
+            .iter()
+            .map(|&s| fields.analyzed(s, form))
+            .collect();
+        Self { searcher, fields }
+    }
+
     fn doc_freq(&self, term: &str) -> u64 {
         self.fields
             .iter()
@@ -390,27 +399,9 @@ fn edit_distance(dfa: &DFA, term: &str) -> u8 {
 /// Adds what only the index can tell: completions of the half-typed last word, and the spelling
 /// neighbours of words the index does not know.
 pub fn expand(plan: &mut QueryPlan, searcher: &Searcher, fields: &Fields, w: &Weights) {
-    let words = Vocabulary {
-        searcher,
-        fields: Source::ALL
-            .iter()
-            .map(|&s| fields.analyzed(s, Form::Word))
-            .collect(),
-    };
-    let folds = Vocabulary {
-        searcher,
-        fields: Source::ALL
-            .iter()
-            .map(|&s| fields.analyzed(s, Form::Fold))
-            .collect(),
-    };
-    let stems_vocab = Vocabulary {
-        searcher,
-        fields: Source::ALL
-            .iter()
-            .map(|&s| fields.analyzed(s, Form::Stem))
-            .collect(),
-    };
+    let words = Vocabulary::of(searcher, fields, Form::Word);
+    let folds = Vocabulary::of(searcher, fields, Form::Fold);
+    let stems_vocab = Vocabulary::of(searcher, fields, Form::Stem);
     for qw in &mut plan.words {
         let chars = qw.text.chars().count();
         if qw.prefix && chars >= 2 {
