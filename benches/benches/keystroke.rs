@@ -1,5 +1,6 @@
 //! Latency of one keystroke on the bundled corpus: every prefix of the bundled labelled queries,
-//! replayed in typing order, through Vägvisare (with and without explanations) and through plain
+//! replayed in typing order, through Vägvisare (with and without explanations, and with its
+//! per-commit caches emptied before every keystroke) and through plain
 //! Tantivy (default tokenizer, terms OR-ed) measured in the same run as the peer.
 
 use std::hint::black_box;
@@ -32,6 +33,11 @@ fn keystroke(c: &mut Criterion) {
         });
     };
     replay("vagvisare_suggest", &|t| index.suggest(t, &options).len());
+    // The same without the caches of the previous keystrokes' words and guides.
+    replay("vagvisare_suggest_cold", &|t| {
+        index.clear_caches();
+        index.suggest(t, &options).len()
+    });
     replay("vagvisare_ids_only", &|t| {
         index.suggest_ids(t, &options).len()
     });

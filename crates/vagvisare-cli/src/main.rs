@@ -151,6 +151,7 @@ fn build_in_memory(guides: &[vagvisare::Guide], analysis: &Analysis) -> Result<G
     configure(&index, analysis)?;
     index.upsert(guides).map_err(err)?;
     index.commit().map_err(err)?;
+    index.optimize().map_err(err)?;
     Ok(index)
 }
 
@@ -216,6 +217,7 @@ fn run(cli: Cli) -> Result<(), String> {
             configure(&index, &analysis)?;
             index.upsert(&guides).map_err(err)?;
             index.commit().map_err(err)?;
+            index.optimize().map_err(err)?;
             eprintln!(
                 "indexed {} guides into {} in {:.2?}",
                 guides.len(),

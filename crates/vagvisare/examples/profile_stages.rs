@@ -16,26 +16,63 @@ fn main() {
             texts.push(chars[..k].iter().collect::<String>());
         }
     }
-    let (mut ids, mut full) = (Duration::ZERO, Duration::ZERO);
-    let (mut plan_t, mut n) = (Duration::ZERO, 0);
+    // In typing order: each keystroke finds the caches its predecessors filled (as in a portal),
+    // then the same keystroke on a second index whose caches are emptied (nothing prepared it).
+    let (mut plan_t, mut ids, mut full, mut cold) = (
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+    );
+    let options = SuggestOptions::limit(5);
+    count_terms(&index, &texts);
+    let cold_index = vagvisare::bundled::index().expect("index");
     for t in &texts {
         let s = Instant::now();
-        let searcher = index.searcher();
-        let _ = index.plan(t, &searcher);
-        plan_t += s.elapsed();
-        let s = Instant::now();
-        let _ = index.suggest_ids(t, &SuggestOptions::limit(5));
-        ids += s.elapsed();
-        let s = Instant::now();
-        let _ = index.suggest(t, &SuggestOptions::limit(5));
+        let _ = index.suggest(t, &options);
         full += s.elapsed();
-        n += 1;
+        let s = Instant::now();
+        let _ = index.suggest_ids(t, &options);
+        ids += s.elapsed();
+        cold_index.clear_caches();
+        let s = Instant::now();
+        let searcher = cold_index.searcher();
+        let _ = cold_index.plan(t, &searcher);
+        plan_t += s.elapsed();
+        cold_index.clear_caches();
+        let s = Instant::now();
+        let _ = cold_index.suggest(t, &options);
+        cold += s.elapsed();
     }
-    let per = |d: Duration| d / n;
+    let n = texts.len() as u32;
     println!(
-        "{n} keystrokes: plan+expand {:?}, ids {:?}, full {:?}",
-        per(plan_t),
-        per(ids),
-        per(full)
+        "{n} keystrokes (mean): typing {:?}, ids only after it {:?}; cold: plan+expand {:?}, full {:?}",
+        full / n,
+        ids / n,
+        plan_t / n,
+        cold / n
     );
+}
+
+#[allow(dead_code)]
+fn count_terms(index: &vagvisare::GuideIndex, texts: &[String]) {
+    let mut terms = 0usize;
+    let mut kinds = std::collections::BTreeMap::new();
+    for t in texts {
+        let searcher = index.searcher();
+        let plan = index.plan(t, &searcher);
+        for w in &plan.words {
+            for a in &w.alternatives {
+                terms += a.terms.len();
+                *kinds.entry(format!("{:?}", a.kind)).or_insert(0usize) += a.terms.len();
+            }
+        }
+    }
+    println!(
+        "terms per keystroke {:.1}",
+        terms as f64 / texts.len() as f64
+    );
+    for (k, n) in kinds {
+        println!("  {k}: {:.1}", n as f64 / texts.len() as f64);
+    }
 }

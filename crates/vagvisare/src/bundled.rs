@@ -15,5 +15,6 @@ pub fn index() -> Result<GuideIndex, IndexError> {
     let index = GuideIndex::in_memory()?;
     index.upsert(&guides())?;
     index.commit()?;
+    index.optimize()?;
     Ok(index)
 }

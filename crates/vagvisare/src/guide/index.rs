@@ -16,11 +16,14 @@ use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
+use super::cache::GenerationCache;
 use super::error::{IndexError, INDEX_FORMAT_VERSION};
 use super::model::{audience_key, category_keys, Guide};
-use super::query::{expand, plan, to_query, Filters, QueryPlan, Weights};
+use super::query::{
+    expand_with, plan, resolve, to_query, Alternative, Filters, QueryPlan, Weights,
+};
 use super::schema::{self, Fields, Form, Source, EVERYONE};
-use super::suggest::{explain, Suggestion};
+use super::suggest::{explain, AnalysedGuide, Suggestion};
 use crate::text::analyzer::{pair_term, Analyzer, Token};
 use crate::text::compound::Lexicon;
 use crate::text::synonyms::Synonyms;
@@ -67,6 +70,11 @@ pub struct GuideIndex {
     synonyms: RwLock<Synonyms>,
     weights: Weights,
     dir: Option<PathBuf>,
+    /// Resolved alternatives of query words (by text and whether it is being typed) in the
+    /// latest committed state.
+    resolved: GenerationCache<(String, bool), Vec<Alternative>>,
+    /// Analysed candidate guides in the latest committed state.
+    analysed: GenerationCache<DocAddress, Option<AnalysedGuide>>,
 }
 
 impl std::fmt::Debug for GuideIndex {
@@ -167,6 +175,7 @@ impl GuideIndex {
         let index = Self::in_memory()?;
         index.upsert(&guides)?;
         index.commit()?;
+        index.optimize()?;
         Ok(index)
     }
 
@@ -184,6 +193,8 @@ impl GuideIndex {
             synonyms: RwLock::new(Synonyms::bundled()),
             weights: Weights::default(),
             dir,
+            resolved: GenerationCache::default(),
+            analysed: GenerationCache::default(),
         })
     }
 
@@ -195,6 +206,7 @@ impl GuideIndex {
     /// Replaces the synonyms (the bundled ones are used until then).
     pub fn set_synonyms(&self, synonyms: Synonyms) {
         *self.synonyms.write().unwrap_or_else(|e| e.into_inner()) = synonyms;
+        self.resolved.clear();
     }
 
     /// Extends the compound lexicon with a word list (one word a line); applies to guides
@@ -204,6 +216,7 @@ impl GuideIndex {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .add_word_list(list);
+        self.clear_caches();
     }
 
     /// The ranking weights in use.
@@ -214,6 +227,7 @@ impl GuideIndex {
     /// Replaces the ranking weights (for tuning and evaluation).
     pub fn set_weights(&mut self, weights: Weights) {
         self.weights = weights;
+        self.resolved.clear();
     }
 
     fn writer(&self) -> MutexGuard<'_, IndexWriter> {
@@ -224,19 +238,23 @@ impl GuideIndex {
     fn rebuild_lexicon(&self) {
         let searcher = self.reader.searcher();
         let mut lexicon = self.lexicon.write().unwrap_or_else(|e| e.into_inner());
+        let word = [Form::Word.tag()];
         for segment in searcher.segment_readers() {
-            for source in Source::ALL {
-                let Ok(index) = segment.inverted_index(self.fields.analyzed(source, Form::Word))
-                else {
+            let Ok(index) = segment.inverted_index(self.fields.vocab) else {
+                continue;
+            };
+            let Ok(mut stream) = index.terms().range().ge(word).into_stream() else {
+                continue;
+            };
+            while stream.advance() {
+                let Some((&tag, rest)) = stream.key().split_first() else {
                     continue;
                 };
-                let Ok(mut stream) = index.terms().stream() else {
-                    continue;
-                };
-                while stream.advance() {
-                    if let Ok(word) = std::str::from_utf8(stream.key()) {
-                        lexicon.add(word);
-                    }
+                if tag != word[0] {
+                    break;
+                }
+                if let Ok(text) = std::str::from_utf8(rest) {
+                    lexicon.add(text);
                 }
             }
         }
@@ -303,6 +321,27 @@ impl GuideIndex {
         Ok(())
     }
 
+    /// Merges the committed guides into one segment, so that every keystroke looks words up in
+    /// one term dictionary instead of one per segment. Worth it after a bulk load
+    /// ([`from_jsonl`](Self::from_jsonl) and `vagvisare index` call it); not after every
+    /// small change, since it rewrites the whole index.
+    pub fn optimize(&self) -> Result<(), IndexError> {
+        let mut writer = self.writer();
+        let ids = writer.index().searchable_segment_ids()?;
+        if ids.len() > 1 {
+            writer.merge(&ids).wait()?;
+            self.reader.reload()?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the cached word expansions and analysed guides (they are rebuilt on demand).
+    /// Only benchmarks need this, to measure a keystroke that nothing before it prepared.
+    pub fn clear_caches(&self) {
+        self.resolved.clear();
+        self.analysed.clear();
+    }
+
     /// Drops every change since the last commit.
     pub fn rollback(&self) -> Result<(), IndexError> {
         self.writer().rollback()?;
@@ -342,17 +381,21 @@ impl GuideIndex {
         for key in category_keys(&guide.category) {
             doc.add_text(f.category_key, key);
         }
-        let mut title_text = guide.title.clone();
-        for k in &guide.keywords {
-            title_text.push_str(" . ");
-            title_text.push_str(k);
-        }
+        let title_text = guide.title_text();
         let mut pairs = Vec::new();
+        let mut vocab = std::collections::BTreeSet::new();
         for (source, text) in [
             (Source::Title, title_text.as_str()),
             (Source::Body, guide.body.as_str()),
         ] {
             let tokens = analyzer.analyze(text);
+            for t in &tokens {
+                for form in [Form::Word, Form::Stem, Form::Fold] {
+                    for term in form_terms(t, form) {
+                        vocab.insert(form.vocab_term(term));
+                    }
+                }
+            }
             for form in Form::ALL {
                 let terms = tokens.iter().flat_map(|t| form_terms(t, form));
                 doc.add_pre_tokenized_text(f.analyzed(source, form), pre_tokenized(terms));
@@ -367,6 +410,7 @@ impl GuideIndex {
             }
         }
         doc.add_pre_tokenized_text(f.pair, pre_tokenized(pairs.iter().map(String::as_str)));
+        doc.add_pre_tokenized_text(f.vocab, pre_tokenized(vocab.iter().map(String::as_str)));
         doc
     }
 
@@ -424,7 +468,13 @@ impl GuideIndex {
             let synonyms = self.synonyms.read().unwrap_or_else(|e| e.into_inner());
             plan(text, &lexicon, &synonyms, &self.weights)
         };
-        expand(&mut plan, searcher, &self.fields, &self.weights);
+        let generation = searcher.generation().generation_id();
+        expand_with(&mut plan, |qw| {
+            let key = (qw.text.clone(), qw.prefix);
+            self.resolved.get_or_compute(generation, key, || {
+                resolve(qw, searcher, &self.fields, &self.weights)
+            })
+        });
         plan
     }
 
@@ -452,13 +502,17 @@ impl GuideIndex {
         let searcher = self.reader.searcher();
         let plan = self.plan(text, &searcher);
         let candidates = self.candidates(&searcher, &plan, &options.filters, options.limit);
-        let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
-        let mut analyzer = Analyzer::new(&lexicon);
+        let generation = searcher.generation().generation_id();
         candidates
             .into_iter()
             .filter_map(|(score, address)| {
-                let doc: TantivyDocument = searcher.doc(address).ok()?;
-                Some(explain(self.guide_of(&doc), score, &plan, &mut analyzer))
+                let analysed = self.analysed.get_or_compute(generation, address, || {
+                    let doc: TantivyDocument = searcher.doc(address).ok()?;
+                    let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
+                    let mut analyzer = Analyzer::new(&lexicon);
+                    Some(AnalysedGuide::new(self.guide_of(&doc), &mut analyzer))
+                });
+                Some(explain(analysed.as_ref().as_ref()?, score, &plan))
             })
             .collect()
     }

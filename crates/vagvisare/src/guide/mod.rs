@@ -5,12 +5,14 @@
 //! against the index's vocabulary, the index finds and scores candidates (BM25 over title and
 //! body per form of a word), and [`suggest::explain`] says what matched and cuts a snippet.
 
+pub mod cache;
 pub mod error;
 pub mod index;
 pub mod model;
 pub mod query;
 pub mod schema;
 pub mod suggest;
+pub mod sum;
 
 pub use error::IndexError;
 pub use index::{GuideIndex, SuggestOptions};

@@ -45,6 +45,16 @@ impl Guide {
         }
     }
 
+    /// The title followed by the keywords: the text indexed (and explained) as the title.
+    pub fn title_text(&self) -> String {
+        let mut text = self.title.clone();
+        for k in &self.keywords {
+            text.push_str(" . ");
+            text.push_str(k);
+        }
+        text
+    }
+
     /// Checks what the index relies on: a usable id and some text.
     pub fn validate(&self) -> Result<(), String> {
         if self.id.trim().is_empty() {

@@ -8,7 +8,7 @@
 //! while the boosts rank exact above stemmed above folded above typo.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA, SINK_STATE};
 use serde::Serialize;
@@ -20,6 +20,7 @@ use tantivy::{Searcher, Term};
 use tantivy_fst::Automaton;
 
 use super::schema::{Fields, Form, Source, EVERYONE};
+use super::sum::SumQuery;
 use crate::text::analyzer::{pair_term, Analyzer};
 use crate::text::compound::Lexicon;
 use crate::text::fold::fold;
@@ -119,7 +120,13 @@ pub struct Alternative {
     pub kind: MatchKind,
     pub terms: Vec<(Form, String)>,
     pub boost: f32,
+    /// Per term, the sources that hold it in the index: bit 0 title, bit 1 body
+    /// ([`ALL_SOURCES`] until [`resolve`] has looked).
+    pub sources: Vec<u8>,
 }
+
+/// Both sources, as a bit set of [`Alternative::sources`].
+pub const ALL_SOURCES: u8 = 0b11;
 
 /// One word of the query with all the ways it may match.
 #[derive(Debug, Clone, PartialEq)]
@@ -175,6 +182,7 @@ impl QueryWord {
                 kind,
                 terms: vec![(form, term)],
                 boost,
+                sources: vec![ALL_SOURCES],
             }),
         }
     }
@@ -239,6 +247,7 @@ pub fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weights) -> 
                         .map(|p| (Form::Stem, p.clone()))
                         .collect(),
                     boost: w.part / forms.part_heads.len() as f32,
+                    sources: vec![ALL_SOURCES; forms.part_heads.len()],
                 });
             }
             for synonym in synonyms.expand(&surface) {
@@ -264,22 +273,31 @@ pub fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weights) -> 
     plan
 }
 
-/// Adapts a Levenshtein DFA to the term dictionary's automaton interface.
-struct Lev<'a>(&'a DFA);
+/// A Levenshtein DFA over the terms of some forms in the vocabulary field: the term's tag byte
+/// must be one of `tags`, the rest is matched by the DFA.
+struct Lev<'a> {
+    dfa: &'a DFA,
+    tags: &'a [u8],
+}
 
 impl Automaton for Lev<'_> {
-    type State = u32;
-    fn start(&self) -> u32 {
-        self.0.initial_state()
+    /// `None` before the tag byte.
+    type State = Option<u32>;
+    fn start(&self) -> Option<u32> {
+        None
     }
-    fn is_match(&self, state: &u32) -> bool {
-        matches!(self.0.distance(*state), Distance::Exact(_))
+    fn is_match(&self, state: &Option<u32>) -> bool {
+        state.is_some_and(|s| matches!(self.dfa.distance(s), Distance::Exact(_)))
     }
-    fn can_match(&self, state: &u32) -> bool {
-        *state != SINK_STATE
+    fn can_match(&self, state: &Option<u32>) -> bool {
+        *state != Some(SINK_STATE)
     }
-    fn accept(&self, state: &u32, byte: u8) -> u32 {
-        self.0.transition(*state, byte)
+    fn accept(&self, state: &Option<u32>, byte: u8) -> Option<u32> {
+        match state {
+            None if self.tags.contains(&byte) => Some(self.dfa.initial_state()),
+            None => Some(SINK_STATE),
+            Some(s) => Some(self.dfa.transition(*s, byte)),
+        }
     }
 }
 
@@ -304,77 +322,74 @@ pub fn typo_budget(chars: usize) -> u8 {
 /// prefix of a large vocabulary stops there (completions are then the most frequent of those).
 const MAX_PREFIX_SCAN: usize = 500;
 
-/// Terms of the index's word fields, by document frequency summed over sources and segments.
+/// The index's vocabulary field: words, stems and folded stems of every guide, each term behind
+/// its form's tag, with the number of guides that hold it.
 struct Vocabulary<'a> {
     searcher: &'a Searcher,
-    fields: Vec<Field>,
+    field: Field,
 }
 
 impl<'a> Vocabulary<'a> {
-    /// The title and body fields of one form.
-    fn of(searcher: &'a Searcher, fields: &Fields, form: Form) -> Self {
-        let fields = Source::ALL
-            .iter()
-            .map(|&s| fields.analyzed(s, form))
-            .collect();
-        Self { searcher, fields }
+    fn new(searcher: &'a Searcher, fields: &Fields) -> Self {
+        Self {
+            searcher,
+            field: fields.vocab,
+        }
     }
 
-    fn doc_freq(&self, term: &str) -> u64 {
-        self.fields
-            .iter()
-            .map(|&f| {
-                self.searcher
-                    .doc_freq(&Term::from_field_text(f, term))
-                    .unwrap_or(0)
-            })
-            .sum()
+    /// Number of guides holding `term` in `form`.
+    fn doc_freq(&self, form: Form, term: &str) -> u64 {
+        let term = Term::from_field_text(self.field, &form.vocab_term(term));
+        self.searcher.doc_freq(&term).unwrap_or(0)
     }
 
-    fn with_prefix(&self, prefix: &str) -> HashMap<String, u64> {
+    /// Terms of `form` starting with `prefix`, with their guide counts.
+    fn with_prefix(&self, form: Form, prefix: &str) -> HashMap<String, u64> {
+        let key = form.vocab_term(prefix);
         let mut out: HashMap<String, u64> = HashMap::new();
         for segment in self.searcher.segment_readers() {
-            for &field in &self.fields {
-                let Ok(index) = segment.inverted_index(field) else {
-                    continue;
-                };
-                let Ok(mut stream) = index.terms().range().ge(prefix.as_bytes()).into_stream()
-                else {
-                    continue;
-                };
-                let mut scanned = 0;
-                while stream.advance() && scanned < MAX_PREFIX_SCAN {
-                    scanned += 1;
-                    let key = stream.key();
-                    if !key.starts_with(prefix.as_bytes()) {
-                        break;
-                    }
-                    if let Ok(term) = std::str::from_utf8(key) {
-                        *out.entry(term.to_string()).or_default() +=
-                            u64::from(stream.value().doc_freq);
-                    }
+            let Ok(index) = segment.inverted_index(self.field) else {
+                continue;
+            };
+            let Ok(mut stream) = index.terms().range().ge(key.as_bytes()).into_stream() else {
+                continue;
+            };
+            let mut scanned = 0;
+            while stream.advance() && scanned < MAX_PREFIX_SCAN {
+                scanned += 1;
+                let found = stream.key();
+                if !found.starts_with(key.as_bytes()) {
+                    break;
+                }
+                if let Ok(term) = std::str::from_utf8(&found[1..]) {
+                    *out.entry(term.to_string()).or_default() += u64::from(stream.value().doc_freq);
                 }
             }
         }
         out
     }
 
-    fn near(&self, dfa: &DFA) -> HashMap<String, u64> {
-        let mut out: HashMap<String, u64> = HashMap::new();
+    /// Terms of any of `forms` the DFA accepts, with their form and guide counts.
+    fn near(&self, dfa: &DFA, forms: &[Form]) -> HashMap<(Form, String), u64> {
+        let tags: Vec<u8> = forms.iter().map(|f| f.tag()).collect();
+        let mut out: HashMap<(Form, String), u64> = HashMap::new();
         for segment in self.searcher.segment_readers() {
-            for &field in &self.fields {
-                let Ok(index) = segment.inverted_index(field) else {
+            let Ok(index) = segment.inverted_index(self.field) else {
+                continue;
+            };
+            let automaton = Lev { dfa, tags: &tags };
+            let Ok(mut stream) = index.terms().search(automaton).into_stream() else {
+                continue;
+            };
+            while stream.advance() {
+                let found = stream.key();
+                let (Some(form), Ok(term)) =
+                    (Form::of_tag(found[0]), std::str::from_utf8(&found[1..]))
+                else {
                     continue;
                 };
-                let Ok(mut stream) = index.terms().search(Lev(dfa)).into_stream() else {
-                    continue;
-                };
-                while stream.advance() {
-                    if let Ok(term) = std::str::from_utf8(stream.key()) {
-                        *out.entry(term.to_string()).or_default() +=
-                            u64::from(stream.value().doc_freq);
-                    }
-                }
+                *out.entry((form, term.to_string())).or_default() +=
+                    u64::from(stream.value().doc_freq);
             }
         }
         out
@@ -382,8 +397,8 @@ impl<'a> Vocabulary<'a> {
 }
 
 /// The most frequent `max` terms, most frequent first (ties by term, for stable results).
-fn most_frequent(terms: HashMap<String, u64>, max: usize) -> Vec<(String, u64)> {
-    let mut terms: Vec<(String, u64)> = terms.into_iter().collect();
+fn most_frequent<K: Ord>(terms: HashMap<K, u64>, max: usize) -> Vec<(K, u64)> {
+    let mut terms: Vec<(K, u64)> = terms.into_iter().collect();
     terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     terms.truncate(max);
     terms
@@ -396,110 +411,167 @@ fn edit_distance(dfa: &DFA, term: &str) -> u8 {
     }
 }
 
-/// Adds what only the index can tell: completions of the half-typed last word, and the spelling
-/// neighbours of words the index does not know.
-pub fn expand(plan: &mut QueryPlan, searcher: &Searcher, fields: &Fields, w: &Weights) {
-    let words = Vocabulary::of(searcher, fields, Form::Word);
-    let folds = Vocabulary::of(searcher, fields, Form::Fold);
-    let stems_vocab = Vocabulary::of(searcher, fields, Form::Stem);
+/// What the index adds to one query word: completions of a half-typed word, or the spelling
+/// neighbours of a word the index does not know. Depends only on the word, whether it is being
+/// typed, the weights and the committed index, so it can be cached per searcher generation.
+pub type Expansion = Vec<(MatchKind, Form, String, f32)>;
+
+/// Gives every word of the plan the alternatives `resolved` returns for it (e.g. [`resolve`]
+/// behind a cache).
+pub fn expand_with(
+    plan: &mut QueryPlan,
+    mut resolved: impl FnMut(&QueryWord) -> Arc<Vec<Alternative>>,
+) {
     for qw in &mut plan.words {
-        let chars = qw.text.chars().count();
-        if qw.prefix && chars >= 2 {
-            let typed = chars as f32;
-            let boost_of = |term: &str| {
-                let ratio = typed / term.chars().count().max(1) as f32;
-                w.prefix_floor + w.prefix_span * ratio.min(1.0)
-            };
-            let completions = most_frequent(words.with_prefix(&qw.text), w.max_completions);
-            let folded = fold(&qw.text);
-            let folded_completions = most_frequent(folds.with_prefix(&folded), w.max_completions);
-            let found = !completions.is_empty() || !folded_completions.is_empty();
-            for (term, _) in completions {
-                let boost = boost_of(&term);
-                qw.add(MatchKind::Prefix, Form::Word, term, boost);
+        qw.alternatives = resolved(qw).as_ref().clone();
+    }
+}
+
+/// Adds what only the index can tell to every word, uncached (see [`resolve`]).
+pub fn expand(plan: &mut QueryPlan, searcher: &Searcher, fields: &Fields, w: &Weights) {
+    expand_with(plan, |qw| Arc::new(resolve(qw, searcher, fields, w)));
+}
+
+/// A word's final alternatives: its own, plus its [`expansion`], less every term the index does
+/// not hold (a term no guide has scores nothing, and the query is smaller without it), with the
+/// sources that hold each remaining term. Depends only on the word, whether it is being typed,
+/// the analysis settings, the weights and the committed index.
+pub fn resolve(
+    qw: &QueryWord,
+    searcher: &Searcher,
+    fields: &Fields,
+    w: &Weights,
+) -> Vec<Alternative> {
+    let mut word = qw.clone();
+    for (kind, form, term, boost) in expansion(qw, searcher, fields, w) {
+        word.add(kind, form, term, boost);
+    }
+    let held = |form: Form, term: &str| -> u8 {
+        let mut bits = 0;
+        for (bit, source) in Source::ALL.into_iter().enumerate() {
+            let field = fields.analyzed(source, form);
+            if searcher
+                .doc_freq(&Term::from_field_text(field, term))
+                .unwrap_or(0)
+                > 0
+            {
+                bits |= 1 << bit;
             }
-            for (term, _) in folded_completions {
-                let boost = boost_of(&term) * w.folded;
-                qw.add(MatchKind::Prefix, Form::Fold, term, boost);
-            }
-            // Completions of the word typed without å/ä/ö into words that have them.
-            if folded != qw.text || !found {
-                for (term, _) in most_frequent(stems_vocab.with_prefix(&folded), w.max_completions)
-                {
-                    let boost = boost_of(&term) * w.folded;
-                    qw.add(MatchKind::Prefix, Form::Stem, term, boost);
-                }
-            }
-            if !found && typo_budget(chars) > 0 {
-                let dfa = lev_builder(1).build_prefix_dfa(&qw.text);
-                for (term, _) in most_frequent(words.near(&dfa), w.max_completions) {
-                    qw.add(MatchKind::Typo, Form::Word, term, w.fuzzy_prefix);
-                }
-            }
-            continue;
         }
-        let budget = typo_budget(chars);
-        if budget == 0 || qw.weight < 1.0 {
-            continue;
-        }
-        let known = qw
-            .alternatives
+        bits
+    };
+    let mut out = Vec::with_capacity(word.alternatives.len());
+    for mut alt in word.alternatives {
+        let sources: Vec<u8> = alt
+            .terms
             .iter()
-            .filter(|a| {
-                a.terms.len() == 1
-                    && matches!(
-                        a.kind,
-                        MatchKind::Exact | MatchKind::Stemmed | MatchKind::Folded
-                    )
-            })
-            .any(|a| {
-                let (form, term) = &a.terms[0];
-                match form {
-                    Form::Word => words.doc_freq(term) > 0,
-                    Form::Stem => stems_vocab.doc_freq(term) > 0,
-                    Form::Fold => folds.doc_freq(term) > 0,
-                    Form::Part => false,
-                }
-            });
-        if known {
-            continue;
-        }
-        let dfa = lev_builder(budget).build_dfa(&qw.text);
-        let folded = fold(&qw.text);
-        let folded_dfa = lev_builder(budget).build_dfa(&folded);
-        let mut neighbours: Vec<(u8, u64, Form, String)> = Vec::new();
-        for (term, df) in words.near(&dfa) {
-            neighbours.push((edit_distance(&dfa, &term), df, Form::Word, term));
-        }
-        for (term, df) in folds
-            .near(&folded_dfa)
-            .into_iter()
-            .chain(stems_vocab.near(&folded_dfa))
-        {
-            neighbours.push((edit_distance(&folded_dfa, &term), df, Form::Fold, term));
-        }
-        neighbours.sort_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then(b.1.cmp(&a.1))
-                .then_with(|| a.3.cmp(&b.3))
-        });
-        neighbours.truncate(w.max_typo_neighbours);
-        for (distance, _, form, term) in neighbours {
-            let boost = w.typo[usize::from(distance.clamp(1, 2) - 1)];
-            let boost = if form == Form::Fold {
-                boost * w.folded
-            } else {
-                boost
-            };
-            // A folded neighbour may live in the stem field (words without å/ä/ö have no fold entry).
-            let form = if form == Form::Fold && folds.doc_freq(&term) == 0 {
-                Form::Stem
-            } else {
-                form
-            };
-            qw.add(MatchKind::Typo, form, term, boost);
+            .map(|(form, term)| held(*form, term))
+            .collect();
+        let mut keep = sources.iter().map(|&bits| bits != 0);
+        alt.terms.retain(|_| keep.next().unwrap_or(false));
+        alt.sources = sources.into_iter().filter(|&bits| bits != 0).collect();
+        if !alt.terms.is_empty() {
+            out.push(alt);
         }
     }
+    out
+}
+
+/// The expansion of one query word (see [`Expansion`]).
+pub fn expansion(qw: &QueryWord, searcher: &Searcher, fields: &Fields, w: &Weights) -> Expansion {
+    let vocab = Vocabulary::new(searcher, fields);
+    let mut out = Expansion::new();
+    let chars = qw.text.chars().count();
+    if qw.prefix {
+        if chars < 2 {
+            return out;
+        }
+        let typed = chars as f32;
+        let boost_of = |term: &str| {
+            let ratio = typed / term.chars().count().max(1) as f32;
+            w.prefix_floor + w.prefix_span * ratio.min(1.0)
+        };
+        let completions = most_frequent(vocab.with_prefix(Form::Word, &qw.text), w.max_completions);
+        let folded = fold(&qw.text);
+        let folded_completions =
+            most_frequent(vocab.with_prefix(Form::Fold, &folded), w.max_completions);
+        let found = !completions.is_empty() || !folded_completions.is_empty();
+        for (term, _) in completions {
+            let boost = boost_of(&term);
+            out.push((MatchKind::Prefix, Form::Word, term, boost));
+        }
+        for (term, _) in folded_completions {
+            let boost = boost_of(&term) * w.folded;
+            out.push((MatchKind::Prefix, Form::Fold, term, boost));
+        }
+        // Completions of the word typed without å/ä/ö into words that have them.
+        if folded != qw.text || !found {
+            for (term, _) in
+                most_frequent(vocab.with_prefix(Form::Stem, &folded), w.max_completions)
+            {
+                let boost = boost_of(&term) * w.folded;
+                out.push((MatchKind::Prefix, Form::Stem, term, boost));
+            }
+        }
+        if !found && typo_budget(chars) > 0 {
+            let dfa = lev_builder(1).build_prefix_dfa(&qw.text);
+            for ((form, term), _) in
+                most_frequent(vocab.near(&dfa, &[Form::Word]), w.max_completions)
+            {
+                out.push((MatchKind::Typo, form, term, w.fuzzy_prefix));
+            }
+        }
+        return out;
+    }
+    let budget = typo_budget(chars);
+    if budget == 0 || qw.weight < 1.0 {
+        return out;
+    }
+    let known = qw
+        .alternatives
+        .iter()
+        .filter(|a| {
+            a.terms.len() == 1
+                && matches!(
+                    a.kind,
+                    MatchKind::Exact | MatchKind::Stemmed | MatchKind::Folded
+                )
+        })
+        .any(|a| {
+            let (form, term) = &a.terms[0];
+            *form != Form::Part && vocab.doc_freq(*form, term) > 0
+        });
+    if known {
+        return out;
+    }
+    let dfa = lev_builder(budget).build_dfa(&qw.text);
+    let folded = fold(&qw.text);
+    let folded_dfa = lev_builder(budget).build_dfa(&folded);
+    let mut neighbours: Vec<(u8, u64, Form, String)> = Vec::new();
+    for ((form, term), df) in vocab.near(&dfa, &[Form::Word]) {
+        neighbours.push((edit_distance(&dfa, &term), df, form, term));
+    }
+    // Folded stems, and stems of words without å/ä/ö (which have no folded entry of their own).
+    for ((form, term), df) in vocab.near(&folded_dfa, &[Form::Fold, Form::Stem]) {
+        neighbours.push((edit_distance(&folded_dfa, &term), df, form, term));
+    }
+    neighbours.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(b.1.cmp(&a.1))
+            .then_with(|| a.3.cmp(&b.3))
+            .then_with(|| a.2.cmp(&b.2))
+    });
+    neighbours.truncate(w.max_typo_neighbours);
+    for (distance, _, form, term) in neighbours {
+        let boost = w.typo[usize::from(distance.clamp(1, 2) - 1)];
+        let boost = if form == Form::Word {
+            boost
+        } else {
+            boost * w.folded
+        };
+        out.push((MatchKind::Typo, form, term, boost));
+    }
+    out
 }
 
 /// Filters on what a person may be shown.
@@ -536,24 +608,28 @@ pub fn to_query(
     filters: &Filters,
 ) -> Box<dyn Query> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for qw in &plan.words {
+    for qw in plan.words.iter().filter(|qw| !qw.alternatives.is_empty()) {
         let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
         for alt in &qw.alternatives {
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for (form, term) in &alt.terms {
-                for source in Source::ALL {
+            let mut parts: Vec<Box<dyn Query>> = Vec::new();
+            for ((form, term), &held) in alt.terms.iter().zip(&alt.sources) {
+                for (bit, source) in Source::ALL.into_iter().enumerate() {
+                    if held & (1 << bit) == 0 {
+                        continue;
+                    }
                     let boost = match source {
                         Source::Title => w.title,
                         Source::Body => w.body,
                     };
                     let q = term_query(fields.analyzed(source, *form), term);
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+                    parts.push(Box::new(BoostQuery::new(q, boost * alt.boost)));
                 }
             }
-            alternatives.push(Box::new(BoostQuery::new(
-                Box::new(BooleanQuery::new(clauses)),
-                alt.boost,
-            )));
+            match parts.len() {
+                0 => {}
+                1 => alternatives.extend(parts),
+                _ => alternatives.push(Box::new(SumQuery::new(parts))),
+            }
         }
         let dismax = DisjunctionMaxQuery::with_tie_breaker(alternatives, w.tie_breaker);
         should.push((
@@ -568,6 +644,9 @@ pub fn to_query(
         ));
     }
     let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+    if filters.categories.is_empty() && filters.audiences.is_empty() {
+        return text_query;
+    }
     let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
     if !filters.categories.is_empty() {
         let keys = filters

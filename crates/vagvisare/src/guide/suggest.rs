@@ -1,6 +1,8 @@
 //! Stage 3, explanation: which words matched each suggestion and how, and a snippet of the
 //! guide with the matched words marked.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::model::Guide;
@@ -53,80 +55,122 @@ pub struct Match {
     pub kind: MatchKind,
 }
 
-fn token_has(token: &Token, form: Form, term: &str) -> bool {
-    match form {
-        Form::Word => token.surface() == term,
-        Form::Stem => token.forms.stems.iter().any(|s| s == term),
-        Form::Fold => token
-            .forms
-            .folded
-            .iter()
-            .chain(&token.forms.stems)
-            .any(|s| s == term),
-        Form::Part => token.forms.parts.iter().any(|p| p == term),
-    }
+/// A guide with its title (and keywords) and body analysed: what explaining needs, computed once
+/// per guide and committed state (see [`GenerationCache`](super::cache::GenerationCache)).
+#[derive(Debug, Clone)]
+pub struct AnalysedGuide {
+    /// The guide as stored.
+    pub guide: Guide,
+    /// The title with the keywords, as indexed.
+    pub title_text: String,
+    /// Words of `title_text`.
+    pub title_tokens: Vec<Token>,
+    /// Words of the body.
+    pub body_tokens: Vec<Token>,
+    /// Per form (indexed by `Form as usize`), where each term stands: word numbers counting the
+    /// title's words first, then the body's.
+    positions: [HashMap<String, Vec<u32>>; 4],
 }
 
-fn alternative_matches(alt: &Alternative, token: &Token) -> bool {
-    alt.terms
-        .iter()
-        .any(|(form, term)| token_has(token, *form, term))
+impl AnalysedGuide {
+    /// Analyses a guide's title, keywords and body.
+    pub fn new(guide: Guide, analyzer: &mut Analyzer<'_>) -> Self {
+        let title_text = guide.title_text();
+        let title_tokens = analyzer.analyze(&title_text);
+        let body_tokens = analyzer.analyze(&guide.body);
+        let mut positions: [HashMap<String, Vec<u32>>; 4] = Default::default();
+        for (at, token) in title_tokens.iter().chain(&body_tokens).enumerate() {
+            let forms = &token.forms;
+            let terms = [
+                (Form::Word, std::slice::from_ref(&token.word.text)),
+                (Form::Stem, &forms.stems[..]),
+                (Form::Fold, &forms.folded[..]),
+                (Form::Fold, &forms.stems[..]),
+                (Form::Part, &forms.parts[..]),
+            ];
+            for (form, list) in terms {
+                for term in list {
+                    let at_list = positions[form as usize].entry(term.clone()).or_default();
+                    if at_list.last() != Some(&(at as u32)) {
+                        at_list.push(at as u32);
+                    }
+                }
+            }
+        }
+        Self {
+            guide,
+            title_text,
+            title_tokens,
+            body_tokens,
+            positions,
+        }
+    }
+
+    /// Where any term of the alternative stands (word numbers, title first).
+    fn positions_of<'a>(&'a self, alt: &'a Alternative) -> impl Iterator<Item = usize> + 'a {
+        alt.terms.iter().flat_map(move |(form, term)| {
+            self.positions[*form as usize]
+                .get(term.as_str())
+                .into_iter()
+                .flatten()
+                .map(|&at| at as usize)
+        })
+    }
 }
 
 /// Explains one candidate: what matched, and a snippet.
-pub fn explain(
-    guide: Guide,
-    score: f32,
-    plan: &QueryPlan,
-    analyzer: &mut Analyzer<'_>,
-) -> Suggestion {
-    let mut title_text = guide.title.clone();
-    for k in &guide.keywords {
-        title_text.push_str(" . ");
-        title_text.push_str(k);
-    }
-    let title_tokens = analyzer.analyze(&title_text);
-    let body_tokens = analyzer.analyze(&guide.body);
+pub fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) -> Suggestion {
+    let AnalysedGuide {
+        guide,
+        title_text,
+        title_tokens,
+        body_tokens,
+        ..
+    } = analysed;
+    let titled = title_tokens.len();
     let mut matched = Vec::new();
     // For each body token, the query words it matches (for the snippet).
     let mut body_hits: Vec<Vec<usize>> = vec![Vec::new(); body_tokens.len()];
     for (wi, qw) in plan.words.iter().enumerate() {
         let mut alternatives: Vec<&Alternative> = qw.alternatives.iter().collect();
         alternatives.sort_by(|a, b| b.boost.total_cmp(&a.boost));
-        let best = alternatives.iter().find_map(|alt| {
-            title_tokens
-                .iter()
-                .map(|t| (t, title_text.as_str()))
-                .chain(body_tokens.iter().map(|t| (t, guide.body.as_str())))
-                .find(|(t, _)| alternative_matches(alt, t))
-                .map(|(t, text)| (alt.kind, &text[t.word.start..t.word.end]))
+        let best = alternatives
+            .iter()
+            .find_map(|alt| Some((alt.kind, analysed.positions_of(alt).min()?)));
+        let Some((kind, at)) = best else {
+            continue;
+        };
+        let guide_word = if at < titled {
+            let word = &title_tokens[at].word;
+            &title_text[word.start..word.end]
+        } else {
+            let word = &body_tokens[at - titled].word;
+            &guide.body[word.start..word.end]
+        };
+        matched.push(Match {
+            query: qw.text.clone(),
+            guide_word: guide_word.to_string(),
+            kind,
         });
-        if let Some((kind, guide_word)) = best {
-            let stop = qw.weight < 1.0;
-            matched.push(Match {
-                query: qw.text.clone(),
-                guide_word: guide_word.to_string(),
-                kind,
-            });
-            if !stop {
-                for (ti, token) in body_tokens.iter().enumerate() {
-                    if qw
-                        .alternatives
-                        .iter()
-                        .any(|alt| alternative_matches(alt, token))
-                    {
-                        body_hits[ti].push(wi);
+        if qw.weight < 1.0 {
+            continue; // stop words are not marked in the snippet
+        }
+        for alt in &qw.alternatives {
+            for at in analysed.positions_of(alt) {
+                if let Some(hits) = at.checked_sub(titled).map(|b| &mut body_hits[b]) {
+                    if hits.last() != Some(&wi) {
+                        hits.push(wi);
                     }
                 }
             }
         }
     }
-    let snippet = snippet(&guide.body, &body_tokens, &body_hits);
+    let snippet = snippet(&guide.body, body_tokens, &body_hits);
     Suggestion {
-        id: guide.id,
-        title: guide.title,
-        category: guide.category,
-        url: guide.url,
+        id: guide.id.clone(),
+        title: guide.title.clone(),
+        category: guide.category.clone(),
+        url: guide.url.clone(),
         snippet,
         matched,
         score,

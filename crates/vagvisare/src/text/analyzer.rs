@@ -1,7 +1,7 @@
 //! The whole analysis of one text: every word with the forms the index stores and queries match.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::compound::Lexicon;
 use super::fold::fold;
@@ -30,7 +30,7 @@ pub struct Token {
     /// The word as segmented and normalised.
     pub word: Word,
     /// Its forms (shared between repeats of the same word).
-    pub forms: Rc<Forms>,
+    pub forms: Arc<Forms>,
 }
 
 impl Token {
@@ -89,7 +89,7 @@ pub fn forms(word: &Word, lexicon: &Lexicon) -> Forms {
 /// repeats its words; a batch of guides repeats them more).
 pub struct Analyzer<'a> {
     lexicon: &'a Lexicon,
-    seen: HashMap<String, Rc<Forms>>,
+    seen: HashMap<String, Arc<Forms>>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -107,10 +107,10 @@ impl<'a> Analyzer<'a> {
             .into_iter()
             .map(|word| {
                 let forms = match self.seen.get(&word.text) {
-                    Some(forms) => Rc::clone(forms),
+                    Some(forms) => Arc::clone(forms),
                     None => {
-                        let forms = Rc::new(forms(&word, self.lexicon));
-                        self.seen.insert(word.text.clone(), Rc::clone(&forms));
+                        let forms = Arc::new(forms(&word, self.lexicon));
+                        self.seen.insert(word.text.clone(), Arc::clone(&forms));
                         forms
                     }
                 };
@@ -170,6 +170,6 @@ mod tests {
         let lex = Lexicon::new();
         let mut analyzer = Analyzer::new(&lex);
         let tokens = analyzer.analyze("lås lås");
-        assert!(Rc::ptr_eq(&tokens[0].forms, &tokens[1].forms));
+        assert!(Arc::ptr_eq(&tokens[0].forms, &tokens[1].forms));
     }
 }

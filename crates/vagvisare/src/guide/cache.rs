@@ -1,0 +1,136 @@
+//! A small cache of values derived from one committed state of the index.
+//!
+//! Typing repeats itself: every keystroke re-plans the words typed before it and re-explains the
+//! guides that were already on screen. What those depend on changes only at a commit, so each
+//! entry belongs to the searcher generation it was computed from, and a newer generation empties
+//! the cache. A search still running on an older searcher neither reads nor fills it.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+
+/// Entries kept before the cache starts over (keeps memory bounded on a large index).
+const DEFAULT_CAPACITY: usize = 4096;
+
+/// Values of one searcher generation, by key.
+#[derive(Debug)]
+pub struct GenerationCache<K, V> {
+    state: Mutex<State<K, V>>,
+    capacity: usize,
+}
+
+#[derive(Debug)]
+struct State<K, V> {
+    generation: u64,
+    entries: HashMap<K, Arc<V>>,
+}
+
+impl<K: Eq + Hash, V> Default for GenerationCache<K, V> {
+    fn default() -> Self {
+        Self::with_capacity(DEFAULT_CAPACITY)
+    }
+}
+
+impl<K: Eq + Hash, V> GenerationCache<K, V> {
+    /// A cache holding at most `capacity` entries.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            state: Mutex::new(State {
+                generation: 0,
+                entries: HashMap::new(),
+            }),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// The value of `key` in `generation`, computed by `compute` unless cached. The lock is not
+    /// held while computing, so two threads may compute the same value once each.
+    pub fn get_or_compute(&self, generation: u64, key: K, compute: impl FnOnce() -> V) -> Arc<V> {
+        {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if generation > state.generation {
+                state.generation = generation;
+                state.entries.clear();
+            }
+            if generation == state.generation {
+                if let Some(value) = state.entries.get(&key) {
+                    return Arc::clone(value);
+                }
+            }
+        }
+        let value = Arc::new(compute());
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if generation == state.generation {
+            if state.entries.len() >= self.capacity {
+                state.entries.clear();
+            }
+            state.entries.insert(key, Arc::clone(&value));
+        }
+        value
+    }
+
+    /// Forgets every entry (after a change that is not a commit, such as new weights).
+    pub fn clear(&self) {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entries
+            .clear();
+    }
+
+    /// Number of cached entries.
+    pub fn len(&self) -> usize {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entries
+            .len()
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_is_computed_once_per_generation() {
+        let cache = GenerationCache::with_capacity(8);
+        let mut calls = 0;
+        for _ in 0..3 {
+            let v = cache.get_or_compute(1, "k", || {
+                calls += 1;
+                7
+            });
+            assert_eq!(*v, 7);
+        }
+        assert_eq!(calls, 1);
+        let v = cache.get_or_compute(2, "k", || 8);
+        assert_eq!(*v, 8, "a newer generation recomputes");
+    }
+
+    #[test]
+    fn an_older_generation_neither_reads_nor_fills() {
+        let cache = GenerationCache::with_capacity(8);
+        cache.get_or_compute(5, "k", || 1);
+        assert_eq!(*cache.get_or_compute(4, "k", || 2), 2);
+        assert_eq!(*cache.get_or_compute(5, "k", || 3), 1);
+        cache.get_or_compute(4, "other", || 9);
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn capacity_bounds_the_entries() {
+        let cache = GenerationCache::with_capacity(2);
+        for k in 0..5 {
+            cache.get_or_compute(1, k, || k);
+        }
+        assert!(cache.len() <= 2);
+        cache.clear();
+        assert!(cache.is_empty());
+    }
+}
