@@ -21,8 +21,14 @@ fn main() {
         .collect();
     let variants: Vec<Variant> = vec![
         ("default", |_| {}),
-        ("part 0.8", |w| w.part = 0.8),
-        ("part 0.7", |w| w.part = 0.7),
+        ("title 1.2", |w| w.title = 1.2),
+        ("title 2.0", |w| w.title = 2.0),
+        ("tie 0.0", |w| w.tie_breaker = 0.0),
+        ("tie 0.3", |w| w.tie_breaker = 0.3),
+        ("stop 0.3", |w| w.stop_word = 0.3),
+        ("pair 0.6", |w| w.pair = 0.6),
+        ("part 0.45", |w| w.part = 0.45),
+        ("stemmed 1.0", |w| w.stemmed = 1.0),
     ];
     let filter: Option<String> = std::env::var("VARIANT").ok();
     for (name, change) in variants {
