@@ -21,14 +21,9 @@ fn main() {
         .collect();
     let variants: Vec<Variant> = vec![
         ("default", |_| {}),
-        ("title 1.2", |w| w.title = 1.2),
-        ("title 2.0", |w| w.title = 2.0),
-        ("tie 0.0", |w| w.tie_breaker = 0.0),
-        ("tie 0.3", |w| w.tie_breaker = 0.3),
-        ("stop 0.3", |w| w.stop_word = 0.3),
-        ("pair 0.6", |w| w.pair = 0.6),
-        ("part 0.45", |w| w.part = 0.45),
-        ("stemmed 1.0", |w| w.stemmed = 1.0),
+        ("cpair 0.3", |w| w.compound_pair = 0.3),
+        ("cpair 0.9", |w| w.compound_pair = 0.9),
+        ("cpair 1.2", |w| w.compound_pair = 1.2),
     ];
     let filter: Option<String> = std::env::var("VARIANT").ok();
     for (name, change) in variants {

@@ -24,7 +24,7 @@ use super::query::{
 };
 use super::schema::{self, Fields, Form, Source, EVERYONE};
 use super::suggest::{explain, AnalysedGuide, Suggestion};
-use crate::text::analyzer::{pair_term, Analyzer, Token};
+use crate::text::analyzer::{compound_pair_term, pair_term, Analyzer, Token};
 use crate::text::compound::Lexicon;
 use crate::text::synonyms::Synonyms;
 
@@ -405,7 +405,7 @@ impl GuideIndex {
             }
             for t in &tokens {
                 for heads in t.forms.part_heads.windows(2) {
-                    pairs.push(pair_term(&heads[0], &heads[1]));
+                    pairs.push(compound_pair_term(&heads[0], &heads[1]));
                 }
             }
         }

@@ -21,7 +21,7 @@ use tantivy_fst::Automaton;
 
 use super::schema::{Fields, Form, Source, EVERYONE};
 use super::sum::SumQuery;
-use crate::text::analyzer::{pair_term, Analyzer};
+use crate::text::analyzer::{compound_pair_term, pair_term, Analyzer};
 use crate::text::compound::Lexicon;
 use crate::text::fold::fold;
 use crate::text::stem::stems;
@@ -82,6 +82,8 @@ pub struct Weights {
     pub fuzzy_prefix: f32,
     pub stop_word: f32,
     pub pair: f32,
+    /// Two adjacent query words matching the parts of one compound of the guide.
+    pub compound_pair: f32,
     pub title: f32,
     pub body: f32,
     pub tie_breaker: f32,
@@ -105,6 +107,7 @@ impl Default for Weights {
             fuzzy_prefix: 0.4,
             stop_word: 0.5,
             pair: 0.3,
+            compound_pair: 0.9,
             title: 1.5,
             body: 1.0,
             tie_breaker: 0.1,
@@ -144,8 +147,8 @@ pub struct QueryWord {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryPlan {
     pub words: Vec<QueryWord>,
-    /// Adjacent stem pairs of complete words.
-    pub pairs: Vec<String>,
+    /// Adjacent stem pairs of complete words (and of compound parts), with their weights.
+    pub pairs: Vec<(String, f32)>,
 }
 
 impl QueryPlan {
@@ -259,17 +262,26 @@ pub fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weights) -> 
         }
         plan.words.push(qw);
     }
-    // Adjacent pairs of complete words: "logga ut", "stänga av", "fungerar inte".
-    let complete = if typing_last { n.saturating_sub(1) } else { n };
+    // Adjacent pairs of words: "logga ut", "stänga av", "fungerar inte". The word being typed
+    // takes part as typed so far: once complete it pairs, before that its pair matches nothing.
+    let complete = n;
+    // Words written apart may be a compound in the guide ("lösenord byte": "lösenordsbyte"),
+    // and a typed compound may be written apart in the guide.
     for pair in tokens[..complete].windows(2) {
-        plan.pairs.push(pair_term(pair[0].stem(), pair[1].stem()));
+        let (a, b) = (pair[0].stem(), pair[1].stem());
+        plan.pairs.push((pair_term(a, b), w.pair));
+        if !pair[0].forms.stop && !pair[1].forms.stop {
+            plan.pairs.push((compound_pair_term(a, b), w.compound_pair));
+        }
     }
     for token in &tokens[..complete] {
         for heads in token.forms.part_heads.windows(2) {
-            plan.pairs.push(pair_term(&heads[0], &heads[1]));
+            plan.pairs
+                .push((compound_pair_term(&heads[0], &heads[1]), w.compound_pair));
+            plan.pairs.push((pair_term(&heads[0], &heads[1]), w.pair));
         }
     }
-    plan.pairs.dedup();
+    plan.pairs.dedup_by(|a, b| a.0 == b.0);
     plan
 }
 
@@ -637,10 +649,10 @@ pub fn to_query(
             Box::new(BoostQuery::new(Box::new(dismax), qw.weight)),
         ));
     }
-    for pair in &plan.pairs {
+    for (pair, weight) in &plan.pairs {
         should.push((
             Occur::Should,
-            Box::new(BoostQuery::new(term_query(fields.pair, pair), w.pair)),
+            Box::new(BoostQuery::new(term_query(fields.pair, pair), *weight)),
         ));
     }
     let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
@@ -694,8 +706,12 @@ mod tests {
         assert_eq!(p.words.len(), 2);
         assert!(p.words[1].weight < p.words[0].weight);
         assert!(p.words[1].weight > 0.0);
-        assert!(p.pairs.is_empty(), "the last word is still being typed");
-        assert_eq!(plan_of("logga ut ").pairs, ["logg ut"]);
+        assert_eq!(p.pairs, [("logg ut".to_string(), 0.3)]);
+        assert!(plan_of("logga u")
+            .pairs
+            .iter()
+            .all(|(pair, _)| pair != "logg ut"));
+        assert_eq!(plan_of("logga ut ").pairs, [("logg ut".to_string(), 0.3)]);
     }
 
     #[test]

@@ -120,6 +120,16 @@ impl<'a> Analyzer<'a> {
     }
 }
 
+/// The pair term of two adjacent parts of one compound (`lösenords|byte` → `lösenord+byt`):
+/// what a query that writes the compound apart ("lösenord byte") looks for.
+pub fn compound_pair_term(a: &str, b: &str) -> String {
+    let mut s = String::with_capacity(a.len() + b.len() + 1);
+    s.push_str(a);
+    s.push('+');
+    s.push_str(b);
+    s
+}
+
 /// The term of an adjacent pair of stems (`logga` `ut` → `logg ut`).
 pub fn pair_term(a: &str, b: &str) -> String {
     let mut s = String::with_capacity(a.len() + b.len() + 1);
