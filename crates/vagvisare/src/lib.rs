@@ -15,6 +15,8 @@
 //! # Ok::<(), vagvisare::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod bundled;
 pub mod case;
 pub mod eval;

@@ -75,16 +75,27 @@ pub struct KindFigures {
 /// All figures of one evaluation run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Report {
+    /// Number of labelled queries asked.
     pub queries: usize,
+    /// Share of queries with a relevant guide first.
     pub recall_at_1: f64,
+    /// Share of queries with a relevant guide in the top 5.
     pub recall_at_5: f64,
+    /// Mean reciprocal rank of the first relevant guide in the top 10.
     pub mrr_at_10: f64,
+    /// Recall@5 on the first 25 % of each query's characters, as typed.
     pub recall_at_5_typed_25: f64,
+    /// Recall@5 on the first 50 % of each query's characters, as typed.
     pub recall_at_5_typed_50: f64,
+    /// Recall@5 on the first 75 % of each query's characters, as typed.
     pub recall_at_5_typed_75: f64,
+    /// Recall@5 with one seeded typo in every word of five letters or more.
     pub recall_at_5_typos: f64,
+    /// MRR@10 with the same typos.
     pub mrr_at_10_typos: f64,
+    /// Recall@5 with å/ä/ö typed as a/a/o.
     pub recall_at_5_no_diacritics: f64,
+    /// MRR@10 without å/ä/ö.
     pub mrr_at_10_no_diacritics: f64,
     /// Mean share of a query's characters typed before a right guide first shows in the top 5
     /// (1.0 for a query where none ever does).

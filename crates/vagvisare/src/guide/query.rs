@@ -70,22 +70,35 @@ impl MatchKind {
 /// Boosts of the ranking. One place, tuned on the evaluation sets (see README).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Weights {
+    /// The word as typed.
     pub exact: f32,
+    /// Another inflection (same stem).
     pub stemmed: f32,
+    /// The same word but for å/ä/ö (multiplies typo and prefix boosts of folded terms too).
     pub folded: f32,
+    /// The word as a part of a guide's compound, or the typed compound's parts.
     pub part: f32,
+    /// A synonym from the synonym file.
     pub synonym: f32,
+    /// A spelling neighbour one and two edits away.
     pub typo: [f32; 2],
     /// A completion is worth `prefix_floor + prefix_span × typed/complete length`.
     pub prefix_floor: f32,
+    /// See `prefix_floor`.
     pub prefix_span: f32,
+    /// A completion of a half-typed word that needed one edit.
     pub fuzzy_prefix: f32,
+    /// Weight of a stop word (weighs less, never vanishes).
     pub stop_word: f32,
+    /// Two adjacent query words adjacent in the guide.
     pub pair: f32,
     /// Two adjacent query words matching the parts of one compound of the guide.
     pub compound_pair: f32,
+    /// A match in the title or keywords.
     pub title: f32,
+    /// A match in the body.
     pub body: f32,
+    /// Share of a word's other alternatives' scores added to its best one.
     pub tie_breaker: f32,
     /// Most completions of the last word that are searched.
     pub max_completions: usize,
@@ -120,8 +133,11 @@ impl Default for Weights {
 /// One way a query word may match: terms (summed) in one form's fields, and the boost it gets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alternative {
+    /// How the word matches this way.
     pub kind: MatchKind,
+    /// The terms looked for, each in its form's fields (scores add up).
     pub terms: Vec<(Form, String)>,
+    /// Boost of this way of matching.
     pub boost: f32,
     /// Per term, the sources that hold it in the index: bit 0 title, bit 1 body
     /// ([`ALL_SOURCES`] until [`resolve`] has looked).
@@ -140,12 +156,14 @@ pub struct QueryWord {
     pub weight: f32,
     /// True for the half-typed last word.
     pub prefix: bool,
+    /// Every way the word may match.
     pub alternatives: Vec<Alternative>,
 }
 
 /// The analysed query.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryPlan {
+    /// The distinct words, in typed order.
     pub words: Vec<QueryWord>,
     /// Adjacent stem pairs of complete words (and of compound parts), with their weights.
     pub pairs: Vec<(String, f32)>,

@@ -63,12 +63,19 @@ impl Source {
 /// Field handles.
 #[derive(Debug, Clone)]
 pub struct Fields {
+    /// Guide id (stored, exact).
     pub id: Field,
+    /// Title as written (stored).
     pub title: Field,
+    /// Body as written (stored).
     pub body: Field,
+    /// Category breadcrumb (stored).
     pub category: Field,
+    /// Link to the full guide (stored).
     pub url: Field,
+    /// Keywords as written (stored).
     pub keywords: Field,
+    /// Audiences as written (stored).
     pub audiences: Field,
     /// Normalised category prefixes (filter).
     pub category_key: Field,
