@@ -9,6 +9,7 @@ use vagvisare::eval::{self, baseline::Baseline, Engine, Report};
 use vagvisare::guide::{read_guides, Filters, GuideIndex, IndexError, SuggestOptions, Suggestion};
 use vagvisare::text::synonyms::Synonyms;
 
+mod feedback;
 mod interactive;
 
 #[derive(Parser)]
@@ -109,10 +110,39 @@ enum Command {
         /// Seed of the typo variants.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Learning-from-use protocol: per guide with two or more queries, a half chosen with
+        /// this seed becomes feedback and the other half is asked, before and after.
+        #[arg(long)]
+        feedback_split: Option<u64>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         #[command(flatten)]
         analysis: Analysis,
+    },
+    /// Record feedback ("did the guide help?") into an on-disk index: JSON Lines,
+    /// `{"query": ..., "guide": ..., "helped": true, "rank": 1, "filed_anyway": false, "actor": ...}`.
+    Feedback {
+        /// The index directory.
+        #[arg(long)]
+        index: PathBuf,
+        /// The feedback file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Deflection rate, per-guide figures and content gaps of an index's feedback, with a weekly
+    /// chart (SVG) in the output directory.
+    Report {
+        /// The index directory.
+        #[arg(long)]
+        index: PathBuf,
+        /// Where report.json, report.txt and deflection-per-week.svg go.
+        #[arg(long)]
+        out: PathBuf,
+        /// Most content gaps listed.
+        #[arg(long, default_value_t = 20)]
+        gaps: usize,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Type a description and see the suggestions change with every keystroke.
     Try {
@@ -231,12 +261,36 @@ fn run(cli: Cli) -> Result<(), String> {
             queries,
             engine,
             seed,
+            feedback_split,
             format,
             analysis,
         } => {
             let guides = read_guides(&guides).map_err(err)?;
             let queries = vagvisare::guide::model::read_jsonl_path(&queries, eval::parse_queries)
                 .map_err(err)?;
+            if let Some(split_seed) = feedback_split {
+                let index = build_in_memory(&guides, &analysis)?;
+                let options = eval::EvalOptions {
+                    seed,
+                    typed_share: false,
+                };
+                let r = eval::feedback_split::run(&index, &queries, split_seed, &options)
+                    .map_err(err)?;
+                eprintln!(
+                    "{} queries became feedback; {} asked; {} of guides without feedback",
+                    r.feedback_queries, r.before.queries, r.untouched_before.queries
+                );
+                return print_reports(
+                    &[
+                        ("before", r.before),
+                        ("after", r.after),
+                        ("other before", r.untouched_before),
+                        ("other after", r.untouched_after),
+                    ],
+                    guides.len(),
+                    format,
+                );
+            }
             let mut reports: Vec<(&str, Report)> = Vec::new();
             if engine != EngineChoice::Baseline {
                 let index = build_in_memory(&guides, &analysis)?;
@@ -251,6 +305,13 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             print_reports(&reports, guides.len(), format)
         }
+        Command::Feedback { index, file } => feedback::record(&index, &file),
+        Command::Report {
+            index,
+            out,
+            gaps,
+            format,
+        } => feedback::report(&index, &out, format != Format::Text, gaps),
         Command::Try { source } => interactive::run(&open_source(&source)?),
     }
 }

@@ -20,6 +20,7 @@
 pub mod bundled;
 pub mod case;
 pub mod eval;
+pub mod feedback;
 pub mod guide;
 pub mod redact;
 pub mod text;

@@ -14,6 +14,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::guide::{GuideIndex, IndexError, SuggestOptions};
 
 pub mod baseline;
+pub mod feedback_split;
 
 /// A query with the ids of the guides that answer it, best first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,10 +147,10 @@ pub fn strip_diacritics(text: &str) -> String {
 }
 
 /// SplitMix64: a tiny seeded generator, so typo variants are the same on every machine.
-struct SplitMix(u64);
+pub(crate) struct SplitMix(pub(crate) u64);
 
 impl SplitMix {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 /// The format version an index directory is written in. Bump it whenever the schema or the
 /// analysis changes what is stored.
-pub const INDEX_FORMAT_VERSION: u32 = 3;
+pub const INDEX_FORMAT_VERSION: u32 = 4;
 
 /// What went wrong building, opening or changing a guide index.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +27,9 @@ pub enum IndexError {
         /// What is wrong with it.
         message: String,
     },
+    /// Feedback that cannot be used, or a feedback file that cannot be read or written.
+    #[error(transparent)]
+    Feedback(#[from] crate::feedback::FeedbackError),
     /// A guide handed to the API is not valid.
     #[error("guide {id:?}: {message}")]
     BadGuide {

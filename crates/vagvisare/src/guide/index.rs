@@ -16,6 +16,9 @@ use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
+use chrono::Utc;
+use std::collections::BTreeSet;
+
 use super::cache::GenerationCache;
 use super::error::{IndexError, INDEX_FORMAT_VERSION};
 use super::model::{audience_key, category_keys, Guide};
@@ -24,6 +27,10 @@ use super::query::{
 };
 use super::schema::{self, Fields, Form, Source, EVERYONE};
 use super::suggest::{explain, AnalysedGuide, Suggestion};
+use crate::feedback::report::{report, Report as FeedbackReport};
+use crate::feedback::{
+    Feedback, FeedbackError, FeedbackStore, LearnPolicy, LearnedTerm, FEEDBACK_FILE,
+};
 use crate::text::analyzer::{compound_pair_term, pair_term, Analyzer, Token};
 use crate::text::compound::Lexicon;
 use crate::text::synonyms::Synonyms;
@@ -73,6 +80,10 @@ pub struct GuideIndex {
     /// Resolved alternatives of query words (by text and whether it is being typed) in the
     /// latest committed state.
     resolved: GenerationCache<(String, bool), Vec<Alternative>>,
+    /// Feedback records and learned texts, as changed so far.
+    feedback: RwLock<FeedbackStore>,
+    /// The same as of the last commit (what a rollback returns to).
+    committed_feedback: Mutex<FeedbackStore>,
     /// Analysed candidate guides in the latest committed state.
     analysed: GenerationCache<DocAddress, Option<AnalysedGuide>>,
 }
@@ -180,6 +191,10 @@ impl GuideIndex {
     }
 
     fn from_index(index: Index, fields: Fields, dir: Option<PathBuf>) -> Result<Self, IndexError> {
+        let feedback = match &dir {
+            Some(dir) => FeedbackStore::load(&dir.join(FEEDBACK_FILE))?,
+            None => FeedbackStore::new(),
+        };
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -194,6 +209,8 @@ impl GuideIndex {
             weights: Weights::default(),
             dir,
             resolved: GenerationCache::default(),
+            feedback: RwLock::new(feedback.clone()),
+            committed_feedback: Mutex::new(feedback),
             analysed: GenerationCache::default(),
         })
     }
@@ -308,15 +325,119 @@ impl GuideIndex {
     /// Removes guides by id (unknown ids are ignored). Takes effect at [`commit`](Self::commit).
     pub fn delete<S: AsRef<str>>(&self, ids: &[S]) {
         let writer = self.writer();
+        let mut feedback = self.feedback.write().unwrap_or_else(|e| e.into_inner());
         for id in ids {
             writer.delete_term(Term::from_field_text(self.fields.id, id.as_ref()));
+            feedback.forget(id.as_ref());
         }
+    }
+
+    /// Records feedback on suggestions (see [`crate::feedback`]): every record is kept, redacted,
+    /// for the report, and "helped" records teach their guide the typed text, searched in the
+    /// guide's learned field after [`commit`](Self::commit). The batch is refused, with nothing
+    /// recorded, if one record names a guide that is not committed in the index. Returns the
+    /// number of guides whose learned text changed.
+    pub fn feedback(&self, records: &[Feedback]) -> Result<usize, IndexError> {
+        for record in records {
+            if let Some(id) = &record.guide {
+                if self.get(id).is_none() {
+                    return Err(FeedbackError::UnknownGuide { id: id.clone() }.into());
+                }
+            }
+        }
+        let changed: BTreeSet<String> = {
+            let mut feedback = self.feedback.write().unwrap_or_else(|e| e.into_inner());
+            records.iter().filter_map(|r| feedback.record(r)).collect()
+        };
+        self.reindex(&changed)?;
+        Ok(changed.len())
+    }
+
+    fn reindex(&self, ids: &BTreeSet<String>) -> Result<(), IndexError> {
+        let guides: Vec<Guide> = ids.iter().filter_map(|id| self.get(id)).collect();
+        if guides.is_empty() {
+            return Ok(());
+        }
+        self.upsert(&guides)
+    }
+
+    /// A guide's learned texts, heaviest first, as an editor reviews them.
+    pub fn learned(&self, id: &str) -> Vec<LearnedTerm> {
+        self.feedback
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .learned(id, Utc::now())
+    }
+
+    /// Removes one learned text of a guide (takes effect at [`commit`](Self::commit)).
+    pub fn remove_learned(&self, id: &str, text: &str) -> Result<(), IndexError> {
+        self.feedback
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id, text)?;
+        self.reindex(&BTreeSet::from([id.to_string()]))
+    }
+
+    /// Freezes a guide's learned texts (it keeps them but learns nothing new), or thaws them.
+    pub fn freeze_learned(&self, id: &str, frozen: bool) {
+        self.feedback
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .freeze(id, frozen);
+    }
+
+    /// Replaces the policy that turns feedback into learned texts, and re-indexes every guide
+    /// with learned texts under it (takes effect at [`commit`](Self::commit)).
+    pub fn set_learn_policy(&self, policy: LearnPolicy) -> Result<(), IndexError> {
+        let ids: BTreeSet<String> = {
+            let mut feedback = self.feedback.write().unwrap_or_else(|e| e.into_inner());
+            feedback.set_policy(policy);
+            feedback.guides().map(str::to_string).collect()
+        };
+        self.reindex(&ids)
+    }
+
+    /// Re-indexes every guide with learned texts, so that texts fade as time passes (call it
+    /// now and then, e.g. nightly, then [`commit`](Self::commit)).
+    pub fn refresh_learned(&self) -> Result<(), IndexError> {
+        let ids: BTreeSet<String> = self
+            .feedback
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .guides()
+            .map(str::to_string)
+            .collect();
+        self.reindex(&ids)
+    }
+
+    /// The figures a portal steers by, from every feedback record (see
+    /// [`crate::feedback::report`]).
+    pub fn feedback_report(&self, max_gaps: usize) -> FeedbackReport {
+        report(
+            self.feedback
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .records(),
+            max_gaps,
+        )
     }
 
     /// Makes every change so far durable (for a directory) and searchable.
     pub fn commit(&self) -> Result<(), IndexError> {
         let mut writer = self.writer();
+        let feedback = self
+            .feedback
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(dir) = &self.dir {
+            feedback.save(&dir.join(FEEDBACK_FILE))?;
+        }
         writer.commit()?;
+        *self
+            .committed_feedback
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = feedback;
         self.reader.reload()?;
         Ok(())
     }
@@ -345,6 +466,11 @@ impl GuideIndex {
     /// Drops every change since the last commit.
     pub fn rollback(&self) -> Result<(), IndexError> {
         self.writer().rollback()?;
+        *self.feedback.write().unwrap_or_else(|e| e.into_inner()) = self
+            .committed_feedback
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         Ok(())
     }
 
@@ -384,9 +510,18 @@ impl GuideIndex {
         let title_text = guide.title_text();
         let mut pairs = Vec::new();
         let mut vocab = std::collections::BTreeSet::new();
+        let learned = self
+            .feedback
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .learned_text(&guide.id, Utc::now());
+        if !learned.is_empty() {
+            doc.add_text(f.learned, &learned);
+        }
         for (source, text) in [
             (Source::Title, title_text.as_str()),
             (Source::Body, guide.body.as_str()),
+            (Source::Learned, learned.as_str()),
         ] {
             let tokens = analyzer.analyze(text);
             for t in &tokens {
@@ -399,6 +534,9 @@ impl GuideIndex {
             for form in Form::ALL {
                 let terms = tokens.iter().flat_map(|t| form_terms(t, form));
                 doc.add_pre_tokenized_text(f.analyzed(source, form), pre_tokenized(terms));
+            }
+            if source == Source::Learned {
+                continue; // learned texts count as words, not as phrases of the guide
             }
             for w in tokens.windows(2) {
                 pairs.push(pair_term(w[0].stem(), w[1].stem()));
@@ -510,7 +648,16 @@ impl GuideIndex {
                     let doc: TantivyDocument = searcher.doc(address).ok()?;
                     let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
                     let mut analyzer = Analyzer::new(&lexicon);
-                    Some(AnalysedGuide::new(self.guide_of(&doc), &mut analyzer))
+                    let learned = doc
+                        .get_first(self.fields.learned)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string();
+                    Some(AnalysedGuide::new(
+                        self.guide_of(&doc),
+                        learned,
+                        &mut analyzer,
+                    ))
                 });
                 Some(explain(analysed.as_ref().as_ref()?, score, &plan))
             })

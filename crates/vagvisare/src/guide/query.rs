@@ -50,6 +50,8 @@ pub enum MatchKind {
     Typo,
     /// A completion of the half-typed last word.
     Prefix,
+    /// A text people typed before this guide helped them (learned from feedback).
+    Learned,
 }
 
 impl MatchKind {
@@ -63,6 +65,7 @@ impl MatchKind {
             MatchKind::Synonym => "synonym",
             MatchKind::Typo => "typo",
             MatchKind::Prefix => "prefix",
+            MatchKind::Learned => "learned",
         }
     }
 }
@@ -98,6 +101,8 @@ pub struct Weights {
     pub title: f32,
     /// A match in the body.
     pub body: f32,
+    /// A match in the texts learned from feedback.
+    pub learned: f32,
     /// Share of a word's other alternatives' scores added to its best one.
     pub tie_breaker: f32,
     /// Most completions of the last word that are searched.
@@ -123,6 +128,7 @@ impl Default for Weights {
             compound_pair: 0.9,
             title: 1.5,
             body: 1.0,
+            learned: 0.4,
             tie_breaker: 0.1,
             max_completions: 24,
             max_typo_neighbours: 8,
@@ -139,13 +145,13 @@ pub struct Alternative {
     pub terms: Vec<(Form, String)>,
     /// Boost of this way of matching.
     pub boost: f32,
-    /// Per term, the sources that hold it in the index: bit 0 title, bit 1 body
+    /// Per term, the sources that hold it in the index: bit 0 title, bit 1 body, bit 2 learned
     /// ([`ALL_SOURCES`] until [`resolve`] has looked).
     pub sources: Vec<u8>,
 }
 
-/// Both sources, as a bit set of [`Alternative::sources`].
-pub const ALL_SOURCES: u8 = 0b11;
+/// Every source, as a bit set of [`Alternative::sources`].
+pub const ALL_SOURCES: u8 = 0b111;
 
 /// One word of the query with all the ways it may match.
 #[derive(Debug, Clone, PartialEq)]
@@ -650,6 +656,7 @@ pub fn to_query(
                     let boost = match source {
                         Source::Title => w.title,
                         Source::Body => w.body,
+                        Source::Learned => w.learned,
                     };
                     let q = term_query(fields.analyzed(source, *form), term);
                     parts.push(Box::new(BoostQuery::new(q, boost * alt.boost)));

@@ -53,11 +53,13 @@ pub enum Source {
     Title,
     /// Body text.
     Body,
+    /// Texts learned from feedback (see [`crate::feedback`]).
+    Learned,
 }
 
 impl Source {
-    /// Both sources.
-    pub const ALL: [Source; 2] = [Source::Title, Source::Body];
+    /// Every source, in field order.
+    pub const ALL: [Source; 3] = [Source::Title, Source::Body, Source::Learned];
 }
 
 /// Field handles.
@@ -86,7 +88,9 @@ pub struct Fields {
     /// The guide's distinct words, stems and folded stems, each behind its form's tag byte
     /// ([`Form::tag`]): one term dictionary to complete and correct typed words against.
     pub vocab: Field,
-    analyzed: [[Field; 4]; 2],
+    /// Texts learned from feedback (stored, for explaining).
+    pub learned: Field,
+    analyzed: [[Field; 4]; 3],
 }
 
 impl Fields {
@@ -114,7 +118,8 @@ pub fn build() -> (Schema, Fields) {
     let category = b.add_text_field("category", stored_text.clone());
     let url = b.add_text_field("url", stored_text.clone());
     let keywords = b.add_text_field("keywords", stored_text.clone());
-    let audiences = b.add_text_field("audiences", stored_text);
+    let audiences = b.add_text_field("audiences", stored_text.clone());
+    let learned = b.add_text_field("learned", stored_text);
     let category_key = b.add_text_field("category_key", STRING);
     let audience_key = b.add_text_field("audience_key", STRING);
     let pair = b.add_text_field("pair", analyzed.clone());
@@ -140,6 +145,12 @@ pub fn build() -> (Schema, Fields) {
             field("body_fold"),
             field("body_part"),
         ],
+        [
+            field("learned_word"),
+            field("learned_stem"),
+            field("learned_fold"),
+            field("learned_part"),
+        ],
     ];
     let schema = b.build();
     let fields = Fields {
@@ -154,6 +165,7 @@ pub fn build() -> (Schema, Fields) {
         audience_key,
         pair,
         vocab,
+        learned,
         analyzed,
     };
     (schema, fields)

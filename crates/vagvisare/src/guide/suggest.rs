@@ -67,19 +67,28 @@ pub struct AnalysedGuide {
     pub title_tokens: Vec<Token>,
     /// Words of the body.
     pub body_tokens: Vec<Token>,
+    /// The texts learned from feedback, as indexed.
+    pub learned_text: String,
+    /// Words of `learned_text`.
+    pub learned_tokens: Vec<Token>,
     /// Per form (indexed by `Form as usize`), where each term stands: word numbers counting the
     /// title's words first, then the body's.
     positions: [HashMap<String, Vec<u32>>; 4],
 }
 
 impl AnalysedGuide {
-    /// Analyses a guide's title, keywords and body.
-    pub fn new(guide: Guide, analyzer: &mut Analyzer<'_>) -> Self {
+    /// Analyses a guide's title, keywords, body and learned texts.
+    pub fn new(guide: Guide, learned_text: String, analyzer: &mut Analyzer<'_>) -> Self {
         let title_text = guide.title_text();
         let title_tokens = analyzer.analyze(&title_text);
         let body_tokens = analyzer.analyze(&guide.body);
+        let learned_tokens = analyzer.analyze(&learned_text);
         let mut positions: [HashMap<String, Vec<u32>>; 4] = Default::default();
-        for (at, token) in title_tokens.iter().chain(&body_tokens).enumerate() {
+        let all = title_tokens
+            .iter()
+            .chain(&body_tokens)
+            .chain(&learned_tokens);
+        for (at, token) in all.enumerate() {
             let forms = &token.forms;
             let terms = [
                 (Form::Word, std::slice::from_ref(&token.word.text)),
@@ -102,6 +111,8 @@ impl AnalysedGuide {
             title_text,
             title_tokens,
             body_tokens,
+            learned_text,
+            learned_tokens,
             positions,
         }
     }
@@ -125,9 +136,12 @@ pub fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) -> Sugges
         title_text,
         title_tokens,
         body_tokens,
+        learned_text,
+        learned_tokens,
         ..
     } = analysed;
     let titled = title_tokens.len();
+    let bodied = titled + body_tokens.len();
     let mut matched = Vec::new();
     // For each body token, the query words it matches (for the snippet).
     let mut body_hits: Vec<Vec<usize>> = vec![Vec::new(); body_tokens.len()];
@@ -140,12 +154,15 @@ pub fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) -> Sugges
         let Some((kind, at)) = best else {
             continue;
         };
-        let guide_word = if at < titled {
+        let (kind, guide_word) = if at < titled {
             let word = &title_tokens[at].word;
-            &title_text[word.start..word.end]
-        } else {
+            (kind, &title_text[word.start..word.end])
+        } else if at < bodied {
             let word = &body_tokens[at - titled].word;
-            &guide.body[word.start..word.end]
+            (kind, &guide.body[word.start..word.end])
+        } else {
+            let word = &learned_tokens[at - bodied].word;
+            (MatchKind::Learned, &learned_text[word.start..word.end])
         };
         matched.push(Match {
             query: qw.text.clone(),
@@ -157,7 +174,8 @@ pub fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) -> Sugges
         }
         for alt in &qw.alternatives {
             for at in analysed.positions_of(alt) {
-                if let Some(hits) = at.checked_sub(titled).map(|b| &mut body_hits[b]) {
+                let body_word = at.checked_sub(titled).filter(|&b| b < body_tokens.len());
+                if let Some(hits) = body_word.map(|b| &mut body_hits[b]) {
                     if hits.last() != Some(&wi) {
                         hits.push(wi);
                     }

@@ -1,0 +1,527 @@
+//! Learning from use: feedback on suggestions, and the learned terms it gives a guide.
+//!
+//! The words people typed before a guide helped them are the best evidence of what the guide is
+//! for. A [`Feedback`] record says what was typed, which guide was shown, whether it helped and
+//! whether a case was filed anyway. [`FeedbackStore`] keeps every record (redacted, for the
+//! [`report`]) and, per guide, the *learned texts*: the normalised texts that helped, with the
+//! distinct actors behind each. The guide index searches a guide's learned texts in a field of
+//! their own (see `GuideIndex::feedback`).
+//!
+//! Guard rails, all in [`FeedbackStore::record`] and [`FeedbackStore::learned_text`]:
+//! - the text is redacted (personnummer, phone numbers, e-mail addresses) before anything is
+//!   kept, then normalised with the query analysis (NFC, words, lower case);
+//! - only "helped: yes" without a case filed anyway adds a text;
+//! - one actor counts once per guide and text (records without an actor key count as one
+//!   anonymous actor), and a text counts only once [`LearnPolicy::min_actors`] distinct actors
+//!   gave it;
+//! - a text's weight is the sum over its actors of ½^(age / half-life), age since that actor's
+//!   latest record; texts below [`LearnPolicy::min_weight`] are left out;
+//! - at most [`LearnPolicy::max_texts`] texts per guide, the heaviest;
+//! - an editor can list, remove and freeze a guide's learned texts (a frozen guide learns nothing
+//!   new); deleting the guide forgets them, replacing its text keeps them.
+
+pub mod report;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::redact::{find, redact};
+use crate::text::tokenize::words;
+
+/// Version of the feedback file format.
+pub const FEEDBACK_FORMAT_VERSION: u32 = 1;
+/// Name of the feedback file in an index directory.
+pub const FEEDBACK_FILE: &str = "vagvisare-feedback.json";
+
+/// One answer to "Fick du hjälp av guiderna?".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feedback {
+    /// The text as typed (redacted before it is kept).
+    pub query: String,
+    /// The guide it is about; `None` when no suggestion was shown or none was chosen.
+    #[serde(default)]
+    pub guide: Option<String>,
+    /// Whether the guide helped.
+    pub helped: bool,
+    /// The 1-based rank the guide was shown at.
+    #[serde(default)]
+    pub rank: Option<u32>,
+    /// Whether a case was filed anyway.
+    #[serde(default)]
+    pub filed_anyway: bool,
+    /// When (now, if not given).
+    #[serde(default = "Utc::now")]
+    pub at: DateTime<Utc>,
+    /// An opaque key of who answered (a hash of the user id, say), for de-duplication.
+    #[serde(default)]
+    pub actor: Option<String>,
+}
+
+impl Feedback {
+    /// A "this guide helped" record for `query`, now, anonymous.
+    pub fn helped(query: impl Into<String>, guide: impl Into<String>) -> Self {
+        Self {
+            query: query.into(),
+            guide: Some(guide.into()),
+            helped: true,
+            rank: None,
+            filed_anyway: false,
+            at: Utc::now(),
+            actor: None,
+        }
+    }
+
+    /// The same record from `actor`.
+    pub fn by(mut self, actor: impl Into<String>) -> Self {
+        self.actor = Some(actor.into());
+        self
+    }
+
+    /// The same record at `at`.
+    pub fn at(mut self, at: DateTime<Utc>) -> Self {
+        self.at = at;
+        self
+    }
+
+    /// True when the record may teach its guide the text.
+    pub fn teaches(&self) -> bool {
+        self.helped && !self.filed_anyway && self.guide.is_some()
+    }
+}
+
+/// Feedback that cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FeedbackError {
+    /// The guide is not in the index (deleted, or never there).
+    #[error("feedback for guide {id:?}, which is not in the index (deleted or unknown); nothing was recorded")]
+    UnknownGuide {
+        /// The guide id given.
+        id: String,
+    },
+    /// A JSON Lines feedback line is not valid.
+    #[error("feedback line {line}: {message}")]
+    BadLine {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The feedback file of an index cannot be read or written.
+    #[error("feedback file {path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A learned text that the guide does not have.
+    #[error("guide {id:?} has no learned text {text:?}")]
+    UnknownText {
+        /// The guide.
+        id: String,
+        /// The text.
+        text: String,
+    },
+}
+
+/// How feedback becomes learned text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearnPolicy {
+    /// Half-life of an actor's contribution, in days.
+    pub half_life_days: f64,
+    /// Distinct actors a text needs before it counts.
+    pub min_actors: usize,
+    /// Most learned texts per guide (the heaviest are kept).
+    pub max_texts: usize,
+    /// Texts lighter than this are left out (faded).
+    pub min_weight: f64,
+}
+
+impl Default for LearnPolicy {
+    fn default() -> Self {
+        Self {
+            half_life_days: 180.0,
+            min_actors: 1,
+            max_texts: 64,
+            min_weight: 0.25,
+        }
+    }
+}
+
+/// A learned text of a guide, as an editor sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LearnedTerm {
+    /// The normalised, redacted text.
+    pub text: String,
+    /// Its current weight (see [`LearnPolicy`]).
+    pub weight: f64,
+    /// Distinct actors that gave it.
+    pub actors: usize,
+    /// Whether it counts in search now (enough actors, heavy enough, within the cap).
+    pub active: bool,
+}
+
+/// Anonymous records count as this one actor.
+const ANONYMOUS: &str = "";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct GuideLearning {
+    /// Text → actor → latest time that actor gave it.
+    texts: BTreeMap<String, BTreeMap<String, DateTime<Utc>>>,
+    frozen: bool,
+}
+
+/// Feedback records and the learned texts of every guide.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FeedbackStore {
+    format_version: u32,
+    policy: LearnPolicy,
+    records: Vec<Feedback>,
+    guides: BTreeMap<String, GuideLearning>,
+}
+
+/// A text with personal data removed and normalised as queries are: the words, lower case,
+/// separated by single spaces.
+pub fn normalise(text: &str) -> String {
+    let mut cleaned = text.to_string();
+    for finding in find(text).into_iter().rev() {
+        cleaned.replace_range(finding.span, " ");
+    }
+    words(&cleaned)
+        .into_iter()
+        .map(|w| w.text)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl FeedbackStore {
+    /// An empty store with the default policy.
+    pub fn new() -> Self {
+        Self {
+            format_version: FEEDBACK_FORMAT_VERSION,
+            ..Self::default()
+        }
+    }
+
+    /// The policy in use.
+    pub fn policy(&self) -> &LearnPolicy {
+        &self.policy
+    }
+
+    /// Replaces the policy (applies to every text from now on).
+    pub fn set_policy(&mut self, policy: LearnPolicy) {
+        self.policy = policy;
+    }
+
+    /// Every record kept (queries redacted), oldest first.
+    pub fn records(&self) -> &[Feedback] {
+        &self.records
+    }
+
+    /// Keeps one record (the caller has checked that its guide exists). Returns the guide whose
+    /// learned text may have changed.
+    pub fn record(&mut self, feedback: &Feedback) -> Option<String> {
+        let mut kept = feedback.clone();
+        kept.query = redact(&feedback.query);
+        self.records.push(kept);
+        if !feedback.teaches() {
+            return None;
+        }
+        let guide = feedback.guide.clone()?;
+        let text = normalise(&feedback.query);
+        if text.is_empty() {
+            return None;
+        }
+        let learning = self.guides.entry(guide.clone()).or_default();
+        if learning.frozen {
+            return None;
+        }
+        let actor = feedback.actor.clone().unwrap_or_else(|| ANONYMOUS.into());
+        let latest = learning
+            .texts
+            .entry(text)
+            .or_default()
+            .entry(actor)
+            .or_insert(feedback.at);
+        if feedback.at > *latest {
+            *latest = feedback.at;
+        }
+        Some(guide)
+    }
+
+    fn weight(&self, actors: &BTreeMap<String, DateTime<Utc>>, now: DateTime<Utc>) -> f64 {
+        let half_life = self.policy.half_life_days.max(1e-9);
+        actors
+            .values()
+            .map(|at| {
+                let age_days = (now - *at).num_seconds().max(0) as f64 / 86_400.0;
+                0.5f64.powf(age_days / half_life)
+            })
+            .sum()
+    }
+
+    /// A guide's learned texts, heaviest first, with whether each counts now.
+    pub fn learned(&self, guide: &str, now: DateTime<Utc>) -> Vec<LearnedTerm> {
+        let Some(learning) = self.guides.get(guide) else {
+            return Vec::new();
+        };
+        let mut terms: Vec<LearnedTerm> = learning
+            .texts
+            .iter()
+            .map(|(text, actors)| {
+                let weight = self.weight(actors, now);
+                LearnedTerm {
+                    text: text.clone(),
+                    weight,
+                    actors: actors.len(),
+                    active: actors.len() >= self.policy.min_actors
+                        && weight >= self.policy.min_weight,
+                }
+            })
+            .collect();
+        terms.sort_by(|a, b| {
+            b.active
+                .cmp(&a.active)
+                .then(b.weight.total_cmp(&a.weight))
+                .then_with(|| a.text.cmp(&b.text))
+        });
+        let mut active = 0;
+        for term in &mut terms {
+            if term.active {
+                active += 1;
+                term.active = active <= self.policy.max_texts;
+            }
+        }
+        terms
+    }
+
+    /// The text the index searches as the guide's learned field: every active learned text, a
+    /// heavier one repeated (up to three times), so that term frequency carries the weight.
+    pub fn learned_text(&self, guide: &str, now: DateTime<Utc>) -> String {
+        let mut out = Vec::new();
+        for term in self.learned(guide, now).into_iter().filter(|t| t.active) {
+            let copies = term.weight.round().clamp(1.0, 3.0) as usize;
+            for _ in 0..copies {
+                out.push(term.text.clone());
+            }
+        }
+        out.join(" . ")
+    }
+
+    /// Forgets one learned text of a guide.
+    pub fn remove(&mut self, guide: &str, text: &str) -> Result<(), FeedbackError> {
+        let normalised = normalise(text);
+        self.guides
+            .get_mut(guide)
+            .and_then(|l| l.texts.remove(&normalised))
+            .map(|_| ())
+            .ok_or_else(|| FeedbackError::UnknownText {
+                id: guide.into(),
+                text: normalised,
+            })
+    }
+
+    /// Freezes (or thaws) a guide: a frozen guide keeps its learned texts but learns no new ones.
+    pub fn freeze(&mut self, guide: &str, frozen: bool) {
+        self.guides.entry(guide.into()).or_default().frozen = frozen;
+    }
+
+    /// True when the guide is frozen.
+    pub fn is_frozen(&self, guide: &str) -> bool {
+        self.guides.get(guide).is_some_and(|l| l.frozen)
+    }
+
+    /// Forgets everything learned for a deleted guide (its records stay for the report).
+    pub fn forget(&mut self, guide: &str) {
+        self.guides.remove(guide);
+    }
+
+    /// Ids of guides with learned texts.
+    pub fn guides(&self) -> impl Iterator<Item = &str> {
+        self.guides.keys().map(String::as_str)
+    }
+
+    /// Reads a store saved by [`save`](Self::save); a missing file is an empty store.
+    pub fn load(path: &Path) -> Result<Self, FeedbackError> {
+        let file_error = |message: String| FeedbackError::File {
+            path: path.display().to_string(),
+            message,
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::new()),
+            Err(e) => return Err(file_error(e.to_string())),
+        };
+        let store: Self = serde_json::from_str(&text).map_err(|e| file_error(e.to_string()))?;
+        if store.format_version != FEEDBACK_FORMAT_VERSION {
+            return Err(file_error(format!(
+                "format version {} (this version reads {FEEDBACK_FORMAT_VERSION})",
+                store.format_version
+            )));
+        }
+        Ok(store)
+    }
+
+    /// Writes the store atomically: a temporary file beside it, then a rename.
+    pub fn save(&self, path: &Path) -> Result<(), FeedbackError> {
+        let file_error = |message: String| FeedbackError::File {
+            path: path.display().to_string(),
+            message,
+        };
+        let json = serde_json::to_string(self).map_err(|e| file_error(e.to_string()))?;
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, json).map_err(|e| file_error(e.to_string()))?;
+        std::fs::rename(&tmp, path).map_err(|e| file_error(e.to_string()))
+    }
+}
+
+/// Reads feedback records, one JSON object a line (`{"query": ..., "guide": ..., "helped": true}`).
+/// A bad line refuses the whole batch, with its line number.
+pub fn parse_feedback_jsonl(text: &str) -> Result<Vec<Feedback>, FeedbackError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| FeedbackError::BadLine {
+                line: i + 1,
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn day(d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, d, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn normalising_redacts_and_lowercases() {
+        assert_eq!(
+            normalise("Glömt LÖSEN, pnr 19811228-9874, ring 070-123 45 67!"),
+            "glömt lösen pnr ring"
+        );
+        assert_eq!(normalise("mejla mig på anna@example.se"), "mejla mig på");
+    }
+
+    #[test]
+    fn only_helpful_feedback_teaches() {
+        let mut store = FeedbackStore::new();
+        let mut no = Feedback::helped("skrivaren krånglar", "g").at(day(1));
+        no.helped = false;
+        let mut filed = Feedback::helped("skrivaren krånglar", "g").at(day(1));
+        filed.filed_anyway = true;
+        assert_eq!(store.record(&no), None);
+        assert_eq!(store.record(&filed), None);
+        assert!(store.learned("g", day(1)).is_empty());
+        assert_eq!(store.records().len(), 2, "kept for the report");
+        assert_eq!(
+            store.record(&Feedback::helped("skrivaren krånglar", "g").at(day(1))),
+            Some("g".into())
+        );
+        assert_eq!(store.learned_text("g", day(1)), "skrivaren krånglar");
+    }
+
+    #[test]
+    fn one_actor_counts_once_and_min_actors_holds_back() {
+        let mut store = FeedbackStore::new();
+        store.set_policy(LearnPolicy {
+            min_actors: 2,
+            ..LearnPolicy::default()
+        });
+        for _ in 0..50 {
+            store.record(&Feedback::helped("köp aktier", "g").by("spammer").at(day(1)));
+        }
+        let learned = store.learned("g", day(1));
+        assert_eq!(learned[0].actors, 1);
+        assert!(!learned[0].active);
+        assert_eq!(store.learned_text("g", day(1)), "");
+        store.record(&Feedback::helped("köp aktier", "g").by("other").at(day(1)));
+        assert_eq!(store.learned_text("g", day(1)), "köp aktier . köp aktier");
+    }
+
+    #[test]
+    fn texts_fade_with_the_half_life_and_are_capped() {
+        let mut store = FeedbackStore::new();
+        store.set_policy(LearnPolicy {
+            half_life_days: 10.0,
+            max_texts: 2,
+            ..LearnPolicy::default()
+        });
+        store.record(&Feedback::helped("gammal fråga", "g").at(day(1)));
+        let w = store.learned("g", day(11))[0].weight;
+        assert!((w - 0.5).abs() < 1e-6, "{w}");
+        assert_eq!(
+            store.learned_text("g", day(31)),
+            "",
+            "faded below the minimum"
+        );
+        for (i, text) in ["a b", "c d", "e f"].iter().enumerate() {
+            store.record(&Feedback::helped(*text, "g").by(format!("u{i}")).at(day(30)));
+        }
+        let active = store
+            .learned("g", day(30))
+            .iter()
+            .filter(|t| t.active)
+            .count();
+        assert_eq!(active, 2);
+    }
+
+    #[test]
+    fn editors_remove_and_freeze() {
+        let mut store = FeedbackStore::new();
+        store.record(&Feedback::helped("lösen", "g").at(day(1)));
+        store.freeze("g", true);
+        assert_eq!(
+            store.record(&Feedback::helped("nytt ord", "g").at(day(1))),
+            None
+        );
+        assert_eq!(store.learned("g", day(1)).len(), 1);
+        store.remove("g", "Lösen").unwrap();
+        assert!(store.learned("g", day(1)).is_empty());
+        assert!(matches!(
+            store.remove("g", "saknas"),
+            Err(FeedbackError::UnknownText { .. })
+        ));
+        store.forget("g");
+        assert!(!store.is_frozen("g"));
+    }
+
+    #[test]
+    fn the_store_round_trips_through_its_file() {
+        let dir = std::env::temp_dir().join(format!("vv-feedback-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(FEEDBACK_FILE);
+        let mut store = FeedbackStore::new();
+        store.record(
+            &Feedback::helped("ring 070-123 45 67 lösen", "g")
+                .by("a")
+                .at(day(2)),
+        );
+        store.save(&path).unwrap();
+        let back = FeedbackStore::load(&path).unwrap();
+        assert_eq!(back, store);
+        assert!(!std::fs::read_to_string(&path).unwrap().contains("070"));
+        std::fs::write(&path, r#"{"format_version": 99}"#).unwrap();
+        assert!(FeedbackStore::load(&path).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_lines_are_refused_with_their_number() {
+        let err =
+            parse_feedback_jsonl("{\"query\": \"a\", \"guide\": \"g\", \"helped\": true}\n\n{oops")
+                .unwrap_err();
+        assert!(
+            matches!(err, FeedbackError::BadLine { line: 3, .. }),
+            "{err}"
+        );
+    }
+}
