@@ -107,7 +107,10 @@ fn scale(c: &mut Criterion) {
                     index.upsert(&[changed]).expect("upsert");
                     index.commit().expect("commit");
                     let found = index.suggest_ids(&format!("{word} "), &options);
-                    assert_eq!(found.first().map(String::as_str), Some(guides[0].id.as_str()));
+                    assert_eq!(
+                        found.first().map(String::as_str),
+                        Some(guides[0].id.as_str())
+                    );
                 })
             });
         }

@@ -30,8 +30,8 @@ pub fn keystrokes(queries: &[LabelledQuery]) -> Vec<String> {
 
 /// The SweFAQ development guides beside the repository (`../shared`), if present.
 pub fn swefaq_guides() -> Vec<vagvisare::Guide> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/swefaq/dev/guides.jsonl");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/swefaq/dev/guides.jsonl");
     vagvisare::guide::read_guides(&path).unwrap_or_default()
 }
 
