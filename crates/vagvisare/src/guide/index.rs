@@ -448,11 +448,24 @@ impl GuideIndex {
     /// small change, since it rewrites the whole index.
     pub fn optimize(&self) -> Result<(), IndexError> {
         let mut writer = self.writer();
-        let ids = writer.index().searchable_segment_ids()?;
-        if ids.len() > 1 {
-            writer.merge(&ids).wait()?;
-            self.reader.reload()?;
+        // Tantivy's own merge policy may be merging some of the same segments in the background;
+        // its merge then wins and ours is refused, so look at the segments again and retry.
+        let mut attempts = 0;
+        loop {
+            let ids = writer.index().searchable_segment_ids()?;
+            if ids.len() <= 1 {
+                break;
+            }
+            match writer.merge(&ids).wait() {
+                Ok(_) => break,
+                Err(_) if attempts < 50 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
+        self.reader.reload()?;
         Ok(())
     }
 

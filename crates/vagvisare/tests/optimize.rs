@@ -1,0 +1,29 @@
+//! Merging to one segment after many commits, while Tantivy's own merge policy may be merging
+//! some of the same segments in the background.
+
+use vagvisare::{Guide, GuideIndex, SuggestOptions};
+
+#[test]
+fn optimize_merges_many_committed_segments_into_one() {
+    let index = GuideIndex::in_memory().unwrap();
+    for round in 0..24 {
+        let batch: Vec<Guide> = (0..15)
+            .map(|i| {
+                Guide::new(
+                    format!("g{round}-{i}"),
+                    format!("Skrivare {round} nummer {i}"),
+                    "Byt toner i skrivaren när lampan blinkar.",
+                )
+            })
+            .collect();
+        index.upsert(&batch).unwrap();
+        index.commit().unwrap();
+    }
+    index.optimize().unwrap();
+    assert_eq!(index.searcher().segment_readers().len(), 1);
+    assert_eq!(index.len(), 24 * 15);
+    assert_eq!(
+        index.suggest_ids("skrivare 7 nummer 3 ", &SuggestOptions::limit(1)),
+        ["g7-3"]
+    );
+}
