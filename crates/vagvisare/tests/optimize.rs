@@ -27,3 +27,14 @@ fn optimize_merges_many_committed_segments_into_one() {
         ["g7-3"]
     );
 }
+
+#[test]
+fn a_huge_limit_is_cut_to_the_number_of_guides_not_a_crash() {
+    let index = GuideIndex::in_memory().unwrap();
+    index
+        .upsert(&[Guide::new("a", "Skrivare", "Byt toner i skrivaren.")])
+        .unwrap();
+    index.commit().unwrap();
+    let found = index.suggest("skrivare", &SuggestOptions::limit(usize::MAX));
+    assert_eq!(found.len(), 1);
+}

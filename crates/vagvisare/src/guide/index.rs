@@ -640,6 +640,12 @@ impl GuideIndex {
         if plan.is_empty() || n == 0 {
             return Vec::new();
         }
+        // Tantivy reserves room for the whole limit: never more than there are guides.
+        let n = n.min(
+            usize::try_from(searcher.num_docs())
+                .unwrap_or(usize::MAX)
+                .max(1),
+        );
         let query = to_query(plan, &self.fields, &self.weights, filters);
         searcher
             .search(&query, &TopDocs::with_limit(n).order_by_score())
