@@ -1,9 +1,13 @@
 //! Learning from use through the guide index: feedback in, learned matches out, with the guard
 //! rails of issue 8.
 
-use vagvisare::eval::feedback_split;
-use vagvisare::eval::{EvalOptions, LabelledQuery};
-use vagvisare::feedback::{Feedback, FeedbackError};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use chrono::{Duration, Utc};
+use vagvisare::eval::feedback_split::{self, SplitOptions};
+use vagvisare::eval::{Engine, EvalOptions, LabelledQuery};
+use vagvisare::feedback::{Feedback, FeedbackError, LearnPolicy};
 use vagvisare::{Guide, GuideIndex, IndexError, MatchKind, SuggestOptions};
 
 fn guides() -> Vec<Guide> {
@@ -207,5 +211,217 @@ fn the_split_protocol_runs_on_a_small_fixture() {
     assert_eq!(
         report.untouched_after.recall_at_5,
         report.untouched_before.recall_at_5
+    );
+}
+
+#[test]
+fn personal_data_is_never_learned_nor_kept() {
+    // (as typed, the learned text)
+    let table = [
+        ("glömt lösen 19811228-9874", "glömt lösen"),
+        (
+            "ring mig på 070-123 45 67 om skrivaren",
+            "ring mig på om skrivaren",
+        ),
+        ("mejla anna.berg@example.se om kontot", "mejla om kontot"),
+        ("pnr 811228-9874 eller +46 70 123 45 67", "pnr eller"),
+        ("Kontakta kundservice@linköping.se NU", "kontakta nu"),
+        (
+            "samordningsnummer 701063+2391 saknas",
+            "samordningsnummer saknas",
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("vv-fb-redact-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let index = GuideIndex::create(&dir).unwrap();
+    index.upsert(&guides()).unwrap();
+    index.commit().unwrap();
+    for (i, (typed, learned)) in table.iter().enumerate() {
+        let mut filed = Feedback::helped(*typed, "pw").by(format!("b{i}"));
+        filed.filed_anyway = true;
+        index
+            .feedback(&[Feedback::helped(*typed, "print").by(format!("a{i}")), filed])
+            .unwrap();
+        let texts: Vec<String> = index.learned("print").into_iter().map(|t| t.text).collect();
+        assert!(texts.contains(&learned.to_string()), "{typed}: {texts:?}");
+    }
+    index.commit().unwrap();
+    let stored = std::fs::read_to_string(dir.join(vagvisare::feedback::FEEDBACK_FILE)).unwrap();
+    let report = serde_json::to_string(&index.feedback_report(50)).unwrap();
+    for secret in [
+        "9874",
+        "123 45 67",
+        "anna.berg",
+        "example.se",
+        "kundservice",
+        "2391",
+    ] {
+        assert!(!stored.contains(secret), "{secret} in the stored file");
+        assert!(!report.contains(secret), "{secret} in the report");
+    }
+    assert!(stored.contains("[personnummer]") && stored.contains("[e-post]"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn learned_texts_are_capped_per_guide() {
+    let index = index();
+    index
+        .set_learn_policy(LearnPolicy {
+            max_texts: 2,
+            ..LearnPolicy::default()
+        })
+        .unwrap();
+    let now = Utc::now();
+    let texts = [
+        "apparaten blinkar",
+        "burken piper",
+        "cisternen läcker",
+        "dunken",
+    ];
+    let records: Vec<Feedback> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Feedback::helped(*t, "print").by(format!("u{i}")).at(now))
+        .collect();
+    index.feedback(&records).unwrap();
+    index.commit().unwrap();
+    let learned = index.learned("print");
+    assert_eq!(learned.len(), 4, "all are listed for the editor");
+    assert_eq!(learned.iter().filter(|t| t.active).count(), 2);
+    assert_eq!(top(&index, "apparaten blinkar"), ["print"]);
+    assert!(top(&index, "cisternen läcker").is_empty(), "over the cap");
+}
+
+#[test]
+fn old_feedback_has_faded_and_teaches_nothing() {
+    let index = index();
+    let long_ago = Utc::now() - Duration::days(3 * 365);
+    index
+        .feedback(&[
+            Feedback::helped("maskinen tuggar", "print")
+                .by("a")
+                .at(long_ago),
+            Feedback::helped("toner slut", "print").by("b"),
+        ])
+        .unwrap();
+    index.commit().unwrap();
+    let learned = index.learned("print");
+    let old = learned
+        .iter()
+        .find(|t| t.text == "maskinen tuggar")
+        .unwrap();
+    assert!(old.weight < 0.05 && !old.active, "{old:?}");
+    assert!(top(&index, "maskinen tuggar").is_empty());
+    assert_eq!(top(&index, "toner slut"), ["print"]);
+}
+
+/// An engine that knows only the texts it has been taught, word by word.
+struct Taught(RefCell<BTreeMap<String, String>>);
+
+impl Engine for Taught {
+    fn search(&self, text: &str, k: usize) -> Vec<String> {
+        let taught = self.0.borrow();
+        let mut out: Vec<String> = Vec::new();
+        for word in text.split_whitespace() {
+            if let Some(guide) = taught.get(word) {
+                if !out.contains(guide) {
+                    out.push(guide.clone());
+                }
+            }
+        }
+        out.truncate(k);
+        out
+    }
+}
+
+#[test]
+fn the_split_protocol_runs_on_any_engine() {
+    let q = |text: &str, id: &str| LabelledQuery {
+        query: text.into(),
+        relevant: vec![id.into()],
+        kind: None,
+    };
+    // Every query of a guide shares the guide's own word, so what one half teaches the other
+    // half finds.
+    let mut queries = Vec::new();
+    for (guide, word) in [("a", "alfa"), ("b", "beta"), ("c", "gamma")] {
+        for i in 0..4 {
+            queries.push(q(&format!("{word} fråga{i}"), guide));
+        }
+    }
+    queries.push(q("delta ensam", "d"));
+    let engine = Taught(RefCell::new(BTreeMap::new()));
+    let options = EvalOptions {
+        seed: 1,
+        typed_share: false,
+    };
+    let mut taught = 0;
+    let report = feedback_split::run_with(
+        &engine,
+        &queries,
+        &SplitOptions::seeded(5),
+        &options,
+        |records| {
+            for r in records {
+                assert!(r.helped && r.actor.is_some());
+                for word in r.query.split_whitespace() {
+                    engine
+                        .0
+                        .borrow_mut()
+                        .insert(word.to_string(), r.guide.clone().unwrap());
+                }
+                taught += 1;
+            }
+            Ok::<(), std::convert::Infallible>(())
+        },
+    )
+    .unwrap();
+    assert_eq!((report.feedback_queries, taught), (6, 6));
+    assert_eq!(report.before.queries, 6);
+    assert_eq!(report.before.recall_at_5, 0.0);
+    assert_eq!(report.after.recall_at_5, 1.0);
+    assert_eq!(report.untouched_before.queries, 1);
+    assert_eq!(report.untouched_after.recall_at_5, 0.0);
+
+    // An engine that refuses the feedback ends the run with its error.
+    let refused = feedback_split::run_with(
+        &engine,
+        &queries,
+        &SplitOptions::seeded(5),
+        &options,
+        |_| Err("refused"),
+    );
+    assert_eq!(refused.unwrap_err(), "refused");
+}
+
+#[test]
+fn held_out_guides_are_asked_and_do_not_change() {
+    let index = index();
+    let q = |text: &str, id: &str| LabelledQuery {
+        query: text.into(),
+        relevant: vec![id.into()],
+        kind: None,
+    };
+    let queries = vec![
+        q("pappret fastnar", "print"),
+        q("papper har fastnat i skrivaren", "print"),
+        q("nytt lösenord", "pw"),
+        q("lösen bytas", "pw"),
+    ];
+    let options = EvalOptions {
+        seed: 1,
+        typed_share: false,
+    };
+    let all_out = SplitOptions {
+        seed: 3,
+        holdout: 1.0,
+    };
+    let report = feedback_split::run_on_index(&index, &queries, &all_out, &options).unwrap();
+    assert_eq!(report.feedback_queries, 0);
+    assert_eq!(report.untouched_before.queries, 4);
+    assert_eq!(
+        report.untouched_before.recall_at_5,
+        report.untouched_after.recall_at_5
     );
 }

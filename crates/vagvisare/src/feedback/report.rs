@@ -1,27 +1,42 @@
-//! The figures a portal steers by, from the feedback records: how often suggestions deflect a
-//! case, how each guide does, and the searches that need a guide written (content gaps).
+//! The figures a portal steers by: how often suggestions deflect a case, how each guide does,
+//! and the searches that need a guide written (content gaps).
+//!
+//! Two kinds of input count, alone or together:
+//! - [`Feedback`] records: one answer about one guide, or about none when `guide` is empty.
+//!   A portal may write one record per guide shown; records with the same actor key, text and
+//!   time are then taken as one answer (records without an actor key are each an answer);
+//! - [`DeflectionRecord`]s (one suggestion session: the guides shown, the answer, the case filed).
+//!
+//! Each record or session is one *answer*. The funnel is answers → with suggestions shown →
+//! helped → deflected (helped and no case filed); the deflection rate is deflected / shown.
+//! A content gap is the normalised text of an answer that found nothing (no guide shown) or that
+//! ended in a filed case, counted over all answers; texts are normalised as learned texts are
+//! (personal data removed, words in lower case), so "Glömt lösen!" and "glömt lösen" are one gap.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{normalise, Feedback};
+use crate::case::DeflectionRecord;
 
 /// How one guide does.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GuideFigures {
     /// The guide.
     pub guide: String,
-    /// Answers about it (it was shown).
+    /// Answers in which it was shown.
     pub shown: usize,
     /// Answers saying it helped.
     pub helped: usize,
-    /// Answers that filed a case anyway.
+    /// Answers in which it was shown and a case was filed anyway.
     pub filed_anyway: usize,
     /// helped / shown.
     pub helpfulness: f64,
+    /// Mean rank at which it was shown when it helped (`None` when no rank was given).
+    pub mean_helped_rank: Option<f64>,
 }
 
 /// A search that found nothing useful, by how often it was typed.
@@ -31,6 +46,8 @@ pub struct Gap {
     pub text: String,
     /// How often.
     pub count: usize,
+    /// How many of those found no guide at all (the rest ended in a filed case).
+    pub found_nothing: usize,
 }
 
 /// Deflection in one ISO week.
@@ -40,20 +57,28 @@ pub struct Week {
     pub monday: NaiveDate,
     /// Answers that week.
     pub answers: usize,
-    /// Share of them that were helped without filing a case.
+    /// Answers with suggestions shown that week.
+    pub shown: usize,
+    /// Answers helped with no case filed that week.
+    pub deflected: usize,
+    /// deflected / shown that week (0 when nothing was shown).
     pub deflection_rate: f64,
 }
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
-    /// Answers to "Fick du hjälp av guiderna?".
+    /// Answers: feedback records and suggestion sessions.
     pub answers: usize,
+    /// Answers in which at least one guide was shown.
+    pub shown: usize,
     /// Answers saying a guide helped.
     pub helped: usize,
     /// Answers helped and with no case filed: the cases a guide saved.
     pub deflected: usize,
-    /// deflected / answers.
+    /// Answers that ended in a filed case.
+    pub filed: usize,
+    /// deflected / shown.
     pub deflection_rate: f64,
     /// Per guide, most shown first.
     pub guides: Vec<GuideFigures>,
@@ -71,102 +96,225 @@ fn share(part: usize, whole: usize) -> f64 {
     }
 }
 
-/// The report of these records; `max_gaps` most frequent gaps.
-pub fn report(records: &[Feedback], max_gaps: usize) -> Report {
-    let deflected = |r: &Feedback| r.helped && !r.filed_anyway;
-    let mut guides: BTreeMap<&str, GuideFigures> = BTreeMap::new();
-    let mut gaps: BTreeMap<String, usize> = BTreeMap::new();
-    let mut weeks: BTreeMap<NaiveDate, (usize, usize)> = BTreeMap::new();
-    for r in records {
-        if let Some(guide) = &r.guide {
-            let g = guides.entry(guide).or_insert_with(|| GuideFigures {
-                guide: guide.clone(),
-                ..GuideFigures::default()
-            });
-            g.shown += 1;
-            g.helped += usize::from(r.helped);
-            g.filed_anyway += usize::from(r.filed_anyway);
+/// One answer, whichever record it came from.
+struct Answer<'a> {
+    text: &'a str,
+    date: NaiveDate,
+    /// Guides shown, with their rank when known.
+    shown: Vec<(&'a str, Option<u32>)>,
+    helped: bool,
+    helpful: Vec<&'a str>,
+    filed: bool,
+}
+
+impl<'a> Answer<'a> {
+    fn from_feedback(r: &'a Feedback) -> Self {
+        Answer {
+            text: &r.query,
+            date: r.at.date_naive(),
+            shown: r
+                .guide
+                .as_deref()
+                .map(|g| (g, r.rank))
+                .into_iter()
+                .collect(),
+            helped: r.helped,
+            helpful: r
+                .guide
+                .as_deref()
+                .filter(|_| r.helped)
+                .into_iter()
+                .collect(),
+            filed: r.filed_anyway,
         }
-        if r.guide.is_none() || r.filed_anyway || !r.helped {
-            let text = normalise(&r.query);
-            if !text.is_empty() {
-                *gaps.entry(text).or_default() += 1;
+    }
+
+    /// Adds another record of the same answer.
+    fn merge(&mut self, r: &'a Feedback) {
+        if let Some(g) = r.guide.as_deref() {
+            if !self.shown.iter().any(|(s, _)| *s == g) {
+                self.shown.push((g, r.rank));
+            }
+            if r.helped && !self.helpful.contains(&g) {
+                self.helpful.push(g);
             }
         }
-        let date = r.at.date_naive();
+        self.helped |= r.helped;
+        self.filed |= r.filed_anyway;
+    }
+
+    /// Feedback records as answers, grouped by actor, text and time.
+    fn from_records(records: &'a [Feedback]) -> Vec<Self> {
+        let mut out: Vec<Answer<'a>> = Vec::new();
+        let mut seen: BTreeMap<(&str, &str, DateTime<Utc>), usize> = BTreeMap::new();
+        for r in records {
+            if let Some(actor) = r.actor.as_deref() {
+                let key = (actor, r.query.as_str(), r.at);
+                if let Some(&i) = seen.get(&key) {
+                    out[i].merge(r);
+                    continue;
+                }
+                seen.insert(key, out.len());
+            }
+            out.push(Answer::from_feedback(r));
+        }
+        out
+    }
+
+    fn from_session(s: &'a DeflectionRecord) -> Self {
+        Answer {
+            text: s.description(),
+            date: s.at().date_naive(),
+            shown: s
+                .shown()
+                .iter()
+                .map(|g| (g.guide_id.as_str(), Some(g.rank)))
+                .collect(),
+            helped: s.helped() == Some(true),
+            helpful: s.helpful_guide().into_iter().collect(),
+            filed: s.case_filed().is_some(),
+        }
+    }
+
+    fn deflected(&self) -> bool {
+        self.helped && !self.filed && !self.shown.is_empty()
+    }
+}
+
+/// The report of these feedback records; the `max_gaps` most frequent gaps.
+pub fn report(records: &[Feedback], max_gaps: usize) -> Report {
+    report_with(records, &[], max_gaps)
+}
+
+/// The report of feedback records and suggestion sessions together.
+pub fn report_with(records: &[Feedback], sessions: &[DeflectionRecord], max_gaps: usize) -> Report {
+    let answers: Vec<Answer<'_>> = Answer::from_records(records)
+        .into_iter()
+        .chain(sessions.iter().map(Answer::from_session))
+        .collect();
+    let mut guides: BTreeMap<&str, (GuideFigures, Vec<u32>)> = BTreeMap::new();
+    let mut gaps: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut weeks: BTreeMap<NaiveDate, (usize, usize, usize)> = BTreeMap::new();
+    for a in &answers {
+        for &(guide, rank) in &a.shown {
+            let (g, ranks) = guides.entry(guide).or_insert_with(|| {
+                (
+                    GuideFigures {
+                        guide: guide.to_string(),
+                        ..GuideFigures::default()
+                    },
+                    Vec::new(),
+                )
+            });
+            g.shown += 1;
+            g.filed_anyway += usize::from(a.filed);
+            if a.helpful.contains(&guide) {
+                g.helped += 1;
+                ranks.extend(rank);
+            }
+        }
+        if a.shown.is_empty() || a.filed {
+            let text = normalise(a.text);
+            if !text.is_empty() {
+                let gap = gaps.entry(text).or_default();
+                gap.0 += 1;
+                gap.1 += usize::from(a.shown.is_empty());
+            }
+        }
         let monday =
-            date - chrono::Duration::days(i64::from(date.weekday().num_days_from_monday()));
+            a.date - chrono::Duration::days(i64::from(a.date.weekday().num_days_from_monday()));
         let week = weeks.entry(monday).or_default();
         week.0 += 1;
-        week.1 += usize::from(deflected(r));
+        week.1 += usize::from(!a.shown.is_empty());
+        week.2 += usize::from(a.deflected());
     }
     let mut guides: Vec<GuideFigures> = guides
         .into_values()
-        .map(|mut g| {
+        .map(|(mut g, ranks)| {
             g.helpfulness = share(g.helped, g.shown);
+            g.mean_helped_rank = (!ranks.is_empty())
+                .then(|| ranks.iter().map(|&r| f64::from(r)).sum::<f64>() / ranks.len() as f64);
             g
         })
         .collect();
     guides.sort_by(|a, b| b.shown.cmp(&a.shown).then_with(|| a.guide.cmp(&b.guide)));
     let mut gaps: Vec<Gap> = gaps
         .into_iter()
-        .map(|(text, count)| Gap { text, count })
+        .map(|(text, (count, found_nothing))| Gap {
+            text,
+            count,
+            found_nothing,
+        })
         .collect();
     gaps.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
     gaps.truncate(max_gaps);
-    let answers = records.len();
-    let helped = records.iter().filter(|r| r.helped).count();
-    let deflected_count = records.iter().filter(|r| deflected(r)).count();
+    let shown = answers.iter().filter(|a| !a.shown.is_empty()).count();
+    let deflected = answers.iter().filter(|a| a.deflected()).count();
     Report {
-        answers,
-        helped,
-        deflected: deflected_count,
-        deflection_rate: share(deflected_count, answers),
+        answers: answers.len(),
+        shown,
+        helped: answers.iter().filter(|a| a.helped).count(),
+        deflected,
+        filed: answers.iter().filter(|a| a.filed).count(),
+        deflection_rate: share(deflected, shown),
         guides,
         gaps,
         weeks: weeks
             .into_iter()
-            .map(|(monday, (n, d))| Week {
+            .map(|(monday, (answers, shown, deflected))| Week {
                 monday,
-                answers: n,
-                deflection_rate: share(d, n),
+                answers,
+                shown,
+                deflected,
+                deflection_rate: share(deflected, shown),
             })
             .collect(),
     }
 }
 
+/// Escapes text for SVG.
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 impl Report {
-    /// The weekly deflection rate as an SVG line chart (self-contained, no external assets).
+    /// The weekly deflection rate as an SVG line chart (self-contained, no external assets):
+    /// one point per ISO week with answers, labelled with its week number, and the number of
+    /// answers with suggestions shown under each label.
     pub fn weekly_svg(&self) -> String {
-        let (w, h, pad) = (640.0, 320.0, 48.0);
+        let (w, h, pad) = (720.0, 360.0, 56.0);
         let mut svg = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
              viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" font-size=\"12\">\n\
-             <title>Andel ärenden som guiderna löste, per vecka</title>\n\
-             <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+             <title>{}</title>\n\
+             <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
+            xml("Andel ärenden som guiderna löste, per vecka")
         );
         let x0 = pad;
         let y0 = h - pad;
         let plot_w = w - 2.0 * pad;
         let plot_h = h - 2.0 * pad;
+        for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
+            let y = y0 - tick * plot_h;
+            let _ = writeln!(
+                svg,
+                "<line x1=\"{x0}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"#ddd\"/>\
+                 <text x=\"{}\" y=\"{}\" text-anchor=\"end\">{:.0} %</text>",
+                w - pad,
+                x0 - 6.0,
+                y + 4.0,
+                tick * 100.0
+            );
+        }
         let _ = writeln!(
             svg,
             "<line x1=\"{x0}\" y1=\"{y0}\" x2=\"{}\" y2=\"{y0}\" stroke=\"black\"/>\
              <line x1=\"{x0}\" y1=\"{pad}\" x2=\"{x0}\" y2=\"{y0}\" stroke=\"black\"/>",
             w - pad
         );
-        for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
-            let y = y0 - tick * plot_h;
-            let _ = writeln!(
-                svg,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{:.0} %</text>\
-                 <line x1=\"{x0}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"#ddd\"/>",
-                x0 - 6.0,
-                y + 4.0,
-                tick * 100.0,
-                w - pad
-            );
-        }
         let n = self.weeks.len();
         let x_of = |i: usize| {
             if n <= 1 {
@@ -175,36 +323,67 @@ impl Report {
                 x0 + plot_w * i as f64 / (n - 1) as f64
             }
         };
+        let y_of = |rate: f64| y0 - rate.clamp(0.0, 1.0) * plot_h;
         let points: Vec<String> = self
             .weeks
             .iter()
             .enumerate()
-            .map(|(i, week)| format!("{:.1},{:.1}", x_of(i), y0 - week.deflection_rate * plot_h))
+            .map(|(i, week)| format!("{:.1},{:.1}", x_of(i), y_of(week.deflection_rate)))
             .collect();
-        if !points.is_empty() {
+        if points.len() > 1 {
             let _ = writeln!(
                 svg,
                 "<polyline fill=\"none\" stroke=\"#1f6feb\" stroke-width=\"2\" points=\"{}\"/>",
                 points.join(" ")
             );
         }
+        // Label at most about 16 weeks so that the labels never overlap.
+        let every = n.div_ceil(16).max(1);
         for (i, week) in self.weeks.iter().enumerate() {
             let _ = writeln!(
                 svg,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#1f6feb\"/>\
-                 <text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">v{}</text>",
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#1f6feb\">\
+                 <title>v{} {}: {:.0} % av {}</title></circle>",
                 x_of(i),
-                y0 - week.deflection_rate * plot_h,
-                x_of(i),
-                y0 + 18.0,
-                week.monday.iso_week().week()
+                y_of(week.deflection_rate),
+                week.monday.iso_week().week(),
+                week.monday,
+                week.deflection_rate * 100.0,
+                week.shown
+            );
+            if i % every == 0 {
+                let _ = writeln!(
+                    svg,
+                    "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">v{}</text>\
+                     <text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\" fill=\"#666\" \
+                     font-size=\"10\">{}</text>",
+                    x_of(i),
+                    y0 + 16.0,
+                    week.monday.iso_week().week(),
+                    x_of(i),
+                    y0 + 30.0,
+                    week.shown
+                );
+            }
+        }
+        if n == 0 {
+            let _ = writeln!(
+                svg,
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#666\">{}</text>",
+                w / 2.0,
+                h / 2.0,
+                xml("Inga svar ännu")
             );
         }
         let _ = writeln!(
             svg,
-            "<text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"14\">\
-             Andel svar där en guide hjälpte och inget ärende skickades, per vecka</text>\n</svg>",
-            w / 2.0
+            "<text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"14\">{}</text>\n\
+             <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#666\" font-size=\"10\">{}</text>\n</svg>",
+            w / 2.0,
+            xml("Andel svar med förslag där en guide hjälpte och inget ärende skickades, per vecka"),
+            w / 2.0,
+            h - 8.0,
+            xml("vecka / antal svar med förslag")
         );
         svg
     }
@@ -212,19 +391,38 @@ impl Report {
     /// The report as plain text.
     pub fn to_text(&self) -> String {
         let mut out = format!(
-            "answers {}  helped {}  deflected {}  deflection rate {:.3}\n\nper guide (shown, helped, filed anyway, helpfulness)\n",
-            self.answers, self.helped, self.deflected, self.deflection_rate
+            "answers {}  with suggestions shown {}  helped {}  deflected {}  filed {}\n\
+             deflection rate (deflected / shown) {:.3}\n\n\
+             per guide: shown, helped, filed anyway, helpfulness, mean rank when it helped\n",
+            self.answers, self.shown, self.helped, self.deflected, self.filed, self.deflection_rate
         );
         for g in &self.guides {
+            let rank = g
+                .mean_helped_rank
+                .map_or_else(|| "-".to_string(), |r| format!("{r:.1}"));
             let _ = writeln!(
                 out,
-                "{:<40} {:>5} {:>5} {:>5} {:>6.3}",
-                g.guide, g.shown, g.helped, g.filed_anyway, g.helpfulness
+                "{:<40} {:>6} {:>6} {:>6} {:>7.3} {:>6}",
+                g.guide, g.shown, g.helped, g.filed_anyway, g.helpfulness, rank
             );
         }
-        out.push_str("\ncontent gaps (searches that found nothing or ended in a case)\n");
+        out.push_str(
+            "\ncontent gaps: searches that found nothing or ended in a case (count, found nothing)\n",
+        );
         for gap in &self.gaps {
-            let _ = writeln!(out, "{:>5}  {}", gap.count, gap.text);
+            let _ = writeln!(
+                out,
+                "{:>6} {:>6}  {}",
+                gap.count, gap.found_nothing, gap.text
+            );
+        }
+        out.push_str("\ndeflection rate per week (monday, answers with suggestions, rate)\n");
+        for week in &self.weeks {
+            let _ = writeln!(
+                out,
+                "{}  {:>6}  {:.3}",
+                week.monday, week.shown, week.deflection_rate
+            );
         }
         out
     }
@@ -233,7 +431,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
+    use chrono::TimeZone;
 
     fn answer(query: &str, guide: Option<&str>, helped: bool, filed: bool, day: u32) -> Feedback {
         Feedback {
@@ -254,25 +452,88 @@ mod tests {
             answer("glömt lösen", Some("pw"), true, true, 3),
             answer("skrivaren", Some("print"), false, false, 9),
             answer("Parkeringstillstånd 19811228-9874", None, false, true, 10),
-            answer("parkeringstillstånd", None, false, true, 11),
+            answer("parkeringstillstånd", None, false, false, 11),
         ];
         let r = report(&records, 10);
-        assert_eq!((r.answers, r.helped, r.deflected), (5, 2, 1));
-        assert!((r.deflection_rate - 0.2).abs() < 1e-9);
+        assert_eq!(
+            (r.answers, r.shown, r.helped, r.deflected, r.filed),
+            (5, 3, 2, 1, 2)
+        );
+        assert!((r.deflection_rate - 1.0 / 3.0).abs() < 1e-9);
         assert_eq!(r.guides[0].guide, "pw");
         assert_eq!((r.guides[0].shown, r.guides[0].filed_anyway), (2, 1));
+        assert_eq!(r.guides[0].mean_helped_rank, Some(1.0));
+        assert_eq!(r.guides[1].mean_helped_rank, None);
         assert_eq!(
             r.gaps[0],
             Gap {
                 text: "parkeringstillstånd".into(),
-                count: 2
+                count: 2,
+                found_nothing: 2,
             }
         );
+        assert_eq!(r.gaps[1].text, "glömt lösen", "filed anyway is a gap");
+        assert_eq!(r.gaps.len(), 2, "helped: no without a case is not a gap");
         assert!(r.gaps.iter().all(|g| !g.text.contains("9874")));
         assert_eq!(r.weeks.len(), 2);
+        assert_eq!((r.weeks[0].shown, r.weeks[0].deflected), (2, 1));
         assert!((r.weeks[0].deflection_rate - 0.5).abs() < 1e-9);
+        assert_eq!(r.weeks[1].deflection_rate, 0.0);
         let svg = r.weekly_svg();
         assert!(svg.starts_with("<svg") && svg.contains("<polyline"));
+        assert!(svg.trim_end().ends_with("</svg>"));
         assert!(r.to_text().contains("parkeringstillstånd"));
+    }
+
+    #[test]
+    fn sessions_count_every_guide_shown_and_the_one_that_helped() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-02T10:00:00+01:00").unwrap();
+        let mut helped = DeflectionRecord::new("skrivaren skriver inte", at);
+        helped.show(["print", "toner"]);
+        helped.answer(true, Some("toner".into()));
+        let mut nothing = DeflectionRecord::new("bygga bastu på sjötomt, ring 070-123 45 67", at);
+        nothing.answer(false, None);
+        nothing.filed("113".parse().unwrap());
+        let r = report_with(&[], &[helped, nothing], 5);
+        assert_eq!(
+            (r.answers, r.shown, r.helped, r.deflected, r.filed),
+            (2, 1, 1, 1, 1)
+        );
+        assert_eq!(r.deflection_rate, 1.0);
+        let toner = r.guides.iter().find(|g| g.guide == "toner").unwrap();
+        assert_eq!((toner.shown, toner.helped), (1, 1));
+        assert_eq!(toner.mean_helped_rank, Some(2.0));
+        let print = r.guides.iter().find(|g| g.guide == "print").unwrap();
+        assert_eq!((print.shown, print.helped, print.helpfulness), (1, 0, 0.0));
+        assert_eq!(r.gaps.len(), 1);
+        assert_eq!(r.gaps[0].text, "bygga bastu på sjötomt ring");
+        assert_eq!(r.gaps[0].found_nothing, 1);
+    }
+
+    #[test]
+    fn one_record_per_guide_shown_is_one_answer() {
+        let mut shown = answer("skrivarn tuggar papper", Some("print"), false, false, 2);
+        shown.actor = Some("u1".into());
+        let mut helped = answer("skrivarn tuggar papper", Some("jam"), true, false, 2);
+        helped.actor = Some("u1".into());
+        helped.rank = Some(2);
+        let anonymous = answer("skrivarn tuggar papper", Some("jam"), true, false, 2);
+        let r = report(&[shown, helped, anonymous], 5);
+        assert_eq!((r.answers, r.shown, r.deflected), (2, 2, 2));
+        let jam = r.guides.iter().find(|g| g.guide == "jam").unwrap();
+        assert_eq!(
+            (jam.shown, jam.helped, jam.mean_helped_rank),
+            (2, 2, Some(1.5))
+        );
+        let print = r.guides.iter().find(|g| g.guide == "print").unwrap();
+        assert_eq!((print.shown, print.helped), (1, 0));
+    }
+
+    #[test]
+    fn an_empty_report_draws_an_empty_chart() {
+        let r = report(&[], 5);
+        assert_eq!((r.answers, r.deflection_rate), (0, 0.0));
+        let svg = r.weekly_svg();
+        assert!(svg.contains("Inga svar ännu") && !svg.contains("<polyline"));
     }
 }
