@@ -11,6 +11,7 @@ use vagvisare::text::synonyms::Synonyms;
 
 mod feedback;
 mod interactive;
+mod serve;
 
 #[derive(Parser)]
 #[command(
@@ -114,6 +115,10 @@ enum Command {
         /// this seed becomes feedback and the other half is asked, before and after.
         #[arg(long)]
         feedback_split: Option<u64>,
+        /// With --feedback-split: share of the guides (0 to 1) held out from feedback, whose
+        /// queries are all asked as "other" (which must not get worse).
+        #[arg(long, default_value_t = 0.0, requires = "feedback_split")]
+        feedback_holdout: f64,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         #[command(flatten)]
@@ -141,6 +146,10 @@ enum Command {
         /// Most content gaps listed.
         #[arg(long, default_value_t = 20)]
         gaps: usize,
+        /// Suggestion sessions to count too: JSON Lines of deflection records
+        /// (`vagvisare::case::DeflectionRecord`), repeatable.
+        #[arg(long)]
+        sessions: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -149,6 +158,8 @@ enum Command {
         #[command(flatten)]
         source: Source,
     },
+    /// Run the HTTP service and demo portal (see docs/service.md).
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -262,6 +273,7 @@ fn run(cli: Cli) -> Result<(), String> {
             engine,
             seed,
             feedback_split,
+            feedback_holdout,
             format,
             analysis,
         } => {
@@ -274,7 +286,16 @@ fn run(cli: Cli) -> Result<(), String> {
                     seed,
                     typed_share: false,
                 };
-                let r = eval::feedback_split::run(&index, &queries, split_seed, &options)
+                if !(0.0..=1.0).contains(&feedback_holdout) {
+                    return Err(format!(
+                        "--feedback-holdout is a share of the guides, from 0 to 1, not {feedback_holdout}"
+                    ));
+                }
+                let split = eval::feedback_split::SplitOptions {
+                    seed: split_seed,
+                    holdout: feedback_holdout,
+                };
+                let r = eval::feedback_split::run_on_index(&index, &queries, &split, &options)
                     .map_err(err)?;
                 eprintln!(
                     "{} queries became feedback; {} asked; {} of guides without feedback",
@@ -310,9 +331,11 @@ fn run(cli: Cli) -> Result<(), String> {
             index,
             out,
             gaps,
+            sessions,
             format,
-        } => feedback::report(&index, &out, format != Format::Text, gaps),
+        } => feedback::report(&index, &out, &sessions, format != Format::Text, gaps),
         Command::Try { source } => interactive::run(&open_source(&source)?),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

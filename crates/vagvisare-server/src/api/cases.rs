@@ -1,0 +1,808 @@
+//! Cases (ärenden), all through the core model (`vagvisare::case`): the service loads a case's
+//! events, folds them, runs the command with `Case::execute` as the acting user (which checks the
+//! workflow, the user's part in the case and the command's own rules), and appends the events
+//! only if the case is still at the version it was loaded at. It re-implements no rule.
+//!
+//! - `POST /api/cases`: file a case (or save a draft, `"draft": true`) through a service;
+//! - `GET /api/cases`: "Mina ärenden" (drafts, open, closed); officers add `?scope=organisation`
+//!   for the cases of their organisation;
+//! - `GET /api/cases/{id}`: the case with its overview, history, messages and the commands the
+//!   user may run now; a case the user may not see is answered as not found;
+//! - `POST /api/cases/{id}/submit`, `/messages`, `/request-supplement`, `/supplement`: the common
+//!   commands; `POST /api/cases/{id}/commands` runs any other (`{"command": "start"}`, …);
+//! - `POST /api/cases/{id}/attachments?name=…&text=…`: a message with one file (the raw body, at
+//!   most 50 MB); `GET /api/cases/{id}/attachments/{seq}/{index}` downloads it.
+//!
+//! Every command body may carry `expected_version`: the version the user saw. If the case has
+//! moved on since, the command is refused with `version_conflict` (409), and so is the second
+//! of two commands that race for the same version.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use vagvisare::case::{
+    access, views, Actor, Attachment, Case, CaseNumber, CaseRules, Command, CommandKind, Form,
+    NotificationPreferences, Person, StatusCategory,
+};
+
+use super::{blocking, cut, first, query_pairs, read_body, read_json, CurrentUser};
+use crate::app::App;
+use crate::error::{ApiError, ErrorCode};
+use crate::store::{
+    category_id, Blob, CaseId, CaseMeta, Decided, Series, StoreError, StoredCase, Target,
+};
+
+/// Longest attachment file name kept, in bytes.
+const MAX_FILE_NAME: usize = 255;
+
+/// The body of `POST /api/cases`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCase {
+    /// The service (form) to file through, e.g. "Kontakta Användarstöd".
+    pub service: String,
+    /// "Kort beskrivning av ditt ärende".
+    #[serde(default)]
+    pub description: String,
+    /// The other answers, by field name.
+    #[serde(default)]
+    pub answers: BTreeMap<String, String>,
+    /// How the requester wants to be notified.
+    #[serde(default)]
+    pub notify: NotificationPreferences,
+    /// The user the case concerns, when not the requester.
+    #[serde(default)]
+    pub on_behalf_of: Option<Person>,
+    /// People who must approve before work starts.
+    #[serde(default)]
+    pub approvers: Vec<Person>,
+    /// Save as a draft instead of submitting (only for services whose workflow has drafts).
+    #[serde(default)]
+    pub draft: bool,
+}
+
+/// The body of `POST /api/cases/{id}/submit` (every field optional: a draft is submitted as
+/// saved, with these changes).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitDraft {
+    /// The version the user saw.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+    /// A new description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Answers to add or change.
+    #[serde(default)]
+    pub answers: BTreeMap<String, String>,
+    /// People who must approve.
+    #[serde(default)]
+    pub approvers: Vec<Person>,
+    /// New notification preferences.
+    #[serde(default)]
+    pub notify: Option<NotificationPreferences>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageBody {
+    #[serde(default)]
+    expected_version: Option<u64>,
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestSupplementBody {
+    #[serde(default)]
+    expected_version: Option<u64>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SupplementBody {
+    #[serde(default)]
+    expected_version: Option<u64>,
+    answers: BTreeMap<String, String>,
+}
+
+fn parse_id(text: &str) -> Result<CaseId, ApiError> {
+    text.parse::<CaseId>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(ApiError::case_not_found)
+}
+
+/// A case as loaded, folded, with the rules of its workflow.
+struct Loaded {
+    stored: StoredCase,
+    case: Case,
+    rules: Arc<CaseRules>,
+}
+
+/// Loads a case the actor may see; any other case is "not found", so that ids reveal nothing.
+async fn load_visible(app: &App, id: CaseId, actor: &Actor) -> Result<Loaded, ApiError> {
+    let store = app.store();
+    let stored = blocking(move || store.case(id))
+        .await?
+        .ok_or_else(ApiError::case_not_found)?;
+    let case = stored.replay()?;
+    if !access::can_view(&case, actor) {
+        return Err(ApiError::case_not_found());
+    }
+    let rules = app.rules(&stored.workflow)?;
+    Ok(Loaded {
+        stored,
+        case,
+        rules,
+    })
+}
+
+/// Makes the command once the write knows its case number (if it draws one).
+type MakeCommand = Box<dyn Fn(Option<CaseNumber>) -> Result<Command, StoreError> + Send>;
+
+/// One write: a command run as `actor` on `case` (in its state at `target`'s version).
+struct Write {
+    actor: Actor,
+    target: Target,
+    case: Case,
+    rules: Arc<CaseRules>,
+    series: Option<Series>,
+    make: MakeCommand,
+    blobs: Vec<Blob>,
+}
+
+/// Runs a command and appends its events in one transaction; returns the case's id and state.
+async fn write(app: &App, write: Write) -> Result<(CaseId, Case), ApiError> {
+    let store = app.store();
+    let now = chrono::Local::now().fixed_offset();
+    let Write {
+        actor,
+        target,
+        case,
+        rules,
+        series,
+        make,
+        blobs,
+    } = write;
+    blocking(move || {
+        let mut after = None;
+        let (id, _) = store.write_case(&target, series.as_ref(), &mut |number| {
+            let mut next = case.clone();
+            let events = next.execute(&rules, &actor, make(number)?, now)?;
+            let meta = CaseMeta::of(&next, &rules.workflow);
+            after = Some(next);
+            Ok(Decided {
+                events,
+                meta,
+                blobs: blobs.clone(),
+            })
+        })?;
+        let case = after.ok_or_else(|| StoreError::Corrupt {
+            what: "write".into(),
+            message: "the write returned without deciding".into(),
+        })?;
+        Ok((id, case))
+    })
+    .await
+}
+
+/// Runs a command on a loaded case, checking the version the user saw first.
+async fn run(
+    app: &App,
+    actor: Actor,
+    loaded: Loaded,
+    expected_version: Option<u64>,
+    series: Option<Series>,
+    make: MakeCommand,
+    blobs: Vec<Blob>,
+) -> Result<Json<Value>, ApiError> {
+    let version = loaded.stored.version();
+    if let Some(expected) = expected_version {
+        if expected != version {
+            return Err(ApiError::conflict(expected, version));
+        }
+    }
+    let target = Target::Existing {
+        id: loaded.stored.id,
+        expected_version: version,
+    };
+    let (id, case) = write(
+        app,
+        Write {
+            actor: actor.clone(),
+            target,
+            case: loaded.case,
+            rules: Arc::clone(&loaded.rules),
+            series,
+            make,
+            blobs,
+        },
+    )
+    .await?;
+    Ok(Json(view(id, &loaded.rules, &case, &actor)))
+}
+
+fn fixed(command: Command) -> MakeCommand {
+    Box::new(move |_| Ok(command.clone()))
+}
+
+fn submit_with(form: Form, approvers: Vec<Person>) -> MakeCommand {
+    Box::new(move |number| {
+        let number = number.ok_or_else(|| StoreError::Corrupt {
+            what: "submission".into(),
+            message: "no case number was drawn".into(),
+        })?;
+        Ok(Command::Submit {
+            number,
+            form: form.clone(),
+            approvers: approvers.clone(),
+        })
+    })
+}
+
+/// `POST /api/cases`: file a case through a service, or save it as a draft.
+pub async fn create(
+    State(app): State<App>,
+    CurrentUser(actor): CurrentUser,
+    request: Request,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let body: NewCase = read_json(&app, request).await?;
+    let service = app.service(&body.service)?;
+    let rules = app.rules(&service.workflow)?;
+    let form = Form {
+        service: service.name.clone(),
+        organisation: service.organisation.clone(),
+        description: body.description,
+        answers: body.answers,
+        on_behalf_of: body.on_behalf_of,
+        attachments: Vec::new(),
+        notify: body.notify,
+    };
+    let (series, make) = if body.draft {
+        (None, fixed(Command::SaveDraft { form }))
+    } else {
+        (
+            Some(service.numbers.clone()),
+            submit_with(form, body.approvers),
+        )
+    };
+    let target = Target::New {
+        workflow: service.workflow.clone(),
+    };
+    let (id, case) = write(
+        &app,
+        Write {
+            actor: actor.clone(),
+            target,
+            case: Case::new(),
+            rules: Arc::clone(&rules),
+            series,
+            make,
+            blobs: Vec::new(),
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view(id, &rules, &case, &actor))))
+}
+
+/// `GET /api/cases/{id}`.
+pub async fn get(
+    State(app): State<App>,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let loaded = load_visible(&app, parse_id(&id)?, &actor).await?;
+    Ok(Json(view(
+        loaded.stored.id,
+        &loaded.rules,
+        &loaded.case,
+        &actor,
+    )))
+}
+
+/// `GET /api/cases`: "Mina ärenden", or with `?scope=organisation` an officer's organisation's
+/// cases.
+pub async fn list(
+    State(app): State<App>,
+    CurrentUser(actor): CurrentUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let pairs = query_pairs(raw.as_deref());
+    let limit = app.config().limits.list_cases;
+    let store = app.store();
+    let by_organisation = match first(&pairs, "scope").unwrap_or("mine") {
+        "mine" => false,
+        "organisation" => true,
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "`scope` must be `mine` or `organisation`",
+            ))
+        }
+    };
+    let stored = if by_organisation {
+        let organisation = match (&actor.role, &actor.organisation) {
+            (vagvisare::case::Role::Officer, Some(org)) => org.clone(),
+            _ => {
+                return Err(ApiError::new(
+                    ErrorCode::NoAccess,
+                    "only officers with an organisation (the organisation header) have an organisation's list",
+                ))
+            }
+        };
+        blocking(move || store.cases_of_organisation(&organisation, limit)).await?
+    } else {
+        let person = actor.id.clone();
+        blocking(move || store.cases_of_person(&person, limit)).await?
+    };
+    let mut lists: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for key in ["drafts", "open", "closed"] {
+        lists.insert(key, Vec::new());
+    }
+    for stored in stored {
+        let case = stored.replay()?;
+        let rules = app.rules(&stored.workflow)?;
+        let workflow = &rules.workflow;
+        let (bucket, summary) = if by_organisation {
+            if !access::can_view(&case, &actor) {
+                continue;
+            }
+            let summary = json!({
+                "number": case.number(),
+                "service": case.service(),
+                "organisation": case.organisation(),
+                "status": workflow.label(case.status()),
+                "last_event": case.history().last().map(|e| e.at.format(views::DATE_TIME_FORMAT).to_string()),
+            });
+            (bucket_of(workflow.category(case.status())), summary)
+        } else {
+            let mine = views::my_cases(std::iter::once(&case), workflow, &actor);
+            let found = [
+                ("drafts", mine.drafts),
+                ("open", mine.open),
+                ("closed", mine.closed),
+            ]
+            .into_iter()
+            .find_map(|(bucket, mut list)| list.pop().map(|s| (Some(bucket), s)));
+            match found {
+                Some((bucket, summary)) => {
+                    (bucket, serde_json::to_value(summary).unwrap_or_default())
+                }
+                None => continue,
+            }
+        };
+        let Some(bucket) = bucket else { continue };
+        let mut item = json!({
+            "id": stored.id,
+            "status_id": case.status(),
+            "category": workflow.category(case.status()).map(category_id),
+        });
+        if let (Some(item), Value::Object(summary)) = (item.as_object_mut(), summary) {
+            item.extend(summary);
+        }
+        if let Some(list) = lists.get_mut(bucket) {
+            list.push(item);
+        }
+    }
+    Ok(Json(json!(lists)))
+}
+
+fn bucket_of(category: Option<StatusCategory>) -> Option<&'static str> {
+    match category? {
+        StatusCategory::Draft => Some("drafts"),
+        StatusCategory::Closed => Some("closed"),
+        _ => Some("open"),
+    }
+}
+
+/// `POST /api/cases/{id}/submit`: submit a draft.
+pub async fn submit(
+    State(app): State<App>,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let body: SubmitDraft = read_json(&app, request).await?;
+    submit_draft(&app, actor, id, body).await
+}
+
+async fn submit_draft(
+    app: &App,
+    actor: Actor,
+    id: CaseId,
+    body: SubmitDraft,
+) -> Result<Json<Value>, ApiError> {
+    let loaded = load_visible(app, id, &actor).await?;
+    let case = &loaded.case;
+    let service = app.service(case.service())?;
+    let mut answers = case.answers().clone();
+    answers.extend(body.answers);
+    let form = Form {
+        service: case.service().to_string(),
+        organisation: case.organisation().to_string(),
+        description: body
+            .description
+            .unwrap_or_else(|| case.description().to_string()),
+        answers,
+        on_behalf_of: case.on_behalf_of().cloned(),
+        attachments: case.attachments().to_vec(),
+        notify: body.notify.unwrap_or(case.notification_preferences()),
+    };
+    let series = Some(service.numbers.clone());
+    run(
+        app,
+        actor,
+        loaded,
+        body.expected_version,
+        series,
+        submit_with(form, body.approvers),
+        Vec::new(),
+    )
+    .await
+}
+
+/// `POST /api/cases/{id}/messages`: `{"text": …}`.
+pub async fn message(
+    State(app): State<App>,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let body: MessageBody = read_json(&app, request).await?;
+    let loaded = load_visible(&app, id, &actor).await?;
+    let command = Command::SendMessage {
+        text: body.text,
+        attachments: Vec::new(),
+    };
+    run(
+        &app,
+        actor,
+        loaded,
+        body.expected_version,
+        None,
+        fixed(command),
+        Vec::new(),
+    )
+    .await
+}
+
+/// `POST /api/cases/{id}/request-supplement`: `{"message": …}` (officers).
+pub async fn request_supplement(
+    State(app): State<App>,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let body: RequestSupplementBody = read_json(&app, request).await?;
+    let loaded = load_visible(&app, id, &actor).await?;
+    let command = Command::RequestSupplement {
+        message: body.message,
+    };
+    run(
+        &app,
+        actor,
+        loaded,
+        body.expected_version,
+        None,
+        fixed(command),
+        Vec::new(),
+    )
+    .await
+}
+
+/// `POST /api/cases/{id}/supplement`: `{"answers": {…}}` (the requester, when asked).
+pub async fn supplement(
+    State(app): State<App>,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let body: SupplementBody = read_json(&app, request).await?;
+    let loaded = load_visible(&app, id, &actor).await?;
+    let command = Command::Supplement {
+        answers: body.answers,
+    };
+    run(
+        &app,
+        actor,
+        loaded,
+        body.expected_version,
+        None,
+        fixed(command),
+        Vec::new(),
+    )
+    .await
+}
+
+/// `POST /api/cases/{id}/commands`: any command of the core model, as its JSON
+/// (`{"command": "assign", "officer": {"id": …, "name": …}}`), plus `expected_version`.
+/// `submit` takes the fields of `POST /api/cases/{id}/submit`; the service draws the number.
+pub async fn command(
+    State(app): State<App>,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let mut body: Value = read_json(&app, request).await?;
+    let Some(object) = body.as_object_mut() else {
+        return Err(ApiError::new(
+            ErrorCode::InvalidCommand,
+            "the body must be a JSON object with a `command` field",
+        ));
+    };
+    if object.get("command").and_then(Value::as_str) == Some("submit") {
+        object.remove("command");
+        let submit: SubmitDraft = serde_json::from_value(body)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidCommand, format!("submit: {e}")))?;
+        return submit_draft(&app, actor, id, submit).await;
+    }
+    let expected_version = match object.remove("expected_version") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                "`expected_version` must be a whole number",
+            )
+        })?),
+    };
+    let command: Command = serde_json::from_value(body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidCommand,
+            format!("not a command the case model knows: {e}"),
+        )
+    })?;
+    let loaded = load_visible(&app, id, &actor).await?;
+    run(
+        &app,
+        actor,
+        loaded,
+        expected_version,
+        None,
+        fixed(command),
+        Vec::new(),
+    )
+    .await
+}
+
+/// A file name made safe to keep and to send back: no path, no control characters, at most
+/// [`MAX_FILE_NAME`] bytes.
+fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
+    let (cut_name, _) = cut(cleaned.trim(), MAX_FILE_NAME);
+    cut_name.to_string()
+}
+
+/// `POST /api/cases/{id}/attachments?name=…&text=…&expected_version=…`: a message with one file,
+/// the raw request body (at most the attachment limit, 50 MB).
+pub async fn upload(
+    State(app): State<App>,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let pairs = query_pairs(raw.as_deref());
+    let name = clean_file_name(first(&pairs, "name").unwrap_or(""));
+    if name.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "give the file's name as `?name=`",
+        ));
+    }
+    let text = first(&pairs, "text").unwrap_or("").to_string();
+    let expected_version = match first(&pairs, "expected_version") {
+        None => None,
+        Some(v) => Some(v.parse::<u64>().map_err(|_| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                "`expected_version` must be a whole number",
+            )
+        })?),
+    };
+    let limit = app.config().limits.attachment_bytes;
+    let too_large = || {
+        ApiError::new(
+            ErrorCode::AttachmentTooLarge,
+            format!("the file is over the attachment limit of {limit} bytes"),
+        )
+    };
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let loaded = load_visible(&app, id, &actor).await?;
+    let bytes = read_body(request, limit).await.map_err(|e| {
+        if e.code == ErrorCode::PayloadTooLarge {
+            too_large()
+        } else {
+            e
+        }
+    })?;
+    let seq = loaded.stored.version() + 1;
+    let command = Command::SendMessage {
+        text,
+        attachments: vec![Attachment::new(name.clone(), bytes.len() as u64)],
+    };
+    let blobs = vec![Blob {
+        seq,
+        index: 0,
+        name,
+        bytes,
+    }];
+    run(
+        &app,
+        actor,
+        loaded,
+        expected_version,
+        None,
+        fixed(command),
+        blobs,
+    )
+    .await
+}
+
+/// `GET /api/cases/{id}/attachments/{seq}/{index}`: the file's bytes.
+pub async fn download(
+    State(app): State<App>,
+    CurrentUser(actor): CurrentUser,
+    Path((id, seq, index)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let not_found = || {
+        ApiError::new(
+            ErrorCode::AttachmentNotFound,
+            "no such attachment on the case",
+        )
+    };
+    let seq: u64 = seq.parse().map_err(|_| not_found())?;
+    let index: u32 = index.parse().map_err(|_| not_found())?;
+    load_visible(&app, id, &actor).await?;
+    let store = app.store();
+    let (name, bytes) = blocking(move || store.attachment(id, seq, index))
+        .await?
+        .ok_or_else(not_found)?;
+    let disposition = format!("attachment; filename*=UTF-8''{}", percent_encode(&name));
+    Ok((
+        [
+            (CONTENT_TYPE, "application/octet-stream".to_string()),
+            (CONTENT_DISPOSITION, disposition),
+        ],
+        Body::from(bytes),
+    )
+        .into_response())
+}
+
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The JSON of a case as `actor` sees it.
+pub fn view(id: CaseId, rules: &CaseRules, case: &Case, actor: &Actor) -> Value {
+    let workflow = &rules.workflow;
+    let overview = views::overview(case, workflow);
+    let now = chrono::Local::now().fixed_offset();
+    let allowed: Vec<&str> = workflow
+        .allowed_commands(case.status(), actor.role)
+        .into_iter()
+        .filter(|kind| access::check(case, actor, *kind).is_ok())
+        .filter(|kind| match kind {
+            // Commands without data: ask the model whether it would take them now.
+            CommandKind::Approve => case.decide(rules, actor, Command::Approve, now).is_ok(),
+            CommandKind::Reject => case
+                .decide(rules, actor, Command::Reject { reason: None }, now)
+                .is_ok(),
+            _ => true,
+        })
+        .map(|kind| kind.id())
+        .collect();
+    let messages: Vec<Value> = case
+        .messages()
+        .iter()
+        .map(|m| {
+            let attachments: Vec<Value> = m
+                .attachments
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    json!({
+                        "name": a.name,
+                        "size_bytes": a.size_bytes,
+                        "url": format!("/api/cases/{id}/attachments/{}/{i}", m.seq),
+                    })
+                })
+                .collect();
+            json!({
+                "seq": m.seq,
+                "at": m.at,
+                "from": m.from,
+                "direction": m.direction,
+                "text": m.text,
+                "attachments": attachments,
+            })
+        })
+        .collect();
+    let fields: Vec<Value> = overview
+        .fields
+        .iter()
+        .map(|(label, value)| json!({ "label": label, "value": value }))
+        .collect();
+    json!({
+        "id": id,
+        "version": case.history().len(),
+        "workflow": workflow.id(),
+        "number": case.number(),
+        "service": case.service(),
+        "organisation": case.organisation(),
+        "status": case.status(),
+        "status_label": workflow.label(case.status()),
+        "category": workflow.category(case.status()).map(category_id),
+        "description": case.description(),
+        "answers": case.answers(),
+        "requester": case.requester(),
+        "on_behalf_of": case.on_behalf_of(),
+        "officer": case.officer(),
+        "received_at": case.received_at(),
+        "due": case.due(),
+        "approvals": case.approvals(),
+        "shared_with": case.shared_with(),
+        "overview": { "title": overview.title, "fields": fields },
+        "history": views::history(case, workflow),
+        "messages": messages,
+        "allowed_commands": allowed,
+        "relations": access::relations(case, actor),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_paths_and_control_characters() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(
+            clean_file_name("C:\\tmp\\Ursprunglig förfrågan.pdf"),
+            "Ursprunglig förfrågan.pdf"
+        );
+        assert_eq!(clean_file_name("a\u{0}b\nc.txt"), "abc.txt");
+        assert_eq!(clean_file_name(&"å".repeat(300)).len(), 254);
+    }
+
+    #[test]
+    fn names_are_percent_encoded_for_downloads() {
+        assert_eq!(
+            percent_encode("förfrågan 1.pdf"),
+            "f%C3%B6rfr%C3%A5gan%201.pdf"
+        );
+    }
+}

@@ -1,0 +1,104 @@
+//! `POST /api/feedback`: the answer to "Fick du hjälp av guiderna?" — what was typed, which
+//! guide (if any) and at which rank, whether it helped, and whether a case was filed anyway.
+//!
+//! The typed text is redacted (`vagvisare::redact`: personnummer, phone numbers, e-mail
+//! addresses) and cut to the query cap *before* it is stored. The acting user, when known, is
+//! kept only as an opaque key (a hash of the user id), enough to count distinct people.
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{blocking, cut, read_json, CurrentUser};
+use crate::app::App;
+use crate::error::{ApiError, ErrorCode};
+use crate::store::{now_text, FeedbackRow};
+
+/// The body of `POST /api/feedback`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    /// The text as typed when the answer was given.
+    #[serde(default)]
+    pub q: String,
+    /// The guide the answer is about, if one was chosen.
+    #[serde(default)]
+    pub guide: Option<String>,
+    /// "Ja" (true) or "Nej" (false).
+    pub helped: bool,
+    /// The rank the guide was shown at, from 1.
+    #[serde(default)]
+    pub rank: Option<u32>,
+    /// Whether a case was filed anyway.
+    #[serde(default)]
+    pub filed_anyway: bool,
+    /// The number of the case filed, if any.
+    #[serde(default)]
+    pub case_number: Option<String>,
+}
+
+/// An opaque, stable key for a user id (64-bit FNV-1a, hex). It lets reports count distinct
+/// people without storing who they are; it is not a secret pseudonym.
+pub fn actor_key(user_id: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in "vagvisare-feedback:".bytes().chain(user_id.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// `POST /api/feedback`.
+pub async fn post(
+    State(app): State<App>,
+    request: Request,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let actor = CurrentUser::from_headers(request.headers())?;
+    let body: FeedbackRequest = read_json(&app, request).await?;
+    if let Some(guide) = &body.guide {
+        if app.index().get(guide).is_none() {
+            return Err(ApiError::new(
+                ErrorCode::GuideNotFound,
+                "the feedback names a guide that is not indexed",
+            ));
+        }
+    }
+    if body.rank == Some(0) {
+        return Err(ApiError::new(ErrorCode::BadRequest, "`rank` counts from 1"));
+    }
+    let (text, _) = cut(&body.q, app.config().limits.query_bytes);
+    let record = FeedbackRow {
+        id: 0,
+        at: now_text(),
+        query: vagvisare::redact::redact(text),
+        guide: body.guide,
+        helped: body.helped,
+        rank: body.rank,
+        filed_anyway: body.filed_anyway,
+        case_number: body.case_number,
+        actor: actor.map(|a| actor_key(&a.id)),
+    };
+    // ISSUE 8 HOOK (learned terms): this is the one place where feedback would also teach the
+    // suggestion index, once `GuideIndex::feedback` is settled in the core:
+    //     app.index().feedback(&[vagvisare::feedback::Feedback { query: record.query.clone(), .. }])
+    // then `app.index().commit()`. With several instances, each must also replay the stored
+    // feedback at start (as guides are), so that every instance learns the same terms.
+    let store = app.store();
+    let id = blocking(move || store.add_feedback(&record)).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actor_keys_are_stable_and_distinct() {
+        assert_eq!(actor_key("jeseks"), actor_key("jeseks"));
+        assert_ne!(actor_key("jeseks"), actor_key("julia"));
+        assert_eq!(actor_key("jeseks").len(), 16);
+        assert!(!actor_key("jeseks").contains("jeseks"));
+    }
+}

@@ -1,0 +1,126 @@
+//! Guides: read one (`GET /api/guides/{id}`), and, with the admin token, add or replace one
+//! (`PUT /api/guides/{id}`), many (`POST /api/guides`, a JSON array, all or nothing) or delete
+//! one (`DELETE /api/guides/{id}`).
+//!
+//! A change is committed to the store first, then this instance's index catches up at once;
+//! other instances catch up at their next poll (every two seconds by default).
+
+use std::collections::HashSet;
+
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+use vagvisare::Guide;
+
+use super::{blocking, read_json, require_admin};
+use crate::app::App;
+use crate::error::{ApiError, ErrorCode};
+
+fn check(guides: &[Guide]) -> Result<(), ApiError> {
+    let mut seen = HashSet::new();
+    for guide in guides {
+        guide.validate().map_err(|message| {
+            ApiError::new(
+                ErrorCode::InvalidGuide,
+                format!("guide `{}`: {message}", guide.id),
+            )
+        })?;
+        if !seen.insert(guide.id.as_str()) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidGuide,
+                format!("guide `{}` appears twice in the batch", guide.id),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn store_guides(app: &App, guides: Vec<Guide>) -> Result<(i64, usize), ApiError> {
+    check(&guides)?;
+    let count = guides.len();
+    let store = app.store();
+    let revision = blocking(move || store.put_guides(&guides)).await?;
+    app.sync_guides().await?;
+    Ok((revision, count))
+}
+
+/// `GET /api/guides/{id}`.
+pub async fn get(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Guide>, ApiError> {
+    app.index()
+        .get(&id)
+        .map(Json)
+        .ok_or_else(|| ApiError::new(ErrorCode::GuideNotFound, "no guide with this id is indexed"))
+}
+
+/// `PUT /api/guides/{id}`: the body is the guide; its `id`, if given, must match the path.
+pub async fn put(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    require_admin(&app, request.headers())?;
+    let mut body: Value = read_json(&app, request).await?;
+    match body.get("id") {
+        None => {
+            if let Some(object) = body.as_object_mut() {
+                object.insert("id".into(), Value::String(id.clone()));
+            }
+        }
+        Some(Value::String(given)) if *given == id => {}
+        Some(_) => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidGuide,
+                "the guide's `id` differs from the id in the path",
+            ))
+        }
+    }
+    let guide: Guide = serde_json::from_value(body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidJson,
+            format!("the body is not a guide: {e}"),
+        )
+    })?;
+    let (revision, _) = store_guides(&app, vec![guide]).await?;
+    Ok(Json(json!({ "id": id, "revision": revision })))
+}
+
+/// `POST /api/guides`: a JSON array of guides, stored together or not at all.
+pub async fn post(
+    State(app): State<App>,
+    request: Request,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    require_admin(&app, request.headers())?;
+    let guides: Vec<Guide> = read_json(&app, request).await?;
+    if guides.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "the array of guides is empty",
+        ));
+    }
+    let (revision, count) = store_guides(&app, guides).await?;
+    Ok((
+        StatusCode::OK,
+        Json(json!({ "stored": count, "revision": revision })),
+    ))
+}
+
+/// `DELETE /api/guides/{id}`.
+pub async fn delete(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    require_admin(&app, request.headers())?;
+    let store = app.store();
+    let key = id.clone();
+    let revision = blocking(move || store.delete_guide(&key))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(ErrorCode::GuideNotFound, "no guide with this id is stored")
+        })?;
+    app.sync_guides().await?;
+    Ok(Json(
+        json!({ "id": id, "deleted": true, "revision": revision }),
+    ))
+}

@@ -1,0 +1,311 @@
+//! The JSON API's handlers, and what they share: reading JSON bodies within the limit, the acting
+//! user from the proxy's headers, the admin token, lenient query strings, and running store calls
+//! off the async threads.
+
+pub mod cases;
+pub mod feedback;
+pub mod guides;
+pub mod page;
+pub mod suggest;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use serde::de::DeserializeOwned;
+use vagvisare::case::{Actor, Role};
+
+use crate::app::App;
+use crate::config::{NAME_HEADER, ORGANISATION_HEADER, ROLE_HEADER, USER_HEADER};
+use crate::error::{ApiError, ErrorCode};
+use crate::store::StoreError;
+
+/// Longest user id, display name or organisation accepted in the user headers, in bytes.
+const MAX_HEADER_TEXT: usize = 256;
+
+/// Runs a blocking store call on the blocking pool.
+pub(crate) async fn blocking<R, F>(f: F) -> Result<R, ApiError>
+where
+    R: Send + 'static,
+    F: FnOnce() -> Result<R, StoreError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(e) => Err(ApiError::internal(format!("a storage task failed: {e}"))),
+    }
+}
+
+/// Reads the body as JSON of type `T`, within the body limit.
+pub(crate) async fn read_json<T: DeserializeOwned>(
+    app: &App,
+    request: Request,
+) -> Result<T, ApiError> {
+    let is_json = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            let v = v.trim();
+            v.eq_ignore_ascii_case("application/json")
+                || (v.starts_with("application/") && v.ends_with("+json"))
+        });
+    if !is_json {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the body as JSON with `Content-Type: application/json`",
+        ));
+    }
+    let limit = app.config().limits.body_bytes;
+    let bytes = read_body(request, limit).await?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidJson,
+            format!("the body is not the JSON this route expects: {e}"),
+        )
+    })
+}
+
+/// Reads the whole body, refusing one over `limit` bytes.
+pub(crate) async fn read_body(request: Request, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(request.into_body(), limit)
+        .await
+        .map_err(|e| {
+            let inner = e.into_inner();
+            if inner.is::<http_body_util::LengthLimitError>() {
+                ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("the body is over the limit of {limit} bytes for this route"),
+                )
+            } else {
+                ApiError::new(
+                    ErrorCode::BadRequest,
+                    format!("the body could not be read: {inner}"),
+                )
+            }
+        })
+}
+
+/// The acting user, from the headers the host portal's authentication proxy sets.
+///
+/// The service trusts these headers: it must only be reachable through the proxy, which must
+/// drop any such header a client sends and set them from its own session (see `docs/service.md`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrentUser(pub Actor);
+
+impl CurrentUser {
+    /// Reads the user from headers, if the user header is present.
+    pub fn from_headers(headers: &HeaderMap) -> Result<Option<Actor>, ApiError> {
+        let Some(id) = headers.get(USER_HEADER) else {
+            return Ok(None);
+        };
+        let id = header_text(id.as_bytes(), USER_HEADER)?;
+        if id.trim().is_empty() {
+            return Err(unauthenticated(format!(
+                "the `{USER_HEADER}` header is empty"
+            )));
+        }
+        let name = match headers.get(NAME_HEADER) {
+            Some(v) => header_text(v.as_bytes(), NAME_HEADER)?,
+            None => id.clone(),
+        };
+        let role = match headers.get(ROLE_HEADER).map(|v| v.to_str().unwrap_or("")) {
+            None | Some("requester") => Role::Requester,
+            Some("officer") => Role::Officer,
+            Some("approver") => Role::Approver,
+            Some("third_party") => Role::ThirdParty,
+            Some(_) => {
+                return Err(unauthenticated(format!(
+                    "the `{ROLE_HEADER}` header must be requester, officer, approver or third_party"
+                )))
+            }
+        };
+        let mut actor = Actor::new(id, name, role);
+        if let Some(v) = headers.get(ORGANISATION_HEADER) {
+            let organisation = header_text(v.as_bytes(), ORGANISATION_HEADER)?;
+            if !organisation.trim().is_empty() {
+                actor = actor.in_organisation(organisation);
+            }
+        }
+        Ok(Some(actor))
+    }
+}
+
+fn unauthenticated(message: String) -> ApiError {
+    ApiError::new(ErrorCode::Unauthenticated, message)
+}
+
+fn header_text(raw: &[u8], name: &str) -> Result<String, ApiError> {
+    let text = percent_decode(raw);
+    if text.len() > MAX_HEADER_TEXT || text.chars().any(char::is_control) {
+        return Err(unauthenticated(format!(
+            "the `{name}` header must be percent-encoded UTF-8 of at most {MAX_HEADER_TEXT} bytes without control characters"
+        )));
+    }
+    Ok(text)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match CurrentUser::from_headers(&parts.headers)? {
+            Some(actor) => Ok(CurrentUser(actor)),
+            None => Err(unauthenticated(format!(
+                "no acting user: the `{USER_HEADER}` header must be set by the portal's authentication proxy"
+            ))),
+        }
+    }
+}
+
+/// Checks the admin token guide editing needs.
+pub(crate) fn require_admin(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(expected) = app.config().admin_token.as_deref() else {
+        return Err(ApiError::new(
+            ErrorCode::GuideEditingDisabled,
+            "guide editing is off: start the service with an admin token (VAGVISARE_ADMIN_TOKEN)",
+        ));
+    };
+    let given = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::AdminTokenRequired,
+            "guide editing needs `Authorization: Bearer <admin token>`",
+        ))
+    }
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`), replacing invalid UTF-8.
+/// Never fails: a stray `%` stays as it is.
+pub(crate) fn percent_decode_with(raw: &[u8], plus_is_space: bool) -> String {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' if plus_is_space => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn percent_decode(raw: &[u8]) -> String {
+    percent_decode_with(raw, false)
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// A query string's parameters, decoded leniently (never an error): name and value pairs in order.
+pub(crate) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    raw.unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (
+                percent_decode_with(name.as_bytes(), true),
+                percent_decode_with(value.as_bytes(), true),
+            )
+        })
+        .collect()
+}
+
+/// The first value of parameter `name`.
+pub(crate) fn first<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// `text` cut to at most `max` bytes at a character boundary; and whether it was cut.
+pub(crate) fn cut(text: &str, max: usize) -> (&str, bool) {
+    if text.len() <= max {
+        return (text, false);
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&text[..end], true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_decode_leniently() {
+        let pairs = query_pairs(Some("q=gl%C3%B6mt+l%C3%B6sen&limit=3&q=second&bad=%zz%&x"));
+        assert_eq!(first(&pairs, "q"), Some("glömt lösen"));
+        assert_eq!(first(&pairs, "limit"), Some("3"));
+        assert_eq!(first(&pairs, "bad"), Some("%zz%"));
+        assert_eq!(first(&pairs, "x"), Some(""));
+        // Invalid UTF-8 becomes replacement characters, not an error.
+        assert_eq!(percent_decode_with(b"%FF%FEa", true), "\u{fffd}\u{fffd}a");
+    }
+
+    #[test]
+    fn cutting_keeps_characters_whole() {
+        assert_eq!(cut("åäö", 3), ("å", true));
+        assert_eq!(cut("åäö", 6), ("åäö", false));
+        assert_eq!(cut("", 0), ("", false));
+    }
+
+    #[test]
+    fn user_headers_give_an_actor() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(CurrentUser::from_headers(&headers).unwrap(), None);
+        headers.insert(USER_HEADER, "jeseks".parse().unwrap());
+        headers.insert(NAME_HEADER, "Ragnar%2C%20Jessica".parse().unwrap());
+        headers.insert(ROLE_HEADER, "officer".parse().unwrap());
+        headers.insert(
+            ORGANISATION_HEADER,
+            "Anv%C3%A4ndarst%C3%B6d".parse().unwrap(),
+        );
+        let actor = CurrentUser::from_headers(&headers).unwrap().unwrap();
+        assert_eq!(actor.name, "Ragnar, Jessica");
+        assert_eq!(actor.role, Role::Officer);
+        assert_eq!(actor.organisation.as_deref(), Some("Användarstöd"));
+        headers.insert(ROLE_HEADER, "admin".parse().unwrap());
+        assert!(CurrentUser::from_headers(&headers).is_err());
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+    }
+}

@@ -1,0 +1,50 @@
+//! The demo portal page (`GET /`), the OpenAPI description (`GET /openapi.json`) and the health
+//! check (`GET /health`).
+
+use axum::extract::State;
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::blocking;
+use crate::app::App;
+use crate::error::ApiError;
+
+/// The demo page: one file, Swedish, no external assets.
+pub const INDEX_HTML: &str = include_str!("../../assets/index.html");
+
+/// Everything the page loads comes from this service; scripts and styles are inline.
+const PAGE_POLICY: &str = "default-src 'none'; script-src 'unsafe-inline'; \
+    style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; \
+    form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// `GET /`.
+pub async fn index() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/html; charset=utf-8"),
+            (CONTENT_SECURITY_POLICY, PAGE_POLICY),
+            (CACHE_CONTROL, "no-cache"),
+        ],
+        INDEX_HTML,
+    )
+}
+
+/// `GET /openapi.json`.
+pub async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}
+
+/// `GET /health`: the store answers, and how many guides are indexed.
+pub async fn health(State(app): State<App>) -> Result<Json<Value>, ApiError> {
+    let store = app.store();
+    let backend = store.backend();
+    let schema = blocking(move || store.schema_version()).await?;
+    Ok(Json(json!({
+        "status": "ok",
+        "store": backend,
+        "schema_version": schema,
+        "guides": app.index().len(),
+    })))
+}

@@ -1,0 +1,340 @@
+//! The application: configuration, store and suggestion index together, and the router.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use vagvisare::case::CaseRules;
+use vagvisare::{Guide, GuideIndex};
+
+use crate::api::{self, blocking};
+use crate::config::{Config, ServiceConfig};
+use crate::error::{ApiError, ErrorCode};
+use crate::log::{self, Log};
+use crate::store::postgres::PostgresStore;
+use crate::store::sqlite::{SqliteStore, FILE_NAME};
+use crate::store::{GuideChange, Store};
+use crate::ServerError;
+
+struct Inner {
+    config: Config,
+    store: Arc<dyn Store>,
+    index: Arc<GuideIndex>,
+    rules: BTreeMap<String, Arc<CaseRules>>,
+    /// The guide revision the index is current as of; held while the index catches up.
+    revision: tokio::sync::Mutex<i64>,
+    log: Log,
+}
+
+/// The service: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("store", &self.inner.store.backend())
+            .field("guides", &self.inner.index.len())
+            .finish()
+    }
+}
+
+impl App {
+    /// Opens the store (SQLite in the data directory, or PostgreSQL if `database_url` is set),
+    /// migrates it, stores the bundled guides if the database is new, and builds the suggestion
+    /// index from the stored guides.
+    pub async fn open(config: Config, log: Log) -> Result<App, ServerError> {
+        for service in config.services.values() {
+            if !config.workflows.contains_key(&service.workflow) {
+                return Err(ServerError::Config(format!(
+                    "the service `{}` names the unknown workflow `{}`",
+                    service.name, service.workflow
+                )));
+            }
+        }
+        let url = config.database_url.clone();
+        let path = config.data_dir.join(FILE_NAME);
+        let pool_size = config.pool_size;
+        let store: Arc<dyn Store> = tokio::task::spawn_blocking(move || {
+            let store: Arc<dyn Store> = match url {
+                Some(url) => Arc::new(PostgresStore::open(&url, pool_size)?),
+                None => Arc::new(SqliteStore::open(&path, pool_size)?),
+            };
+            Ok::<_, crate::store::StoreError>(store)
+        })
+        .await
+        .map_err(|e| ServerError::Config(format!("opening the store failed: {e}")))??;
+        let seed = config.seed_bundled_guides;
+        let opened = Arc::clone(&store);
+        let (revision, index) = tokio::task::spawn_blocking(move || {
+            if seed {
+                opened.seed_guides(&vagvisare::bundled::guides())?;
+            }
+            let (revision, guides) = opened.all_guides()?;
+            let index = GuideIndex::in_memory()?;
+            let valid: Vec<Guide> = guides
+                .into_iter()
+                .filter(|g| g.validate().is_ok())
+                .collect();
+            index.upsert(&valid)?;
+            index.commit()?;
+            index.optimize()?;
+            Ok::<_, ServerError>((revision, index))
+        })
+        .await
+        .map_err(|e| ServerError::Config(format!("building the index failed: {e}")))??;
+        let rules = config
+            .workflows
+            .iter()
+            .map(|(id, rules)| (id.clone(), Arc::new(rules.clone())))
+            .collect();
+        Ok(App {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                index: Arc::new(index),
+                rules,
+                revision: tokio::sync::Mutex::new(revision),
+                log,
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The store.
+    pub fn store(&self) -> Arc<dyn Store> {
+        Arc::clone(&self.inner.store)
+    }
+
+    /// The suggestion index.
+    pub fn index(&self) -> &GuideIndex {
+        &self.inner.index
+    }
+
+    /// The log.
+    pub fn log(&self) -> &Log {
+        &self.inner.log
+    }
+
+    /// The rules of a workflow.
+    pub fn rules(&self, workflow: &str) -> Result<Arc<CaseRules>, ApiError> {
+        self.inner.rules.get(workflow).cloned().ok_or_else(|| {
+            ApiError::internal(format!(
+                "a stored case follows the workflow `{workflow}`, which this service is not configured with"
+            ))
+        })
+    }
+
+    /// A service (form) by name.
+    pub fn service(&self, name: &str) -> Result<&ServiceConfig, ApiError> {
+        self.inner.config.services.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self
+                .inner
+                .config
+                .services
+                .keys()
+                .map(String::as_str)
+                .collect();
+            ApiError::new(
+                ErrorCode::UnknownService,
+                format!(
+                    "no service of that name; this portal offers: {}",
+                    known.join(", ")
+                ),
+            )
+        })
+    }
+
+    /// Brings the index up to date with the guides stored by any instance; returns how many
+    /// guides changed.
+    pub async fn sync_guides(&self) -> Result<usize, ApiError> {
+        let mut revision = self.inner.revision.lock().await;
+        let since = *revision;
+        let store = self.store();
+        let (now, changes) = blocking(move || store.guide_changes(since)).await?;
+        if changes.is_empty() {
+            *revision = now.max(since);
+            return Ok(0);
+        }
+        // Later changes of a guide win over earlier ones (they come in revision order).
+        let mut latest: HashMap<String, Option<Guide>> = HashMap::new();
+        for GuideChange { id, guide } in changes {
+            latest.insert(id, guide);
+        }
+        let count = latest.len();
+        let index = Arc::clone(&self.inner.index);
+        let log = self.inner.log.clone();
+        tokio::task::spawn_blocking(move || {
+            let (kept, deleted): (Vec<_>, Vec<_>) =
+                latest.into_iter().partition(|(_, guide)| guide.is_some());
+            let deleted: Vec<String> = deleted.into_iter().map(|(id, _)| id).collect();
+            let guides: Vec<Guide> = kept
+                .into_iter()
+                .filter_map(|(_, guide)| guide)
+                .filter(|g| g.validate().is_ok())
+                .collect();
+            index.delete(&deleted);
+            index.upsert(&guides)?;
+            index.commit()?;
+            log.line(&format!(
+                "guides: {} changed, {} deleted",
+                guides.len(),
+                deleted.len()
+            ));
+            Ok::<_, vagvisare::IndexError>(())
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("updating the index failed: {e}")))?
+        .map_err(|e| ApiError::internal(format!("updating the index failed: {e}")))?;
+        *revision = now;
+        Ok(count)
+    }
+
+    /// Polls for guide changes every `guide_poll` until the process ends.
+    pub fn spawn_guide_poll(&self) -> tokio::task::JoinHandle<()> {
+        let app = self.clone();
+        let every = app.config().guide_poll.max(Duration::from_millis(50));
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(every);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                if let Err(e) = app.sync_guides().await {
+                    app.log()
+                        .line(&format!("guides: sync failed ({})", e.code.id()));
+                }
+            }
+        })
+    }
+
+    /// The router: the JSON API, the OpenAPI description and the demo page.
+    pub fn router(&self) -> Router {
+        let limits = &self.config().limits;
+        let api = Router::new()
+            .route("/", get(api::page::index))
+            .route("/openapi.json", get(api::page::openapi))
+            .route("/health", get(api::page::health))
+            .route(
+                "/api/suggest",
+                get(api::suggest::get).post(api::suggest::post),
+            )
+            .route("/api/feedback", post(api::feedback::post))
+            .route("/api/guides", post(api::guides::post))
+            .route(
+                "/api/guides/{id}",
+                get(api::guides::get)
+                    .put(api::guides::put)
+                    .delete(api::guides::delete),
+            )
+            .route("/api/cases", get(api::cases::list).post(api::cases::create))
+            .route("/api/cases/{id}", get(api::cases::get))
+            .route("/api/cases/{id}/submit", post(api::cases::submit))
+            .route("/api/cases/{id}/messages", post(api::cases::message))
+            .route(
+                "/api/cases/{id}/request-supplement",
+                post(api::cases::request_supplement),
+            )
+            .route("/api/cases/{id}/supplement", post(api::cases::supplement))
+            .route("/api/cases/{id}/commands", post(api::cases::command))
+            .route(
+                "/api/cases/{id}/attachments/{seq}/{index}",
+                get(api::cases::download),
+            )
+            .layer(middleware::from_fn_with_state(
+                limits.request_timeout,
+                timeout,
+            ));
+        let uploads = Router::new()
+            .route("/api/cases/{id}/attachments", post(api::cases::upload))
+            .layer(middleware::from_fn_with_state(
+                limits.upload_timeout,
+                timeout,
+            ));
+        let router = api
+            .merge(uploads)
+            .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed)
+            .with_state(self.clone());
+        if self.config().log_requests {
+            router.layer(middleware::from_fn_with_state(
+                self.inner.log.clone(),
+                log::requests,
+            ))
+        } else {
+            router
+        }
+    }
+}
+
+async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            ErrorCode::Timeout,
+            format!(
+                "the request took longer than {} s; a write may or may not have been committed, so reload before retrying",
+                limit.as_secs()
+            ),
+        )
+        .into_response(),
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such route; see /openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "this route does not take this method; see /openapi.json",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_request_over_the_timeout_is_answered_with_timeout() {
+        let router = Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    "late"
+                }),
+            )
+            .route("/fast", get(|| async { "on time" }))
+            .layer(middleware::from_fn_with_state(
+                Duration::from_millis(20),
+                timeout,
+            ));
+        let call = |uri: &'static str| {
+            router
+                .clone()
+                .oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap())
+        };
+        let slow = call("/slow").await.unwrap();
+        assert_eq!(slow.status().as_u16(), 503);
+        let body = axum::body::to_bytes(slow.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(answer["error"]["code"], "timeout");
+        assert_eq!(call("/fast").await.unwrap().status().as_u16(), 200);
+    }
+}

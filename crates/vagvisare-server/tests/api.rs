@@ -1,0 +1,1195 @@
+//! The API suite, through the router without a socket, against SQLite always and against
+//! PostgreSQL when `VAGVISARE_TEST_PG_URL` is set (scripts/server-tests.sh sets it).
+
+mod common;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use serde_json::{json, Value};
+
+// ---------------------------------------------------------------- suggest
+
+#[tokio::test]
+async fn suggest_finds_guides_as_people_type() {
+    for env in envs(|_| {}).await {
+        env.add_small_guides().await;
+        for (typed, expected) in [
+            ("glömt lösen", "pw-komnet"),
+            ("glomt losenordet", "pw-komnet"),
+            ("skrivarn skriver int", "printer"),
+            ("soptunnan har inte tömts", "soptunna"),
+        ] {
+            let (status, answer) = env
+                .call("GET", &format!("/api/suggest?q={}", q(typed)), None, None)
+                .await;
+            assert_eq!(status, StatusCode::OK, "{}: {typed}", env.backend);
+            assert_eq!(
+                ids(&answer).first().map(String::as_str),
+                Some(expected),
+                "{}: {typed}: {answer}",
+                env.backend
+            );
+        }
+        // Limit, category and audience filters.
+        let (_, answer) = env
+            .call("GET", "/api/suggest?q=t&limit=1", None, None)
+            .await;
+        assert!(ids(&answer).len() <= 1);
+        let (_, answer) = env
+            .call(
+                "GET",
+                &format!(
+                    "/api/suggest?q={}&category={}",
+                    q("lösenord skrivare"),
+                    q("IT och telefoni > Skrivare")
+                ),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(ids(&answer), ["printer"], "{}", env.backend);
+        let (_, answer) = env
+            .call(
+                "GET",
+                &format!("/api/suggest?q=treserva&audience={}", q("invånare")),
+                None,
+                None,
+            )
+            .await;
+        assert!(
+            ids(&answer).is_empty(),
+            "{}: an utförare guide shown to invånare",
+            env.backend
+        );
+        let (_, answer) = env
+            .call(
+                "GET",
+                &format!("/api/suggest?q=treserva&audience={}", q("utförare")),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(ids(&answer), ["treserva-behorighet"]);
+        // The same as a JSON POST.
+        let (status, answer) = env
+            .call(
+                "POST",
+                "/api/suggest",
+                None,
+                Some(json!({"q": "glömt lösen", "limit": 2})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ids(&answer)[0], "pw-komnet");
+        // The match explains itself ("För lösenord").
+        assert!(answer["suggestions"][0]["matched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["kind"] == "prefix" || m["kind"] == "exact"));
+    }
+}
+
+#[tokio::test]
+async fn suggest_never_errors_on_any_text() {
+    for env in envs(|_| {}).await {
+        env.add_small_guides().await;
+        let long = "lösenord ".repeat(2_000);
+        let queries = [
+            String::new(),
+            "q=".to_string(),
+            format!("q={}", q("\"AND OR ( ) * ~ ^ : [ ] { } \\ /")),
+            format!("q={}", q("🙂🙂🙂 ñ ü ß")),
+            "q=%zz%".to_string(),
+            "q=%FF%FE%00".to_string(),
+            format!("q={}", q("\u{0}\u{1}\u{7f}")),
+            "q=+++&&&===".to_string(),
+            format!("q={}", q(&long)),
+            format!("q={}", q("a\u{30A}terst\u{e4}lla")),
+        ];
+        for query in &queries {
+            let (status, answer) = env
+                .call("GET", &format!("/api/suggest?{query}"), None, None)
+                .await;
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "{}: {query:.80}: {answer}",
+                env.backend
+            );
+            assert!(answer["suggestions"].is_array(), "{query:.80}");
+        }
+        let (_, answer) = env
+            .call("GET", &format!("/api/suggest?q={}", q(&long)), None, None)
+            .await;
+        assert_eq!(answer["query_truncated"], true);
+        assert_eq!(ids(&answer)[0], "pw-komnet");
+        let (_, answer) = env.call("GET", "/api/suggest?q=glömt", None, None).await;
+        assert_eq!(answer["query_truncated"], false);
+        // A limit that is not a number is a clear 400, not a crash; a huge one is capped.
+        let (status, answer) = env
+            .call("GET", "/api/suggest?q=x&limit=many", None, None)
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::BAD_REQUEST, "bad_request")
+        );
+        let (status, _) = env
+            .call("GET", "/api/suggest?q=lösenord&limit=100000", None, None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn suggest_works_on_the_bundled_guides() {
+    // One store is enough: this checks the bundled set is stored and indexed at first start.
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&Backend::Sqlite, &dir);
+    config.seed_bundled_guides = true;
+    let env = open_with(config.clone(), "sqlite", None).await;
+    let (_, health) = env.call("GET", "/health", None, None).await;
+    let count = health["guides"].as_u64().unwrap();
+    assert!(count >= 100, "{health}");
+    let (_, answer) = env
+        .call(
+            "GET",
+            &format!("/api/suggest?q={}", q("glömt lösen")),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(ids(&answer)[0], "it-losenord-komnet-glomt");
+    // Seeding happens once in a database's life: a guide deleted stays deleted after a restart.
+    let (status, _) = env
+        .admin("DELETE", "/api/guides/it-losenord-komnet-glomt", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    drop(env);
+    let again = open_with(config, "sqlite", Some(dir)).await;
+    let (_, health) = again.call("GET", "/health", None, None).await;
+    assert_eq!(health["guides"].as_u64().unwrap(), count - 1);
+}
+
+// ---------------------------------------------------------------- guides
+
+#[tokio::test]
+async fn guide_editing_needs_the_admin_token() {
+    for env in envs(|_| {}).await {
+        let guide = json!({"title": "Byta toner", "body": "Så byter du toner i skrivaren.", "category": "IT och telefoni > Skrivare"});
+        let put = |token: Option<&'static str>| {
+            let mut request = Request::builder()
+                .method("PUT")
+                .uri("/api/guides/toner")
+                .header("content-type", "application/json");
+            if let Some(token) = token {
+                request = request.header("authorization", format!("Bearer {token}"));
+            }
+            request.body(Body::from(guide.to_string())).unwrap()
+        };
+        let (status, _, body) = env.send(put(None)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+        let (status, _, _) = env.send(put(Some("wrong-token"))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (_, answer) = env.call("GET", "/api/suggest?q=toner", None, None).await;
+        assert!(
+            ids(&answer).is_empty(),
+            "{}: stored without the token",
+            env.backend
+        );
+        let (status, _, _) = env.send(put(Some(TOKEN))).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, answer) = env.call("GET", "/api/suggest?q=toner", None, None).await;
+        assert_eq!(ids(&answer), ["toner"], "{}", env.backend);
+        let (status, got) = env.call("GET", "/api/guides/toner", None, None).await;
+        assert_eq!(
+            (status, got["title"].as_str()),
+            (StatusCode::OK, Some("Byta toner"))
+        );
+        // Delete: gone from suggestions and from the store.
+        let (status, _) = env.admin("DELETE", "/api/guides/toner", None).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, answer) = env.call("GET", "/api/suggest?q=toner", None, None).await;
+        assert!(ids(&answer).is_empty());
+        let (status, answer) = env.admin("DELETE", "/api/guides/toner", None).await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::NOT_FOUND, "guide_not_found")
+        );
+    }
+    // Without a configured token, editing is off altogether.
+    for env in envs(|c| c.admin_token = None).await {
+        let (status, answer) = env.admin("POST", "/api/guides", Some(small_guides())).await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::FORBIDDEN, "guide_editing_disabled")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bad_guide_refuses_the_whole_batch() {
+    for env in envs(|_| {}).await {
+        let batch = json!([
+            {"id": "ok", "title": "En bra guide", "body": "text"},
+            {"id": "bad", "title": "  ", "body": "ingen rubrik"}
+        ]);
+        let (status, answer) = env.admin("POST", "/api/guides", Some(batch)).await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_guide")
+        );
+        let twice = json!([{"id": "a", "title": "A"}, {"id": "a", "title": "B"}]);
+        let (status, _) = env.admin("POST", "/api/guides", Some(twice)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _) = env.call("GET", "/api/guides/ok", None, None).await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{}: part of a refused batch was stored",
+            env.backend
+        );
+        let (status, answer) = env
+            .admin(
+                "PUT",
+                "/api/guides/x",
+                Some(json!({"id": "y", "title": "Fel id"})),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_guide")
+        );
+    }
+}
+
+#[tokio::test]
+async fn instances_over_one_store_pick_up_each_others_guide_changes() {
+    for env in envs(|_| {}).await {
+        // A second instance on the same database.
+        let second = open_with(env.config.clone(), env.backend, None).await;
+        let poll = second.app.spawn_guide_poll();
+        env.add_small_guides().await;
+        let started = std::time::Instant::now();
+        loop {
+            let (_, answer) = second
+                .call(
+                    "GET",
+                    &format!("/api/suggest?q={}", q("glömt lösen")),
+                    None,
+                    None,
+                )
+                .await;
+            if ids(&answer).first().map(String::as_str) == Some("pw-komnet") {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{}: the second instance did not catch up",
+                env.backend
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // A deletion through the second instance reaches the first.
+        let (status, _) = second.admin("DELETE", "/api/guides/pw-komnet", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(env.app.sync_guides().await.unwrap(), 1);
+        let (_, answer) = env
+            .call(
+                "GET",
+                &format!("/api/suggest?q={}", q("glömt lösen")),
+                None,
+                None,
+            )
+            .await;
+        assert!(!ids(&answer).contains(&"pw-komnet".to_string()));
+        poll.abort();
+    }
+}
+
+// ---------------------------------------------------------------- cases
+
+#[tokio::test]
+async fn a_service_desk_case_from_filing_to_closing() {
+    for env in envs(|_| {}).await {
+        let case = env
+            .file_case(&JESSICA, "Kan inte logga in i Treserva")
+            .await;
+        assert_eq!(case["number"], "C2304625", "{}", env.backend);
+        assert_eq!(case["status_label"], "Registrerad");
+        assert_eq!(case["version"], 1);
+        assert!(
+            case["due"]["date"].is_string(),
+            "due in two working days: {case}"
+        );
+        let second = env.file_case(&JESSICA, "Skrivaren skriver inte").await;
+        assert_eq!(second["number"], "C2304626");
+        let id = case["id"].as_i64().unwrap();
+
+        // Mina ärenden: both open.
+        let (_, mine) = env.call("GET", "/api/cases", Some(&JESSICA), None).await;
+        assert_eq!(mine["open"].as_array().unwrap().len(), 2, "{mine}");
+        assert_eq!(mine["closed"].as_array().unwrap().len(), 0);
+
+        // The officer of Användarstöd sees it in the organisation's list, assigns and asks.
+        let (_, queue) = env
+            .call("GET", "/api/cases?scope=organisation", Some(&JULIA), None)
+            .await;
+        assert_eq!(queue["open"].as_array().unwrap().len(), 2, "{queue}");
+        let uri = format!("/api/cases/{id}/commands");
+        let (status, after) = env
+            .call("POST", &uri, Some(&JULIA), Some(json!({"command": "assign", "officer": {"id": "julia", "name": "Landsell, Julia"}})))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{after}");
+        assert_eq!(after["status_label"], "Tilldelad");
+        let (status, after) = env
+            .call(
+                "POST",
+                &format!("/api/cases/{id}/request-supplement"),
+                Some(&JULIA),
+                Some(json!({"message": "Vilken enhet gäller det?"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{after}");
+        assert_eq!(after["status_label"], "Väntar på användare");
+
+        // The requester sees the request and may supplement.
+        let (_, seen) = env
+            .call("GET", &format!("/api/cases/{id}"), Some(&JESSICA), None)
+            .await;
+        assert!(
+            seen["allowed_commands"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("supplement")),
+            "{seen}"
+        );
+        assert_eq!(seen["messages"][0]["text"], "Vilken enhet gäller det?");
+        let (status, after) = env
+            .call(
+                "POST",
+                &format!("/api/cases/{id}/supplement"),
+                Some(&JESSICA),
+                Some(json!({"answers": {"Enhet": "Hemtjänst Norr"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{after}");
+        assert_eq!(after["status_label"], "Besvarat av användaren");
+        assert_eq!(after["answers"]["Enhet"], "Hemtjänst Norr");
+        let (status, after) = env
+            .call(
+                "POST",
+                &format!("/api/cases/{id}/messages"),
+                Some(&JESSICA),
+                Some(json!({"text": "Tack!"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(after["messages"][1]["direction"], "to_officer");
+
+        // Closed by the officer: it moves to the closed list.
+        let (status, after) = env
+            .call(
+                "POST",
+                &uri,
+                Some(&JULIA),
+                Some(json!({"command": "close", "resolution": "Löst"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{after}");
+        assert_eq!(after["category"], "closed");
+        let (_, mine) = env.call("GET", "/api/cases", Some(&JESSICA), None).await;
+        assert_eq!(mine["closed"][0]["id"], id);
+        let rows: Vec<&str> = after["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(rows.first(), Some(&"Inskickat"));
+        assert_eq!(rows.len(), after["version"].as_u64().unwrap() as usize);
+    }
+}
+
+#[tokio::test]
+async fn an_e_service_draft_is_private_until_submitted() {
+    for env in envs(|_| {}).await {
+        let (status, draft) = env
+            .call("POST", "/api/cases", Some(&JESSICA), Some(json!({"service": "Medborgarförslag", "description": "Fler parkbänkar", "draft": true})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{draft}");
+        assert_eq!(draft["status_label"], "Sparat");
+        assert!(draft["number"].is_null());
+        let id = draft["id"].as_i64().unwrap();
+        let (status, _) = env
+            .call("GET", &format!("/api/cases/{id}"), Some(&SKELLEFTEA), None)
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{}: an officer saw a draft",
+            env.backend
+        );
+        let (_, mine) = env.call("GET", "/api/cases", Some(&JESSICA), None).await;
+        assert_eq!(mine["drafts"][0]["id"], id);
+        let (status, submitted) = env
+            .call(
+                "POST",
+                &format!("/api/cases/{id}/submit"),
+                Some(&JESSICA),
+                Some(json!({"answers": {"Plats": "Nordanå"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{submitted}");
+        assert_eq!(submitted["number"], "113");
+        assert_eq!(submitted["answers"]["Plats"], "Nordanå");
+        let (status, seen) = env
+            .call("GET", &format!("/api/cases/{id}"), Some(&SKELLEFTEA), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{seen}");
+        // The service desk workflow has no drafts: the model refuses.
+        let (status, answer) = env
+            .call(
+                "POST",
+                "/api/cases",
+                Some(&JESSICA),
+                Some(
+                    json!({"service": "Kontakta Användarstöd", "description": "x", "draft": true}),
+                ),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::CONFLICT, "transition_not_allowed")
+        );
+    }
+}
+
+#[tokio::test]
+async fn nobody_sees_or_acts_on_a_case_the_model_does_not_let_them() {
+    for env in envs(|_| {}).await {
+        let case = env.file_case(&JESSICA, "Mitt ärende").await;
+        let id = case["id"].as_i64().unwrap();
+        let uri = format!("/api/cases/{id}");
+        // Another requester: the case does not exist for them, in any way.
+        for (method, path, body) in [
+            ("GET", uri.clone(), None),
+            (
+                "POST",
+                format!("{uri}/messages"),
+                Some(json!({"text": "hej"})),
+            ),
+            (
+                "POST",
+                format!("{uri}/commands"),
+                Some(json!({"command": "close"})),
+            ),
+            (
+                "POST",
+                format!("{uri}/supplement"),
+                Some(json!({"answers": {}})),
+            ),
+        ] {
+            let (status, answer) = env.call(method, &path, Some(&BOB), body).await;
+            assert_eq!(
+                (status, code(&answer)),
+                (StatusCode::NOT_FOUND, "case_not_found"),
+                "{}: {method} {path}",
+                env.backend
+            );
+        }
+        let (_, mine) = env.call("GET", "/api/cases", Some(&BOB), None).await;
+        assert!(mine["open"].as_array().unwrap().is_empty(), "{mine}");
+        // An officer of another organisation neither.
+        let (status, _) = env.call("GET", &uri, Some(&OLLE), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, queue) = env
+            .call("GET", "/api/cases?scope=organisation", Some(&OLLE), None)
+            .await;
+        assert!(queue["open"].as_array().unwrap().is_empty());
+        // Only officers have an organisation list.
+        let (status, answer) = env
+            .call("GET", "/api/cases?scope=organisation", Some(&JESSICA), None)
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::FORBIDDEN, "no_access")
+        );
+        // The requester cannot close their own case: the workflow says so.
+        let (status, answer) = env
+            .call(
+                "POST",
+                &format!("{uri}/commands"),
+                Some(&JESSICA),
+                Some(json!({"command": "close"})),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::CONFLICT, "transition_not_allowed")
+        );
+        // Shared with Bob: he sees it and may write, but not supplement.
+        let (status, _) = env
+            .call(
+                "POST",
+                &format!("{uri}/commands"),
+                Some(&JESSICA),
+                Some(json!({"command": "share", "person": {"id": "bob", "name": "Bob Andersson"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, seen) = env.call("GET", &uri, Some(&BOB), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(seen["relations"], json!(["shared_with"]));
+        let (status, _) = env
+            .call(
+                "POST",
+                &format!("{uri}/messages"),
+                Some(&BOB),
+                Some(json!({"text": "Jag har samma problem"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, answer) = env
+            .call(
+                "POST",
+                &format!("{uri}/commands"),
+                Some(&BOB),
+                Some(json!({"command": "share", "person": {"id": "eve", "name": "Eve"}})),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::FORBIDDEN, "no_access"),
+            "{answer}"
+        );
+        // No user header at all.
+        let (status, answer) = env.call("GET", &uri, None, None).await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::UNAUTHORIZED, "unauthenticated")
+        );
+        let (status, _) = env.call("GET", "/api/cases", None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        // Ids that are not numbers are simply not found.
+        let (status, _) = env
+            .call("GET", "/api/cases/abc", Some(&JESSICA), None)
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn approvals_gate_the_work() {
+    for env in envs(|_| {}).await {
+        let (status, case) = env
+            .call("POST", "/api/cases", Some(&JESSICA), Some(json!({
+                "service": "Kontakta Användarstöd", "description": "Behörighet Treserva",
+                "approvers": [{"id": "jeseks", "name": "Ragnar, Jessica"}, {"id": "chef", "name": "Chef Chefsson"}]})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let id = case["id"].as_i64().unwrap();
+        let uri = format!("/api/cases/{id}/commands");
+        assert!(case["allowed_commands"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("approve")));
+        let (status, answer) = env
+            .call(
+                "POST",
+                &uri,
+                Some(&JULIA),
+                Some(json!({"command": "start"})),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::CONFLICT, "approvals_pending")
+        );
+        let chef = User {
+            id: "chef",
+            name: "Chef Chefsson",
+            role: "approver",
+            organisation: None,
+        };
+        let (status, _) = env
+            .call(
+                "POST",
+                &uri,
+                Some(&JESSICA),
+                Some(json!({"command": "approve"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, answer) = env
+            .call(
+                "POST",
+                &uri,
+                Some(&JESSICA),
+                Some(json!({"command": "approve"})),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::CONFLICT, "already_decided")
+        );
+        let (status, _) = env
+            .call(
+                "POST",
+                &uri,
+                Some(&chef),
+                Some(json!({"command": "approve"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, after) = env
+            .call(
+                "POST",
+                &uri,
+                Some(&JULIA),
+                Some(json!({"command": "start"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{after}");
+        assert_eq!(after["status_label"], "Pågående");
+    }
+}
+
+#[tokio::test]
+async fn a_command_on_a_stale_version_is_refused() {
+    for env in envs(|_| {}).await {
+        let case = env.file_case(&JESSICA, "Versioner").await;
+        let id = case["id"].as_i64().unwrap();
+        let uri = format!("/api/cases/{id}/messages");
+        let (status, _) = env
+            .call(
+                "POST",
+                &uri,
+                Some(&JESSICA),
+                Some(json!({"text": "ett", "expected_version": 1})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, answer) = env
+            .call(
+                "POST",
+                &uri,
+                Some(&JESSICA),
+                Some(json!({"text": "två", "expected_version": 1})),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::CONFLICT, "version_conflict"),
+            "{answer}"
+        );
+        assert_eq!(answer["error"]["current_version"], 2);
+        let (_, seen) = env
+            .call("GET", &format!("/api/cases/{id}"), Some(&JESSICA), None)
+            .await;
+        assert_eq!(
+            seen["version"], 2,
+            "{}: the refused command wrote something",
+            env.backend
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_commands_never_apply_against_the_same_state() {
+    for env in envs(|_| {}).await {
+        let case = env.file_case(&JESSICA, "Samtidigt").await;
+        let id = case["id"].as_i64().unwrap();
+        let env = std::sync::Arc::new(env);
+        // Eight commands that all saw version 1: exactly one may apply.
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let env = std::sync::Arc::clone(&env);
+            tasks.push(tokio::spawn(async move {
+                env.call(
+                    "POST",
+                    &format!("/api/cases/{id}/messages"),
+                    Some(&JESSICA),
+                    Some(json!({"text": format!("meddelande {i}"), "expected_version": 1})),
+                )
+                .await
+            }));
+        }
+        let mut ok = 0;
+        for task in tasks {
+            let (status, answer) = task.await.unwrap();
+            match status {
+                StatusCode::OK => ok += 1,
+                StatusCode::CONFLICT => assert_eq!(code(&answer), "version_conflict"),
+                other => panic!("{}: {other}: {answer}", env.backend),
+            }
+        }
+        assert_eq!(
+            ok, 1,
+            "{}: {ok} commands applied against version 1",
+            env.backend
+        );
+        // Without an expected version, racing commands either apply on distinct versions or
+        // are refused; the history has no gap and no duplicate.
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let env = std::sync::Arc::clone(&env);
+            tasks.push(tokio::spawn(async move {
+                env.call(
+                    "POST",
+                    &format!("/api/cases/{id}/messages"),
+                    Some(&JESSICA),
+                    Some(json!({"text": format!("fri {i}")})),
+                )
+                .await
+            }));
+        }
+        let mut versions = Vec::new();
+        for task in tasks {
+            let (status, answer) = task.await.unwrap();
+            match status {
+                StatusCode::OK => versions.push(answer["version"].as_u64().unwrap()),
+                StatusCode::CONFLICT => assert_eq!(code(&answer), "version_conflict"),
+                other => panic!("{}: {other}: {answer}", env.backend),
+            }
+        }
+        let mut unique = versions.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            versions.len(),
+            "{}: two commands ended on the same version",
+            env.backend
+        );
+        let (_, seen) = env
+            .call("GET", &format!("/api/cases/{id}"), Some(&JESSICA), None)
+            .await;
+        assert_eq!(seen["version"].as_u64().unwrap(), 2 + versions.len() as u64);
+        assert_eq!(
+            seen["messages"].as_array().unwrap().len(),
+            1 + versions.len()
+        );
+    }
+}
+
+// ---------------------------------------------------------------- attachments
+
+#[tokio::test]
+async fn attachments_are_stored_and_limited() {
+    for env in envs(|c| c.limits.attachment_bytes = 4096).await {
+        let case = env.file_case(&JESSICA, "Med bilaga").await;
+        let id = case["id"].as_i64().unwrap();
+        let content: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+        let upload = |bytes: Vec<u8>| {
+            Request::builder()
+                .method("POST")
+                .uri(format!(
+                    "/api/cases/{id}/attachments?name={}&text={}",
+                    q("Ursprunglig förfrågan.pdf"),
+                    q("Se bilaga")
+                ))
+                .header("x-vagvisare-user", "jeseks")
+                .header("content-type", "application/octet-stream")
+                .body(Body::from(bytes))
+                .unwrap()
+        };
+        let (status, _, body) = env.send(upload(content.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        let after: Value = serde_json::from_slice(&body).unwrap();
+        let attachment = &after["messages"][0]["attachments"][0];
+        assert_eq!(attachment["name"], "Ursprunglig förfrågan.pdf");
+        assert_eq!(attachment["size_bytes"], 3000);
+        let url = attachment["url"].as_str().unwrap().to_string();
+        let download = |user: &'static str| {
+            Request::builder()
+                .uri(url.clone())
+                .header("x-vagvisare-user", user)
+                .body(Body::empty())
+                .unwrap()
+        };
+        let (status, headers, bytes) = env.send(download("jeseks")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(bytes, content, "{}", env.backend);
+        assert!(headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("Ursprunglig%20f%C3%B6rfr%C3%A5gan.pdf"));
+        let (status, _, _) = env.send(download("bob")).await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{}: another user downloaded the file",
+            env.backend
+        );
+        // Over the limit: refused, nothing written.
+        let (status, _, body) = env.send(upload(vec![0u8; 5000])).await;
+        let answer: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::PAYLOAD_TOO_LARGE, "attachment_too_large")
+        );
+        let (_, seen) = env
+            .call("GET", &format!("/api/cases/{id}"), Some(&JESSICA), None)
+            .await;
+        assert_eq!(seen["version"], 2);
+    }
+}
+
+#[test]
+fn the_default_attachment_limit_is_50_mb() {
+    assert_eq!(
+        vagvisare_server::Limits::default().attachment_bytes,
+        50 * 1024 * 1024
+    );
+}
+
+// ---------------------------------------------------------------- feedback
+
+#[tokio::test]
+async fn feedback_is_stored_redacted() {
+    for env in envs(|_| {}).await {
+        env.add_small_guides().await;
+        let (status, answer) = env
+            .call(
+                "POST",
+                "/api/feedback",
+                Some(&JESSICA),
+                Some(json!({
+                "q": "glömt lösen för patient 19810105-2382, ring 070-123 45 67",
+                "guide": "pw-komnet", "helped": true, "rank": 1})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let (status, _) = env
+            .call("POST", "/api/feedback", None, Some(json!({"q": "skrivare", "helped": false, "filed_anyway": true, "case_number": "C2304625"})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let store = env.app.store();
+        let rows = tokio::task::spawn_blocking(move || store.feedback(10))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        let helped = rows.iter().find(|r| r.helped).unwrap();
+        assert!(
+            !helped.query.contains("2382") && !helped.query.contains("45 67"),
+            "{}",
+            helped.query
+        );
+        assert!(helped.query.contains("[personnummer]"));
+        assert_eq!(
+            (helped.guide.as_deref(), helped.rank),
+            (Some("pw-komnet"), Some(1))
+        );
+        let key = helped.actor.as_deref().unwrap();
+        assert!(!key.contains("jeseks"));
+        let filed = rows.iter().find(|r| !r.helped).unwrap();
+        assert!(filed.filed_anyway && filed.actor.is_none());
+        assert_eq!(filed.case_number.as_deref(), Some("C2304625"));
+        let (status, answer) = env
+            .call(
+                "POST",
+                "/api/feedback",
+                None,
+                Some(json!({"q": "x", "guide": "no-such-guide", "helped": true})),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::NOT_FOUND, "guide_not_found")
+        );
+    }
+}
+
+// ---------------------------------------------------------------- errors, limits, logs
+
+#[tokio::test]
+async fn every_error_is_json_with_a_code_from_the_table() {
+    for env in envs(|c| c.limits.body_bytes = 1024).await {
+        let (status, answer) = env.call("GET", "/no/such/route", None, None).await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::NOT_FOUND, "not_found")
+        );
+        let (status, answer) = env.call("DELETE", "/api/suggest", None, None).await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+        );
+        let request = Request::builder()
+            .method("POST")
+            .uri("/api/cases")
+            .header("x-vagvisare-user", "jeseks")
+            .header("content-type", "application/json")
+            .body(Body::from("{not json"))
+            .unwrap();
+        let (status, _, body) = env.send(request).await;
+        let answer: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::BAD_REQUEST, "invalid_json")
+        );
+        let request = Request::builder()
+            .method("POST")
+            .uri("/api/cases")
+            .header("x-vagvisare-user", "jeseks")
+            .header("content-type", "text/plain")
+            .body(Body::from("{}"))
+            .unwrap();
+        let (status, _, _) = env.send(request).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let big = json!({"service": "Kontakta Användarstöd", "description": "x".repeat(2000)});
+        let (status, answer) = env
+            .call("POST", "/api/cases", Some(&JESSICA), Some(big))
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+        );
+        let (status, answer) = env
+            .call(
+                "POST",
+                "/api/cases",
+                Some(&JESSICA),
+                Some(json!({"service": "Bygglov"})),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "unknown_service")
+        );
+        let case = env.file_case(&JESSICA, "x").await;
+        let uri = format!("/api/cases/{}/commands", case["id"]);
+        let (status, answer) = env
+            .call(
+                "POST",
+                &uri,
+                Some(&JESSICA),
+                Some(json!({"command": "fly"})),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_command")
+        );
+        let (status, answer) = env
+            .call(
+                "POST",
+                &format!("/api/cases/{}/messages", case["id"]),
+                Some(&JESSICA),
+                Some(json!({"text": "   "})),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "empty_message")
+        );
+        let bad_role = Request::builder()
+            .uri("/api/cases")
+            .header("x-vagvisare-user", "jeseks")
+            .header("x-vagvisare-role", "admin")
+            .body(Body::empty())
+            .unwrap();
+        let (status, _, _) = env.send(bad_role).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        // Every code answered is in the table, with the table's status.
+        for (code_id, status) in [
+            ("not_found", 404),
+            ("invalid_json", 400),
+            ("payload_too_large", 413),
+        ] {
+            let row = vagvisare_server::ErrorCode::TABLE
+                .iter()
+                .find(|r| r.1 == code_id)
+                .unwrap();
+            assert_eq!(row.2, status);
+        }
+    }
+}
+
+#[tokio::test]
+async fn logs_never_hold_what_people_typed() {
+    for env in envs(|_| {}).await {
+        env.add_small_guides().await;
+        let secret = "19810105-2382";
+        env.call(
+            "GET",
+            &format!(
+                "/api/suggest?q={}",
+                q(&format!("patient {secret} glömt lösen"))
+            ),
+            None,
+            None,
+        )
+        .await;
+        let case = env
+            .file_case(&JESSICA, &format!("Patient {secret} kan inte logga in"))
+            .await;
+        let id = case["id"].as_i64().unwrap();
+        env.call(
+            "POST",
+            &format!("/api/cases/{id}/messages"),
+            Some(&JESSICA),
+            Some(json!({"text": format!("ring {secret}")})),
+        )
+        .await;
+        env.call(
+            "POST",
+            &format!("/api/cases/{id}/messages"),
+            Some(&JESSICA),
+            Some(json!({"text": "x", "expected_version": 99})),
+        )
+        .await;
+        env.call(
+            "POST",
+            "/api/feedback",
+            None,
+            Some(json!({"q": format!("{secret} hjälp"), "helped": false})),
+        )
+        .await;
+        env.call("GET", &format!("/nothing/{secret}"), None, None)
+            .await;
+        let lines = env.log_lines();
+        assert!(lines.len() >= 6, "{lines:?}");
+        for line in &lines {
+            for leak in [secret, "8101052382", "logga in", "glömt", "ring", "hjälp"] {
+                assert!(
+                    !line.contains(leak),
+                    "{}: the log holds {leak:?}: {line}",
+                    env.backend
+                );
+            }
+        }
+        assert!(
+            lines.iter().any(|l| l.contains("GET /api/suggest 200")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("POST /api/cases/{id}/messages 409 error=version_conflict")),
+            "{lines:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- page, OpenAPI, storage
+
+#[tokio::test]
+async fn the_demo_page_and_the_openapi_description_are_served() {
+    let env = envs(|_| {}).await.remove(0);
+    let (status, headers, body) = env
+        .send(Request::builder().uri("/").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = String::from_utf8(body).unwrap();
+    for text in [
+        "Kontakta Användarstöd",
+        "Kort beskrivning av ditt ärende",
+        "Möjliga lösningar",
+        "Fick du hjälp av guiderna?",
+        "Mina ärenden",
+        "lang=\"sv\"",
+    ] {
+        assert!(html.contains(text), "{text}");
+    }
+    for external in ["src=\"http", "href=\"http", "url(http", "@import", "<link"] {
+        assert!(
+            !html.contains(external),
+            "the page loads an external asset: {external}"
+        );
+    }
+    let (status, doc) = env.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    // Every documented path is routed (a probe never gets the router's not_found).
+    for path in vagvisare_server::openapi::PATHS {
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{seq}", "1")
+            .replace("{index}", "0");
+        let methods: Vec<String> = doc["paths"][*path]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| *k != "parameters")
+            .cloned()
+            .collect();
+        for method in methods {
+            let request = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&concrete)
+                .header("x-vagvisare-user", "jeseks")
+                .body(Body::empty())
+                .unwrap();
+            let (_, _, body) = env.send(request).await;
+            let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            assert_ne!(code(&answer), "not_found", "{method} {path}");
+            assert_ne!(code(&answer), "method_not_allowed", "{method} {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_schema_is_versioned_and_data_survives_a_restart() {
+    for env in envs(|_| {}).await {
+        let case = env.file_case(&JESSICA, "Överlever omstart").await;
+        let (_, health) = env.call("GET", "/health", None, None).await;
+        assert_eq!(health["schema_version"], 3);
+        let config = env.config.clone();
+        let backend = env.backend;
+        let dir = env.dir;
+        drop(env.router);
+        drop(env.app);
+        let again = open_with(config.clone(), backend, None).await;
+        let (status, seen) = again
+            .call(
+                "GET",
+                &format!("/api/cases/{}", case["id"]),
+                Some(&JESSICA),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(seen["number"], "C2304625");
+        // The number series goes on where it was.
+        let next = again.file_case(&JESSICA, "Nästa").await;
+        assert_eq!(next["number"], "C2304626");
+        // A database written by a newer service is refused with a clear error.
+        drop(again);
+        let url = config.database_url.clone();
+        let path = config.data_dir.join("vagvisare.sqlite3");
+        std::thread::spawn(move || {
+            let sql = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'now')";
+            match url {
+                None => {
+                    rusqlite::Connection::open(path).unwrap().execute(sql, []).unwrap();
+                }
+                Some(url) => {
+                    postgres::Client::connect(&url, postgres::NoTls).unwrap().batch_execute(sql).unwrap();
+                }
+            }
+        })
+        .join()
+        .unwrap();
+        let error = vagvisare_server::App::open(config, vagvisare_server::Log::silent())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("version 99"), "{backend}: {error}");
+        let _ = dir;
+    }
+}
