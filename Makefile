@@ -1,10 +1,10 @@
 # The one command that runs every test: `make test`.
-.PHONY: test lint rust-test eval eval-swefaq
+.PHONY: test lint rust-test python-test server-test eval eval-swefaq
 
 SWEFAQ ?= ../shared/data/swefaq/dev
 SHELL := /bin/bash
 
-test: lint rust-test
+test: lint rust-test python-test server-test
 
 lint:
 	cargo fmt --all -- --check
@@ -15,6 +15,14 @@ rust-test:
 	mkdir -p target
 	set -o pipefail; cargo test --workspace 2>&1 | tee target/test.log
 	@awk '/^test result:/ {p += $$4; f += $$6} END {printf "%d passed, %d failed\n", p, f}' target/test.log
+
+# The Python package: pip-installs ./bindings/python into a venv, then pytest and mypy.stubtest.
+python-test:
+	bash bindings/python/run-tests.sh
+
+# The service against a throwaway PostgreSQL, SIGKILL durability, the demo page in Chromium.
+server-test:
+	bash scripts/server-tests.sh
 
 # Suggestion quality on the bundled set and on SweFAQ dev, side by side with plain Tantivy.
 eval:

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Python package `vagvisare` with pip (a release build, as a user would) into a venv,
+# then runs its pytest suite (README examples included) and mypy.stubtest against the installed
+# module. Run from anywhere; needs python3 (with venv and headers), cargo, and PyPI for pip.
+#
+#   VAGVISARE_VENV   the venv to use (default: <target dir>/py-venv; made if missing)
+#   CARGO_TARGET_DIR honoured for the builds (default: the workspace's target/)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+target="${CARGO_TARGET_DIR:-$root/target}"
+venv="${VAGVISARE_VENV:-$target/py-venv}"
+python="${PYTHON:-python3}"
+
+if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  echo "run-tests.sh: $python lacks venv/ensurepip (Debian: apt-get install python3-venv python3-dev)" >&2
+  exit 1
+fi
+if [ ! -x "$venv/bin/python" ]; then
+  "$python" -m venv "$venv"
+fi
+py="$venv/bin/python"
+
+echo "== installing test tools into $venv"
+"$py" -m pip install -q --disable-pip-version-check 'pytest>=7' 'mypy>=1.10' 'flask>=2.3'
+
+echo "== pip install ./bindings/python (release build)"
+"$py" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps ./bindings/python
+
+echo "== building the CLI for the cross-check test"
+cargo build --release -q -p vagvisare-cli
+export VAGVISARE_CLI="$target/release/vagvisare"
+
+echo "== mypy.stubtest vagvisare"
+# From a directory without the package's sources, so the installed module and stubs are checked.
+(cd "$target" && "$py" -m mypy.stubtest vagvisare)
+
+echo "== pytest bindings/python/tests"
+"$py" -m pytest -q -p no:cacheprovider bindings/python/tests

@@ -1,0 +1,697 @@
+//! `GuideIndex`, `Suggestion` and evaluation: the guide half of the core, with the GIL released
+//! while the core indexes, commits, searches and evaluates.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyMapping, PyString};
+
+use vagvisare::eval::baseline::Baseline;
+use vagvisare::eval::{self, Engine, EvalOptions, LabelledQuery, Report};
+use vagvisare::guide::model::read_jsonl_path;
+use vagvisare::guide::{Match, Snippet};
+use vagvisare::text::synonyms::Synonyms;
+use vagvisare::{Filters, Guide, GuideIndex, IndexError, SuggestOptions, Suggestion};
+
+use crate::convert::{self, char_offset, repr_str, type_name, wrong_type};
+use crate::errors;
+
+/// A searchable set of help guides, in memory or in a directory.
+///
+/// ``GuideIndex()`` is empty and in memory; ``GuideIndex(path)`` opens the index in ``path``, or
+/// creates one there. Changes (``upsert``, ``delete``) become searchable at ``commit()``. Any
+/// number of threads may call ``suggest`` while another changes and commits: the GIL is released
+/// while the index works.
+#[pyclass(module = "vagvisare", name = "GuideIndex", frozen)]
+pub struct PyGuideIndex {
+    pub(crate) inner: GuideIndex,
+}
+
+fn index_result<T>(py: Python<'_>, result: Result<T, IndexError>) -> PyResult<T> {
+    result.map_err(|e| errors::index_error(py, e))
+}
+
+/// Text, or a path (`str` or `os.PathLike`): what a path argument accepts.
+fn path_of(what: &str, value: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
+    if value.cast::<PyString>().is_ok() || value.hasattr("__fspath__")? {
+        return value.extract::<PathBuf>();
+    }
+    Err(wrong_type(what, "a str or os.PathLike path", value))
+}
+
+fn is_path(value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(value.cast::<PyString>().is_ok() || value.hasattr("__fspath__")?)
+}
+
+/// `mapping[key]`, or `None` when missing (or `None`).
+fn field<'py>(map: &Bound<'py, PyAny>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let value = if let Ok(dict) = map.cast::<PyDict>() {
+        dict.get_item(key)?
+    } else {
+        Some(map.call_method1("get", (key,))?)
+    };
+    Ok(value.filter(|v| !v.is_none()))
+}
+
+/// A guide from a mapping in the JSON Lines shape (`id`, `title`, `body`, `category`,
+/// `audiences`, `keywords`, `url`); other keys are ignored, as in a JSON Lines file.
+fn guide_from(py: Python<'_>, item: &Bound<'_, PyAny>, position: usize) -> PyResult<Guide> {
+    if item.cast::<PyDict>().is_err() && item.cast::<PyMapping>().is_err() {
+        return Err(PyTypeError::new_err(format!(
+            "guide #{position} must be a dict in the JSON Lines shape \
+             ({{\"id\": ..., \"title\": ..., \"body\": ...}}), not {}",
+            type_name(item)
+        )));
+    }
+    let text = |key: &str| -> PyResult<Option<String>> {
+        field(item, key)?
+            .map(|v| convert::string(&format!("guide #{position} {key:?}"), &v))
+            .transpose()
+    };
+    let list = |key: &str| -> PyResult<Vec<String>> {
+        convert::optional_strings(
+            &format!("guide #{position} {key:?}"),
+            field(item, key)?.as_ref(),
+            false,
+        )
+    };
+    let id = text("id")?;
+    let missing = |key: &str, id: Option<&str>| {
+        errors::raise(
+            py,
+            errors::Class::Guide,
+            format!("guide #{position} has no {key:?}; every guide needs an id and a title"),
+            &[
+                (
+                    "guide_id",
+                    id.map_or_else(|| py.None(), |i| PyString::new(py, i).into_any().unbind()),
+                ),
+                ("line", py.None()),
+                ("path", py.None()),
+            ],
+        )
+    };
+    let Some(id) = id else {
+        return Err(missing("id", None));
+    };
+    let Some(title) = text("title")? else {
+        return Err(missing("title", Some(&id)));
+    };
+    Ok(Guide {
+        id,
+        title,
+        body: text("body")?.unwrap_or_default(),
+        category: text("category")?.unwrap_or_default(),
+        audiences: list("audiences")?,
+        keywords: list("keywords")?,
+        url: text("url")?,
+    })
+}
+
+/// Guides from an iterable of mappings.
+fn guides_from(py: Python<'_>, guides: &Bound<'_, PyAny>) -> PyResult<Vec<Guide>> {
+    if guides.cast::<PyDict>().is_ok() || guides.cast::<PyMapping>().is_ok() {
+        return Err(PyTypeError::new_err(
+            "guides must be an iterable of guide dicts, not one dict; wrap it in a list: [guide]",
+        ));
+    }
+    if guides.cast::<PyString>().is_ok() {
+        return Err(PyTypeError::new_err(
+            "guides must be an iterable of guide dicts, not a str; to read a JSON Lines file use \
+             GuideIndex.from_jsonl(path)",
+        ));
+    }
+    let Ok(iter) = guides.try_iter() else {
+        return Err(wrong_type("guides", "an iterable of guide dicts", guides));
+    };
+    iter.enumerate()
+        .map(|(i, item)| guide_from(py, &item?, i + 1))
+        .collect()
+}
+
+/// A guide as a dict in the JSON Lines shape.
+fn guide_dict(py: Python<'_>, guide: &Guide) -> PyResult<Py<PyAny>> {
+    convert::to_py_data(py, guide)
+}
+
+/// Labelled queries: a JSON Lines file (or folder), or an iterable of dicts
+/// `{"query": ..., "relevant": [...], "kind"?: ...}`.
+fn queries_from(py: Python<'_>, queries: &Bound<'_, PyAny>) -> PyResult<Vec<LabelledQuery>> {
+    if is_path(queries)? {
+        let path = path_of("queries", queries)?;
+        let read = py.detach(|| read_jsonl_path(&path, eval::parse_queries));
+        return index_result(py, read);
+    }
+    let Ok(iter) = queries.try_iter() else {
+        return Err(wrong_type(
+            "queries",
+            "a path or an iterable of query dicts",
+            queries,
+        ));
+    };
+    let mut out = Vec::new();
+    for (i, item) in iter.enumerate() {
+        let item = item?;
+        let n = i + 1;
+        if item.cast::<PyDict>().is_err() && item.cast::<PyMapping>().is_err() {
+            return Err(wrong_type(
+                &format!("query #{n}"),
+                "a dict {\"query\": ..., \"relevant\": [...]}",
+                &item,
+            ));
+        }
+        let query = match field(&item, "query")? {
+            Some(q) => convert::string(&format!("query #{n} \"query\""), &q)?,
+            None => return Err(errors::input(py, format!("query #{n} has no \"query\""))),
+        };
+        let relevant = convert::optional_strings(
+            &format!("query #{n} \"relevant\""),
+            field(&item, "relevant")?.as_ref(),
+            false,
+        )?;
+        if relevant.is_empty() {
+            return Err(errors::input(
+                py,
+                format!("query #{n}: \"relevant\" is empty; name at least one guide id"),
+            ));
+        }
+        let kind = convert::optional_string(
+            &format!("query #{n} \"kind\""),
+            field(&item, "kind")?.as_ref(),
+        )?;
+        out.push(LabelledQuery {
+            query,
+            relevant,
+            kind,
+        });
+    }
+    Ok(out)
+}
+
+/// The text as typed: any `str` (lone surrogates are replaced, never an error).
+fn typed_text<'a>(text: &'a Bound<'_, PyAny>) -> PyResult<std::borrow::Cow<'a, str>> {
+    match text.cast::<PyString>() {
+        Ok(s) => Ok(s.to_string_lossy()),
+        Err(_) => Err(wrong_type("text", "a str", text)),
+    }
+}
+
+/// Suggest options from Python arguments.
+fn options(
+    limit: Option<&Bound<'_, PyAny>>,
+    categories: Option<&Bound<'_, PyAny>>,
+    audiences: Option<&Bound<'_, PyAny>>,
+) -> PyResult<SuggestOptions> {
+    Ok(SuggestOptions {
+        limit: match limit.filter(|l| !l.is_none()) {
+            Some(limit) => convert::count("limit", limit)?,
+            None => SuggestOptions::default().limit,
+        },
+        filters: Filters {
+            categories: convert::optional_strings("categories", categories, true)?,
+            audiences: convert::optional_strings("audiences", audiences, true)?,
+        },
+    })
+}
+
+/// The core's suggest, with the limit no larger than the number of guides (a larger one could
+/// only allocate more, never find more).
+fn suggest_in(index: &GuideIndex, text: &str, options: &SuggestOptions) -> Vec<Suggestion> {
+    let mut options = options.clone();
+    options.limit = options
+        .limit
+        .min(usize::try_from(index.len()).unwrap_or(usize::MAX));
+    index.suggest(text, &options)
+}
+
+#[pymethods]
+impl PyGuideIndex {
+    #[new]
+    #[pyo3(signature = (path=None))]
+    fn new(py: Python<'_>, path: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let inner = match path.filter(|p| !p.is_none()) {
+            None => GuideIndex::in_memory(),
+            Some(path) => {
+                let path = path_of("path", path)?;
+                py.detach(|| GuideIndex::open_or_create(&path))
+            }
+        };
+        Ok(Self {
+            inner: index_result(py, inner)?,
+        })
+    }
+
+    /// An in-memory index of the guides in a JSON Lines file (or a folder of them), committed.
+    /// A malformed line raises ``GuideError`` with its file and line number.
+    #[staticmethod]
+    fn from_jsonl(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let path = path_of("path", path)?;
+        let inner = py.detach(|| GuideIndex::from_jsonl(&path));
+        Ok(Self {
+            inner: index_result(py, inner)?,
+        })
+    }
+
+    /// An in-memory index of the Swedish guides bundled with Vägvisare, committed.
+    #[staticmethod]
+    fn bundled(py: Python<'_>) -> PyResult<Self> {
+        let inner = py.detach(vagvisare::bundled::index);
+        Ok(Self {
+            inner: index_result(py, inner)?,
+        })
+    }
+
+    /// The directory the index lives in (``None`` in memory).
+    #[getter]
+    fn path(&self) -> Option<PathBuf> {
+        self.inner.dir().map(PathBuf::from)
+    }
+
+    /// Adds guides (dicts in the JSON Lines shape: ``id``, ``title``, ``body``, ``category``,
+    /// ``audiences``, ``keywords``, ``url``), replacing any with the same id. The whole batch is
+    /// checked first: one bad guide raises ``GuideError`` and nothing is added. Searchable after
+    /// ``commit()``.
+    fn upsert(&self, py: Python<'_>, guides: &Bound<'_, PyAny>) -> PyResult<()> {
+        let guides = guides_from(py, guides)?;
+        let result = py.detach(|| self.inner.upsert(&guides));
+        index_result(py, result)
+    }
+
+    /// Removes guides by id (a str or an iterable of str; unknown ids are ignored). Takes
+    /// effect at ``commit()``.
+    fn delete(&self, py: Python<'_>, ids: &Bound<'_, PyAny>) -> PyResult<()> {
+        let ids = convert::strings("ids", ids, true)?;
+        py.detach(|| self.inner.delete(&ids));
+        Ok(())
+    }
+
+    /// Makes every change so far durable (on disk) and searchable.
+    fn commit(&self, py: Python<'_>) -> PyResult<()> {
+        let result = py.detach(|| self.inner.commit());
+        index_result(py, result)
+    }
+
+    /// Drops every change since the last commit.
+    fn rollback(&self, py: Python<'_>) -> PyResult<()> {
+        let result = py.detach(|| self.inner.rollback());
+        index_result(py, result)
+    }
+
+    /// Merges the committed guides into one segment (worth it after a bulk load).
+    fn optimize(&self, py: Python<'_>) -> PyResult<()> {
+        let result = py.detach(|| self.inner.optimize());
+        index_result(py, result)
+    }
+
+    /// Replaces the synonyms with the text of a synonym file (``mejl, mail, e-post`` groups and
+    /// ``lösen => lösenord`` one-way lines). A bad line raises ``InputError``.
+    fn set_synonyms(&self, py: Python<'_>, text: &str) -> PyResult<()> {
+        let synonyms = Synonyms::parse(text).map_err(|e| errors::synonym_error(py, e))?;
+        self.inner.set_synonyms(synonyms);
+        Ok(())
+    }
+
+    /// Extends the compound lexicon with a word list (one word a line).
+    fn add_word_list(&self, py: Python<'_>, text: &str) {
+        py.detach(|| self.inner.add_word_list(text));
+    }
+
+    /// The committed guide with this id, as a dict in the JSON Lines shape, or ``None``.
+    fn get(&self, py: Python<'_>, id: &str) -> PyResult<Option<Py<PyAny>>> {
+        let guide = py.detach(|| self.inner.get(id));
+        guide.map(|g| guide_dict(py, &g)).transpose()
+    }
+
+    /// Suggestions for the text exactly as typed so far, best first. Never fails on any text
+    /// (empty, punctuation, emoji, query syntax, megabytes). ``categories`` keeps guides in
+    /// those categories (or below them); ``audiences`` keeps guides for everyone or for one of
+    /// those audiences. Both take a str or an iterable of str.
+    #[pyo3(
+        signature = (text, limit=None, categories=None, audiences=None),
+        text_signature = "($self, text, limit=5, categories=None, audiences=None)"
+    )]
+    fn suggest(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        limit: Option<&Bound<'_, PyAny>>,
+        categories: Option<&Bound<'_, PyAny>>,
+        audiences: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<PySuggestion>> {
+        let text = typed_text(text)?;
+        let options = options(limit, categories, audiences)?;
+        let text: &str = &text;
+        let found = py.detach(|| suggest_in(&self.inner, text, &options));
+        Ok(found.into_iter().map(PySuggestion::from).collect())
+    }
+
+    /// Recall@1/@5, MRR@10, as typed, with typos and without å/ä/ö on labelled queries (a JSON
+    /// Lines path, or an iterable of ``{"query", "relevant", "kind"?}`` dicts): the figures of
+    /// ``vagvisare eval``.
+    #[pyo3(signature = (queries, *, seed=42, typed_share=true))]
+    fn evaluate(
+        &self,
+        py: Python<'_>,
+        queries: &Bound<'_, PyAny>,
+        seed: u64,
+        typed_share: bool,
+    ) -> PyResult<PyEvalReport> {
+        let queries = queries_from(py, queries)?;
+        let options = EvalOptions { seed, typed_share };
+        let report = py.detach(|| eval::evaluate_with(&self.inner, &queries, &options));
+        Ok(PyEvalReport::from(report))
+    }
+
+    fn __len__(&self, py: Python<'_>) -> usize {
+        py.detach(|| usize::try_from(self.inner.len()).unwrap_or(usize::MAX))
+    }
+
+    fn __repr__(&self) -> String {
+        let guides = self.inner.len();
+        match self.inner.dir() {
+            Some(dir) => format!(
+                "GuideIndex({}, guides={guides})",
+                repr_str(&dir.display().to_string())
+            ),
+            None => format!("GuideIndex(guides={guides})"),
+        }
+    }
+}
+
+/// The figures of ``vagvisare eval`` for an engine over guides and labelled queries.
+/// ``engine`` is ``"vagvisare"`` or ``"baseline"`` (plain Tantivy: default tokenizer, terms
+/// OR-ed).
+#[pyfunction]
+#[pyo3(signature = (guides, queries, *, engine="vagvisare", seed=42, typed_share=true))]
+pub(crate) fn evaluate(
+    py: Python<'_>,
+    guides: &Bound<'_, PyAny>,
+    queries: &Bound<'_, PyAny>,
+    engine: &str,
+    seed: u64,
+    typed_share: bool,
+) -> PyResult<PyEvalReport> {
+    if engine != "vagvisare" && engine != "baseline" {
+        return Err(errors::input(
+            py,
+            format!("engine must be \"vagvisare\" or \"baseline\", not {engine:?}"),
+        ));
+    }
+    let guides = if is_path(guides)? {
+        let path = path_of("guides", guides)?;
+        index_result(py, py.detach(|| vagvisare::guide::read_guides(&path)))?
+    } else {
+        guides_from(py, guides)?
+    };
+    let queries = queries_from(py, queries)?;
+    let options = EvalOptions { seed, typed_share };
+    let report = py.detach(|| -> Result<Report, IndexError> {
+        if engine == "baseline" {
+            let baseline = Baseline::build(&guides)?;
+            return Ok(eval::evaluate_with(
+                &baseline as &dyn Engine,
+                &queries,
+                &options,
+            ));
+        }
+        let index = GuideIndex::in_memory()?;
+        index.upsert(&guides)?;
+        index.commit()?;
+        index.optimize()?;
+        Ok(eval::evaluate_with(&index, &queries, &options))
+    });
+    Ok(PyEvalReport::from(index_result(py, report)?))
+}
+
+/// For `bench_overhead.py`: the same `suggest` call as `GuideIndex.suggest`, timed in Rust, once
+/// per text in order; nanoseconds per call. The GIL is released throughout.
+#[pyfunction]
+#[pyo3(name = "_time_suggest_in_rust", signature = (index, texts, limit=5))]
+pub(crate) fn time_suggest_in_rust(
+    py: Python<'_>,
+    index: &PyGuideIndex,
+    texts: Vec<String>,
+    limit: usize,
+) -> Vec<u64> {
+    let options = SuggestOptions::limit(limit);
+    py.detach(|| {
+        texts
+            .iter()
+            .map(|text| {
+                let started = Instant::now();
+                let found = suggest_in(&index.inner, std::hint::black_box(text), &options);
+                let took = started.elapsed();
+                std::hint::black_box(found);
+                u64::try_from(took.as_nanos()).unwrap_or(u64::MAX)
+            })
+            .collect()
+    })
+}
+
+/// A guide suggested for the typed text.
+#[pyclass(module = "vagvisare", name = "Suggestion", frozen, eq)]
+#[derive(PartialEq)]
+pub struct PySuggestion {
+    inner: Suggestion,
+}
+
+impl From<Suggestion> for PySuggestion {
+    fn from(inner: Suggestion) -> Self {
+        Self { inner }
+    }
+}
+
+#[pymethods]
+impl PySuggestion {
+    /// The guide's id.
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    /// The guide's title.
+    #[getter]
+    fn title(&self) -> &str {
+        &self.inner.title
+    }
+
+    /// The guide's category breadcrumb.
+    #[getter]
+    fn category(&self) -> &str {
+        &self.inner.category
+    }
+
+    /// Where the full guide is, if known.
+    #[getter]
+    fn url(&self) -> Option<&str> {
+        self.inner.url.as_deref()
+    }
+
+    /// A short passage of the guide with the matched words marked.
+    #[getter]
+    fn snippet(&self) -> PySnippet {
+        PySnippet::from(&self.inner.snippet)
+    }
+
+    /// Each query word that matched, the guide's word it matched, and how.
+    #[getter]
+    fn matched(&self) -> Vec<PyMatch> {
+        self.inner.matched.iter().map(PyMatch::from).collect()
+    }
+
+    /// The ranking score (higher is better; comparable within one request only).
+    #[getter]
+    fn score(&self) -> f64 {
+        f64::from(self.inner.score)
+    }
+
+    /// The suggestion as plain data, in the shape of the CLI's JSON output (highlights as
+    /// character offsets), ready for ``json.dumps`` or a web framework's JSON response.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let mut value =
+            serde_json::to_value(&self.inner).map_err(|e| PyTypeError::new_err(e.to_string()))?;
+        if let Some(snippet) = value.get_mut("snippet") {
+            let highlights = PySnippet::from(&self.inner.snippet).highlights;
+            snippet["highlights"] = serde_json::json!(highlights);
+        }
+        convert::json_to_py(py, &value)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Suggestion(id={}, title={}, score={:.3})",
+            repr_str(&self.inner.id),
+            repr_str(&self.inner.title),
+            self.inner.score
+        )
+    }
+}
+
+/// A passage of a guide's body, with the matched words marked.
+#[pyclass(module = "vagvisare", name = "Snippet", frozen, eq)]
+#[derive(PartialEq)]
+pub struct PySnippet {
+    /// Plain text.
+    #[pyo3(get)]
+    text: String,
+    /// The same text, HTML-escaped, with matched words in ``<mark>``.
+    #[pyo3(get)]
+    html: String,
+    /// ``(start, end)`` character offsets of the matched words in ``text``.
+    #[pyo3(get)]
+    highlights: Vec<(usize, usize)>,
+}
+
+impl From<&Snippet> for PySnippet {
+    fn from(s: &Snippet) -> Self {
+        Self {
+            text: s.text.clone(),
+            html: s.html.clone(),
+            highlights: s
+                .highlights
+                .iter()
+                .map(|&(from, to)| (char_offset(&s.text, from), char_offset(&s.text, to)))
+                .collect(),
+        }
+    }
+}
+
+#[pymethods]
+impl PySnippet {
+    fn __repr__(&self) -> String {
+        format!("Snippet(text={})", repr_str(&self.text))
+    }
+
+    fn __str__(&self) -> String {
+        self.text.clone()
+    }
+}
+
+/// How one query word matched a guide.
+#[pyclass(module = "vagvisare", name = "Match", frozen, eq)]
+#[derive(PartialEq)]
+pub struct PyMatch {
+    /// The query word, normalised.
+    #[pyo3(get)]
+    query: String,
+    /// The guide's word as written in the guide ("För *lösenord*").
+    #[pyo3(get)]
+    guide_word: String,
+    /// How it matched: ``exact``, ``stemmed``, ``folded``, ``compound_part``, ``synonym``,
+    /// ``typo``, ``prefix`` or ``learned``.
+    #[pyo3(get)]
+    kind: &'static str,
+}
+
+impl From<&Match> for PyMatch {
+    fn from(m: &Match) -> Self {
+        Self {
+            query: m.query.clone(),
+            guide_word: m.guide_word.clone(),
+            kind: m.kind.as_str(),
+        }
+    }
+}
+
+#[pymethods]
+impl PyMatch {
+    fn __repr__(&self) -> String {
+        format!(
+            "Match(query={}, guide_word={}, kind={})",
+            repr_str(&self.query),
+            repr_str(&self.guide_word),
+            repr_str(self.kind)
+        )
+    }
+}
+
+/// The figures of one evaluation run (see ``GuideIndex.evaluate``).
+#[pyclass(module = "vagvisare", name = "EvalReport", frozen)]
+pub struct PyEvalReport {
+    inner: Report,
+    /// Share of queries with a relevant guide first.
+    #[pyo3(get)]
+    recall_at_1: f64,
+    /// Share of queries with a relevant guide in the top 5.
+    #[pyo3(get)]
+    recall_at_5: f64,
+    /// Mean reciprocal rank of the first relevant guide in the top 10.
+    #[pyo3(get)]
+    mrr_at_10: f64,
+    /// Recall@5 on the first 25 % of each query's characters, as typed.
+    #[pyo3(get)]
+    recall_at_5_typed_25: f64,
+    /// Recall@5 on the first 50 % of each query's characters.
+    #[pyo3(get)]
+    recall_at_5_typed_50: f64,
+    /// Recall@5 on the first 75 % of each query's characters.
+    #[pyo3(get)]
+    recall_at_5_typed_75: f64,
+    /// Recall@5 with one seeded typo in every word of five letters or more.
+    #[pyo3(get)]
+    recall_at_5_typos: f64,
+    /// MRR@10 with the same typos.
+    #[pyo3(get)]
+    mrr_at_10_typos: f64,
+    /// Recall@5 with å/ä/ö typed as a/a/o.
+    #[pyo3(get)]
+    recall_at_5_no_diacritics: f64,
+    /// MRR@10 without å/ä/ö.
+    #[pyo3(get)]
+    mrr_at_10_no_diacritics: f64,
+    /// Mean share of a query's characters typed before a right guide first shows in the top 5
+    /// (1.0 for a query where none ever does).
+    #[pyo3(get)]
+    typed_share_to_top_5: f64,
+}
+
+impl From<Report> for PyEvalReport {
+    fn from(report: Report) -> Self {
+        Self {
+            recall_at_1: report.recall_at_1,
+            recall_at_5: report.recall_at_5,
+            mrr_at_10: report.mrr_at_10,
+            recall_at_5_typed_25: report.recall_at_5_typed_25,
+            recall_at_5_typed_50: report.recall_at_5_typed_50,
+            recall_at_5_typed_75: report.recall_at_5_typed_75,
+            recall_at_5_typos: report.recall_at_5_typos,
+            mrr_at_10_typos: report.mrr_at_10_typos,
+            recall_at_5_no_diacritics: report.recall_at_5_no_diacritics,
+            mrr_at_10_no_diacritics: report.mrr_at_10_no_diacritics,
+            typed_share_to_top_5: report.typed_share_to_top_5,
+            inner: report,
+        }
+    }
+}
+
+#[pymethods]
+impl PyEvalReport {
+    /// Number of labelled queries asked.
+    #[getter]
+    fn queries(&self) -> usize {
+        self.inner.queries
+    }
+
+    /// Full-query figures per kind of query: ``{kind: {"queries", "recall_at_5", "mrr_at_10"}}``.
+    #[getter]
+    fn by_kind(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        convert::to_py_data(py, &self.inner.by_kind)
+    }
+
+    /// Every figure as plain data (the JSON of ``vagvisare eval --format json``).
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        convert::to_py_data(py, &self.inner)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "EvalReport(queries={}, recall_at_1={:.3}, recall_at_5={:.3}, mrr_at_10={:.3})",
+            self.inner.queries,
+            self.inner.recall_at_1,
+            self.inner.recall_at_5,
+            self.inner.mrr_at_10
+        )
+    }
+}

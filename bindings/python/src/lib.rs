@@ -1,0 +1,58 @@
+//! `vagvisare._vagvisare`: the native part of the Python package `vagvisare`.
+//!
+//! Thin on purpose: conversions between Python values and the core's (`convert`), one mapping
+//! from core errors to the exception hierarchy (`errors`), and classes that hold core values.
+//! Every rule lives in the core crate. The GIL is released while the core indexes, commits,
+//! searches and evaluates, so many Python threads can search at once.
+
+use pyo3::prelude::*;
+
+mod calendar;
+mod case;
+mod convert;
+mod deflection;
+mod errors;
+mod guide;
+mod people;
+mod views;
+
+/// Swedish guide suggestions while typing, and the case (ärende) model (native module; import
+/// ``vagvisare`` instead).
+#[pymodule]
+fn _vagvisare(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<guide::PyGuideIndex>()?;
+    m.add_class::<guide::PySuggestion>()?;
+    m.add_class::<guide::PySnippet>()?;
+    m.add_class::<guide::PyMatch>()?;
+    m.add_class::<guide::PyEvalReport>()?;
+    m.add_function(wrap_pyfunction!(guide::evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(guide::time_suggest_in_rust, m)?)?;
+
+    m.add_class::<people::PyPerson>()?;
+    m.add_class::<people::PyActor>()?;
+    m.add_class::<people::PyAttachment>()?;
+    m.add_class::<people::PyForm>()?;
+    m.add_class::<people::PyWorkflow>()?;
+    m.add_class::<people::PyCaseRules>()?;
+    m.add_class::<calendar::PyCalendar>()?;
+    m.add_function(wrap_pyfunction!(calendar::holiday, m)?)?;
+    m.add_function(wrap_pyfunction!(calendar::holidays, m)?)?;
+
+    m.add_class::<case::PyCase>()?;
+    m.add_class::<case::PyEvent>()?;
+    m.add_class::<case::PyDue>()?;
+    m.add_class::<case::PyStamp>()?;
+    m.add_class::<case::PyApproval>()?;
+    m.add_class::<case::PyMessage>()?;
+    m.add_class::<views::PyHistoryRow>()?;
+    m.add_class::<views::PyOverview>()?;
+    m.add_class::<views::PyCaseSummary>()?;
+    m.add_class::<views::PyMyCases>()?;
+    m.add_function(wrap_pyfunction!(views::my_cases, m)?)?;
+
+    m.add_class::<deflection::PyDeflectionRecord>()?;
+    m.add_class::<deflection::PyCaseNumberSeries>()?;
+    m.add_function(wrap_pyfunction!(deflection::redact, m)?)?;
+    m.add_function(wrap_pyfunction!(deflection::contains_personal_data, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,315 @@
+"""GuideIndex: building, changing, suggesting, filtering, on disk, and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import vagvisare
+from conftest import GUIDES, ROOT, cli_binary
+
+
+def ids(suggestions: list[vagvisare.Suggestion]) -> list[str]:
+    return [s.id for s in suggestions]
+
+
+def test_suggests_with_swedish_analysis(small: vagvisare.GuideIndex) -> None:
+    # Half-typed last word, a colloquial synonym ("lösen"), an inflected form.
+    found = small.suggest("glömt lösen")
+    assert found and found[0].id == "pw"
+    first = found[0]
+    assert first.title == "Byta lösenord"
+    assert first.category == "IT och telefoni > Lösenord och konton"
+    assert first.url is None
+    assert isinstance(first.score, float) and first.score > 0
+    kinds = {m.query: m.kind for m in first.matched}
+    assert set(kinds) == {"glömt", "lösen"}
+    assert all(
+        k in {"exact", "stemmed", "folded", "compound_part", "synonym", "typo", "prefix"}
+        for k in kinds.values()
+    )
+    # Without å/ä/ö, and with the last word half typed.
+    assert small.suggest("soptunnan har inte tomts")[0].id == "bins"
+    assert small.suggest("skrivar")[0].id == "printer"
+
+
+def test_snippet_highlights_are_character_offsets(small: vagvisare.GuideIndex) -> None:
+    s = small.suggest("lösenordet glömt")[0]
+    snippet = s.snippet
+    assert snippet.highlights, snippet
+    marked = [snippet.text[a:b] for a, b in snippet.highlights]
+    # Python slices land exactly on whole words, å/ä/ö included.
+    assert "lösenordet" in marked and "glömt" in marked
+    assert "<mark>lösenordet</mark>" in snippet.html
+    assert str(snippet) == snippet.text
+
+
+def test_to_dict_is_the_cli_json_shape(small: vagvisare.GuideIndex) -> None:
+    d = small.suggest("soptunna")[0].to_dict()
+    assert d["id"] == "bins" and d["url"] == "https://example.invalid/sopor"
+    assert set(d) == {"id", "title", "category", "url", "snippet", "matched", "score"}
+    assert set(d["snippet"]) == {"text", "html", "highlights"}
+    assert d["matched"][0]["kind"] in {"exact", "stemmed", "prefix"}
+    json.dumps(d)  # plain data
+
+
+def test_filters_on_audience_and_category(small: vagvisare.GuideIndex) -> None:
+    # A guide for "utförare" only is hidden from another audience, shown to its own.
+    assert "printer" not in ids(small.suggest("skrivaren", audiences=["handläggare"]))
+    assert "printer" in ids(small.suggest("skrivaren", audiences="utförare"))
+    # A category filter finds everything below the level.
+    found = ids(small.suggest("inte", limit=10, categories=["IT och telefoni"]))
+    assert found and set(found) <= {"pw", "printer"}
+    assert ids(small.suggest("soptunnan", categories=("Bygga, bo och miljö",))) == ["bins"]
+
+
+def test_limit(small: vagvisare.GuideIndex) -> None:
+    assert len(small.suggest("inte", limit=1)) == 1
+    assert small.suggest("inte", limit=0) == []
+    # A huge limit can only find what is there (and never allocates for it).
+    assert len(small.suggest("inte", limit=10**12)) <= 3
+    assert len(small.suggest("inte", limit=10**40)) <= 3
+    assert len(small.suggest("inte", limit=None)) <= 5  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "!!!???",
+        "🙂🙂 lösenord",
+        'title:"lösen" AND (x OR y)* ~2 ^3',
+        "\x00\x01\x1b[31m",
+        "\ud800 lösen",  # a lone surrogate: Python allows it, the suggester must not fail
+        "lösenord " * 200_000,
+        "a" * 10_000,
+        "a\u030ar",  # decomposed å
+    ],
+)
+def test_any_typed_text_gives_a_list(small: vagvisare.GuideIndex, text: str) -> None:
+    result = small.suggest(text)
+    assert isinstance(result, list)
+    assert all(isinstance(s, vagvisare.Suggestion) for s in result)
+
+
+def test_upsert_replaces_delete_removes_rollback_drops() -> None:
+    index = vagvisare.GuideIndex()
+    index.upsert(GUIDES)
+    index.commit()
+    assert len(index) == 3
+    index.upsert([{"id": "pw", "title": "Nytt lösenord", "body": "Beställ ett nytt."}])
+    index.commit()
+    assert len(index) == 3
+    got = index.get("pw")
+    assert got is not None and got["title"] == "Nytt lösenord"
+    index.delete(["pw"])
+    index.commit()
+    assert index.get("pw") is None and len(index) == 2
+    index.delete("bins")  # one id as a str
+    index.rollback()
+    index.commit()
+    assert index.get("bins") is not None
+    # Generators and other iterables of mappings work.
+    index.upsert(dict(g, id=g["id"] + "-2") for g in GUIDES)
+    index.commit()
+    assert len(index) == 5
+    assert index.get("nothing") is None
+
+
+def test_a_bad_guide_refuses_the_whole_batch() -> None:
+    index = vagvisare.GuideIndex()
+    good = {"id": "ok", "title": "Fungerar"}
+    for bad, field in [({"id": "x"}, "title"), ({"title": "No id"}, "id")]:
+        with pytest.raises(vagvisare.GuideError) as caught:
+            index.upsert([good, bad])
+        assert field in str(caught.value)
+        assert isinstance(caught.value, ValueError)
+    with pytest.raises(vagvisare.GuideError) as caught:
+        index.upsert([good, {"id": "  ", "title": "blank id"}])
+    assert caught.value.guide_id == "  "
+    with pytest.raises(vagvisare.GuideError, match="twice"):
+        index.upsert([good, good])
+    index.commit()
+    assert len(index) == 0
+
+
+def test_from_jsonl_and_bad_lines(tmp_path: Path) -> None:
+    path = tmp_path / "guides.jsonl"
+    path.write_text("\n".join(json.dumps(g, ensure_ascii=False) for g in GUIDES) + "\n")
+    index = vagvisare.GuideIndex.from_jsonl(path)
+    assert len(index) == 3 and index.suggest("skrivaren")[0].id == "printer"
+    assert len(vagvisare.GuideIndex.from_jsonl(str(path))) == 3
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "title": "A"}\n{"id": "b"}\n')
+    with pytest.raises(vagvisare.GuideError) as caught:
+        vagvisare.GuideIndex.from_jsonl(bad)
+    assert caught.value.line == 2
+    assert caught.value.path is not None and caught.value.path.endswith("bad.jsonl")
+    assert "bad.jsonl:2" in str(caught.value)
+
+    with pytest.raises(vagvisare.StorageError) as missing:
+        vagvisare.GuideIndex.from_jsonl(tmp_path / "missing.jsonl")
+    assert isinstance(missing.value, OSError)
+
+
+def test_on_disk_index_is_reopened(tmp_path: Path) -> None:
+    directory = tmp_path / "idx"
+    index = vagvisare.GuideIndex(directory)
+    assert index.path == directory
+    index.upsert(GUIDES)
+    index.commit()
+    before = [(s.id, s.score) for s in index.suggest("glömt lösenord")]
+    del index
+
+    reopened = vagvisare.GuideIndex(str(directory))
+    assert len(reopened) == 3
+    assert [(s.id, s.score) for s in reopened.suggest("glömt lösenord")] == before
+    # Compounds of indexed words still split after reopening (the lexicon is rebuilt).
+    assert reopened.suggest("lösenordsbyte")[0].id == "pw"
+    assert "guides=3" in repr(reopened) and "idx" in repr(reopened)
+
+
+def test_a_directory_that_is_not_an_index_is_a_storage_error(tmp_path: Path) -> None:
+    (tmp_path / "meta.json").write_text("{}")
+    with pytest.raises(vagvisare.StorageError):
+        vagvisare.GuideIndex(tmp_path)
+    (tmp_path / "vagvisare-index.json").write_text('{"version": 1}')
+    with pytest.raises(vagvisare.StorageError, match="rebuild"):
+        vagvisare.GuideIndex(tmp_path)
+
+
+def test_synonyms_and_word_lists() -> None:
+    index = vagvisare.GuideIndex()
+    index.upsert(GUIDES)
+    index.commit()
+    assert "pw" not in ids(index.suggest("zqxkod"))
+    index.set_synonyms("zqxkod => lösenord\n")
+    assert index.suggest("zqxkod")[0].id == "pw"
+    with pytest.raises(vagvisare.InputError):
+        index.set_synonyms("=> nothing on the left\n")
+    index.add_word_list("hämtningsdag\n")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda i: i.suggest(5),
+        lambda i: i.suggest(b"bytes"),
+        lambda i: i.suggest(None),
+        lambda i: i.suggest("x", limit="5"),
+        lambda i: i.suggest("x", limit=1.5),
+        lambda i: i.suggest("x", limit=True),
+        lambda i: i.suggest("x", categories=5),
+        lambda i: i.suggest("x", audiences=[1, 2]),
+        lambda i: i.upsert(5),
+        lambda i: i.upsert("guides.jsonl"),
+        lambda i: i.upsert({"id": "a", "title": "A"}),
+        lambda i: i.upsert([5]),
+        lambda i: i.upsert([{"id": 5, "title": "A"}]),
+        lambda i: i.upsert([{"id": "a", "title": "A", "audiences": "utförare"}]),
+        lambda i: i.upsert([{"id": "a", "title": "A", "keywords": [1]}]),
+        lambda i: i.delete(5),
+        lambda i: i.delete([None]),
+        lambda i: i.get(5),
+        lambda i: i.evaluate(5),
+        lambda i: i.evaluate([{"query": 5, "relevant": ["a"]}]),
+        lambda i: vagvisare.GuideIndex(5),
+        lambda i: vagvisare.GuideIndex.from_jsonl(5),
+        lambda i: vagvisare.evaluate(5, []),
+    ],
+)
+def test_wrong_argument_types_are_type_errors(small: vagvisare.GuideIndex, call: Any) -> None:
+    with pytest.raises(TypeError):
+        call(small)
+
+
+def test_bad_values_are_value_errors(small: vagvisare.GuideIndex) -> None:
+    with pytest.raises(vagvisare.InputError, match="limit"):
+        small.suggest("x", limit=-1)
+    with pytest.raises(vagvisare.InputError, match="limit"):
+        small.suggest("x", limit=-(10**40))
+    with pytest.raises(vagvisare.InputError, match="relevant"):
+        small.evaluate([{"query": "x", "relevant": []}])
+    with pytest.raises(vagvisare.InputError, match="engine"):
+        vagvisare.evaluate(GUIDES, [{"query": "x", "relevant": ["pw"]}], engine="bm25")
+
+
+def test_evaluation_matches_between_index_and_function(small: vagvisare.GuideIndex) -> None:
+    queries = [
+        {"query": "glömt lösenordet", "relevant": ["pw"], "kind": "inflection"},
+        {"query": "skrivarn", "relevant": ["printer"], "kind": "typo"},
+        {"query": "soptunnan töms inte", "relevant": ["bins"]},
+    ]
+    report = small.evaluate(queries, seed=7)
+    assert report.queries == 3
+    assert report.recall_at_5 == 1.0
+    for figure in ("recall_at_1", "mrr_at_10", "recall_at_5_typed_50", "typed_share_to_top_5"):
+        assert 0.0 <= getattr(report, figure) <= 1.0
+    assert set(report.by_kind) == {"inflection", "typo"}
+    assert report.to_dict()["queries"] == 3
+    same = vagvisare.evaluate(GUIDES, queries, seed=7)
+    assert same.to_dict() == report.to_dict()
+    baseline = vagvisare.evaluate(GUIDES, queries, engine="baseline", seed=7)
+    assert baseline.queries == 3 and baseline.to_dict() != report.to_dict()
+    assert "recall_at_5=1.000" in repr(report)
+
+
+def test_bundled_guides(bundled: vagvisare.GuideIndex) -> None:
+    assert len(bundled) > 100
+    assert bundled.path is None
+    assert repr(bundled) == f"GuideIndex(guides={len(bundled)})"
+    assert bundled.suggest("glömt lösen")
+
+
+QUERIES_SAMPLE = 40
+
+
+def _sample_queries(tmp_path: Path) -> Path:
+    lines: list[str] = []
+    for f in sorted((ROOT / "data" / "eval").glob("*.jsonl")):
+        lines += [l for l in f.read_text().splitlines() if l.strip()][:10]
+    out = tmp_path / "queries.jsonl"
+    out.write_text("\n".join(lines[:QUERIES_SAMPLE]) + "\n")
+    return out
+
+
+@pytest.mark.skipif(cli_binary() is None, reason="the vagvisare CLI is not built (run-tests.sh builds it)")
+def test_same_figures_and_suggestions_as_the_cli(tmp_path: Path) -> None:
+    cli = cli_binary()
+    assert cli is not None
+    queries = _sample_queries(tmp_path)
+    guides = ROOT / "data" / "guides"
+    out = subprocess.run(
+        [cli, "eval", "--guides", str(guides), "--queries", str(queries), "--format", "json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    from_cli = json.loads(out)
+    from_python = vagvisare.evaluate(guides, queries).to_dict()
+    assert from_python == from_cli
+
+    texts = [json.loads(l)["query"] for l in queries.read_text().splitlines()]
+    out = subprocess.run(
+        [cli, "suggest", "--guides", str(guides), "--stdin", "--format", "jsonl", "--limit", "5"],
+        input="\n".join(texts) + "\n",
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    index = vagvisare.GuideIndex.from_jsonl(guides)
+    for text, line in zip(texts, out.splitlines()):
+        cli_list = json.loads(line)["suggestions"]
+        ours = index.suggest(text, limit=5)
+        assert [s["id"] for s in cli_list] == [s.id for s in ours], text
+        for c, s in zip(cli_list, ours):
+            assert c["score"] == pytest.approx(s.score, rel=1e-6)
+            assert c["matched"] == s.to_dict()["matched"]
+            assert c["snippet"]["text"] == s.snippet.text
