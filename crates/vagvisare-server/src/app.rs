@@ -15,6 +15,7 @@ use vagvisare::{Guide, GuideIndex};
 use crate::api::{self, blocking};
 use crate::config::{Config, ServiceConfig};
 use crate::error::{ApiError, ErrorCode};
+use crate::learn::{self, Applied};
 use crate::log::{self, Log};
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::{SqliteStore, FILE_NAME};
@@ -28,6 +29,8 @@ struct Inner {
     rules: BTreeMap<String, Arc<CaseRules>>,
     /// The guide revision the index is current as of; held while the index catches up.
     revision: tokio::sync::Mutex<i64>,
+    /// The feedback rows the index has learned from; held while it learns more.
+    applied: tokio::sync::Mutex<Applied>,
     log: Log,
 }
 
@@ -48,8 +51,8 @@ impl std::fmt::Debug for App {
 
 impl App {
     /// Opens the store (SQLite in the data directory, or PostgreSQL if `database_url` is set),
-    /// migrates it, stores the bundled guides if the database is new, and builds the suggestion
-    /// index from the stored guides.
+    /// migrates it, stores the bundled guides if the database is new, builds the suggestion
+    /// index from the stored guides and teaches it the stored feedback.
     pub async fn open(config: Config, log: Log) -> Result<App, ServerError> {
         for service in config.services.values() {
             if !config.workflows.contains_key(&service.workflow) {
@@ -73,7 +76,7 @@ impl App {
         .map_err(|e| ServerError::Config(format!("opening the store failed: {e}")))??;
         let seed = config.seed_bundled_guides;
         let opened = Arc::clone(&store);
-        let (revision, index) = tokio::task::spawn_blocking(move || {
+        let (revision, index, applied) = tokio::task::spawn_blocking(move || {
             if seed {
                 opened.seed_guides(&vagvisare::bundled::guides())?;
             }
@@ -85,8 +88,12 @@ impl App {
                 .collect();
             index.upsert(&valid)?;
             index.commit()?;
+            let mut applied = Applied::default();
+            let rows = applied.unseen(&*opened)?;
+            learn::teach(&index, &rows)?;
+            applied.mark(&rows);
             index.optimize()?;
-            Ok::<_, ServerError>((revision, index))
+            Ok::<_, ServerError>((revision, index, applied))
         })
         .await
         .map_err(|e| ServerError::Config(format!("building the index failed: {e}")))??;
@@ -102,6 +109,7 @@ impl App {
                 index: Arc::new(index),
                 rules,
                 revision: tokio::sync::Mutex::new(revision),
+                applied: tokio::sync::Mutex::new(applied),
                 log,
             }),
         })
@@ -201,7 +209,32 @@ impl App {
         Ok(count)
     }
 
-    /// Polls for guide changes every `guide_poll` until the process ends.
+    /// Teaches the index the feedback stored (by any instance) since it last learned; returns
+    /// how many guides learned new text.
+    pub async fn sync_feedback(&self) -> Result<usize, ApiError> {
+        let mut applied = self.inner.applied.lock().await;
+        let store = self.store();
+        let index = Arc::clone(&self.inner.index);
+        let seen = applied.clone();
+        let (rows, changed) = tokio::task::spawn_blocking(move || {
+            let rows = seen.unseen(&*store).map_err(ApiError::from)?;
+            let changed = learn::teach(&index, &rows)
+                .map_err(|e| ApiError::internal(format!("learning from feedback failed: {e}")))?;
+            Ok::<_, ApiError>((rows, changed))
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("learning from feedback failed: {e}")))??;
+        applied.mark(&rows);
+        if !rows.is_empty() {
+            self.inner.log.line(&format!(
+                "feedback: {} records, {changed} guides learned",
+                rows.len()
+            ));
+        }
+        Ok(changed)
+    }
+
+    /// Polls for guide changes and new feedback every `guide_poll` until the process ends.
     pub fn spawn_guide_poll(&self) -> tokio::task::JoinHandle<()> {
         let app = self.clone();
         let every = app.config().guide_poll.max(Duration::from_millis(50));
@@ -213,6 +246,10 @@ impl App {
                 if let Err(e) = app.sync_guides().await {
                     app.log()
                         .line(&format!("guides: sync failed ({})", e.code.id()));
+                }
+                if let Err(e) = app.sync_feedback().await {
+                    app.log()
+                        .line(&format!("feedback: sync failed ({})", e.code.id()));
                 }
             }
         })
@@ -230,6 +267,7 @@ impl App {
                 get(api::suggest::get).post(api::suggest::post),
             )
             .route("/api/feedback", post(api::feedback::post))
+            .route("/api/feedback/report", get(api::feedback::report))
             .route("/api/guides", post(api::guides::post))
             .route(
                 "/api/guides/{id}",

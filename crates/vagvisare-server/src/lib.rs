@@ -28,6 +28,7 @@ pub mod api;
 mod app;
 pub mod config;
 pub mod error;
+pub mod learn;
 pub mod log;
 pub mod openapi;
 pub mod store;

@@ -13,6 +13,7 @@ pub const PATHS: &[&str] = &[
     "/health",
     "/api/suggest",
     "/api/feedback",
+    "/api/feedback/report",
     "/api/guides",
     "/api/guides/{id}",
     "/api/cases",
@@ -148,6 +149,20 @@ pub fn document() -> Value {
             "201": ok("Stored", json!({ "type": "object", "properties": { "id": { "type": "integer" } } })),
             "404": error_response(&[ErrorCode::GuideNotFound]),
             "400": error_response(&[ErrorCode::InvalidJson, ErrorCode::BadRequest]),
+        }
+    }}));
+    paths.insert("/api/feedback/report".into(), json!({ "get": {
+        "summary": "Deflection rate, per-guide figures and content gaps from the feedback learned so far",
+        "tags": ["feedback"], "security": admin,
+        "parameters": [{ "name": "gaps", "in": "query", "required": false,
+            "schema": { "type": "integer", "minimum": 0, "maximum": 1000, "default": 20 } }],
+        "responses": {
+            "200": ok("The report (vagvisare::feedback::report::Report)", json!({ "type": "object", "properties": {
+                "answers": { "type": "integer" }, "deflection_rate": { "type": "number" },
+                "guides": { "type": "array" }, "gaps": { "type": "array" }, "weeks": { "type": "array" } } })),
+            "400": error_response(&[ErrorCode::BadRequest]),
+            "401": error_response(&[ErrorCode::AdminTokenRequired]),
+            "403": error_response(&[ErrorCode::GuideEditingDisabled]),
         }
     }}));
     paths.insert("/api/guides".into(), json!({ "post": {

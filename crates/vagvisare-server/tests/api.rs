@@ -910,6 +910,90 @@ async fn feedback_is_stored_redacted() {
     }
 }
 
+#[tokio::test]
+async fn helped_feedback_teaches_every_instance_and_the_report_counts_it() {
+    for env in envs(|_| {}).await {
+        env.add_small_guides().await;
+        let second = open_with(env.config.clone(), env.backend, None).await;
+        let asked = format!("/api/suggest?q={}", q("kopiatorn hackar"));
+        let (_, before) = env.call("GET", &asked, None, None).await;
+        assert!(
+            !ids(&before).contains(&"printer".to_string()),
+            "{}: nothing in the printer guide says kopiator: {before}",
+            env.backend
+        );
+        let (status, answer) = env
+            .call(
+                "POST",
+                "/api/feedback",
+                Some(&JESSICA),
+                Some(
+                    json!({"q": "kopiatorn hackar", "guide": "printer", "helped": true, "rank": 2}),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        // The instance that stored it has learned it at once ...
+        let (_, after) = env.call("GET", &asked, None, None).await;
+        assert_eq!(
+            ids(&after).first().map(String::as_str),
+            Some("printer"),
+            "{after}"
+        );
+        let kinds: Vec<&str> = after["suggestions"][0]["matched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m["kind"].as_str())
+            .collect();
+        assert!(kinds.contains(&"learned"), "{}: {after}", env.backend);
+        // ... a running instance learns it when it polls ...
+        assert_eq!(second.app.sync_feedback().await.unwrap(), 1);
+        assert_eq!(second.app.sync_feedback().await.unwrap(), 0, "learned once");
+        let (_, seen) = second.call("GET", &asked, None, None).await;
+        assert_eq!(ids(&seen).first().map(String::as_str), Some("printer"));
+        // ... and one started later replays it.
+        let third = open_with(env.config.clone(), env.backend, None).await;
+        let (_, seen) = third.call("GET", &asked, None, None).await;
+        assert_eq!(ids(&seen).first().map(String::as_str), Some("printer"));
+        // "Nej" teaches nothing, and is a content gap in the report.
+        let (status, _) = env
+            .call(
+                "POST",
+                "/api/feedback",
+                None,
+                Some(json!({"q": "parkeringstillstånd", "helped": false, "filed_anyway": true})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, answer) = env.call("GET", "/api/feedback/report", None, None).await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::UNAUTHORIZED, "admin_token_required")
+        );
+        let (status, report) = env.admin("GET", "/api/feedback/report?gaps=5", None).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(
+            (report["answers"].as_u64(), report["helped"].as_u64()),
+            (Some(2), Some(1)),
+            "{report}"
+        );
+        assert!(
+            report["gaps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g["text"] == "parkeringstillstånd"),
+            "{report}"
+        );
+        let (status, answer) = env.admin("GET", "/api/feedback/report?gaps=x", None).await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::BAD_REQUEST, "bad_request")
+        );
+    }
+}
+
 // ---------------------------------------------------------------- errors, limits, logs
 
 #[tokio::test]

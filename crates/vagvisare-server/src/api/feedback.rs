@@ -1,17 +1,19 @@
 //! `POST /api/feedback`: the answer to "Fick du hjälp av guiderna?" — what was typed, which
 //! guide (if any) and at which rank, whether it helped, and whether a case was filed anyway.
+//! A "helped" answer teaches the guide the typed text ([`crate::learn`]).
+//! `GET /api/feedback/report` (admin token): the figures a portal steers by.
 //!
 //! The typed text is redacted (`vagvisare::redact`: personnummer, phone numbers, e-mail
 //! addresses) and cut to the query cap *before* it is stored. The acting user, when known, is
 //! kept only as an opaque key (a hash of the user id), enough to count distinct people.
 
-use axum::extract::{Request, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{blocking, cut, read_json, CurrentUser};
+use super::{blocking, cut, first, query_pairs, read_json, require_admin, CurrentUser};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
 use crate::store::{now_text, FeedbackRow};
@@ -80,14 +82,46 @@ pub async fn post(
         case_number: body.case_number,
         actor: actor.map(|a| actor_key(&a.id)),
     };
-    // ISSUE 8 HOOK (learned terms): this is the one place where feedback would also teach the
-    // suggestion index, once `GuideIndex::feedback` is settled in the core:
-    //     app.index().feedback(&[vagvisare::feedback::Feedback { query: record.query.clone(), .. }])
-    // then `app.index().commit()`. With several instances, each must also replay the stored
-    // feedback at start (as guides are), so that every instance learns the same terms.
     let store = app.store();
     let id = blocking(move || store.add_feedback(&record)).await?;
+    // Stored is what counts (other instances learn it as they poll); learning it here at once
+    // is a courtesy to the person who answered, so a failure only goes to the log.
+    if let Err(e) = app.sync_feedback().await {
+        app.log()
+            .line(&format!("feedback: learning failed ({})", e.code.id()));
+    }
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+/// Most content gaps a report lists.
+const MAX_GAPS: usize = 1_000;
+
+/// `GET /api/feedback/report?gaps=N`: deflection rate, per-guide figures and the `N` (default 20)
+/// most frequent content gaps, from the feedback this instance has learned (the redacted texts
+/// only). Needs the admin token: the gaps are what people typed.
+pub async fn report(
+    State(app): State<App>,
+    RawQuery(raw): RawQuery,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    require_admin(&app, request.headers())?;
+    let pairs = query_pairs(raw.as_deref());
+    let gaps = match first(&pairs, "gaps") {
+        None | Some("") => 20,
+        Some(text) => match text.trim().parse::<usize>() {
+            Ok(n) if n <= MAX_GAPS => n,
+            _ => {
+                return Err(ApiError::new(
+                    ErrorCode::BadRequest,
+                    format!("`gaps` must be a whole number from 0 to {MAX_GAPS}"),
+                ))
+            }
+        },
+    };
+    let report = app.index().feedback_report(gaps);
+    let value = serde_json::to_value(report)
+        .map_err(|e| ApiError::internal(format!("the report cannot be written: {e}")))?;
+    Ok(Json(value))
 }
 
 #[cfg(test)]

@@ -343,6 +343,10 @@ pub trait Store: Send + Sync {
 
     /// The newest `limit` feedback records, newest first.
     fn feedback(&self, limit: usize) -> Result<Vec<FeedbackRow>, StoreError>;
+
+    /// At most `limit` feedback records with an id above `after`, oldest first: what an instance
+    /// has not learned from yet.
+    fn feedback_after(&self, after: i64, limit: usize) -> Result<Vec<FeedbackRow>, StoreError>;
 }
 
 /// A small pool of connections: each call takes a free one (or waits for one), and a connection

@@ -522,12 +522,28 @@ impl Store for PostgresStore {
     }
 
     fn feedback(&self, limit: usize) -> Result<Vec<FeedbackRow>, StoreError> {
+        self.read_feedback("ORDER BY id DESC", i64::MIN, limit)
+    }
+
+    fn feedback_after(&self, after: i64, limit: usize) -> Result<Vec<FeedbackRow>, StoreError> {
+        self.read_feedback("ORDER BY id", after, limit)
+    }
+}
+
+impl PostgresStore {
+    /// Feedback records with an id above `after`, in `order`, at most `limit`.
+    fn read_feedback(
+        &self,
+        order: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<FeedbackRow>, StoreError> {
         self.with(|client| {
             let rows = client
                 .query(
-                    "SELECT id, at, query, guide_id, helped, rank, filed_anyway, case_number, actor
-                     FROM feedback ORDER BY id DESC LIMIT $1",
-                    &[&to_i64(limit as u64)],
+                    &format!("SELECT id, at, query, guide_id, helped, rank, filed_anyway, case_number, actor
+                     FROM feedback WHERE id > $1 {order} LIMIT $2"),
+                    &[&after, &to_i64(limit as u64)],
                 )
                 .map_err(db)?;
             Ok(rows

@@ -539,30 +539,11 @@ impl Store for SqliteStore {
     }
 
     fn feedback(&self, limit: usize) -> Result<Vec<FeedbackRow>, StoreError> {
-        self.with(|conn| {
-            let mut statement = conn
-                .prepare(
-                    "SELECT id, at, query, guide_id, helped, rank, filed_anyway, case_number, actor
-                     FROM feedback ORDER BY id DESC LIMIT ?1",
-                )
-                .map_err(db)?;
-            let rows = statement
-                .query_map([to_i64(limit as u64)], |row| {
-                    Ok(FeedbackRow {
-                        id: row.get(0)?,
-                        at: row.get(1)?,
-                        query: row.get(2)?,
-                        guide: row.get(3)?,
-                        helped: row.get(4)?,
-                        rank: row.get(5)?,
-                        filed_anyway: row.get(6)?,
-                        case_number: row.get(7)?,
-                        actor: row.get(8)?,
-                    })
-                })
-                .map_err(db)?;
-            rows.map(|r| r.map_err(db)).collect()
-        })
+        self.read_feedback("ORDER BY id DESC", i64::MIN, limit)
+    }
+
+    fn feedback_after(&self, after: i64, limit: usize) -> Result<Vec<FeedbackRow>, StoreError> {
+        self.read_feedback("ORDER BY id", after, limit)
     }
 }
 
@@ -580,4 +561,39 @@ pub(crate) fn check_sequence(decided: &Decided, expected: u64) -> Result<(), Sto
         }
     }
     Ok(())
+}
+
+impl SqliteStore {
+    /// Feedback records with an id above `after`, in `order`, at most `limit`.
+    fn read_feedback(
+        &self,
+        order: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<FeedbackRow>, StoreError> {
+        self.with(|conn| {
+            let mut statement = conn
+                .prepare(&format!(
+                    "SELECT id, at, query, guide_id, helped, rank, filed_anyway, case_number, actor
+                     FROM feedback WHERE id > ?1 {order} LIMIT ?2"
+                ))
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![after, to_i64(limit as u64)], |row| {
+                    Ok(FeedbackRow {
+                        id: row.get(0)?,
+                        at: row.get(1)?,
+                        query: row.get(2)?,
+                        guide: row.get(3)?,
+                        helped: row.get(4)?,
+                        rank: row.get(5)?,
+                        filed_anyway: row.get(6)?,
+                        case_number: row.get(7)?,
+                        actor: row.get(8)?,
+                    })
+                })
+                .map_err(db)?;
+            rows.map(|r| r.map_err(db)).collect()
+        })
+    }
 }
