@@ -17,6 +17,7 @@ use vagvisare::{Filters, Guide, GuideIndex, IndexError, SuggestOptions, Suggesti
 
 use crate::convert::{self, char_offset, repr_str, type_name, wrong_type};
 use crate::errors;
+use crate::feedback;
 
 /// A searchable set of help guides, in memory or in a directory.
 ///
@@ -46,7 +47,10 @@ fn is_path(value: &Bound<'_, PyAny>) -> PyResult<bool> {
 }
 
 /// `mapping[key]`, or `None` when missing (or `None`).
-fn field<'py>(map: &Bound<'py, PyAny>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+pub(crate) fn field<'py>(
+    map: &Bound<'py, PyAny>,
+    key: &str,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     let value = if let Ok(dict) = map.cast::<PyDict>() {
         dict.get_item(key)?
     } else {
@@ -362,6 +366,114 @@ impl PyGuideIndex {
         let options = EvalOptions { seed, typed_share };
         let report = py.detach(|| eval::evaluate_with(&self.inner, &queries, &options));
         Ok(PyEvalReport::from(report))
+    }
+
+    /// Records one answer to "Fick du hjälp av guiderna?": the text as typed, the guide it is
+    /// about (``None`` when none was chosen), whether it helped, the 1-based rank it was shown
+    /// at, whether a case was filed anyway, when (a time-zone-aware ``datetime``; now if
+    /// omitted) and an opaque actor key (a hash of the user id) so one person counts once.
+    /// The text is redacted (personnummer, phone numbers, e-mail addresses) before it is kept;
+    /// a "helped" answer teaches the guide the text, searchable after ``commit()``. Feedback
+    /// about a guide the index does not hold raises ``InputError`` and nothing is recorded.
+    /// Returns how many guides learned new text (0 or 1).
+    #[pyo3(
+        signature = (query, guide=None, *, helped, rank=None, filed_anyway=None, at=None, actor=None),
+        text_signature = "($self, query, guide=None, *, helped, rank=None, filed_anyway=False, at=None, actor=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn feedback(
+        &self,
+        py: Python<'_>,
+        query: &Bound<'_, PyAny>,
+        guide: Option<&Bound<'_, PyAny>>,
+        helped: &Bound<'_, PyAny>,
+        rank: Option<&Bound<'_, PyAny>>,
+        filed_anyway: Option<&Bound<'_, PyAny>>,
+        at: Option<&Bound<'_, PyAny>>,
+        actor: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        let record = feedback::record(
+            "feedback",
+            &feedback::Values {
+                query,
+                guide,
+                helped,
+                rank,
+                filed_anyway,
+                at,
+                actor,
+            },
+        )?;
+        let result = py.detach(|| self.inner.feedback(std::slice::from_ref(&record)));
+        index_result(py, result)
+    }
+
+    /// Records many answers: an iterable of dicts in the JSON Lines shape of ``vagvisare
+    /// feedback`` (``query``, ``guide``, ``helped``, ``rank``, ``filed_anyway``, ``at``,
+    /// ``actor``). All or nothing: one bad record, or one about a guide the index does not
+    /// hold, raises and none is recorded. Returns how many guides learned new text.
+    fn feedback_many(&self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let records = feedback::records(py, records)?;
+        let result = py.detach(|| self.inner.feedback(&records));
+        index_result(py, result)
+    }
+
+    /// A guide's learned texts, heaviest first, as an editor reviews them: dicts with
+    /// ``text``, ``weight``, ``actors`` and ``active`` (counts in search now).
+    fn learned(&self, py: Python<'_>, id: &str) -> PyResult<Py<PyAny>> {
+        let terms = py.detach(|| self.inner.learned(id));
+        convert::to_py_data(py, &terms)
+    }
+
+    /// Removes one learned text of a guide (takes effect at ``commit()``); ``InputError`` if
+    /// the guide has no such text.
+    fn remove_learned(&self, py: Python<'_>, id: &str, text: &str) -> PyResult<()> {
+        let result = py.detach(|| self.inner.remove_learned(id, text));
+        index_result(py, result)
+    }
+
+    /// Freezes a guide's learned texts (it keeps them and learns nothing new), or thaws them.
+    #[pyo3(signature = (id, frozen=true))]
+    fn freeze_learned(&self, py: Python<'_>, id: &str, frozen: bool) {
+        py.detach(|| self.inner.freeze_learned(id, frozen));
+    }
+
+    /// Re-weighs every learned text for the time now, so old texts fade (call it now and then,
+    /// e.g. nightly, then ``commit()``).
+    fn refresh_learned(&self, py: Python<'_>) -> PyResult<()> {
+        let result = py.detach(|| self.inner.refresh_learned());
+        index_result(py, result)
+    }
+
+    /// Replaces how feedback becomes learned text; omitted values keep their defaults
+    /// (half-life 180 days, 1 actor, 64 texts per guide, minimum weight 0.25). Takes effect at
+    /// ``commit()``.
+    #[pyo3(signature = (*, half_life_days=None, min_actors=None, max_texts=None, min_weight=None))]
+    fn set_learn_policy(
+        &self,
+        py: Python<'_>,
+        half_life_days: Option<f64>,
+        min_actors: Option<&Bound<'_, PyAny>>,
+        max_texts: Option<&Bound<'_, PyAny>>,
+        min_weight: Option<f64>,
+    ) -> PyResult<()> {
+        let policy = feedback::policy(py, half_life_days, min_actors, max_texts, min_weight)?;
+        let result = py.detach(|| self.inner.set_learn_policy(policy));
+        index_result(py, result)
+    }
+
+    /// The figures a portal steers by, as a dict (the JSON of ``vagvisare report``): answers,
+    /// shown, helped, deflected, ``deflection_rate``, per-guide figures, the ``gaps`` most
+    /// frequent content gaps, and weekly deflection.
+    #[pyo3(signature = (gaps=None), text_signature = "($self, gaps=20)")]
+    fn feedback_report(
+        &self,
+        py: Python<'_>,
+        gaps: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let gaps = gaps.map_or(Ok(20), |g| convert::count("gaps", g))?;
+        let report = py.detach(|| self.inner.feedback_report(gaps));
+        convert::to_py_data(py, &report)
     }
 
     fn __len__(&self, py: Python<'_>) -> usize {

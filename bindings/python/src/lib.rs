@@ -12,6 +12,7 @@ mod case;
 mod convert;
 mod deflection;
 mod errors;
+mod feedback;
 mod guide;
 mod people;
 mod views;
