@@ -17,8 +17,9 @@ rust-test:
 	@awk '/^test result:/ {p += $$4; f += $$6} END {printf "%d passed, %d failed\n", p, f}' target/test.log
 
 # The Python package: pip-installs ./bindings/python into a venv, then pytest and mypy.stubtest.
+# A dev build: it reuses what rust-test compiled (a release build is `bash bindings/python/run-tests.sh`).
 python-test:
-	bash bindings/python/run-tests.sh
+	VAGVISARE_PY_PROFILE=dev bash bindings/python/run-tests.sh
 
 # The service against a throwaway PostgreSQL, SIGKILL durability, the demo page in Chromium.
 server-test:

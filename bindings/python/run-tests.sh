@@ -5,6 +5,8 @@
 #
 #   VAGVISARE_VENV   the venv to use (default: <target dir>/py-venv; made if missing)
 #   CARGO_TARGET_DIR honoured for the builds (default: the workspace's target/)
+#   VAGVISARE_PY_PROFILE  cargo profile of the builds (default: release, as `pip install` makes
+#                    it; `make test` uses dev, which shares the test build and saves CI minutes)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -26,12 +28,23 @@ py="$venv/bin/python"
 echo "== installing test tools into $venv"
 "$py" -m pip install -q --disable-pip-version-check 'pytest>=7' 'mypy>=1.10' 'flask>=2.3'
 
-echo "== pip install ./bindings/python (release build)"
+profile="${VAGVISARE_PY_PROFILE:-release}"
+if [ "$profile" = release ]; then
+  cli_build=(--release)
+  cli_dir=release
+else
+  # maturin's PEP 517 backend takes its build arguments from this variable.
+  export MATURIN_PEP517_ARGS="--profile $profile"
+  cli_build=(--profile "$profile")
+  cli_dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+fi
+
+echo "== pip install ./bindings/python ($profile build)"
 "$py" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps ./bindings/python
 
 echo "== building the CLI for the cross-check test"
-cargo build --release -q -p vagvisare-cli
-export VAGVISARE_CLI="$target/release/vagvisare"
+cargo build "${cli_build[@]}" -q -p vagvisare-cli
+export VAGVISARE_CLI="$target/$cli_dir/vagvisare"
 
 echo "== mypy.stubtest vagvisare"
 # From a directory without the package's sources, so the installed module and stubs are checked.
