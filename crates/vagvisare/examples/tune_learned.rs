@@ -12,7 +12,11 @@ use vagvisare::guide::{read_guides, GuideIndex, Weights};
 fn figures(r: &Report) -> String {
     format!(
         "{:.3} {:.3} {:.3} {:.3} {:.3}",
-        r.recall_at_5, r.mrr_at_10, r.recall_at_5_typed_50, r.recall_at_5_typos, r.recall_at_5_no_diacritics
+        r.recall_at_5,
+        r.mrr_at_10,
+        r.recall_at_5_typed_50,
+        r.recall_at_5_typos,
+        r.recall_at_5_no_diacritics
     )
 }
 
@@ -32,7 +36,16 @@ fn main() {
         });
         index.upsert(&guides).expect("upsert");
         index.commit().expect("commit");
-        let r = run_on_index(&index, &queries, &split, &EvalOptions { seed: 42, typed_share: false }).expect("run");
+        let r = run_on_index(
+            &index,
+            &queries,
+            &split,
+            &EvalOptions {
+                seed: 42,
+                typed_share: false,
+            },
+        )
+        .expect("run");
         println!(
             "{weight:<6}  {} | {} | {} | {}",
             figures(&r.before),
