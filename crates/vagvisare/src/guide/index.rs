@@ -11,13 +11,12 @@ use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::tokenizer::{PreTokenizedString, Token as TantivyToken};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
 use chrono::Utc;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use super::cache::GenerationCache;
 use super::error::{IndexError, INDEX_FORMAT_VERSION};
@@ -31,14 +30,17 @@ use crate::feedback::report::{report, Report as FeedbackReport};
 use crate::feedback::{
     Feedback, FeedbackError, FeedbackStore, LearnPolicy, LearnedTerm, FEEDBACK_FILE,
 };
-use crate::text::analyzer::{compound_pair_term, pair_term, Analyzer, Token};
+use crate::text::analyzer::{write_compound_pair_term, write_pair_term, Analyzer, Token};
 use crate::text::compound::Lexicon;
 use crate::text::synonyms::Synonyms;
+use crate::text::tokenize::Word;
 
 /// The marker file of an index directory, holding its format version.
 const MARKER: &str = "vagvisare-index.json";
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// Guides of an upsert analysed before they are handed to the writer together.
+const ADD_CHUNK: usize = 1024;
 
 /// Options of one suggestion request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -293,31 +295,47 @@ impl GuideIndex {
                 });
             }
         }
-        // The lexicon learns the batch's words before any is split, so compounds of words that
-        // only this batch introduces are split too.
+        // Every text is segmented once, here: the lexicon learns the batch's words before any
+        // is split (so compounds of words that only this batch introduces are split too), and
+        // the analysis below reuses the same words.
+        let words: Vec<GuideWords> = guides.iter().map(GuideWords::of).collect();
         {
             let mut lexicon = self.lexicon.write().unwrap_or_else(|e| e.into_inner());
-            for guide in guides {
-                for text in std::iter::once(&guide.title)
-                    .chain(&guide.keywords)
-                    .chain(std::iter::once(&guide.body))
-                {
-                    for word in crate::text::tokenize::words(text) {
-                        lexicon.add(&word.text);
-                    }
-                }
+            for word in words.iter().flat_map(GuideWords::iter) {
+                lexicon.add(&word.text);
             }
         }
+        let learned: Vec<String> = {
+            let feedback = self.feedback.read().unwrap_or_else(|e| e.into_inner());
+            let now = Utc::now();
+            guides
+                .iter()
+                .map(|g| feedback.learned_text(&g.id, now))
+                .collect()
+        };
         let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
+        // One analyzer for the batch: each distinct word is analysed once.
         let mut analyzer = Analyzer::new(&lexicon);
-        let docs: Vec<TantivyDocument> = guides
-            .iter()
-            .map(|g| self.document(g, &mut analyzer))
-            .collect();
         let writer = self.writer();
-        for (guide, doc) in guides.iter().zip(docs) {
-            writer.delete_term(Term::from_field_text(self.fields.id, &guide.id));
-            writer.add_document(doc)?;
+        // Documents go to the writer a chunk at a time, so Tantivy's indexing threads index one
+        // chunk while the next is analysed. Not one by one: a batch of up to a chunk reaches the
+        // writer at once, as it always has, so which indexing thread takes which guide, and
+        // with it the order of guides whose scores tie, is as it was. Nothing below can refuse
+        // a guide: the batch was checked above.
+        let mut words = words.into_iter();
+        for (chunk, learned) in guides.chunks(ADD_CHUNK).zip(learned.chunks(ADD_CHUNK)) {
+            let docs: Vec<TantivyDocument> = chunk
+                .iter()
+                .zip(words.by_ref())
+                .zip(learned)
+                .map(|((guide, words), learned)| {
+                    self.document(guide, words, learned, &mut analyzer)
+                })
+                .collect();
+            for (guide, doc) in chunk.iter().zip(docs) {
+                writer.delete_term(Term::from_field_text(self.fields.id, &guide.id));
+                writer.add_document(doc)?;
+            }
         }
         Ok(())
     }
@@ -497,7 +515,18 @@ impl GuideIndex {
         self.len() == 0
     }
 
-    fn document(&self, guide: &Guide, analyzer: &mut Analyzer<'_>) -> TantivyDocument {
+    /// The Tantivy document of a guide: its stored fields, filter keys, and every analysed
+    /// form of its title, body and learned texts. Each analysed term is added as a value of its
+    /// own to a field with the `raw` tokenizer, which indexes it as one token, exactly as a
+    /// pre-tokenized text would (the same terms, frequencies and field lengths), without the
+    /// JSON round trip Tantivy's document makes of a pre-tokenized text.
+    fn document(
+        &self,
+        guide: &Guide,
+        words: GuideWords,
+        learned: &str,
+        analyzer: &mut Analyzer<'_>,
+    ) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &guide.id);
@@ -520,48 +549,61 @@ impl GuideIndex {
         for key in category_keys(&guide.category) {
             doc.add_text(f.category_key, key);
         }
-        let title_text = guide.title_text();
-        let mut pairs = Vec::new();
-        let mut vocab = std::collections::BTreeSet::new();
-        let learned = self
-            .feedback
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .learned_text(&guide.id, Utc::now());
         if !learned.is_empty() {
-            doc.add_text(f.learned, &learned);
+            doc.add_text(f.learned, learned);
         }
-        for (source, text) in [
-            (Source::Title, title_text.as_str()),
-            (Source::Body, guide.body.as_str()),
-            (Source::Learned, learned.as_str()),
-        ] {
-            let tokens = analyzer.analyze(text);
-            for t in &tokens {
+        let learned_words = if learned.is_empty() {
+            Vec::new()
+        } else {
+            crate::text::tokenize::words(learned)
+        };
+        let sources = [
+            (Source::Title, analyzer.analyze_words(words.title)),
+            (Source::Body, analyzer.analyze_words(words.body)),
+            (Source::Learned, analyzer.analyze_words(learned_words)),
+        ];
+        // The vocabulary: every distinct word, stem and folded stem of the guide. Forms are
+        // collected once per distinct word (one analyzer gives a word the same forms
+        // wherever it stands), borrowed, and only written out as tagged terms at the end.
+        let mut distinct_words = HashSet::new();
+        let mut vocab: Vec<(Form, &str)> = Vec::new();
+        for t in sources.iter().flat_map(|(_, tokens)| tokens) {
+            if distinct_words.insert(t.surface()) {
                 for form in [Form::Word, Form::Stem, Form::Fold] {
-                    for term in form_terms(t, form) {
-                        vocab.insert(form.vocab_term(term));
+                    vocab.extend(form_terms(t, form).iter().map(|s| (form, s.as_str())));
+                }
+            }
+        }
+        vocab.sort_unstable();
+        vocab.dedup();
+        let mut term = String::new();
+        for (form, text) in vocab {
+            form.write_vocab_term(&mut term, text);
+            doc.add_text(f.vocab, term.as_str());
+        }
+        for (source, tokens) in &sources {
+            for form in Form::ALL {
+                let field = f.analyzed(*source, form);
+                for t in tokens {
+                    for text in form_terms(t, form) {
+                        doc.add_text(field, text);
                     }
                 }
             }
-            for form in Form::ALL {
-                let terms = tokens.iter().flat_map(|t| form_terms(t, form));
-                doc.add_pre_tokenized_text(f.analyzed(source, form), pre_tokenized(terms));
-            }
-            if source == Source::Learned {
+            if *source == Source::Learned {
                 continue; // learned texts count as words, not as phrases of the guide
             }
             for w in tokens.windows(2) {
-                pairs.push(pair_term(w[0].stem(), w[1].stem()));
+                write_pair_term(&mut term, w[0].stem(), w[1].stem());
+                doc.add_text(f.pair, term.as_str());
             }
-            for t in &tokens {
+            for t in tokens {
                 for heads in t.forms.part_heads.windows(2) {
-                    pairs.push(compound_pair_term(&heads[0], &heads[1]));
+                    write_compound_pair_term(&mut term, &heads[0], &heads[1]);
+                    doc.add_text(f.pair, term.as_str());
                 }
             }
         }
-        doc.add_pre_tokenized_text(f.pair, pre_tokenized(pairs.iter().map(String::as_str)));
-        doc.add_pre_tokenized_text(f.vocab, pre_tokenized(vocab.iter().map(String::as_str)));
         doc
     }
 
@@ -699,28 +741,152 @@ impl GuideIndex {
     }
 }
 
-fn form_terms(token: &Token, form: Form) -> Vec<&str> {
+/// The terms a token is indexed under in the fields of one form.
+fn form_terms(token: &Token, form: Form) -> &[String] {
     match form {
-        Form::Word => vec![token.surface()],
-        Form::Stem => token.forms.stems.iter().map(String::as_str).collect(),
-        Form::Fold => token.forms.folded.iter().map(String::as_str).collect(),
-        Form::Part => token.forms.parts.iter().map(String::as_str).collect(),
+        Form::Word => std::slice::from_ref(&token.word.text),
+        Form::Stem => &token.forms.stems,
+        Form::Fold => &token.forms.folded,
+        Form::Part => &token.forms.parts,
     }
 }
 
-fn pre_tokenized<'a>(terms: impl Iterator<Item = &'a str>) -> PreTokenizedString {
-    let tokens = terms
-        .enumerate()
-        .map(|(position, text)| TantivyToken {
-            offset_from: 0,
-            offset_to: 0,
-            position,
-            text: text.to_string(),
-            position_length: 1,
-        })
-        .collect();
-    PreTokenizedString {
-        text: String::new(),
-        tokens,
+/// The words of a guide's indexed texts, segmented once per upsert.
+struct GuideWords {
+    /// Words of the title followed by the keywords ([`Guide::title_text`]).
+    title: Vec<Word>,
+    /// Words of the body.
+    body: Vec<Word>,
+}
+
+impl GuideWords {
+    fn of(guide: &Guide) -> Self {
+        Self {
+            title: crate::text::tokenize::words(&guide.title_text()),
+            body: crate::text::tokenize::words(&guide.body),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Word> {
+        self.title.iter().chain(&self.body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::postings::Postings;
+    use tantivy::schema::{Schema, TextFieldIndexing, TextOptions};
+    use tantivy::tokenizer::{PreTokenizedString, Token as TantivyToken};
+    use tantivy::{DocSet, SegmentReader, TERMINATED};
+
+    /// Term frequency of `text` in `field` of every document of a segment, by doc id.
+    fn term_freqs(segment: &SegmentReader, field: tantivy::schema::Field, text: &str) -> Vec<u32> {
+        let inverted = segment.inverted_index(field).expect("inverted index");
+        let mut freqs = vec![0; segment.max_doc() as usize];
+        let term = Term::from_field_text(field, text);
+        if let Some(mut postings) = inverted
+            .read_postings(&term, IndexRecordOption::WithFreqs)
+            .expect("postings")
+        {
+            while postings.doc() != TERMINATED {
+                freqs[postings.doc() as usize] = postings.term_freq();
+                postings.advance();
+            }
+        }
+        freqs
+    }
+
+    /// `document` adds each analysed term as a value of its own to a `raw` field; the index
+    /// relies on Tantivy indexing that exactly like one pre-tokenized text of those terms.
+    #[test]
+    fn one_value_per_term_indexes_like_a_pre_tokenized_text() {
+        let mut builder = Schema::builder();
+        let options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("raw")
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let field = builder.add_text_field("f", options);
+        let index = Index::create_in_ram(builder.build());
+        let terms = ["lösenord", "byt", "lösenord", "logg ut", "lösenord+byt"];
+        let mut pre_tokenized = TantivyDocument::default();
+        pre_tokenized.add_pre_tokenized_text(
+            field,
+            PreTokenizedString {
+                text: String::new(),
+                tokens: terms
+                    .iter()
+                    .enumerate()
+                    .map(|(position, text)| TantivyToken {
+                        offset_from: 0,
+                        offset_to: 0,
+                        position,
+                        text: text.to_string(),
+                        position_length: 1,
+                    })
+                    .collect(),
+            },
+        );
+        let mut one_per_term = TantivyDocument::default();
+        for text in terms {
+            one_per_term.add_text(field, text);
+        }
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.add_document(pre_tokenized).unwrap();
+        writer.add_document(one_per_term).unwrap();
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let segment = &searcher.segment_readers()[0];
+        for (text, expected) in [
+            ("lösenord", 2),
+            ("byt", 1),
+            ("logg ut", 1),
+            ("lösenord+byt", 1),
+        ] {
+            assert_eq!(
+                term_freqs(segment, field, text),
+                [expected, expected],
+                "{text}"
+            );
+        }
+        let norms = segment.get_fieldnorms_reader(field).unwrap();
+        assert_eq!(norms.fieldnorm(0), 5);
+        assert_eq!(norms.fieldnorm(1), 5);
+        let inverted = segment.inverted_index(field).unwrap();
+        assert_eq!(inverted.total_num_tokens(), 10);
+        assert_eq!(inverted.terms().num_terms(), 4);
+    }
+
+    #[test]
+    fn a_guide_is_indexed_with_frequencies_norms_and_one_vocabulary_entry_per_form() {
+        let index = GuideIndex::in_memory().unwrap();
+        index
+            .upsert(&[Guide::new(
+                "pw",
+                "Byta lösenord",
+                "Lösenordet glömt? Byt lösenordet.",
+            )])
+            .unwrap();
+        index.commit().unwrap();
+        let searcher = index.searcher();
+        let segment = &searcher.segment_readers()[0];
+        let f = &index.fields;
+        let body_word = f.analyzed(Source::Body, Form::Word);
+        assert_eq!(term_freqs(segment, body_word, "lösenordet"), [2]);
+        assert_eq!(term_freqs(segment, body_word, "glömt"), [1]);
+        let norms = segment.get_fieldnorms_reader(body_word).unwrap();
+        assert_eq!(norms.fieldnorm(0), 4);
+        // "lösenord" is a stem of title and body words alike, yet one vocabulary term: in a
+        // one-guide index, every vocabulary token is a distinct term.
+        assert_eq!(term_freqs(segment, f.vocab, "slösenord"), [1]);
+        assert_eq!(term_freqs(segment, f.vocab, "wlösenordet"), [1]);
+        assert_eq!(term_freqs(segment, f.vocab, "flosenord"), [1]);
+        let vocab = segment.inverted_index(f.vocab).unwrap();
+        assert_eq!(vocab.total_num_tokens(), vocab.terms().num_terms() as u64);
+        assert!(vocab.total_num_tokens() >= 8);
+        // Adjacent stems of the body, and nothing across title and body.
+        assert_eq!(term_freqs(segment, f.pair, "glömm byt"), [1]);
+        assert_eq!(term_freqs(segment, f.pair, "lösenord lösenord"), [0]);
     }
 }

@@ -40,9 +40,15 @@ impl Form {
     /// The vocabulary term of `text` in this form.
     pub fn vocab_term(self, text: &str) -> String {
         let mut term = String::with_capacity(text.len() + 1);
-        term.push(char::from(self.tag()));
-        term.push_str(text);
+        self.write_vocab_term(&mut term, text);
         term
+    }
+
+    /// [`Form::vocab_term`] written into a reused buffer (cleared first).
+    pub fn write_vocab_term(self, out: &mut String, text: &str) {
+        out.clear();
+        out.push(char::from(self.tag()));
+        out.push_str(text);
     }
 }
 

@@ -103,7 +103,13 @@ impl<'a> Analyzer<'a> {
 
     /// Every word of the text with its forms.
     pub fn analyze(&mut self, text: &str) -> Vec<Token> {
-        words(text)
+        self.analyze_words(words(text))
+    }
+
+    /// Every word, already segmented by [`words`], with its forms (for a caller that segmented
+    /// the text before, e.g. to teach the lexicon its words, and would otherwise do it twice).
+    pub fn analyze_words(&mut self, words: Vec<Word>) -> Vec<Token> {
+        words
             .into_iter()
             .map(|word| {
                 let forms = match self.seen.get(&word.text) {
@@ -124,19 +130,31 @@ impl<'a> Analyzer<'a> {
 /// what a query that writes the compound apart ("lösenord byte") looks for.
 pub fn compound_pair_term(a: &str, b: &str) -> String {
     let mut s = String::with_capacity(a.len() + b.len() + 1);
-    s.push_str(a);
-    s.push('+');
-    s.push_str(b);
+    write_compound_pair_term(&mut s, a, b);
     s
+}
+
+/// [`compound_pair_term`] written into a reused buffer (cleared first).
+pub fn write_compound_pair_term(out: &mut String, a: &str, b: &str) {
+    out.clear();
+    out.push_str(a);
+    out.push('+');
+    out.push_str(b);
 }
 
 /// The term of an adjacent pair of stems (`logga` `ut` → `logg ut`).
 pub fn pair_term(a: &str, b: &str) -> String {
     let mut s = String::with_capacity(a.len() + b.len() + 1);
-    s.push_str(a);
-    s.push(' ');
-    s.push_str(b);
+    write_pair_term(&mut s, a, b);
     s
+}
+
+/// [`pair_term`] written into a reused buffer (cleared first).
+pub fn write_pair_term(out: &mut String, a: &str, b: &str) {
+    out.clear();
+    out.push_str(a);
+    out.push(' ');
+    out.push_str(b);
 }
 
 #[cfg(test)]
@@ -173,6 +191,30 @@ mod tests {
         assert_eq!(tokens[0].forms.folded, ["losenord"]);
         assert_eq!(tokens[1].forms.folded, ["glomm"]);
         assert!(tokens[2].forms.folded.is_empty());
+    }
+
+    #[test]
+    fn presegmented_words_analyse_like_text() {
+        let lex = lexicon(&["lösenord", "byte"]);
+        let text = "Lösenordsbytet på e-post, lösenordsbytet!";
+        let from_text = Analyzer::new(&lex).analyze(text);
+        let from_words = Analyzer::new(&lex).analyze_words(words(text));
+        assert_eq!(from_text.len(), 4);
+        for (a, b) in from_text.iter().zip(&from_words) {
+            assert_eq!(a.word, b.word);
+            assert_eq!(a.forms, b.forms);
+        }
+    }
+
+    #[test]
+    fn pair_terms_in_a_reused_buffer() {
+        let mut buf = String::from("old text");
+        write_pair_term(&mut buf, "logg", "ut");
+        assert_eq!(buf, pair_term("logg", "ut"));
+        assert_eq!(buf, "logg ut");
+        write_compound_pair_term(&mut buf, "lösenord", "byt");
+        assert_eq!(buf, compound_pair_term("lösenord", "byt"));
+        assert_eq!(buf, "lösenord+byt");
     }
 
     #[test]

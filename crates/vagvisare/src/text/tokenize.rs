@@ -1,6 +1,6 @@
 //! Word segmentation (UAX #29) with Swedish-aware hyphen handling and NFC + lower-case folding.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Words longer than this many bytes (after normalisation) are ignored: they are never real words
@@ -22,6 +22,13 @@ pub struct Word {
 
 /// NFC-normalise and lower-case one piece of text (`A` + U+030A → `å`).
 pub fn normalize(text: &str) -> String {
+    // Most words are ASCII or already NFC: lower-case them without composing a copy first.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        return text.to_lowercase();
+    }
     let nfc: String = text.nfc().collect();
     nfc.to_lowercase()
 }
@@ -86,6 +93,25 @@ mod tests {
     fn recomposes_decomposed_diacritics() {
         // "Återställ" typed as A + COMBINING RING ABOVE.
         assert_eq!(texts("A\u{30A}terställ"), ["återställ"]);
+    }
+
+    #[test]
+    fn normalize_agrees_with_nfc_then_lowercase() {
+        // The fast paths (ASCII, already NFC) must give what the general path gives.
+        for text in [
+            "Glömt",
+            "LÖSENORD",
+            "plain ASCII Text",
+            "A\u{30A}TERSTÄLL",
+            "o\u{308}ppna",
+            "ΣΊΣΥΦΟΣ",
+            "İstanbul",
+            "café",
+            "",
+        ] {
+            let general: String = text.nfc().collect::<String>().to_lowercase();
+            assert_eq!(normalize(text), general, "{text:?}");
+        }
     }
 
     #[test]
