@@ -1,9 +1,14 @@
-//! Shared fixtures of the benchmarks: the bundled guides and every keystroke of the bundled
-//! labelled queries, as a person types them.
+//! Shared fixtures of the benchmarks: the bundled guides, every keystroke of the bundled
+//! labelled queries as a person types them, seeded corpora of any size
+//! ([`generate`], also the `gen-corpus` binary) and the query variants of the evaluation protocol
+//! ([`eval_inputs`], also the `eval-inputs` binary) that the side-by-side comparison
+//! (`benches/compare/`) feeds to every engine.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use vagvisare::eval::{parse_queries, LabelledQuery};
+use serde::Serialize;
+use vagvisare::eval::{add_typos, parse_queries, strip_diacritics, typed_prefix, LabelledQuery};
 use vagvisare::guide::model::read_jsonl_path;
 
 /// The repository's `data/` folder.
@@ -13,7 +18,7 @@ pub fn data_dir() -> PathBuf {
 
 /// The bundled labelled queries.
 pub fn queries() -> Vec<LabelledQuery> {
-    read_jsonl_path(&data_dir().join("eval"), parse_queries).expect("bundled queries parse")
+    read_queries(&data_dir().join("eval")).expect("bundled queries parse")
 }
 
 /// Every prefix of every query, in typing order: what a portal receives keystroke by keystroke.
@@ -28,11 +33,14 @@ pub fn keystrokes(queries: &[LabelledQuery]) -> Vec<String> {
     out
 }
 
-/// The SweFAQ development guides beside the repository (`../shared`), if present.
+/// Where the SweFAQ development guides are: beside the repository, in `../shared`.
+pub fn swefaq_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/swefaq/dev/guides.jsonl")
+}
+
+/// The SweFAQ development guides, or none when `../shared` is missing.
 pub fn swefaq_guides() -> Vec<vagvisare::Guide> {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/swefaq/dev/guides.jsonl");
-    vagvisare::guide::read_guides(&path).unwrap_or_default()
+    vagvisare::guide::read_guides(&swefaq_path()).unwrap_or_default()
 }
 
 /// SplitMix64, so a generated corpus is the same on every machine.
@@ -90,6 +98,71 @@ pub fn generate(n: usize, seed: u64) -> Vec<vagvisare::Guide> {
     out
 }
 
+/// Writes guides as JSON Lines, the interchange format `vagvisare index` and
+/// `GuideIndex::from_jsonl` read.
+pub fn write_guides(guides: &[vagvisare::Guide], out: &mut dyn Write) -> std::io::Result<()> {
+    for guide in guides {
+        serde_json::to_writer(&mut *out, guide)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// Reads labelled queries from a JSON Lines file or a folder of them, in the order
+/// `vagvisare eval` reads them (the order fixes each query's typo seed).
+pub fn read_queries(path: &Path) -> Result<Vec<LabelledQuery>, vagvisare::IndexError> {
+    read_jsonl_path(path, parse_queries)
+}
+
+/// One labelled query and the texts the evaluation protocol asks for it
+/// (`vagvisare::eval::evaluate_with`), computed by the very functions the Rust evaluation uses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvalInput {
+    /// Position in the query file(s); the typo seed depends on it.
+    pub index: usize,
+    /// The full query.
+    pub query: String,
+    /// Ids of the guides that answer it.
+    pub relevant: Vec<String>,
+    /// The kind of query, when labelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The first 25 % of its characters, as typed.
+    pub typed_25: String,
+    /// The first 50 % of its characters, as typed.
+    pub typed_50: String,
+    /// The first 75 % of its characters, as typed.
+    pub typed_75: String,
+    /// One seeded typo in every word of five letters or more.
+    pub typos: String,
+    /// å/ä/ö (and every other diacritic) removed.
+    pub no_diacritics: String,
+}
+
+/// The protocol's variants of every query: the same strings, with the same seeds, as
+/// `vagvisare eval --seed SEED` asks of its engines.
+pub fn eval_inputs(queries: &[LabelledQuery], seed: u64) -> Vec<EvalInput> {
+    queries
+        .iter()
+        .enumerate()
+        .map(|(i, q)| EvalInput {
+            index: i,
+            query: q.query.clone(),
+            relevant: q.relevant.clone(),
+            kind: q.kind.clone(),
+            typed_25: typed_prefix(&q.query, 0.25),
+            typed_50: typed_prefix(&q.query, 0.5),
+            typed_75: typed_prefix(&q.query, 0.75),
+            // The seed of query i, exactly as in `evaluate_with`.
+            typos: add_typos(
+                &q.query,
+                seed ^ (i as u64).wrapping_mul(0x51_7CC1_B727_220A),
+            ),
+            no_diacritics: strip_diacritics(&q.query),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +176,47 @@ mod tests {
         let ids: std::collections::HashSet<_> = a.iter().map(|g| &g.id).collect();
         assert_eq!(ids.len(), 500);
         assert!(a.iter().all(|g| g.validate().is_ok()));
+        // The bundled guides come first, unchanged, so the labelled queries keep their answers.
+        let bundled = vagvisare::bundled::guides();
+        assert_eq!(a[..bundled.len()], bundled[..]);
+    }
+
+    #[test]
+    fn generated_guides_round_trip_through_json_lines() {
+        let guides = generate(300, 3);
+        let mut out = Vec::new();
+        write_guides(&guides, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 300);
+        assert_eq!(vagvisare::guide::model::parse_jsonl(&text).unwrap(), guides);
+    }
+
+    #[test]
+    fn eval_inputs_are_the_protocols_variants() {
+        let queries = queries();
+        let inputs = eval_inputs(&queries, 42);
+        assert_eq!(inputs.len(), queries.len());
+        let i = 17;
+        assert_eq!(inputs[i].query, queries[i].query);
+        assert_eq!(inputs[i].typed_50, typed_prefix(&queries[i].query, 0.5));
+        assert_eq!(
+            inputs[i].typos,
+            add_typos(&queries[i].query, 42 ^ (17u64 * 0x51_7CC1_B727_220A))
+        );
+        // The seed matters, and the variants differ from the query where they should.
+        assert_ne!(
+            eval_inputs(&queries, 42)
+                .iter()
+                .map(|e| &e.typos)
+                .collect::<Vec<_>>(),
+            eval_inputs(&queries, 43)
+                .iter()
+                .map(|e| &e.typos)
+                .collect::<Vec<_>>()
+        );
+        assert!(inputs.iter().any(|e| e.no_diacritics != e.query));
+        assert!(inputs
+            .iter()
+            .all(|e| e.typed_25.chars().count() <= e.typed_50.chars().count()));
     }
 }

@@ -1,0 +1,262 @@
+"""Tables and the plot of the side-by-side comparison, from `results.json`:
+
+    python3 benches/compare/report.py target/compare/results.json   # rewrite the docs block
+
+`write_docs` replaces only the text between the side-by-side markers of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+BEGIN = "<!-- side-by-side:begin (written by benches/compare/side_by_side.py) -->"
+END = "<!-- side-by-side:end -->"
+
+QUALITY = [
+    ("recall_at_5", "recall@5"),
+    ("mrr_at_10", "MRR@10"),
+    ("recall_at_5_typed_50", "recall@5, 50 % typed"),
+    ("recall_at_5_typos", "recall@5, typos"),
+    ("recall_at_5_no_diacritics", "recall@5, no å/ä/ö"),
+]
+
+OURS = ("vagvisare", "vagvisare-cli")
+BASELINE = "python-baseline"
+
+
+def _label(r: dict) -> str:
+    return "Vägvisare (CLI stand-in)" if r["engine"] == "vagvisare-cli" else r["engine"]
+
+
+def _mem(r: dict) -> str:
+    text = f"{r['peak_rss_mib']:.0f}"
+    if r.get("server_peak_rss_mib") is not None:
+        text += f" ({r['client_peak_rss_mib']:.0f} + {r['server_peak_rss_mib']:.0f})"
+    return text
+
+
+def _engines(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if r["engine"] != BASELINE]
+
+
+def quality_table(block: dict) -> list[str]:
+    rows = _engines(block["engines"])
+    best = {key: max(r["quality"][key] for r in rows) for key, _ in QUALITY}
+    head = ["engine", *(label for _, label in QUALITY), "p50 ms", "p99 ms", "build s",
+            "peak MiB"]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
+    for r in rows:
+        cells = [_label(r)]
+        for key, _ in QUALITY:
+            value = f"{r['quality'][key]:.3f}"
+            cells.append(f"**{value}**" if r["quality"][key] == best[key] else value)
+        lat = r["latency"]
+        cells += [f"{lat['p50_ms']:.3f}", f"{lat['p99_ms']:.3f}", f"{r['build_seconds']:.2f}",
+                  _mem(r)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def latency_table(latency: dict) -> list[str]:
+    sizes = sorted(latency, key=int)
+    head = ["engine"] + [f"{int(n):,} p50 / p99 ms".replace(",", " ") for n in sizes]
+    head += [f"build s ({int(sizes[-1]):,})".replace(",", " "), "guides/s", "peak MiB"]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
+    names = list(dict.fromkeys(r["engine"] for n in sizes for r in latency[n]))
+    for name in names:
+        cells = [name if name != "vagvisare-cli" else "Vägvisare (CLI stand-in)"]
+        for n in sizes:
+            r = next((r for r in latency[n] if r["engine"] == name), None)
+            cells.append("–" if r is None or name == BASELINE else
+                         f"{r['latency']['p50_ms']:.3f} / {r['latency']['p99_ms']:.3f}")
+        last = next((r for r in latency[sizes[-1]] if r["engine"] == name), None)
+        if last is None:
+            cells += ["–", "–", "–"]
+        elif name == BASELINE:
+            cells += ["–", "–", _mem(last)]
+        else:
+            cells += [f"{last['build_seconds']:.2f}", f"{last['guides_per_second']:,.0f}"
+                      .replace(",", " "), _mem(last)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def targets(results: dict) -> list[str]:
+    out = []
+    for name, block in results["quality"].items():
+        rows = _engines(block["engines"])
+        ours = next((r for r in rows if r["engine"] in OURS), None)
+        if not ours:
+            continue
+        behind = []
+        for key, label in QUALITY:
+            best_peer = max((r for r in rows if r is not ours), key=lambda r: r["quality"][key])
+            if ours["quality"][key] <= best_peer["quality"][key]:
+                behind.append(f"{label}: {ours['quality'][key]:.3f} against "
+                              f"{best_peer['engine']} {best_peer['quality'][key]:.3f}")
+        out.append(f"- Quality, {block['title']}: " + (
+            "ahead of every peer on every column." if not behind else
+            "not ahead on " + "; ".join(behind) + "."))
+    sizes = sorted(results["latency"], key=int)
+    for n in sizes:
+        rows = _engines(results["latency"][n])
+        ours = next((r for r in rows if r["engine"] in OURS), None)
+        peers = [r for r in rows if r is not ours]
+        if not ours or not peers:
+            continue
+        fastest = min(peers, key=lambda r: r["latency"]["p99_ms"])
+        ratio = ours["latency"]["p99_ms"] / fastest["latency"]["p99_ms"]
+        size = f"{int(n):,}".replace(",", " ")
+        out.append(
+            f"- p99 per keystroke at {size} guides: Vägvisare {ours['latency']['p99_ms']:.3f} ms, "
+            f"fastest peer {fastest['engine']} {fastest['latency']['p99_ms']:.3f} ms: ratio "
+            f"{ratio:.2f} (target at 100 000: at most 0.5)")
+    return out
+
+
+def reference_check(results: dict) -> list[str]:
+    """The Python run of Vägvisare against the Rust evaluation: `GuideIndex.evaluate` (the code
+    of `vagvisare eval`) on the very index the worker built, which must agree exactly, and
+    `vagvisare eval` itself, which builds its own index of the same guides."""
+    out = []
+    for name, block in results["quality"].items():
+        ours = next((r for r in block["engines"] if r["engine"] in OURS), None)
+        if not ours:
+            continue
+        queries = ours["queries"]
+
+        def diffs(ref: dict) -> list[str]:
+            return [f"{label}: here {ours['quality'][key]:.4f}, Rust {ref[key]:.4f} "
+                    f"({abs(ours['quality'][key] - ref[key]) * queries:.1f} queries' worth)"
+                    for key, label in QUALITY if abs(ours["quality"][key] - ref[key]) > 1e-9]
+
+        own = ours.get("own_evaluation")
+        if own:
+            d = diffs(own)
+            out.append(f"- {block['title']}, same index: " + (
+                "the Python protocol gives exactly the figures of the Rust evaluation "
+                "(`GuideIndex.evaluate`) on every quality column." if not d else
+                "the Python protocol DIFFERS from the Rust evaluation on the same index: "
+                + "; ".join(d) + "."))
+        ref = results.get("reference", {}).get(name)
+        if ref:
+            d = diffs(ref)
+            out.append(f"- {block['title']}, `vagvisare eval` (its own build of the same "
+                       "guides): " + (
+                           "identical on every quality column." if not d else
+                           "differs on " + "; ".join(d) + ". Guides of equal score are "
+                           "ranked in index order, which the multi-threaded index writer does "
+                           "not fix from one build to the next, so two builds of the same "
+                           "guides can differ by a query or so."))
+    return out
+
+
+def versions(results: dict) -> list[str]:
+    seen = {}
+    for block in results["quality"].values():
+        for r in block["engines"]:
+            seen.setdefault(r["engine"], (r["version"], r["setup"]))
+    return [f"- **{name}**: {v}; {setup}" for name, (v, setup) in seen.items()]
+
+
+def load_note(run: dict) -> str:
+    load = run.get("load_average")
+    if not load:
+        return ""
+    return (f" Load average (1 min) {load['start'][0]:.1f} at the start and {load['end'][0]:.1f}"
+            " at the end: other work shared the machine, which widens p99 for every engine.")
+
+
+def markdown(results: dict) -> str:
+    run = results["run"]
+    m = run["machine"]
+    lines = [
+        BEGIN,
+        "",
+        f"Measured {run['date']} with `{run['command']}` on {m['cpu']}, {m['cores']} cores, "
+        f"{m['memory_mib'] / 1024:.0f} GiB, {m['system']}; Python {m['python']}, {m['rustc']}."
+        + load_note(run),
+        "",
+    ]
+    for block in results["quality"].values():
+        n_guides = block["engines"][0]["guides"]
+        n_queries = block["engines"][0]["queries"]
+        lines += [f"**{block['title']}** ({n_guides} guides, {n_queries} queries; latency over "
+                  f"every keystroke of {run.get('set_latency_queries', 'all')} sampled queries; "
+                  "best of each quality column in bold):", ""]
+        lines += quality_table(block) + [""]
+    lines += [
+        f"**Latency on generated corpora** (every keystroke of {run['latency_queries']} sampled "
+        "bundled queries, top 5, after 200 warm-up keystrokes; build = from guides in memory to "
+        "searchable):",
+        "",
+    ]
+    lines += latency_table(results["latency"]) + [""]
+    lines += ["![p50 and p99 latency per keystroke against corpus size](latency-vs-size.png)", ""]
+    lines += ["Against the targets (computed from the figures above):", ""] + targets(results)
+    if results.get("failed"):
+        lines += ["", "Runs that failed or ran out of time (left out above):", ""]
+        lines += [f"- {f['engine']}, {f['task']} on {f['where']}: {f['error']}"
+                  for f in results["failed"]]
+    lines += ["", "Protocol check:", ""] + reference_check(results)
+    lines += ["", "Versions and setups:", ""] + versions(results) + ["", END]
+    return "\n".join(lines)
+
+
+def summary(results: dict) -> str:
+    return "\n".join(line for line in markdown(results).splitlines()
+                     if not line.startswith("<!--"))
+
+
+def plot(results: dict, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = sorted(results["latency"], key=int)
+    names = [name for name in dict.fromkeys(r["engine"] for n in sizes for r in results["latency"][n])
+             if name != BASELINE]
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    for i, name in enumerate(names):
+        points = [(int(n), r["latency"]) for n in sizes for r in results["latency"][n]
+                  if r["engine"] == name]
+        xs = [p[0] for p in points]
+        color = f"C{i}"
+        label = "Vägvisare" if name in OURS else name
+        ax.plot(xs, [p[1]["p99_ms"] for p in points], "o-", color=color, label=f"{label} p99")
+        ax.plot(xs, [p[1]["p50_ms"] for p in points], "s--", color=color, alpha=0.6,
+                label=f"{label} p50")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("guides in the index")
+    ax.set_ylabel("latency per keystroke (ms, from Python)")
+    ax.set_title(f"Per-keystroke latency, {results['run']['date']}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+
+
+def write_docs(results: dict, doc: Path, image: Path) -> None:
+    text = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    block = markdown(results)
+    if BEGIN in text and END in text:
+        before = text[: text.index(BEGIN)]
+        after = text[text.index(END) + len(END):]
+        text = before + block + after
+    else:
+        text = text + ("\n" if text else "") + block + "\n"
+    doc.write_text(text, encoding="utf-8")
+    plot(results, image)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: report.py RESULTS.json")
+    repo = Path(__file__).resolve().parent.parent.parent
+    data = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    write_docs(data, repo / "docs" / "benchmarks.md", repo / "docs" / "latency-vs-size.png")
