@@ -1101,6 +1101,48 @@ async fn every_error_is_json_with_a_code_from_the_table() {
 }
 
 #[tokio::test]
+async fn a_path_parameter_that_is_not_utf8_is_a_json_bad_request() {
+    let row = vagvisare_server::ErrorCode::TABLE
+        .iter()
+        .find(|r| r.1 == "bad_request")
+        .expect("bad_request is in the table");
+    for env in envs(|_| {}).await {
+        env.add_small_guides().await;
+        for (method, uri, user) in [
+            ("GET", "/api/cases/%FF", Some(&JESSICA)),
+            ("POST", "/api/cases/%C3%28/submit", Some(&JESSICA)),
+            ("GET", "/api/cases/1/attachments/%FF/0", Some(&JESSICA)),
+            ("GET", "/api/guides/%FF%FE", None),
+        ] {
+            // `call` fails the test if the body is not JSON.
+            let (status, answer) = env.call(method, uri, user, None).await;
+            assert_eq!(
+                status.as_u16(),
+                row.2,
+                "{}: {method} {uri}: {answer}",
+                env.backend
+            );
+            assert_eq!(code(&answer), "bad_request", "{method} {uri}: {answer}");
+            assert_eq!(answer["error"]["status"], row.2, "{method} {uri}");
+            let message = answer["error"]["message"].as_str().unwrap_or("");
+            assert!(message.contains("UTF-8"), "{method} {uri}: {message}");
+            assert!(
+                !message.contains('%'),
+                "the message repeats the path: {message}"
+            );
+        }
+        // The same routes with valid parameters still reach their handlers.
+        let (status, answer) = env.call("GET", "/api/guides/pw-komnet", None, None).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let (status, answer) = env.call("GET", "/api/guides/%C3%A5", None, None).await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::NOT_FOUND, "guide_not_found")
+        );
+    }
+}
+
+#[tokio::test]
 async fn logs_never_hold_what_people_typed() {
     for env in envs(|_| {}).await {
         env.add_small_guides().await;

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -33,7 +33,7 @@ use vagvisare::case::{
     NotificationPreferences, Person, StatusCategory,
 };
 
-use super::{blocking, cut, first, query_pairs, read_body, read_json, CurrentUser};
+use super::{blocking, cut, first, query_pairs, read_body, read_json, CurrentUser, PathParam};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
 use crate::store::{
@@ -300,7 +300,7 @@ pub async fn create(
 pub async fn get(
     State(app): State<App>,
     CurrentUser(actor): CurrentUser,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<Json<Value>, ApiError> {
     let loaded = load_visible(&app, parse_id(&id)?, &actor).await?;
     Ok(Json(view(
@@ -410,7 +410,7 @@ fn bucket_of(category: Option<StatusCategory>) -> Option<&'static str> {
 pub async fn submit(
     State(app): State<App>,
     CurrentUser(actor): CurrentUser,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
@@ -457,7 +457,7 @@ async fn submit_draft(
 pub async fn message(
     State(app): State<App>,
     CurrentUser(actor): CurrentUser,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
@@ -483,7 +483,7 @@ pub async fn message(
 pub async fn request_supplement(
     State(app): State<App>,
     CurrentUser(actor): CurrentUser,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
@@ -508,7 +508,7 @@ pub async fn request_supplement(
 pub async fn supplement(
     State(app): State<App>,
     CurrentUser(actor): CurrentUser,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
@@ -535,7 +535,7 @@ pub async fn supplement(
 pub async fn command(
     State(app): State<App>,
     CurrentUser(actor): CurrentUser,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
@@ -594,7 +594,7 @@ fn clean_file_name(name: &str) -> String {
 pub async fn upload(
     State(app): State<App>,
     CurrentUser(actor): CurrentUser,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     RawQuery(raw): RawQuery,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
@@ -667,7 +667,7 @@ pub async fn upload(
 pub async fn download(
     State(app): State<App>,
     CurrentUser(actor): CurrentUser,
-    Path((id, seq, index)): Path<(String, String, String)>,
+    PathParam((id, seq, index)): PathParam<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let not_found = || {

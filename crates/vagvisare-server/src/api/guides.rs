@@ -7,13 +7,13 @@
 
 use std::collections::HashSet;
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 use vagvisare::Guide;
 
-use super::{blocking, read_json, require_admin};
+use super::{blocking, read_json, require_admin, PathParam};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
 
@@ -46,7 +46,10 @@ async fn store_guides(app: &App, guides: Vec<Guide>) -> Result<(i64, usize), Api
 }
 
 /// `GET /api/guides/{id}`.
-pub async fn get(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Guide>, ApiError> {
+pub async fn get(
+    State(app): State<App>,
+    PathParam(id): PathParam<String>,
+) -> Result<Json<Guide>, ApiError> {
     app.index()
         .get(&id)
         .map(Json)
@@ -56,7 +59,7 @@ pub async fn get(State(app): State<App>, Path(id): Path<String>) -> Result<Json<
 /// `PUT /api/guides/{id}`: the body is the guide; its `id`, if given, must match the path.
 pub async fn put(
     State(app): State<App>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     require_admin(&app, request.headers())?;
@@ -108,7 +111,7 @@ pub async fn post(
 /// `DELETE /api/guides/{id}`.
 pub async fn delete(
     State(app): State<App>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     require_admin(&app, request.headers())?;

@@ -1,6 +1,6 @@
 //! The JSON API's handlers, and what they share: reading JSON bodies within the limit, the acting
-//! user from the proxy's headers, the admin token, lenient query strings, and running store calls
-//! off the async threads.
+//! user from the proxy's headers, path parameters, the admin token, lenient query strings, and
+//! running store calls off the async threads.
 
 pub mod cases;
 pub mod feedback;
@@ -9,7 +9,9 @@ pub mod page;
 pub mod suggest;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequestParts, Path, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
@@ -157,6 +159,48 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
             ))),
         }
     }
+}
+
+/// The route's path parameters, like axum's [`Path`], but refused with the service's JSON error
+/// (`bad_request`, or `internal` for a route whose parameters do not fit the handler) instead of
+/// axum's plain-text answer, e.g. for `/api/cases/%FF` (not UTF-8 once decoded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathParam<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for PathParam<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(PathParam(value)),
+            Err(rejection) => Err(path_error(&rejection)),
+        }
+    }
+}
+
+/// The error for a path that does not fit its route's parameters. The message names the
+/// parameter but never repeats its value.
+fn path_error(rejection: &PathRejection) -> ApiError {
+    if rejection.status().is_server_error() {
+        return ApiError::internal("the route's path parameters do not fit its handler");
+    }
+    let message = match rejection {
+        PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+            ErrorKind::InvalidUtf8InPathParam { key } => {
+                format!("the path parameter `{key}` is not percent-encoded UTF-8")
+            }
+            ErrorKind::ParseErrorAtKey {
+                key, expected_type, ..
+            } => format!("the path parameter `{key}` is not a valid {expected_type}"),
+            _ => "a path parameter is not of the form this route expects".to_string(),
+        },
+        _ => "a path parameter is not of the form this route expects".to_string(),
+    };
+    ApiError::new(ErrorCode::BadRequest, message)
 }
 
 /// Checks the admin token guide editing needs.
