@@ -1,7 +1,10 @@
 //! The application: configuration, store and suggestion index together, and the router.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -303,7 +306,11 @@ impl App {
             .merge(uploads)
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
-            .with_state(self.clone());
+            .with_state(self.clone())
+            .layer(middleware::from_fn_with_state(
+                self.inner.log.clone(),
+                catch_panic,
+            ));
         if self.config().log_requests {
             router.layer(middleware::from_fn_with_state(
                 self.inner.log.clone(),
@@ -327,6 +334,25 @@ async fn timeout(State(limit): State<Duration>, request: Request, next: Next) ->
         )
         .into_response(),
     }
+}
+
+/// A handler that panics is answered with the table's `internal` error (JSON, 500) instead of
+/// a dropped connection; the panic's own message goes to standard error by the panic hook.
+async fn catch_panic(State(log): State<Log>, request: Request, next: Next) -> Response {
+    let mut handler = std::pin::pin!(next.run(request));
+    let answered = std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| handler.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(response)) => Poll::Ready(Some(response)),
+            Err(_panic) => Poll::Ready(None),
+        }
+    })
+    .await;
+    answered.unwrap_or_else(|| {
+        log.line("panic: a request handler panicked; answered internal");
+        ApiError::internal("the service failed on this request (a bug); the log has the details")
+            .into_response()
+    })
 }
 
 async fn not_found() -> ApiError {
@@ -374,5 +400,43 @@ mod tests {
         let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(answer["error"]["code"], "timeout");
         assert_eq!(call("/fast").await.unwrap().status().as_u16(), 200);
+    }
+
+    #[tokio::test]
+    async fn a_handler_that_panics_is_answered_with_internal() {
+        let (log, lines) = Log::capture();
+        let router = Router::new()
+            .route(
+                "/panics",
+                get(|| async {
+                    tokio::task::yield_now().await;
+                    if std::hint::black_box(true) {
+                        panic!("a bug in a handler");
+                    }
+                    "unreachable"
+                }),
+            )
+            .route("/fine", get(|| async { "fine" }))
+            .layer(middleware::from_fn_with_state(log, catch_panic));
+        let call = |uri: &'static str| {
+            router
+                .clone()
+                .oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap())
+        };
+        let response = call("/panics").await.expect("answered, not dropped");
+        assert_eq!(response.status().as_u16(), 500);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(answer["error"]["code"], "internal");
+        assert_eq!(answer["error"]["status"], 500);
+        assert_eq!(
+            ErrorCode::Internal.status().as_u16(),
+            answer["error"]["status"]
+        );
+        assert!(lines.lock().unwrap().iter().any(|l| l.contains("panicked")));
+        // The router still answers after a panic.
+        assert_eq!(call("/fine").await.unwrap().status().as_u16(), 200);
     }
 }
