@@ -4,7 +4,8 @@
 
 Starts `vagvisare serve` on a free loopback port with a fresh data directory, then, as a person
 would: types a description letter by letter and waits for the right guide under "Möjliga
-lösningar" (grouped "För …", and matching the text as finally typed, not a stale answer);
+lösningar" (grouped "För lösenord…" by the matched word, and matching the text as finally
+typed, not a stale answer);
 answers "Nej" to "Fick du hjälp av guiderna?", fills in the rest and files the case; finds it in
 "Mina ärenden"; as the officer asks for a supplement; as the requester supplements; and checks
 the "Ja" answer too. Ends with one line `browser: N passed, 0 failed`.
@@ -128,9 +129,17 @@ class Run:
             return shown if shown and PASSWORD_GUIDE in shown else None
         ids = self.check("the password guide is suggested for the final text", final_list)
         self.check("it is among the first three", lambda d: PASSWORD_GUIDE in ids[:3])
-        self.check("suggestions are grouped by the matched word",
-                   lambda d: any(h.text.startswith("För ") for h in
-                                 d.find_elements(By.CSS_SELECTOR, "#suggestion-list h3")))
+        expected_word = "lösenord"  # the longest word typed, "lösenordet", by its stem
+        def password_heading(d):
+            heading = self.js(
+                "const li = document.querySelector("
+                "  '#suggestion-list li[data-id=\"' + arguments[0] + '\"]');"
+                "const group = li && li.closest('.group');"
+                "return group ? group.querySelector('h3').textContent : null;", PASSWORD_GUIDE)
+            folded = (heading or "").casefold()
+            return folded.startswith("för ") and folded[4:].strip().startswith(expected_word)
+        self.check("the password guide is grouped under its matched word (För lösenord…)",
+                   password_heading)
         self.check("no stale answer replaced the final one",
                    lambda d: self.js("return document.getElementById('suggestion-list').dataset.q")
                    == description.get_attribute("value"))
