@@ -4,8 +4,8 @@
 
 Starts `vagvisare serve` on a free loopback port with a fresh data directory, then, as a person
 would: types a description letter by letter and waits for the right guide under "Möjliga
-lösningar" (grouped "För lösenord…" by the matched word, and matching the text as finally
-typed, not a stale answer);
+lösningar" (grouped "För lösenord…" by the matched word, and matching the text as finally typed:
+the answers for shorter texts are delayed to arrive last, and the page must drop them);
 answers "Nej" to "Fick du hjälp av guiderna?", fills in the rest and files the case; finds it in
 "Mina ärenden"; as the officer asks for a supplement; as the requester supplements; and checks
 the "Ja" answer too. Ends with one line `browser: N passed, 0 failed`.
@@ -30,6 +30,50 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 PASSWORD_GUIDE = "it-losenord-komnet-glomt"
+
+# Wraps window.fetch so that /api/suggest answers come back in the wrong order: each is held
+# back (LONGEST - len(q)) * STEP ms, and STEP is longer than the time between two typed letters,
+# so a request for a shorter text is answered after those for longer ones typed later. The page's
+# AbortController is honoured (an aborted request rejects at once with AbortError). Every request
+# is recorded in window.__suggestLog: its text, when it started, when it was due, its outcome.
+DELAY_SUGGEST_ANSWERS = """
+const STEP = arguments[0], LONGEST = arguments[1];
+const realFetch = window.fetch;
+window.__realFetch = realFetch;
+const log = window.__suggestLog = [];
+window.fetch = function (input, init) {
+  const url = new URL(typeof input === "string" ? input : input.url, location.href);
+  if (url.pathname !== "/api/suggest") return realFetch.call(window, input, init);
+  const q = url.searchParams.get("q") || "";
+  const delay = Math.max(0, LONGEST - q.length) * STEP;
+  const started = performance.now();
+  const entry = { q, started, due: started + delay, outcome: "pending" };
+  log.push(entry);
+  const signal = init && init.signal;
+  const answer = realFetch.call(window, input, init);   // aborted with the page's signal too
+  answer.catch(() => {});
+  return new Promise((resolve, reject) => {
+    const aborted = () => {
+      clearTimeout(timer);
+      entry.outcome = "aborted";
+      reject(signal.reason instanceof DOMException ? signal.reason
+             : new DOMException("The operation was aborted.", "AbortError"));
+    };
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener("abort", aborted);
+      answer.then((r) => { entry.outcome = "answered"; resolve(r); },
+                  (e) => { entry.outcome = e.name; reject(e); });
+    }, delay);
+    if (signal) {
+      if (signal.aborted) { aborted(); return; }
+      signal.addEventListener("abort", aborted, { once: true });
+    }
+  });
+};
+"""
+
+#: Milliseconds of delay per letter fewer: more than the ~40-100 ms between two typed letters.
+DELAY_STEP_MS = 200
 
 
 class Failure(Exception):
@@ -113,6 +157,13 @@ class Run:
             "if (l.dataset.q !== arguments[0]) return null;"
             "return Array.from(l.querySelectorAll('li')).map(li => li.dataset.id);", typed)
 
+    def ranked_suggestions(self):
+        """The suggestion ids on screen in the order of their rank (the groups reorder them)."""
+        return self.js(
+            "return Array.from(document.querySelectorAll('#suggestion-list a.guide'))"
+            ".sort((a, b) => Number(a.dataset.rank) - Number(b.dataset.rank))"
+            ".map((a) => a.dataset.id);")
+
     def main(self):
         d = self.driver
         d.get(self.base + "/")
@@ -120,8 +171,12 @@ class Run:
         self.check("the requester is filled in",
                    lambda d: "Ragnar, Jessica" in self.by_id("requester").text)
 
-        # Type letter by letter; the list follows the text and ends on the password guide.
+        # Type letter by letter; the list follows the text and ends on the password guide. The
+        # answers are delayed so that those for shorter texts arrive last (see
+        # DELAY_SUGGEST_ANSWERS): a page that showed every answer as it came would end on one for
+        # the first letters.
         text = "glömt lösenordet"
+        self.js(DELAY_SUGGEST_ANSWERS, DELAY_STEP_MS, len(text) + 4)
         description = self.by_id("description")
         self.type_slowly(description, text)
         def final_list(_):
@@ -129,6 +184,30 @@ class Run:
             return shown if shown and PASSWORD_GUIDE in shown else None
         ids = self.check("the password guide is suggested for the final text", final_list)
         self.check("it is among the first three", lambda d: PASSWORD_GUIDE in ids[:3])
+        log = self.check(
+            "every delayed suggestion request has settled",
+            lambda d: self.js(
+                "const log = window.__suggestLog;"
+                "const last = Math.max(...log.map((e) => e.due));"
+                "return log.every((e) => e.outcome !== 'pending') && performance.now() > last + 300"
+                " ? log : null;"),
+            timeout=30)
+        final = [e for e in log if e["q"] == text]
+        self.check("the final text was asked for once",
+                   lambda d: len(final) == 1 and final[0]["outcome"] == "answered")
+        self.check("answers for shorter texts were due after the final one (the test bites)",
+                   lambda d: any(len(e["q"]) < len(text) and e["due"] > final[0]["due"] + 100
+                                 for e in log))
+        direct = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "window.__realFetch('/api/suggest?limit=5&q=' + encodeURIComponent(arguments[0]))"
+            ".then((r) => r.json()).then((a) => done(a.suggestions.map((s) => s.id)),"
+            " (e) => done('failed: ' + e));", text)
+        self.check("no stale answer replaced the final one",
+                   lambda d: self.js("return document.getElementById('suggestion-list').dataset.q")
+                   == text == description.get_attribute("value")
+                   and self.ranked_suggestions() == direct)
+        self.js("window.fetch = window.__realFetch;")
         expected_word = "lösenord"  # the longest word typed, "lösenordet", by its stem
         def password_heading(d):
             heading = self.js(
@@ -140,9 +219,6 @@ class Run:
             return folded.startswith("för ") and folded[4:].strip().startswith(expected_word)
         self.check("the password guide is grouped under its matched word (För lösenord…)",
                    password_heading)
-        self.check("no stale answer replaced the final one",
-                   lambda d: self.js("return document.getElementById('suggestion-list').dataset.q")
-                   == description.get_attribute("value"))
         self.shot("1-suggestions")
 
         # Nej: the rest of the form opens; file the case.
