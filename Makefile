@@ -1,5 +1,5 @@
 # The one command that runs every test: `make test`.
-.PHONY: test lint rust-test python-test server-test eval eval-swefaq
+.PHONY: test lint rust-test python-test server-test eval eval-swefaq bench compare
 
 SWEFAQ ?= ../shared/data/swefaq/dev
 SHELL := /bin/bash
@@ -31,3 +31,14 @@ eval:
 
 eval-swefaq:
 	cargo run --release -q -p vagvisare-cli -- eval --guides $(SWEFAQ)/guides.jsonl --queries $(SWEFAQ)/queries.jsonl --engine both
+
+# Criterion benchmarks (scale, keystroke, analyzer, cases), then their tables in docs/benchmarks.md.
+bench:
+	cargo bench -p vagvisare-benches
+	python3 benches/compare/bench_report.py --command "make bench"
+
+# The same guides and queries through Vägvisare, SQLite FTS5, tantivy-py and PostgreSQL
+# (docs/benchmarks.md, "Side by side").
+compare:
+	python3 -m pip install -q -r benches/compare/requirements.txt ./bindings/python
+	python3 benches/compare/side_by_side.py

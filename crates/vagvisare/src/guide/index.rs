@@ -22,10 +22,11 @@ use super::cache::GenerationCache;
 use super::error::{IndexError, INDEX_FORMAT_VERSION};
 use super::model::{audience_key, category_keys, Guide};
 use super::query::{
-    expand_with, plan, resolve, to_query, Alternative, Filters, QueryPlan, Weights,
+    expand_with, filter_query, plan, resolve, Alternative, Filters, QueryPlan, Weights,
 };
 use super::schema::{self, Fields, Form, Source, EVERYONE};
 use super::suggest::{explain, AnalysedGuide, Suggestion};
+use super::topk::{top_docs, Scoring};
 use crate::feedback::report::{report, Report as FeedbackReport};
 use crate::feedback::{
     Feedback, FeedbackError, FeedbackStore, LearnPolicy, LearnedTerm, FEEDBACK_FILE,
@@ -72,12 +73,12 @@ impl SuggestOptions {
 
 /// A searchable set of guides.
 pub struct GuideIndex {
-    fields: Fields,
+    pub(crate) fields: Fields,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     lexicon: RwLock<Lexicon>,
     synonyms: RwLock<Synonyms>,
-    weights: Weights,
+    pub(crate) weights: Weights,
     dir: Option<PathBuf>,
     /// Resolved alternatives of query words (by text and whether it is being typed) in the
     /// latest committed state.
@@ -682,16 +683,15 @@ impl GuideIndex {
         if plan.is_empty() || n == 0 {
             return Vec::new();
         }
-        // Tantivy reserves room for the whole limit: never more than there are guides.
+        // Room is reserved for the whole limit: never more than there are guides.
         let n = n.min(
             usize::try_from(searcher.num_docs())
                 .unwrap_or(usize::MAX)
                 .max(1),
         );
-        let query = to_query(plan, &self.fields, &self.weights, filters);
-        searcher
-            .search(&query, &TopDocs::with_limit(n).order_by_score())
-            .unwrap_or_default()
+        let scoring = Scoring::of(plan, &self.fields, &self.weights);
+        let filter = filter_query(&self.fields, filters);
+        top_docs(searcher, &scoring, filter.as_deref(), n)
     }
 
     /// Suggestions for text exactly as typed so far, best first. Never fails: any input gives

@@ -13,6 +13,7 @@ pub mod query;
 pub mod schema;
 pub mod suggest;
 pub mod sum;
+pub mod topk;
 
 pub use error::IndexError;
 pub use index::{GuideIndex, SuggestOptions};

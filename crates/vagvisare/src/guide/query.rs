@@ -681,10 +681,21 @@ pub fn to_query(
         ));
     }
     let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
-    if filters.categories.is_empty() && filters.audiences.is_empty() {
-        return text_query;
+    match filter_query(fields, filters) {
+        None => text_query,
+        Some(filter) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, text_query),
+            (Occur::Must, filter),
+        ])),
     }
-    let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
+}
+
+/// The query of the guides the filters let through (scoring nothing), `None` without filters.
+pub fn filter_query(fields: &Fields, filters: &Filters) -> Option<Box<dyn Query>> {
+    if filters.categories.is_empty() && filters.audiences.is_empty() {
+        return None;
+    }
+    let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if !filters.categories.is_empty() {
         let keys = filters
             .categories
@@ -700,7 +711,7 @@ pub fn to_query(
             .chain(std::iter::once(EVERYONE.to_string()));
         must.push((Occur::Must, any_of(fields.audience_key, keys)));
     }
-    Box::new(BooleanQuery::new(must))
+    Some(Box::new(BooleanQuery::new(must)))
 }
 
 #[cfg(test)]

@@ -1,0 +1,104 @@
+//! Per-keystroke latency of one generated corpus, one keystroke at a time, without Criterion:
+//! for quick before/after comparisons while working on the search path.
+//!
+//!     cargo run --release -p vagvisare-benches --bin keystroke-latency -- --size 100000 [--every 7] [--passes 2]
+//!
+//! Builds the corpus (`generate`, seed 1) in RAM, optimizes it, then replays every prefix of every
+//! k-th bundled labelled query in typing order `passes` times (the first pass starts with empty
+//! caches), printing p50 / p90 / p99 / max of `suggest` for each pass.
+use std::time::Instant;
+
+use clap::Parser;
+use vagvisare::{GuideIndex, SuggestOptions};
+use vagvisare_benches::{generate, keystrokes, queries};
+
+#[derive(Parser)]
+struct Args {
+    /// Guides in the generated corpus.
+    #[arg(long, default_value_t = 100_000)]
+    size: usize,
+    /// Every k-th labelled query is typed.
+    #[arg(long, default_value_t = 7)]
+    every: usize,
+    /// How many times the keystrokes are replayed.
+    #[arg(long, default_value_t = 2)]
+    passes: usize,
+    /// Also print this many of the slowest keystrokes of the last pass (eval texts, no personal data).
+    #[arg(long, default_value_t = 0)]
+    slowest: usize,
+    /// Instead of the labelled queries, time only this text (ids only, then full).
+    #[arg(long)]
+    text: Option<String>,
+}
+
+fn main() {
+    let args = Args::parse();
+    let guides = generate(args.size, 1);
+    let index = GuideIndex::in_memory().expect("index");
+    let start = Instant::now();
+    for batch in guides.chunks(10_000) {
+        index.upsert(batch).expect("valid guides");
+    }
+    index.commit().expect("commit");
+    index.optimize().expect("optimize");
+    println!(
+        "{} guides indexed in {:.2} s",
+        args.size,
+        start.elapsed().as_secs_f64()
+    );
+    if let Some(text) = &args.text {
+        for _ in 0..args.passes {
+            let start = Instant::now();
+            let plan = index.plan(text, &index.searcher());
+            let planned = start.elapsed();
+            let ids = index.suggest_ids(text, &SuggestOptions::limit(5));
+            let with_ids = start.elapsed();
+            let full = index.suggest(text, &SuggestOptions::limit(5));
+            println!(
+                "plan {planned:?} ({} words, {} alternatives), ids {:?}, full {:?}: {ids:?} {}",
+                plan.words.len(),
+                plan.words
+                    .iter()
+                    .map(|w| w.alternatives.len())
+                    .sum::<usize>(),
+                with_ids - planned,
+                start.elapsed() - with_ids,
+                full.len()
+            );
+        }
+        return;
+    }
+    let sample: Vec<_> = queries().into_iter().step_by(args.every.max(1)).collect();
+    let texts = keystrokes(&sample);
+    let options = SuggestOptions::limit(5);
+    for pass in 1..=args.passes {
+        let timed: Vec<(f64, &String)> = texts
+            .iter()
+            .map(|text| {
+                let start = Instant::now();
+                let found = index.suggest(text, &options);
+                let elapsed = start.elapsed().as_secs_f64() * 1e6;
+                assert!(found.len() <= 5);
+                (elapsed, text)
+            })
+            .collect();
+        let mut micros: Vec<f64> = timed.iter().map(|(t, _)| *t).collect();
+        micros.sort_by(f64::total_cmp);
+        if pass == args.passes && args.slowest > 0 {
+            let mut slow = timed.clone();
+            slow.sort_by(|a, b| b.0.total_cmp(&a.0));
+            for (t, text) in slow.iter().take(args.slowest) {
+                println!("  {t:>8.0} µs  {text:?}");
+            }
+        }
+        let at = |q: f64| micros[((micros.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "pass {pass}: {} keystrokes, p50 {:.0} µs, p90 {:.0} µs, p99 {:.0} µs, max {:.0} µs",
+            micros.len(),
+            at(0.5),
+            at(0.9),
+            at(0.99),
+            at(1.0)
+        );
+    }
+}

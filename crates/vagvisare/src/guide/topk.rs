@@ -1,0 +1,873 @@
+//! Stage 1, candidates: the best `n` guides by the lexical score of [`super::query`], found
+//! without scoring every guide that shares a word with the text.
+//!
+//! The score is the one [`to_query`](super::query::to_query) asks Tantivy for:
+//!
+//! ```text
+//! score(guide) = Σ over clauses c of weight(c) × ((1 − t) × max_a S(c, a) + t × Σ_a S(c, a))
+//! S(c, a)      = Σ over the terms of alternative a of boost × BM25(term in its field)
+//! ```
+//!
+//! with `t` the tie breaker; a clause is a query word (its alternatives) or an adjacent pair (one
+//! alternative of one term). Tantivy can only score that tree exhaustively, through a tree of
+//! boxed scorers that merge their children document by document: every guide holding any
+//! completion of the half-typed word is scored, which at 100 000 guides is most of them.
+//!
+//! Two exact ways instead, both giving the same guides with the same scores (ties to the
+//! earlier document, as in Tantivy's `TopDocs`; the tests hold them equal to each other and to
+//! Tantivy), chosen by the length of the plan ([`top_docs`]):
+//!
+//! - [`max_score`], document at a time, for short plans. Every term is a cursor over its
+//!   postings with an upper bound of what it can add (its BM25 weight, the score of an
+//!   infinitely frequent term, times its boosts). MaxScore (Turtle and Flood, 1995): once `n`
+//!   guides are found, the lowest of their scores is a threshold, and the terms whose bounds add
+//!   up to no more than it, taken from the weakest up, are *non-essential*: a guide that holds
+//!   none of the other (essential) terms cannot enter the top `n`, so only the essential terms'
+//!   postings are walked, and a non-essential term is looked up (a skip-list seek) only while
+//!   the guide can still reach the threshold. The bound of a set of terms is summed per clause
+//!   and capped by the clause's own bound, since a clause adds at most
+//!   `weight × ((1 − t) × max_a U(a) + t × Σ_a U(a))` however many of its terms match.
+//! - [`term_at_a_time`] for long texts, whose many common words leave MaxScore little to skip:
+//!   every posting is added into per-document accumulators, which costs a few nanoseconds a
+//!   posting instead of a merge step.
+
+use std::cmp::Ordering;
+use std::cmp::Reverse;
+use std::collections::binary_heap::PeekMut;
+use std::collections::BinaryHeap;
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::query::{Bm25Weight, EnableScoring, Query};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
+
+use super::query::{QueryPlan, Weights};
+use super::schema::{Fields, Source};
+
+/// Bounds are raised by this share, so that rounding in a sum never prunes a guide whose true
+/// score reaches the threshold.
+const BOUND_MARGIN: Score = 1e-4;
+
+/// One term of the score: which clause and alternative it belongs to and its boost.
+#[derive(Debug, Clone)]
+struct ScoredTerm {
+    term: Term,
+    clause: usize,
+    alternative: usize,
+    /// Alternative boost × source boost (the clause weight is applied per clause).
+    boost: Score,
+}
+
+/// A clause of the score: a query word with its alternatives, or an adjacent pair.
+#[derive(Debug, Clone)]
+struct Clause {
+    weight: Score,
+    /// Index of its first alternative in the flat list of alternatives.
+    first_alternative: usize,
+    alternatives: usize,
+}
+
+/// The score of a plan, as terms grouped into alternatives and clauses.
+#[derive(Debug, Clone, Default)]
+pub struct Scoring {
+    terms: Vec<ScoredTerm>,
+    clauses: Vec<Clause>,
+    alternatives: usize,
+    tie_breaker: Score,
+}
+
+impl Scoring {
+    /// The terms, alternatives and clauses of a plan's score (what [`to_query`](super::query::to_query)
+    /// builds as a Tantivy query).
+    pub fn of(plan: &QueryPlan, fields: &Fields, w: &Weights) -> Self {
+        let mut scoring = Scoring {
+            tie_breaker: w.tie_breaker,
+            ..Scoring::default()
+        };
+        for qw in &plan.words {
+            let mut alternatives: Vec<Vec<(Term, Score)>> = Vec::new();
+            for alt in &qw.alternatives {
+                let mut terms = Vec::new();
+                for ((form, text), &held) in alt.terms.iter().zip(&alt.sources) {
+                    for (bit, source) in Source::ALL.into_iter().enumerate() {
+                        if held & (1 << bit) == 0 {
+                            continue;
+                        }
+                        let boost = match source {
+                            Source::Title => w.title,
+                            Source::Body => w.body,
+                            Source::Learned => w.learned,
+                        };
+                        let field = fields.analyzed(source, *form);
+                        terms.push((Term::from_field_text(field, text), boost * alt.boost));
+                    }
+                }
+                if !terms.is_empty() {
+                    alternatives.push(terms);
+                }
+            }
+            scoring.push_clause(qw.weight, alternatives);
+        }
+        for (pair, weight) in &plan.pairs {
+            let term = Term::from_field_text(fields.pair, pair);
+            scoring.push_clause(*weight, vec![vec![(term, 1.0)]]);
+        }
+        scoring
+    }
+
+    fn push_clause(&mut self, weight: Score, alternatives: Vec<Vec<(Term, Score)>>) {
+        if alternatives.is_empty() {
+            return;
+        }
+        let clause = self.clauses.len();
+        self.clauses.push(Clause {
+            weight,
+            first_alternative: self.alternatives,
+            alternatives: alternatives.len(),
+        });
+        for terms in alternatives {
+            for (term, boost) in terms {
+                self.terms.push(ScoredTerm {
+                    term,
+                    clause,
+                    alternative: self.alternatives,
+                    boost,
+                });
+            }
+            self.alternatives += 1;
+        }
+    }
+
+    /// True when nothing can match.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// BM25 weights of every term, with searcher-wide statistics (as Tantivy's `TermQuery`),
+    /// boosted; `None` where the index holds no such term.
+    fn weights(&self, searcher: &Searcher) -> Vec<Option<Bm25Weight>> {
+        self.terms
+            .iter()
+            .map(|t| {
+                let doc_freq = searcher.doc_freq(&t.term).ok()?;
+                if doc_freq == 0 {
+                    return None;
+                }
+                let weight = Bm25Weight::for_terms(searcher, std::slice::from_ref(&t.term)).ok()?;
+                Some(weight.boost_by(t.boost))
+            })
+            .collect()
+    }
+}
+
+/// A hit: its score and address; ordered so that the better hit is the greater (a higher score,
+/// or the same score and an earlier document).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Hit {
+    score: Score,
+    address: DocAddress,
+}
+
+impl Eq for Hit {}
+
+impl Ord for Hit {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then_with(|| other.address.cmp(&self.address))
+    }
+}
+
+impl PartialOrd for Hit {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The best `n` hits seen so far; the worst of them is the threshold to beat.
+struct TopN {
+    n: usize,
+    /// A min-heap by hit quality: `Reverse` keeps the worst on top.
+    heap: BinaryHeap<Reverse<Hit>>,
+}
+
+impl TopN {
+    fn new(n: usize) -> Self {
+        Self {
+            n,
+            heap: BinaryHeap::with_capacity(n + 1),
+        }
+    }
+
+    /// A score a later document must exceed to enter (documents come in address order, so a tie
+    /// with the worst loses).
+    fn threshold(&self) -> Score {
+        if self.heap.len() < self.n {
+            Score::NEG_INFINITY
+        } else {
+            self.heap.peek().map_or(Score::NEG_INFINITY, |h| h.0.score)
+        }
+    }
+
+    fn push(&mut self, hit: Hit) {
+        if self.heap.len() < self.n {
+            self.heap.push(Reverse(hit));
+        } else if self.heap.peek().is_some_and(|worst| hit > worst.0) {
+            self.heap.pop();
+            self.heap.push(Reverse(hit));
+        }
+    }
+
+    fn into_sorted(self) -> Vec<(Score, DocAddress)> {
+        let mut hits: Vec<Hit> = self.heap.into_iter().map(|h| h.0).collect();
+        hits.sort_by(|a, b| b.cmp(a));
+        hits.into_iter().map(|h| (h.score, h.address)).collect()
+    }
+}
+
+/// One term's postings in one segment.
+struct Cursor {
+    postings: SegmentPostings,
+    norms: FieldNormReader,
+    bm25: Bm25Weight,
+    clause: usize,
+    alternative: usize,
+    /// The most this term can add to a score (clause weight included).
+    bound: Score,
+}
+
+impl Cursor {
+    fn doc(&self) -> DocId {
+        self.postings.doc()
+    }
+
+    fn score(&self) -> Score {
+        let doc = self.postings.doc();
+        self.bm25
+            .score(self.norms.fieldnorm_id(doc), self.postings.term_freq())
+    }
+}
+
+/// Per-document scratch: alternative scores, and which alternatives and clauses were touched.
+struct Scratch {
+    alternative: Vec<Score>,
+    touched: Vec<usize>,
+    clause_max: Vec<Score>,
+    clause_sum: Vec<Score>,
+    clauses_touched: Vec<usize>,
+}
+
+impl Scratch {
+    fn new(scoring: &Scoring) -> Self {
+        Self {
+            alternative: vec![0.0; scoring.alternatives],
+            touched: Vec::new(),
+            clause_max: vec![0.0; scoring.clauses.len()],
+            clause_sum: vec![0.0; scoring.clauses.len()],
+            clauses_touched: Vec::new(),
+        }
+    }
+
+    /// Adds `score` to an alternative.
+    fn add(&mut self, alternative: usize, score: Score) {
+        if self.alternative[alternative] == 0.0 {
+            self.touched.push(alternative);
+        }
+        // A BM25 score is positive, so a touched alternative is never 0 again.
+        self.alternative[alternative] += score.max(Score::MIN_POSITIVE);
+    }
+
+    /// The score of what was added since the last call, and the scratch cleared.
+    fn total(&mut self, scoring: &Scoring, alternative_clause: &[usize]) -> Score {
+        for &a in &self.touched {
+            let s = self.alternative[a];
+            self.alternative[a] = 0.0;
+            let c = alternative_clause[a];
+            if self.clause_sum[c] == 0.0 {
+                self.clauses_touched.push(c);
+            }
+            self.clause_max[c] = self.clause_max[c].max(s);
+            self.clause_sum[c] += s;
+        }
+        self.touched.clear();
+        let t = scoring.tie_breaker;
+        let mut total = 0.0;
+        for &c in &self.clauses_touched {
+            let (max, sum) = (self.clause_max[c], self.clause_sum[c]);
+            total += scoring.clauses[c].weight * (max + (sum - max) * t);
+            self.clause_max[c] = 0.0;
+            self.clause_sum[c] = 0.0;
+        }
+        self.clauses_touched.clear();
+        total
+    }
+}
+
+/// Documents a filter lets through, per segment (as a bit set).
+pub struct Allowed(Vec<u64>);
+
+impl Allowed {
+    fn contains(&self, doc: DocId) -> bool {
+        self.0
+            .get(doc as usize / 64)
+            .is_some_and(|w| w & (1 << (doc % 64)) != 0)
+    }
+}
+
+/// The documents of `segment` that `filter` matches.
+fn allowed(filter: &dyn tantivy::query::Weight, segment: &SegmentReader) -> Allowed {
+    let mut bits = vec![0u64; (segment.max_doc() as usize).div_ceil(64)];
+    let _ = filter.for_each_no_score(segment, &mut |docs| {
+        for &d in docs {
+            bits[d as usize / 64] |= 1 << (d % 64);
+        }
+    });
+    Allowed(bits)
+}
+
+/// The cursors of every term the segment holds, weakest bound first.
+fn cursors(
+    scoring: &Scoring,
+    weights: &[Option<Bm25Weight>],
+    segment: &SegmentReader,
+) -> Vec<Cursor> {
+    let mut cursors = Vec::new();
+    for (t, weight) in scoring.terms.iter().zip(weights) {
+        let Some(bm25) = weight else { continue };
+        let field: Field = t.term.field();
+        let Ok(inverted) = segment.inverted_index(field) else {
+            continue;
+        };
+        let Ok(Some(postings)) = inverted.read_postings(&t.term, IndexRecordOption::WithFreqs)
+        else {
+            continue;
+        };
+        if postings.doc() == TERMINATED {
+            continue;
+        }
+        let norms = segment
+            .fieldnorms_readers()
+            .get_field(field)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| FieldNormReader::constant(segment.max_doc(), 1));
+        let clause = &scoring.clauses[t.clause];
+        // A term that occurs infinitely often in the shortest field scores its BM25 weight.
+        let bound = clause.weight * bm25.score(0, u32::MAX) * (1.0 + BOUND_MARGIN);
+        cursors.push(Cursor {
+            postings,
+            norms,
+            bm25: bm25.clone(),
+            clause: t.clause,
+            alternative: t.alternative,
+            bound,
+        });
+    }
+    cursors.sort_by(|a, b| a.bound.total_cmp(&b.bound));
+    cursors
+}
+
+/// The most each clause can add, whatever matches (see the module text).
+fn clause_bounds(scoring: &Scoring, cursors: &[Cursor]) -> Vec<Score> {
+    let mut per_alternative = vec![0.0; scoring.alternatives];
+    for c in cursors {
+        per_alternative[c.alternative] += c.bound;
+    }
+    scoring
+        .clauses
+        .iter()
+        .map(|clause| {
+            let alts = &per_alternative
+                [clause.first_alternative..clause.first_alternative + clause.alternatives];
+            let max = alts.iter().copied().fold(0.0, Score::max);
+            let sum: Score = alts.iter().sum();
+            // Cursor bounds already carry the clause weight.
+            (max + (sum - max) * scoring.tie_breaker) * (1.0 + BOUND_MARGIN)
+        })
+        .collect()
+}
+
+/// The non-essential prefix of the cursors (weakest first) and its bound: as many cursors as
+/// together, summed per clause and capped by the clause's bound, cannot exceed `threshold`.
+struct Split {
+    /// Cursors `..len` are non-essential.
+    len: usize,
+    /// Bound of what they can add together.
+    bound: Score,
+    per_clause: Vec<Score>,
+}
+
+impl Split {
+    fn new(clauses: usize) -> Self {
+        Self {
+            len: 0,
+            bound: 0.0,
+            per_clause: vec![0.0; clauses],
+        }
+    }
+
+    /// Moves cursors to the non-essential side while their bound stays within `threshold`;
+    /// always leaves at least one essential cursor.
+    fn extend(&mut self, cursors: &[Cursor], clause_bounds: &[Score], threshold: Score) {
+        while self.len + 1 < cursors.len() {
+            let c = &cursors[self.len];
+            let before = self.per_clause[c.clause].min(clause_bounds[c.clause]);
+            let after = (self.per_clause[c.clause] + c.bound).min(clause_bounds[c.clause]);
+            let bound = self.bound + (after - before);
+            if bound > threshold {
+                break;
+            }
+            self.per_clause[c.clause] += c.bound;
+            self.bound = bound;
+            self.len += 1;
+        }
+    }
+}
+
+/// Plans of at most this many terms are searched by MaxScore, longer ones term at a time (on
+/// generated corpora of 1 000 to 100 000 guides, `keystroke-latency`, the faster of the two
+/// either side of it).
+pub const MAX_SCORE_TERMS: usize = 30;
+
+/// The best `n` documents by the score of `scoring`, only those `filter` matches when there is
+/// one: by [`max_score`] for a short plan, [`term_at_a_time`] for a long one. Exact either way.
+pub fn top_docs(
+    searcher: &Searcher,
+    scoring: &Scoring,
+    filter: Option<&dyn Query>,
+    n: usize,
+) -> Vec<(Score, DocAddress)> {
+    if scoring.terms.len() <= MAX_SCORE_TERMS {
+        max_score(searcher, scoring, filter, n)
+    } else {
+        term_at_a_time(searcher, scoring, filter, n)
+    }
+}
+
+/// Per-document accumulators of one segment's term-at-a-time search, zero between uses.
+#[derive(Default)]
+struct Accumulators {
+    alternative: Vec<Score>,
+    clause_max: Vec<Score>,
+    clause_sum: Vec<Score>,
+    total: Vec<Score>,
+    touched_alternative: Vec<DocId>,
+    touched_clause: Vec<DocId>,
+    touched_total: Vec<DocId>,
+}
+
+impl Accumulators {
+    fn ready(&mut self, max_doc: usize) {
+        for v in [
+            &mut self.alternative,
+            &mut self.clause_max,
+            &mut self.clause_sum,
+            &mut self.total,
+        ] {
+            if v.len() < max_doc {
+                v.resize(max_doc, 0.0);
+            }
+        }
+    }
+}
+
+thread_local! {
+    static ACCUMULATORS: std::cell::RefCell<Accumulators> = std::cell::RefCell::default();
+}
+
+/// The best `n` documents by the score of `scoring`, term at a time: every posting of every term
+/// is added into per-document accumulators, alternative by alternative and clause by clause,
+/// which combine as the score says. It reads every posting, but at a few nanoseconds each, with
+/// no merging of cursors: what a long text, whose many common words leave MaxScore little to
+/// skip, needs.
+pub fn term_at_a_time(
+    searcher: &Searcher,
+    scoring: &Scoring,
+    filter: Option<&dyn Query>,
+    n: usize,
+) -> Vec<(Score, DocAddress)> {
+    if scoring.is_empty() || n == 0 {
+        return Vec::new();
+    }
+    let filter = filter.and_then(|q| {
+        q.weight(EnableScoring::disabled_from_searcher(searcher))
+            .ok()
+    });
+    let weights = scoring.weights(searcher);
+    let mut top = TopN::new(n);
+    ACCUMULATORS.with(|acc| {
+        let mut acc = acc.borrow_mut();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            taat_segment(
+                scoring,
+                &weights,
+                segment,
+                ord as u32,
+                filter.as_deref(),
+                &mut acc,
+                &mut top,
+            );
+        }
+    });
+    top.into_sorted()
+}
+
+fn taat_segment(
+    scoring: &Scoring,
+    weights: &[Option<Bm25Weight>],
+    segment: &SegmentReader,
+    ord: u32,
+    filter: Option<&dyn tantivy::query::Weight>,
+    acc: &mut Accumulators,
+    top: &mut TopN,
+) {
+    acc.ready(segment.max_doc() as usize);
+    let Accumulators {
+        alternative,
+        clause_max,
+        clause_sum,
+        total,
+        touched_alternative,
+        touched_clause,
+        touched_total,
+    } = acc;
+    let t = scoring.tie_breaker;
+    // Terms are grouped by clause and alternative, in order.
+    let mut i = 0;
+    while i < scoring.terms.len() {
+        let clause = scoring.terms[i].clause;
+        while i < scoring.terms.len() && scoring.terms[i].clause == clause {
+            let alt = scoring.terms[i].alternative;
+            while i < scoring.terms.len() && scoring.terms[i].alternative == alt {
+                let (term, weight) = (&scoring.terms[i], &weights[i]);
+                i += 1;
+                let Some(bm25) = weight else { continue };
+                let field: Field = term.term.field();
+                let Ok(inverted) = segment.inverted_index(field) else {
+                    continue;
+                };
+                let Ok(Some(mut postings)) =
+                    inverted.read_postings(&term.term, IndexRecordOption::WithFreqs)
+                else {
+                    continue;
+                };
+                let norms = segment
+                    .fieldnorms_readers()
+                    .get_field(field)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| FieldNormReader::constant(segment.max_doc(), 1));
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    let score = bm25
+                        .score(norms.fieldnorm_id(doc), postings.term_freq())
+                        .max(Score::MIN_POSITIVE);
+                    let slot = &mut alternative[doc as usize];
+                    if *slot == 0.0 {
+                        touched_alternative.push(doc);
+                    }
+                    *slot += score;
+                    doc = postings.advance();
+                }
+            }
+            for &doc in touched_alternative.iter() {
+                let d = doc as usize;
+                let s = std::mem::take(&mut alternative[d]);
+                if clause_sum[d] == 0.0 {
+                    touched_clause.push(doc);
+                }
+                clause_max[d] = clause_max[d].max(s);
+                clause_sum[d] += s;
+            }
+            touched_alternative.clear();
+        }
+        let weight = scoring.clauses[clause].weight;
+        for &doc in touched_clause.iter() {
+            let d = doc as usize;
+            let max = std::mem::take(&mut clause_max[d]);
+            let sum = std::mem::take(&mut clause_sum[d]);
+            if total[d] == 0.0 {
+                touched_total.push(doc);
+            }
+            total[d] += (weight * (max + (sum - max) * t)).max(Score::MIN_POSITIVE);
+        }
+        touched_clause.clear();
+    }
+    let allowed = filter.map(|f| allowed(f, segment));
+    let alive = segment.alive_bitset();
+    touched_total.sort_unstable();
+    for &doc in touched_total.iter() {
+        let score = std::mem::take(&mut total[doc as usize]);
+        if alive.is_none_or(|a| a.is_alive(doc))
+            && allowed.as_ref().is_none_or(|a| a.contains(doc))
+            && score > top.threshold()
+        {
+            top.push(Hit {
+                score,
+                address: DocAddress::new(ord, doc),
+            });
+        }
+    }
+    touched_total.clear();
+}
+
+/// The best `n` documents by the score of `scoring`, document at a time with MaxScore pruning
+/// (see the module text).
+pub fn max_score(
+    searcher: &Searcher,
+    scoring: &Scoring,
+    filter: Option<&dyn Query>,
+    n: usize,
+) -> Vec<(Score, DocAddress)> {
+    if scoring.is_empty() || n == 0 {
+        return Vec::new();
+    }
+    let filter = filter.and_then(|q| {
+        q.weight(EnableScoring::disabled_from_searcher(searcher))
+            .ok()
+    });
+    let weights = scoring.weights(searcher);
+    let alternative_clause: Vec<usize> = {
+        let mut of = vec![0; scoring.alternatives];
+        for t in &scoring.terms {
+            of[t.alternative] = t.clause;
+        }
+        of
+    };
+    let mut top = TopN::new(n);
+    let mut scratch = Scratch::new(scoring);
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let mut cursors = cursors(scoring, &weights, segment);
+        if cursors.is_empty() {
+            continue;
+        }
+        let allowed = filter.as_deref().map(|f| allowed(f, segment));
+        let alive = segment.alive_bitset();
+        let bounds = clause_bounds(scoring, &cursors);
+        // passive_bound[k]: the bounds of cursors[..k] summed.
+        let passive_bound: Vec<Score> = std::iter::once(0.0)
+            .chain(cursors.iter().scan(0.0, |sum, c| {
+                *sum += c.bound;
+                Some(*sum)
+            }))
+            .collect();
+        let mut split = Split::new(scoring.clauses.len());
+        split.extend(&cursors, &bounds, top.threshold());
+        // The essential cursors by their current document; a cursor that has become
+        // non-essential since it was pushed is dropped when it comes up.
+        let mut queue: BinaryHeap<Reverse<(DocId, usize)>> = (split.len..cursors.len())
+            .map(|i| Reverse((cursors[i].doc(), i)))
+            .collect();
+        // (alternative, score) of the essential terms at the current document.
+        let mut at: Vec<(usize, Score)> = Vec::new();
+        while let Some(&Reverse((doc, _))) = queue.peek() {
+            // Take every essential cursor at `doc`: its score, then move it on.
+            at.clear();
+            while let Some(mut top) = queue.peek_mut() {
+                let Reverse((d, i)) = *top;
+                if d != doc {
+                    break;
+                }
+                if i < split.len {
+                    PeekMut::pop(top); // non-essential now: looked up by seeking from here on
+                    continue;
+                }
+                let c = &mut cursors[i];
+                at.push((c.alternative, c.score()));
+                let next = c.postings.advance();
+                if next == TERMINATED {
+                    PeekMut::pop(top);
+                } else {
+                    *top = Reverse((next, i));
+                }
+            }
+            if at.is_empty() {
+                continue;
+            }
+            let admitted = alive.is_none_or(|a| a.is_alive(doc))
+                && allowed.as_ref().is_none_or(|a| a.contains(doc));
+            if !admitted {
+                continue;
+            }
+            for &(alt, score) in &at {
+                scratch.add(alt, score);
+            }
+            let threshold = top.threshold();
+            // What the essential terms give, then the most the others could add.
+            let essential = scratch.total(scoring, &alternative_clause);
+            if essential + split.bound <= threshold {
+                continue;
+            }
+            // The others, strongest first, while they could still lift the score over the
+            // threshold: what they added (a clause adds at most the sum of its parts) plus
+            // the bound of those not yet looked up.
+            let mut added = 0.0;
+            let mut contender = true;
+            for (j, c) in cursors[..split.len].iter_mut().enumerate().rev() {
+                if essential + added + split.bound.min(passive_bound[j + 1]) <= threshold {
+                    contender = false;
+                    break;
+                }
+                if c.doc() < doc {
+                    c.postings.seek(doc);
+                }
+                if c.doc() == doc {
+                    let score = c.score();
+                    added += score;
+                    scratch.add(c.alternative, score);
+                }
+            }
+            // The essential terms again, now with the others in their clauses (a clause's
+            // score is not the sum of its parts' scores).
+            for &(alt, score) in &at {
+                scratch.add(alt, score);
+            }
+            let score = scratch.total(scoring, &alternative_clause);
+            if contender && score > threshold {
+                top.push(Hit {
+                    score,
+                    address: DocAddress::new(ord as u32, doc),
+                });
+                split.extend(&cursors, &bounds, top.threshold());
+            }
+        }
+    }
+    top.into_sorted()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::parse_queries;
+    use crate::guide::model::read_jsonl_path;
+    use crate::guide::query::{filter_query, to_query, Filters};
+    use crate::guide::GuideIndex;
+    use crate::{Guide, SuggestOptions};
+    use tantivy::collector::TopDocs;
+
+    /// Every 4th prefix of every 20th bundled labelled query (and the full queries).
+    fn texts() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/eval");
+        let queries = read_jsonl_path(dir.as_ref(), parse_queries).expect("labelled queries");
+        let mut texts = Vec::new();
+        for q in queries.iter().step_by(20) {
+            let chars: Vec<char> = q.query.chars().collect();
+            for k in (1..=chars.len()).step_by(4) {
+                texts.push(chars[..k].iter().collect());
+            }
+            texts.push(q.query.clone());
+        }
+        texts
+    }
+
+    fn assert_same(pruned: &[(Score, DocAddress)], other: &[(Score, DocAddress)], what: &str) {
+        assert_eq!(pruned.len(), other.len(), "{what}: lengths");
+        for (i, ((sa, da), (sb, db))) in pruned.iter().zip(other).enumerate() {
+            let close = (sa - sb).abs() <= 1e-4 * sa.abs().max(1.0);
+            assert!(close, "{what}: score {i}: {sa} vs {sb}");
+            // Documents may swap only where scores tie (to rounding).
+            if da != db {
+                let tie = other
+                    .iter()
+                    .any(|(s, d)| d == da && (s - sa).abs() <= 1e-4 * sa.abs().max(1.0));
+                assert!(tie, "{what}: document {i}: {da:?} vs {db:?} ({sa} vs {sb})");
+            }
+        }
+    }
+
+    /// An index of several segments with deletions, so cursors cross segments and skip the dead.
+    fn segmented_index() -> GuideIndex {
+        let guides = crate::bundled::guides();
+        let index = GuideIndex::in_memory().unwrap();
+        for chunk in guides.chunks(40) {
+            index.upsert(chunk).unwrap();
+            index.commit().unwrap();
+        }
+        // Re-upserting deletes the old copies: dead documents in the early segments.
+        index.upsert(&guides[..30]).unwrap();
+        index
+            .upsert(&[Guide::new(
+                "extra",
+                "Byta lösenord",
+                "Lösenordet byts i portalen.",
+            )])
+            .unwrap();
+        index.commit().unwrap();
+        index
+    }
+
+    #[test]
+    fn max_score_term_at_a_time_and_tantivy_find_the_same() {
+        let index = segmented_index();
+        let searcher = index.searcher();
+        assert!(searcher.segment_readers().len() > 1, "several segments");
+        let filters = [
+            Filters::default(),
+            Filters {
+                categories: vec!["IT och telefoni".into()],
+                audiences: vec![],
+            },
+            Filters {
+                categories: vec![],
+                audiences: vec!["utförare".into()],
+            },
+        ];
+        let mut compared = 0;
+        for text in texts() {
+            let plan = index.plan(&text, &searcher);
+            let scoring = Scoring::of(&plan, &index.fields, &index.weights);
+            for filters in &filters {
+                let filter = filter_query(&index.fields, filters);
+                for n in [1, 5, 20] {
+                    let pruned = max_score(&searcher, &scoring, filter.as_deref(), n);
+                    let all = term_at_a_time(&searcher, &scoring, filter.as_deref(), n);
+                    assert_same(&pruned, &all, &format!("{text:?} n={n} {filters:?}"));
+                    if plan.is_empty() {
+                        continue;
+                    }
+                    let query = to_query(&plan, &index.fields, &index.weights, filters);
+                    let tantivy = searcher
+                        .search(&query, &TopDocs::with_limit(n).order_by_score())
+                        .unwrap();
+                    assert_same(&pruned, &tantivy, &format!("{text:?} n={n} vs Tantivy"));
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 300, "{compared} searches compared");
+    }
+
+    #[test]
+    fn the_suggestions_are_those_of_the_best_scores() {
+        let index = segmented_index();
+        let found = index.suggest("glömt lösenordet", &SuggestOptions::limit(3));
+        assert_eq!(found.len(), 3);
+        assert!(found.windows(2).all(|w| w[0].score >= w[1].score));
+        assert!(found
+            .iter()
+            .any(|s| s.id == "extra" || s.id.contains("losenord")));
+    }
+
+    #[test]
+    fn a_hit_is_better_with_a_higher_score_or_an_earlier_document() {
+        let hit = |score, doc| Hit {
+            score,
+            address: DocAddress::new(0, doc),
+        };
+        assert!(hit(2.0, 9) > hit(1.0, 1));
+        assert!(hit(1.0, 1) > hit(1.0, 2));
+        let mut top = TopN::new(2);
+        for h in [
+            hit(1.0, 1),
+            hit(3.0, 2),
+            hit(1.0, 3),
+            hit(2.0, 4),
+            hit(2.0, 5),
+        ] {
+            top.push(h);
+        }
+        let kept: Vec<u32> = top.into_sorted().iter().map(|(_, a)| a.doc_id).collect();
+        assert_eq!(kept, [2, 4]);
+    }
+}
