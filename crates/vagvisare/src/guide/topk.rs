@@ -326,6 +326,26 @@ fn allowed(filter: &dyn tantivy::query::Weight, segment: &SegmentReader) -> Allo
     Allowed(bits)
 }
 
+/// A term's postings in a segment (positioned on its first document) and its field's norms;
+/// `None` where the segment holds no document with the term.
+fn open(segment: &SegmentReader, term: &Term) -> Option<(SegmentPostings, FieldNormReader)> {
+    let field: Field = term.field();
+    let inverted = segment.inverted_index(field).ok()?;
+    let postings = inverted
+        .read_postings(term, IndexRecordOption::WithFreqs)
+        .ok()??;
+    if postings.doc() == TERMINATED {
+        return None;
+    }
+    let norms = segment
+        .fieldnorms_readers()
+        .get_field(field)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| FieldNormReader::constant(segment.max_doc(), 1));
+    Some((postings, norms))
+}
+
 /// The cursors of every term the segment holds, weakest bound first.
 fn cursors(
     scoring: &Scoring,
@@ -335,23 +355,9 @@ fn cursors(
     let mut cursors = Vec::new();
     for (t, weight) in scoring.terms.iter().zip(weights) {
         let Some(bm25) = weight else { continue };
-        let field: Field = t.term.field();
-        let Ok(inverted) = segment.inverted_index(field) else {
+        let Some((postings, norms)) = open(segment, &t.term) else {
             continue;
         };
-        let Ok(Some(postings)) = inverted.read_postings(&t.term, IndexRecordOption::WithFreqs)
-        else {
-            continue;
-        };
-        if postings.doc() == TERMINATED {
-            continue;
-        }
-        let norms = segment
-            .fieldnorms_readers()
-            .get_field(field)
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| FieldNormReader::constant(segment.max_doc(), 1));
         let clause = &scoring.clauses[t.clause];
         // A term that occurs infinitely often in the shortest field scores its BM25 weight.
         let bound = clause.weight * bm25.score(0, u32::MAX) * (1.0 + BOUND_MARGIN);
@@ -543,21 +549,9 @@ fn taat_segment(
                 let (term, weight) = (&scoring.terms[i], &weights[i]);
                 i += 1;
                 let Some(bm25) = weight else { continue };
-                let field: Field = term.term.field();
-                let Ok(inverted) = segment.inverted_index(field) else {
+                let Some((mut postings, norms)) = open(segment, &term.term) else {
                     continue;
                 };
-                let Ok(Some(mut postings)) =
-                    inverted.read_postings(&term.term, IndexRecordOption::WithFreqs)
-                else {
-                    continue;
-                };
-                let norms = segment
-                    .fieldnorms_readers()
-                    .get_field(field)
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| FieldNormReader::constant(segment.max_doc(), 1));
                 let mut doc = postings.doc();
                 while doc != TERMINATED {
                     let score = bm25
