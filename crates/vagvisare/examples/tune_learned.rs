@@ -28,7 +28,7 @@ fn main() {
     let holdout = args.get(3).map_or(0.3, |s| s.parse().expect("holdout"));
     let split = SplitOptions { seed, holdout };
     println!("weight  asked before (r5 mrr t50 typo nodia) | asked after | held-out before | held-out after");
-    for weight in [0.2f32, 0.4, 0.6, 0.8, 1.0] {
+    for weight in [0.2f32, 0.3, 0.4, 0.6, 1.0] {
         let mut index = GuideIndex::in_memory().expect("index");
         index.set_weights(Weights {
             learned: weight,

@@ -425,3 +425,50 @@ fn held_out_guides_are_asked_and_do_not_change() {
         report.untouched_after.recall_at_5
     );
 }
+
+#[test]
+fn only_words_the_guide_lacks_are_learned() {
+    let taught = index();
+    taught
+        .feedback(&[Feedback::helped("glömt koden till lösenordet", "pw").by("a")])
+        .unwrap();
+    taught.commit().unwrap();
+    // "koden" is new to the guide: learned. "lösenordet" is in its body: matched there, and the
+    // learned text does not count it a second time.
+    let s = taught.suggest("koden lösenordet", &SuggestOptions::limit(3));
+    assert_eq!(s[0].id, "pw");
+    let kinds = |word: &str| -> Vec<MatchKind> {
+        s[0].matched
+            .iter()
+            .filter(|m| m.query == word)
+            .map(|m| m.kind)
+            .collect()
+    };
+    assert!(
+        kinds("koden").contains(&MatchKind::Learned),
+        "{:?}",
+        s[0].matched
+    );
+    assert!(
+        !kinds("lösenordet").contains(&MatchKind::Learned),
+        "{:?}",
+        s[0].matched
+    );
+    assert!(
+        kinds("lösenordet").contains(&MatchKind::Exact),
+        "{:?}",
+        s[0].matched
+    );
+    // The score the guide's own text gives is not raised by the taught word it already has.
+    let plain = index();
+    let own = plain.suggest("lösenordet", &SuggestOptions::limit(1));
+    let learned = taught.suggest("lösenordet", &SuggestOptions::limit(1));
+    assert_eq!(own[0].id, "pw");
+    assert_eq!(learned[0].id, "pw");
+    assert!(
+        (own[0].score - learned[0].score).abs() < 1e-4,
+        "{} vs {}",
+        own[0].score,
+        learned[0].score
+    );
+}

@@ -311,7 +311,7 @@ impl GuideIndex {
             let now = Utc::now();
             guides
                 .iter()
-                .map(|g| feedback.learned_text(&g.id, now))
+                .map(|g| feedback.learned_text_for(g, now))
                 .collect()
         };
         let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());

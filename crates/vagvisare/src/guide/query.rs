@@ -128,7 +128,7 @@ impl Default for Weights {
             compound_pair: 0.9,
             title: 1.5,
             body: 1.0,
-            learned: 0.4,
+            learned: 0.3,
             tie_breaker: 0.1,
             max_completions: 24,
             max_typo_neighbours: 8,
@@ -636,6 +636,34 @@ fn any_of(field: Field, keys: impl Iterator<Item = String>) -> Box<dyn Query> {
     ))
 }
 
+/// The terms an alternative of a word is scored by: each term in the field of each source that
+/// holds it, with the alternative's boost times the source's.
+pub fn scored_terms<'a>(
+    alt: &'a Alternative,
+    fields: &Fields,
+    w: &Weights,
+) -> Vec<(Field, &'a str, f32)> {
+    let mut terms = Vec::new();
+    for ((form, term), &held) in alt.terms.iter().zip(&alt.sources) {
+        for (bit, source) in Source::ALL.into_iter().enumerate() {
+            if held & (1 << bit) == 0 {
+                continue;
+            }
+            let boost = match source {
+                Source::Title => w.title,
+                Source::Body => w.body,
+                Source::Learned => w.learned,
+            };
+            terms.push((
+                fields.analyzed(source, *form),
+                term.as_str(),
+                boost * alt.boost,
+            ));
+        }
+    }
+    terms
+}
+
 /// The Tantivy query of a plan and filters.
 pub fn to_query(
     plan: &QueryPlan,
@@ -648,19 +676,9 @@ pub fn to_query(
         let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
         for alt in &qw.alternatives {
             let mut parts: Vec<Box<dyn Query>> = Vec::new();
-            for ((form, term), &held) in alt.terms.iter().zip(&alt.sources) {
-                for (bit, source) in Source::ALL.into_iter().enumerate() {
-                    if held & (1 << bit) == 0 {
-                        continue;
-                    }
-                    let boost = match source {
-                        Source::Title => w.title,
-                        Source::Body => w.body,
-                        Source::Learned => w.learned,
-                    };
-                    let q = term_query(fields.analyzed(source, *form), term);
-                    parts.push(Box::new(BoostQuery::new(q, boost * alt.boost)));
-                }
+            for (field, term, boost) in scored_terms(alt, fields, w) {
+                let q = term_query(field, term);
+                parts.push(Box::new(BoostQuery::new(q, boost)));
             }
             match parts.len() {
                 0 => {}

@@ -42,8 +42,8 @@ use tantivy::query::{Bm25Weight, EnableScoring, Query};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
-use super::query::{QueryPlan, Weights};
-use super::schema::{Fields, Source};
+use super::query::{scored_terms, QueryPlan, Weights};
+use super::schema::Fields;
 
 /// Bounds are raised by this share, so that rounding in a sum never prunes a guide whose true
 /// score reaches the threshold.
@@ -88,21 +88,10 @@ impl Scoring {
         for qw in &plan.words {
             let mut alternatives: Vec<Vec<(Term, Score)>> = Vec::new();
             for alt in &qw.alternatives {
-                let mut terms = Vec::new();
-                for ((form, text), &held) in alt.terms.iter().zip(&alt.sources) {
-                    for (bit, source) in Source::ALL.into_iter().enumerate() {
-                        if held & (1 << bit) == 0 {
-                            continue;
-                        }
-                        let boost = match source {
-                            Source::Title => w.title,
-                            Source::Body => w.body,
-                            Source::Learned => w.learned,
-                        };
-                        let field = fields.analyzed(source, *form);
-                        terms.push((Term::from_field_text(field, text), boost * alt.boost));
-                    }
-                }
+                let terms: Vec<(Term, Score)> = scored_terms(alt, fields, w)
+                    .into_iter()
+                    .map(|(field, text, boost)| (Term::from_field_text(field, text), boost))
+                    .collect();
                 if !terms.is_empty() {
                     alternatives.push(terms);
                 }
