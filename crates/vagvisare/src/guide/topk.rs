@@ -34,11 +34,11 @@
 use std::cmp::Ordering;
 use std::cmp::Reverse;
 use std::collections::binary_heap::PeekMut;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
-use tantivy::query::{Bm25Weight, EnableScoring, Query};
+use tantivy::query::{Bm25StatisticsProvider, Bm25Weight, EnableScoring, Query, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
@@ -73,7 +73,8 @@ struct Clause {
 pub struct Scoring {
     terms: Vec<ScoredTerm>,
     clauses: Vec<Clause>,
-    alternatives: usize,
+    /// The clause of every alternative (one entry per alternative).
+    alternative_clause: Vec<usize>,
     tie_breaker: Score,
 }
 
@@ -112,19 +113,20 @@ impl Scoring {
         let clause = self.clauses.len();
         self.clauses.push(Clause {
             weight,
-            first_alternative: self.alternatives,
+            first_alternative: self.alternative_clause.len(),
             alternatives: alternatives.len(),
         });
         for terms in alternatives {
+            let alternative = self.alternative_clause.len();
             for (term, boost) in terms {
                 self.terms.push(ScoredTerm {
                     term,
                     clause,
-                    alternative: self.alternatives,
+                    alternative,
                     boost,
                 });
             }
-            self.alternatives += 1;
+            self.alternative_clause.push(clause);
         }
     }
 
@@ -133,9 +135,14 @@ impl Scoring {
         self.terms.is_empty()
     }
 
-    /// BM25 weights of every term, with searcher-wide statistics (as Tantivy's `TermQuery`),
-    /// boosted; `None` where the index holds no such term.
+    /// BM25 weights of every term, with searcher-wide statistics (what Tantivy's `TermQuery`
+    /// computes: `Bm25Weight::for_terms` of one term), boosted; `None` where the index holds no
+    /// such term. One document-frequency lookup per term, and each field's token count once.
     fn weights(&self, searcher: &Searcher) -> Vec<Option<Bm25Weight>> {
+        let Ok(docs) = searcher.total_num_docs() else {
+            return vec![None; self.terms.len()];
+        };
+        let mut average_norm: HashMap<Field, Option<Score>> = HashMap::new();
         self.terms
             .iter()
             .map(|t| {
@@ -143,7 +150,11 @@ impl Scoring {
                 if doc_freq == 0 {
                     return None;
                 }
-                let weight = Bm25Weight::for_terms(searcher, std::slice::from_ref(&t.term)).ok()?;
+                let average = *average_norm.entry(t.term.field()).or_insert_with(|| {
+                    let tokens = searcher.total_num_tokens(t.term.field()).ok()?;
+                    Some(tokens as Score / docs as Score)
+                });
+                let weight = Bm25Weight::for_one_term(doc_freq, docs, average?);
                 Some(weight.boost_by(t.boost))
             })
             .collect()
@@ -250,7 +261,7 @@ struct Scratch {
 impl Scratch {
     fn new(scoring: &Scoring) -> Self {
         Self {
-            alternative: vec![0.0; scoring.alternatives],
+            alternative: vec![0.0; scoring.alternative_clause.len()],
             touched: Vec::new(),
             clause_max: vec![0.0; scoring.clauses.len()],
             clause_sum: vec![0.0; scoring.clauses.len()],
@@ -268,11 +279,11 @@ impl Scratch {
     }
 
     /// The score of what was added since the last call, and the scratch cleared.
-    fn total(&mut self, scoring: &Scoring, alternative_clause: &[usize]) -> Score {
+    fn total(&mut self, scoring: &Scoring) -> Score {
         for &a in &self.touched {
             let s = self.alternative[a];
             self.alternative[a] = 0.0;
-            let c = alternative_clause[a];
+            let c = scoring.alternative_clause[a];
             if self.clause_sum[c] == 0.0 {
                 self.clauses_touched.push(c);
             }
@@ -305,7 +316,7 @@ impl Allowed {
 }
 
 /// The documents of `segment` that `filter` matches.
-fn allowed(filter: &dyn tantivy::query::Weight, segment: &SegmentReader) -> Allowed {
+fn allowed(filter: &dyn Weight, segment: &SegmentReader) -> Allowed {
     let mut bits = vec![0u64; (segment.max_doc() as usize).div_ceil(64)];
     let _ = filter.for_each_no_score(segment, &mut |docs| {
         for &d in docs {
@@ -365,7 +376,7 @@ fn cursors(
 
 /// The most each clause can add, whatever matches (see the module text).
 fn clause_bounds(scoring: &Scoring, cursors: &[Cursor]) -> Vec<Score> {
-    let mut per_alternative = vec![0.0; scoring.alternatives];
+    let mut per_alternative = vec![0.0; scoring.alternative_clause.len()];
     for c in cursors {
         per_alternative[c.alternative] += c.bound;
     }
@@ -467,6 +478,34 @@ impl Accumulators {
     }
 }
 
+/// What both strategies need before reading postings.
+struct Prepared {
+    /// The filter's weight, when there is a filter.
+    filter: Option<Box<dyn Weight>>,
+    /// Every term's BM25 weight ([`Scoring::weights`]).
+    weights: Vec<Option<Bm25Weight>>,
+}
+
+/// [`Prepared`] for a search; `None` when nothing is to be found.
+fn prepare(
+    searcher: &Searcher,
+    scoring: &Scoring,
+    filter: Option<&dyn Query>,
+    n: usize,
+) -> Option<Prepared> {
+    if scoring.is_empty() || n == 0 {
+        return None;
+    }
+    let filter = filter.and_then(|q| {
+        q.weight(EnableScoring::disabled_from_searcher(searcher))
+            .ok()
+    });
+    Some(Prepared {
+        filter,
+        weights: scoring.weights(searcher),
+    })
+}
+
 thread_local! {
     static ACCUMULATORS: std::cell::RefCell<Accumulators> = std::cell::RefCell::default();
 }
@@ -482,14 +521,9 @@ pub fn term_at_a_time(
     filter: Option<&dyn Query>,
     n: usize,
 ) -> Vec<(Score, DocAddress)> {
-    if scoring.is_empty() || n == 0 {
+    let Some(Prepared { filter, weights }) = prepare(searcher, scoring, filter, n) else {
         return Vec::new();
-    }
-    let filter = filter.and_then(|q| {
-        q.weight(EnableScoring::disabled_from_searcher(searcher))
-            .ok()
-    });
-    let weights = scoring.weights(searcher);
+    };
     let mut top = TopN::new(n);
     ACCUMULATORS.with(|acc| {
         let mut acc = acc.borrow_mut();
@@ -513,7 +547,7 @@ fn taat_segment(
     weights: &[Option<Bm25Weight>],
     segment: &SegmentReader,
     ord: u32,
-    filter: Option<&dyn tantivy::query::Weight>,
+    filter: Option<&dyn Weight>,
     acc: &mut Accumulators,
     top: &mut TopN,
 ) {
@@ -603,20 +637,8 @@ pub fn max_score(
     filter: Option<&dyn Query>,
     n: usize,
 ) -> Vec<(Score, DocAddress)> {
-    if scoring.is_empty() || n == 0 {
+    let Some(Prepared { filter, weights }) = prepare(searcher, scoring, filter, n) else {
         return Vec::new();
-    }
-    let filter = filter.and_then(|q| {
-        q.weight(EnableScoring::disabled_from_searcher(searcher))
-            .ok()
-    });
-    let weights = scoring.weights(searcher);
-    let alternative_clause: Vec<usize> = {
-        let mut of = vec![0; scoring.alternatives];
-        for t in &scoring.terms {
-            of[t.alternative] = t.clause;
-        }
-        of
     };
     let mut top = TopN::new(n);
     let mut scratch = Scratch::new(scoring);
@@ -678,7 +700,7 @@ pub fn max_score(
             }
             let threshold = top.threshold();
             // What the essential terms give, then the most the others could add.
-            let essential = scratch.total(scoring, &alternative_clause);
+            let essential = scratch.total(scoring);
             if essential + split.bound <= threshold {
                 continue;
             }
@@ -706,7 +728,7 @@ pub fn max_score(
             for &(alt, score) in &at {
                 scratch.add(alt, score);
             }
-            let score = scratch.total(scoring, &alternative_clause);
+            let score = scratch.total(scoring);
             if contender && score > threshold {
                 top.push(Hit {
                     score,
