@@ -25,8 +25,9 @@ use super::query::{
     expand_with, filter_query, plan, resolve, Alternative, Filters, QueryPlan, Weights,
 };
 use super::schema::{self, Fields, Form, Source, EVERYONE};
+use super::settled::{top_docs_typed, SettledCache};
 use super::suggest::{explain, AnalysedGuide, Suggestion};
-use super::topk::{top_docs, Scoring};
+use super::topk::Scoring;
 use crate::feedback::report::{report, Report as FeedbackReport};
 use crate::feedback::{
     Feedback, FeedbackError, FeedbackStore, LearnPolicy, LearnedTerm, FEEDBACK_FILE,
@@ -89,6 +90,8 @@ pub struct GuideIndex {
     committed_feedback: Mutex<FeedbackStore>,
     /// Analysed candidate guides in the latest committed state.
     analysed: GenerationCache<DocAddress, Option<AnalysedGuide>>,
+    /// Scores of the words already typed, kept between keystrokes.
+    settled: SettledCache,
 }
 
 impl std::fmt::Debug for GuideIndex {
@@ -215,6 +218,7 @@ impl GuideIndex {
             feedback: RwLock::new(feedback.clone()),
             committed_feedback: Mutex::new(feedback),
             analysed: GenerationCache::default(),
+            settled: SettledCache::default(),
         })
     }
 
@@ -227,6 +231,7 @@ impl GuideIndex {
     pub fn set_synonyms(&self, synonyms: Synonyms) {
         *self.synonyms.write().unwrap_or_else(|e| e.into_inner()) = synonyms;
         self.resolved.clear();
+        self.settled.clear();
     }
 
     /// Extends the compound lexicon with a word list (one word a line); applies to guides
@@ -248,6 +253,7 @@ impl GuideIndex {
     pub fn set_weights(&mut self, weights: Weights) {
         self.weights = weights;
         self.resolved.clear();
+        self.settled.clear();
     }
 
     fn writer(&self) -> MutexGuard<'_, IndexWriter> {
@@ -488,11 +494,13 @@ impl GuideIndex {
         Ok(())
     }
 
-    /// Forgets the cached word expansions and analysed guides (they are rebuilt on demand).
-    /// Only benchmarks need this, to measure a keystroke that nothing before it prepared.
+    /// Forgets the cached word expansions, analysed guides and scores of typed words (they are
+    /// rebuilt on demand). Only benchmarks need this, to measure a keystroke that nothing before
+    /// it prepared.
     pub fn clear_caches(&self) {
         self.resolved.clear();
         self.analysed.clear();
+        self.settled.clear();
     }
 
     /// Drops every change since the last commit.
@@ -691,7 +699,7 @@ impl GuideIndex {
         );
         let scoring = Scoring::of(plan, &self.fields, &self.weights);
         let filter = filter_query(&self.fields, filters);
-        top_docs(searcher, &scoring, filter.as_deref(), n)
+        top_docs_typed(searcher, &scoring, filter.as_deref(), n, &self.settled)
     }
 
     /// Suggestions for text exactly as typed so far, best first. Never fails: any input gives

@@ -11,6 +11,7 @@ pub mod index;
 pub mod model;
 pub mod query;
 pub mod schema;
+pub mod settled;
 pub mod suggest;
 pub mod sum;
 pub mod topk;

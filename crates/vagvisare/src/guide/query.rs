@@ -164,6 +164,19 @@ pub struct QueryWord {
     pub prefix: bool,
     /// Every way the word may match.
     pub alternatives: Vec<Alternative>,
+    /// Number of the typed word (token) it was first typed as.
+    pub at: usize,
+}
+
+/// Two adjacent query words, or two parts of a typed compound, looked for together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pair {
+    /// The pair's term (see [`pair_term`] and [`compound_pair_term`]).
+    pub term: String,
+    /// Its weight.
+    pub weight: f32,
+    /// Number of the typed word (token) that completed it.
+    pub at: usize,
 }
 
 /// The analysed query.
@@ -171,8 +184,11 @@ pub struct QueryWord {
 pub struct QueryPlan {
     /// The distinct words, in typed order.
     pub words: Vec<QueryWord>,
-    /// Adjacent stem pairs of complete words (and of compound parts), with their weights.
-    pub pairs: Vec<(String, f32)>,
+    /// Adjacent stem pairs of words (and of compound parts), in typed order.
+    pub pairs: Vec<Pair>,
+    /// Leading typed words whose words and pairs stay as they are while the text grows: all
+    /// but the word being typed (see [`settled`](super::settled)).
+    pub settled_tokens: usize,
 }
 
 impl QueryPlan {
@@ -239,6 +255,7 @@ pub fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weights) -> 
             weight: if forms.stop { w.stop_word } else { 1.0 },
             prefix,
             alternatives: Vec::new(),
+            at: i,
         };
         qw.add(MatchKind::Exact, Form::Word, surface.clone(), w.exact);
         for stem in &forms.stems {
@@ -288,24 +305,31 @@ pub fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weights) -> 
     }
     // Adjacent pairs of words: "logga ut", "stänga av", "fungerar inte". The word being typed
     // takes part as typed so far: once complete it pairs, before that its pair matches nothing.
-    let complete = n;
     // Words written apart may be a compound in the guide ("lösenord byte": "lösenordsbyte"),
-    // and a typed compound may be written apart in the guide.
-    for pair in tokens[..complete].windows(2) {
-        let (a, b) = (pair[0].stem(), pair[1].stem());
-        plan.pairs.push((pair_term(a, b), w.pair));
-        if !pair[0].forms.stop && !pair[1].forms.stop {
-            plan.pairs.push((compound_pair_term(a, b), w.compound_pair));
+    // and a typed compound may be written apart in the guide. Each pair belongs to the word
+    // that completes it; a pair found twice in a row counts once (a pair repeated later in the
+    // text counts again, as a repeated phrase says more).
+    for (at, token) in tokens.iter().enumerate() {
+        let mut found: Vec<(String, f32)> = Vec::new();
+        if at > 0 {
+            let before = &tokens[at - 1];
+            let (a, b) = (before.stem(), token.stem());
+            found.push((pair_term(a, b), w.pair));
+            if !before.forms.stop && !token.forms.stop {
+                found.push((compound_pair_term(a, b), w.compound_pair));
+            }
         }
-    }
-    for token in &tokens[..complete] {
         for heads in token.forms.part_heads.windows(2) {
-            plan.pairs
-                .push((compound_pair_term(&heads[0], &heads[1]), w.compound_pair));
-            plan.pairs.push((pair_term(&heads[0], &heads[1]), w.pair));
+            found.push((compound_pair_term(&heads[0], &heads[1]), w.compound_pair));
+            found.push((pair_term(&heads[0], &heads[1]), w.pair));
+        }
+        for (term, weight) in found {
+            if plan.pairs.last().is_none_or(|p| p.term != term) {
+                plan.pairs.push(Pair { term, weight, at });
+            }
         }
     }
-    plan.pairs.dedup_by(|a, b| a.0 == b.0);
+    plan.settled_tokens = if typing_last { n - 1 } else { n };
     plan
 }
 
@@ -692,10 +716,13 @@ pub fn to_query(
             Box::new(BoostQuery::new(Box::new(dismax), qw.weight)),
         ));
     }
-    for (pair, weight) in &plan.pairs {
+    for pair in &plan.pairs {
         should.push((
             Occur::Should,
-            Box::new(BoostQuery::new(term_query(fields.pair, pair), *weight)),
+            Box::new(BoostQuery::new(
+                term_query(fields.pair, &pair.term),
+                pair.weight,
+            )),
         ));
     }
     let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
@@ -760,12 +787,12 @@ mod tests {
         assert_eq!(p.words.len(), 2);
         assert!(p.words[1].weight < p.words[0].weight);
         assert!(p.words[1].weight > 0.0);
-        assert_eq!(p.pairs, [("logg ut".to_string(), 0.3)]);
-        assert!(plan_of("logga u")
-            .pairs
-            .iter()
-            .all(|(pair, _)| pair != "logg ut"));
-        assert_eq!(plan_of("logga ut ").pairs, [("logg ut".to_string(), 0.3)]);
+        let terms = |p: &QueryPlan| -> Vec<(String, f32)> {
+            p.pairs.iter().map(|p| (p.term.clone(), p.weight)).collect()
+        };
+        assert_eq!(terms(&p), [("logg ut".to_string(), 0.3)]);
+        assert!(plan_of("logga u").pairs.iter().all(|p| p.term != "logg ut"));
+        assert_eq!(terms(&plan_of("logga ut ")), [("logg ut".to_string(), 0.3)]);
     }
 
     #[test]

@@ -35,6 +35,7 @@ use std::cmp::Ordering;
 use std::cmp::Reverse;
 use std::collections::binary_heap::PeekMut;
 use std::collections::{BinaryHeap, HashMap};
+use std::ops::Range;
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
@@ -68,6 +69,16 @@ struct Clause {
     alternatives: usize,
 }
 
+/// What a clause is, as far as its score over the guides of one committed state goes: a query
+/// word (whose alternatives that state resolves) or a pair, with its weight.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ClauseKey {
+    /// A query word, its weight's bits, and whether it is being typed.
+    Word(String, u32, bool),
+    /// A pair term and its weight's bits.
+    Pair(String, u32),
+}
+
 /// The score of a plan, as terms grouped into alternatives and clauses.
 #[derive(Debug, Clone, Default)]
 pub struct Scoring {
@@ -76,37 +87,66 @@ pub struct Scoring {
     /// The clause of every alternative (one entry per alternative).
     alternative_clause: Vec<usize>,
     tie_breaker: Score,
+    /// Per clause, what it is.
+    pub(super) keys: Vec<ClauseKey>,
+    /// Per clause, the typed word (token) that brought it; clauses are in this order.
+    pub(super) token: Vec<usize>,
+    /// The leading clauses that stay as they are while the text grows ([`super::settled`]).
+    pub(super) settled: usize,
 }
 
 impl Scoring {
     /// The terms, alternatives and clauses of a plan's score (what [`to_query`](super::query::to_query)
-    /// builds as a Tantivy query).
+    /// builds as a Tantivy query), in the order the words were typed: each word, then the pairs
+    /// it completes.
     pub fn of(plan: &QueryPlan, fields: &Fields, w: &Weights) -> Self {
         let mut scoring = Scoring {
             tie_breaker: w.tie_breaker,
             ..Scoring::default()
         };
-        for qw in &plan.words {
-            let mut alternatives: Vec<Vec<(Term, Score)>> = Vec::new();
-            for alt in &qw.alternatives {
-                let terms: Vec<(Term, Score)> = scored_terms(alt, fields, w)
-                    .into_iter()
-                    .map(|(field, text, boost)| (Term::from_field_text(field, text), boost))
-                    .collect();
-                if !terms.is_empty() {
-                    alternatives.push(terms);
+        let mut pairs = plan.pairs.iter().peekable();
+        let mut words = plan.words.iter().peekable();
+        loop {
+            let word_first = match (words.peek(), pairs.peek()) {
+                (Some(qw), Some(pair)) => qw.at <= pair.at,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if word_first {
+                let Some(qw) = words.next() else { break };
+                let mut alternatives: Vec<Vec<(Term, Score)>> = Vec::new();
+                for alt in &qw.alternatives {
+                    let terms: Vec<(Term, Score)> = scored_terms(alt, fields, w)
+                        .into_iter()
+                        .map(|(field, text, boost)| (Term::from_field_text(field, text), boost))
+                        .collect();
+                    if !terms.is_empty() {
+                        alternatives.push(terms);
+                    }
                 }
+                let key = ClauseKey::Word(qw.text.clone(), qw.weight.to_bits(), qw.prefix);
+                scoring.push_clause(qw.weight, alternatives, key, qw.at);
+            } else {
+                let Some(pair) = pairs.next() else { break };
+                let term = Term::from_field_text(fields.pair, &pair.term);
+                let key = ClauseKey::Pair(pair.term.clone(), pair.weight.to_bits());
+                scoring.push_clause(pair.weight, vec![vec![(term, 1.0)]], key, pair.at);
             }
-            scoring.push_clause(qw.weight, alternatives);
         }
-        for (pair, weight) in &plan.pairs {
-            let term = Term::from_field_text(fields.pair, pair);
-            scoring.push_clause(*weight, vec![vec![(term, 1.0)]]);
-        }
+        scoring.settled = scoring
+            .token
+            .partition_point(|&token| token < plan.settled_tokens);
         scoring
     }
 
-    fn push_clause(&mut self, weight: Score, alternatives: Vec<Vec<(Term, Score)>>) {
+    fn push_clause(
+        &mut self,
+        weight: Score,
+        alternatives: Vec<Vec<(Term, Score)>>,
+        key: ClauseKey,
+        token: usize,
+    ) {
         if alternatives.is_empty() {
             return;
         }
@@ -116,6 +156,8 @@ impl Scoring {
             first_alternative: self.alternative_clause.len(),
             alternatives: alternatives.len(),
         });
+        self.keys.push(key);
+        self.token.push(token);
         for terms in alternatives {
             let alternative = self.alternative_clause.len();
             for (term, boost) in terms {
@@ -128,6 +170,18 @@ impl Scoring {
             }
             self.alternative_clause.push(clause);
         }
+    }
+
+    /// The terms of clauses `clauses` (terms are in clause order).
+    pub(super) fn terms_of(&self, clauses: Range<usize>) -> Range<usize> {
+        let from = self.terms.partition_point(|t| t.clause < clauses.start);
+        let to = self.terms.partition_point(|t| t.clause < clauses.end);
+        from..to
+    }
+
+    /// Number of clauses.
+    pub(super) fn clauses(&self) -> usize {
+        self.clauses.len()
     }
 
     /// True when nothing can match.
@@ -164,9 +218,9 @@ impl Scoring {
 /// A hit: its score and address; ordered so that the better hit is the greater (a higher score,
 /// or the same score and an earlier document).
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Hit {
-    score: Score,
-    address: DocAddress,
+pub(super) struct Hit {
+    pub(super) score: Score,
+    pub(super) address: DocAddress,
 }
 
 impl Eq for Hit {}
@@ -186,14 +240,14 @@ impl PartialOrd for Hit {
 }
 
 /// The best `n` hits seen so far; the worst of them is the threshold to beat.
-struct TopN {
+pub(super) struct TopN {
     n: usize,
     /// A min-heap by hit quality: `Reverse` keeps the worst on top.
     heap: BinaryHeap<Reverse<Hit>>,
 }
 
 impl TopN {
-    fn new(n: usize) -> Self {
+    pub(super) fn new(n: usize) -> Self {
         Self {
             n,
             heap: BinaryHeap::with_capacity(n + 1),
@@ -202,7 +256,7 @@ impl TopN {
 
     /// A score a later document must exceed to enter (documents come in address order, so a tie
     /// with the worst loses).
-    fn threshold(&self) -> Score {
+    pub(super) fn threshold(&self) -> Score {
         if self.heap.len() < self.n {
             Score::NEG_INFINITY
         } else {
@@ -210,7 +264,7 @@ impl TopN {
         }
     }
 
-    fn push(&mut self, hit: Hit) {
+    pub(super) fn push(&mut self, hit: Hit) {
         if self.heap.len() < self.n {
             self.heap.push(Reverse(hit));
         } else if self.heap.peek().is_some_and(|worst| hit > worst.0) {
@@ -219,7 +273,7 @@ impl TopN {
         }
     }
 
-    fn into_sorted(self) -> Vec<(Score, DocAddress)> {
+    pub(super) fn into_sorted(self) -> Vec<(Score, DocAddress)> {
         let mut hits: Vec<Hit> = self.heap.into_iter().map(|h| h.0).collect();
         hits.sort_by(|a, b| b.cmp(a));
         hits.into_iter().map(|h| (h.score, h.address)).collect()
@@ -308,7 +362,7 @@ impl Scratch {
 pub struct Allowed(Vec<u64>);
 
 impl Allowed {
-    fn contains(&self, doc: DocId) -> bool {
+    pub(super) fn contains(&self, doc: DocId) -> bool {
         self.0
             .get(doc as usize / 64)
             .is_some_and(|w| w & (1 << (doc % 64)) != 0)
@@ -316,7 +370,7 @@ impl Allowed {
 }
 
 /// The documents of `segment` that `filter` matches.
-fn allowed(filter: &dyn Weight, segment: &SegmentReader) -> Allowed {
+pub(super) fn allowed(filter: &dyn Weight, segment: &SegmentReader) -> Allowed {
     let mut bits = vec![0u64; (segment.max_doc() as usize).div_ceil(64)];
     let _ = filter.for_each_no_score(segment, &mut |docs| {
         for &d in docs {
@@ -453,18 +507,21 @@ pub fn top_docs(
 
 /// Per-document accumulators of one segment's term-at-a-time search, zero between uses.
 #[derive(Default)]
-struct Accumulators {
+pub(super) struct Accumulators {
     alternative: Vec<Score>,
     clause_max: Vec<Score>,
     clause_sum: Vec<Score>,
-    total: Vec<Score>,
     touched_alternative: Vec<DocId>,
     touched_clause: Vec<DocId>,
-    touched_total: Vec<DocId>,
+    /// Per document, the sum of its clauses' scores.
+    pub(super) total: Vec<Score>,
+    /// The documents whose `total` is not zero.
+    pub(super) touched_total: Vec<DocId>,
 }
 
 impl Accumulators {
-    fn ready(&mut self, max_doc: usize) {
+    /// Room for every document of a segment.
+    pub(super) fn ready(&mut self, max_doc: usize) {
         for v in [
             &mut self.alternative,
             &mut self.clause_max,
@@ -476,18 +533,116 @@ impl Accumulators {
             }
         }
     }
+
+    /// Adds the scores of clauses `clauses` of `scoring` to every document of `segment` in
+    /// `totals` (one per document), and notes in `touched` the documents whose total was zero.
+    pub(super) fn add_clauses(
+        &mut self,
+        scoring: &Scoring,
+        weights: &[Option<Bm25Weight>],
+        clauses: Range<usize>,
+        segment: &SegmentReader,
+        totals: &mut [Score],
+        mut touched: Option<&mut Vec<DocId>>,
+    ) {
+        self.ready(segment.max_doc() as usize);
+        let Accumulators {
+            alternative,
+            clause_max,
+            clause_sum,
+            touched_alternative,
+            touched_clause,
+            ..
+        } = self;
+        let t = scoring.tie_breaker;
+        let terms = scoring.terms_of(clauses);
+        let (end, mut i) = (terms.end, terms.start);
+        // Terms are grouped by clause and alternative, in order.
+        while i < end {
+            let clause = scoring.terms[i].clause;
+            while i < end && scoring.terms[i].clause == clause {
+                let alt = scoring.terms[i].alternative;
+                while i < end && scoring.terms[i].alternative == alt {
+                    let (term, weight) = (&scoring.terms[i], &weights[i]);
+                    i += 1;
+                    let Some(bm25) = weight else { continue };
+                    let Some((mut postings, norms)) = open(segment, &term.term) else {
+                        continue;
+                    };
+                    let mut doc = postings.doc();
+                    while doc != TERMINATED {
+                        let score = bm25
+                            .score(norms.fieldnorm_id(doc), postings.term_freq())
+                            .max(Score::MIN_POSITIVE);
+                        let slot = &mut alternative[doc as usize];
+                        if *slot == 0.0 {
+                            touched_alternative.push(doc);
+                        }
+                        *slot += score;
+                        doc = postings.advance();
+                    }
+                }
+                for &doc in touched_alternative.iter() {
+                    let d = doc as usize;
+                    let s = std::mem::take(&mut alternative[d]);
+                    if clause_sum[d] == 0.0 {
+                        touched_clause.push(doc);
+                    }
+                    clause_max[d] = clause_max[d].max(s);
+                    clause_sum[d] += s;
+                }
+                touched_alternative.clear();
+            }
+            let weight = scoring.clauses[clause].weight;
+            for &doc in touched_clause.iter() {
+                let d = doc as usize;
+                let max = std::mem::take(&mut clause_max[d]);
+                let sum = std::mem::take(&mut clause_sum[d]);
+                if let Some(touched) = touched.as_deref_mut() {
+                    if totals[d] == 0.0 {
+                        touched.push(doc);
+                    }
+                }
+                totals[d] += (weight * (max + (sum - max) * t)).max(Score::MIN_POSITIVE);
+            }
+            touched_clause.clear();
+        }
+    }
+
+    /// Adds the clauses to the accumulators' own totals (see [`add_clauses`](Self::add_clauses)).
+    pub(super) fn add_to_total(
+        &mut self,
+        scoring: &Scoring,
+        weights: &[Option<Bm25Weight>],
+        clauses: Range<usize>,
+        segment: &SegmentReader,
+    ) {
+        let mut total = std::mem::take(&mut self.total);
+        let mut touched = std::mem::take(&mut self.touched_total);
+        total.resize(total.len().max(segment.max_doc() as usize), 0.0);
+        self.add_clauses(
+            scoring,
+            weights,
+            clauses,
+            segment,
+            &mut total,
+            Some(&mut touched),
+        );
+        self.total = total;
+        self.touched_total = touched;
+    }
 }
 
 /// What both strategies need before reading postings.
-struct Prepared {
+pub(super) struct Prepared {
     /// The filter's weight, when there is a filter.
-    filter: Option<Box<dyn Weight>>,
+    pub(super) filter: Option<Box<dyn Weight>>,
     /// Every term's BM25 weight ([`Scoring::weights`]).
-    weights: Vec<Option<Bm25Weight>>,
+    pub(super) weights: Vec<Option<Bm25Weight>>,
 }
 
 /// [`Prepared`] for a search; `None` when nothing is to be found.
-fn prepare(
+pub(super) fn prepare(
     searcher: &Searcher,
     scoring: &Scoring,
     filter: Option<&dyn Query>,
@@ -510,6 +665,12 @@ thread_local! {
     static ACCUMULATORS: std::cell::RefCell<Accumulators> = std::cell::RefCell::default();
 }
 
+/// Runs `f` with this thread's accumulators (kept between searches, so that a keystroke does
+/// not allocate them again).
+pub(super) fn with_accumulators<T>(f: impl FnOnce(&mut Accumulators) -> T) -> T {
+    ACCUMULATORS.with(|acc| f(&mut acc.borrow_mut()))
+}
+
 /// The best `n` documents by the score of `scoring`, term at a time: every posting of every term
 /// is added into per-document accumulators, alternative by alternative and clause by clause,
 /// which combine as the score says. It reads every posting, but at a few nanoseconds each, with
@@ -525,108 +686,33 @@ pub fn term_at_a_time(
         return Vec::new();
     };
     let mut top = TopN::new(n);
-    ACCUMULATORS.with(|acc| {
-        let mut acc = acc.borrow_mut();
+    with_accumulators(|acc| {
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            taat_segment(
-                scoring,
-                &weights,
-                segment,
-                ord as u32,
-                filter.as_deref(),
-                &mut acc,
-                &mut top,
-            );
+            acc.add_to_total(scoring, &weights, 0..scoring.clauses(), segment);
+            let allowed = filter.as_deref().map(|f| allowed(f, segment));
+            let alive = segment.alive_bitset();
+            let Accumulators {
+                total,
+                touched_total,
+                ..
+            } = acc;
+            touched_total.sort_unstable();
+            for &doc in touched_total.iter() {
+                let score = std::mem::take(&mut total[doc as usize]);
+                if alive.is_none_or(|a| a.is_alive(doc))
+                    && allowed.as_ref().is_none_or(|a| a.contains(doc))
+                    && score > top.threshold()
+                {
+                    top.push(Hit {
+                        score,
+                        address: DocAddress::new(ord as u32, doc),
+                    });
+                }
+            }
+            touched_total.clear();
         }
     });
     top.into_sorted()
-}
-
-fn taat_segment(
-    scoring: &Scoring,
-    weights: &[Option<Bm25Weight>],
-    segment: &SegmentReader,
-    ord: u32,
-    filter: Option<&dyn Weight>,
-    acc: &mut Accumulators,
-    top: &mut TopN,
-) {
-    acc.ready(segment.max_doc() as usize);
-    let Accumulators {
-        alternative,
-        clause_max,
-        clause_sum,
-        total,
-        touched_alternative,
-        touched_clause,
-        touched_total,
-    } = acc;
-    let t = scoring.tie_breaker;
-    // Terms are grouped by clause and alternative, in order.
-    let mut i = 0;
-    while i < scoring.terms.len() {
-        let clause = scoring.terms[i].clause;
-        while i < scoring.terms.len() && scoring.terms[i].clause == clause {
-            let alt = scoring.terms[i].alternative;
-            while i < scoring.terms.len() && scoring.terms[i].alternative == alt {
-                let (term, weight) = (&scoring.terms[i], &weights[i]);
-                i += 1;
-                let Some(bm25) = weight else { continue };
-                let Some((mut postings, norms)) = open(segment, &term.term) else {
-                    continue;
-                };
-                let mut doc = postings.doc();
-                while doc != TERMINATED {
-                    let score = bm25
-                        .score(norms.fieldnorm_id(doc), postings.term_freq())
-                        .max(Score::MIN_POSITIVE);
-                    let slot = &mut alternative[doc as usize];
-                    if *slot == 0.0 {
-                        touched_alternative.push(doc);
-                    }
-                    *slot += score;
-                    doc = postings.advance();
-                }
-            }
-            for &doc in touched_alternative.iter() {
-                let d = doc as usize;
-                let s = std::mem::take(&mut alternative[d]);
-                if clause_sum[d] == 0.0 {
-                    touched_clause.push(doc);
-                }
-                clause_max[d] = clause_max[d].max(s);
-                clause_sum[d] += s;
-            }
-            touched_alternative.clear();
-        }
-        let weight = scoring.clauses[clause].weight;
-        for &doc in touched_clause.iter() {
-            let d = doc as usize;
-            let max = std::mem::take(&mut clause_max[d]);
-            let sum = std::mem::take(&mut clause_sum[d]);
-            if total[d] == 0.0 {
-                touched_total.push(doc);
-            }
-            total[d] += (weight * (max + (sum - max) * t)).max(Score::MIN_POSITIVE);
-        }
-        touched_clause.clear();
-    }
-    let allowed = filter.map(|f| allowed(f, segment));
-    let alive = segment.alive_bitset();
-    touched_total.sort_unstable();
-    for &doc in touched_total.iter() {
-        let score = std::mem::take(&mut total[doc as usize]);
-        if alive.is_none_or(|a| a.is_alive(doc))
-            && allowed.as_ref().is_none_or(|a| a.contains(doc))
-            && score > top.threshold()
-        {
-            top.push(Hit {
-                score,
-                address: DocAddress::new(ord, doc),
-            });
-        }
-    }
-    touched_total.clear();
 }
 
 /// The best `n` documents by the score of `scoring`, document at a time with MaxScore pruning
@@ -747,6 +833,7 @@ mod tests {
     use crate::eval::parse_queries;
     use crate::guide::model::read_jsonl_path;
     use crate::guide::query::{filter_query, to_query, Filters};
+    use crate::guide::settled::{top_docs_typed, SettledCache};
     use crate::guide::GuideIndex;
     use crate::{Guide, SuggestOptions};
     use tantivy::collector::TopDocs;
@@ -841,6 +928,88 @@ mod tests {
             }
         }
         assert!(compared > 300, "{compared} searches compared");
+    }
+
+    /// Typing order: every prefix of a few labelled queries, one after another.
+    fn typed() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/eval");
+        let queries = read_jsonl_path(dir.as_ref(), parse_queries).expect("labelled queries");
+        let mut texts = Vec::new();
+        for q in queries.iter().step_by(101) {
+            let chars: Vec<char> = q.query.chars().collect();
+            texts.extend((1..=chars.len()).map(|k| chars[..k].iter().collect::<String>()));
+        }
+        texts
+    }
+
+    #[test]
+    fn kept_scores_of_typed_words_find_the_same_as_scoring_everything() {
+        let index = segmented_index();
+        let searcher = index.searcher();
+        let filters = [
+            Filters::default(),
+            Filters {
+                categories: vec![],
+                audiences: vec!["utförare".into()],
+            },
+        ];
+        // A budget of one state as well: a keystroke whose base was evicted starts over.
+        for cache in [SettledCache::default(), SettledCache::with_budget(1)] {
+            let mut settled = 0;
+            for text in typed() {
+                let plan = index.plan(&text, &searcher);
+                let scoring = Scoring::of(&plan, &index.fields, &index.weights);
+                settled += usize::from(scoring.settled > 0);
+                for filters in &filters {
+                    let filter = filter_query(&index.fields, filters);
+                    for n in [1, 5] {
+                        let typed =
+                            top_docs_typed(&searcher, &scoring, filter.as_deref(), n, &cache);
+                        let all = term_at_a_time(&searcher, &scoring, filter.as_deref(), n);
+                        assert_same(&typed, &all, &format!("{text:?} n={n} {filters:?}"));
+                    }
+                }
+            }
+            assert!(settled > 200, "{settled} keystrokes with settled words");
+            assert!(!cache.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_typed_word_is_scored_once_and_kept_for_the_next_keystrokes() {
+        let index = segmented_index();
+        let searcher = index.searcher();
+        let cache = SettledCache::default();
+        let search = |text: &str| {
+            let plan = index.plan(text, &searcher);
+            let scoring = Scoring::of(&plan, &index.fields, &index.weights);
+            (
+                scoring.settled,
+                top_docs_typed(&searcher, &scoring, None, 5, &cache),
+            )
+        };
+        assert_eq!(search("glömt lös").0, 1, "the complete word is settled");
+        assert_eq!(cache.len(), 1);
+        search("glömt löse");
+        assert_eq!(cache.len(), 1, "the next keystroke reuses it");
+        let (settled, _) = search("glömt lösenordet ");
+        // glömt, lösenordet, and the pairs they make.
+        assert!(settled >= 3, "{settled}");
+        assert_eq!(cache.len(), 2, "one more state, built on the first");
+    }
+
+    #[test]
+    fn a_commit_replaces_the_kept_scores() {
+        let index = segmented_index();
+        let options = SuggestOptions::limit(3);
+        let before = index.suggest_ids("glömt zyxwort", &options);
+        assert!(!before.contains(&"new".to_string()));
+        index
+            .upsert(&[Guide::new("new", "Glömt zyxwort", "Glömt zyxwort, glömt.")])
+            .unwrap();
+        index.commit().unwrap();
+        let after = index.suggest_ids("glömt zyxwort", &options);
+        assert_eq!(after.first().map(String::as_str), Some("new"), "{after:?}");
     }
 
     #[test]

@@ -1,0 +1,291 @@
+//! Stage 1 while typing: the score of the words already typed, kept from one keystroke to the
+//! next.
+//!
+//! A keystroke changes only the word being typed. The words before it, and the pairs they
+//! complete, give every guide the same score as at the keystroke before: the *settled* clauses
+//! of [`Scoring`] (its leading clauses, see [`QueryPlan::settled_tokens`]). So their sum is kept,
+//! per committed state, as one score per document of each segment, with the highest score of
+//! each block of [`BLOCK`] documents. A keystroke then reads only the postings of the word being
+//! typed (and its pairs), term at a time, and the best guides are
+//!
+//! - among the guides the typed word touches: the best by kept + typed score;
+//! - among the others: the best by the kept score alone, where a block whose highest score is
+//!   below the threshold is skipped whole.
+//!
+//! When a word is completed (a space, or pasted text), its state is the longest kept state of
+//! the same leading clauses plus the clauses that are new, so a typed text costs each word's
+//! postings once rather than once per keystroke. Exact: the scores are those of [`top_docs`] up
+//! to the rounding of a sum taken in another order (the tests hold the two equal). Filters and
+//! deleted guides are applied when the best are chosen, so one state serves every filter.
+//!
+//! A state costs 4 bytes a document (400 kB at 100 000 guides); the cache keeps the most recently
+//! used states within a byte budget, and a commit, which changes every score, empties it.
+//!
+//! [`QueryPlan::settled_tokens`]: super::query::QueryPlan::settled_tokens
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use tantivy::query::{Bm25Weight, Query};
+use tantivy::{DocAddress, DocId, Score, Searcher};
+
+use super::topk::{
+    allowed, prepare, top_docs, with_accumulators, Accumulators, ClauseKey, Hit, Prepared, Scoring,
+    TopN,
+};
+
+/// Documents per block of kept scores.
+pub const BLOCK: usize = 128;
+/// Bytes of kept states a cache holds by default (64 MiB: 160 states of 100 000 guides).
+pub const DEFAULT_BUDGET: usize = 64 << 20;
+
+/// The summed score of some leading clauses, for every document of one committed state.
+#[derive(Debug)]
+pub struct Settled {
+    keys: Vec<ClauseKey>,
+    /// Per segment, in the searcher's order.
+    segments: Vec<Kept>,
+}
+
+#[derive(Debug)]
+struct Kept {
+    score: Vec<Score>,
+    block_max: Vec<Score>,
+}
+
+impl Settled {
+    fn bytes(&self) -> usize {
+        let per = std::mem::size_of::<Score>();
+        self.segments
+            .iter()
+            .map(|k| (k.score.len() + k.block_max.len()) * per)
+            .sum::<usize>()
+            + self.keys.len() * std::mem::size_of::<ClauseKey>()
+    }
+}
+
+/// Kept states of the latest committed state, most recently used first, within a byte budget.
+#[derive(Debug)]
+pub struct SettledCache {
+    state: Mutex<CacheState>,
+    budget: usize,
+}
+
+#[derive(Debug, Default)]
+struct CacheState {
+    generation: u64,
+    /// Raised by [`SettledCache::clear`]: a state computed before it is not kept.
+    version: u64,
+    entries: VecDeque<Arc<Settled>>,
+    bytes: usize,
+}
+
+impl Default for SettledCache {
+    fn default() -> Self {
+        Self::with_budget(DEFAULT_BUDGET)
+    }
+}
+
+impl SettledCache {
+    /// A cache keeping states of at most `budget` bytes together (and always the newest one).
+    pub fn with_budget(budget: usize) -> Self {
+        Self {
+            state: Mutex::new(CacheState::default()),
+            budget,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The kept state of exactly these clauses in `generation`, now the most recently used.
+    fn get(&self, generation: u64, keys: &[ClauseKey]) -> Option<Arc<Settled>> {
+        let mut state = self.lock();
+        if generation > state.generation {
+            state.generation = generation;
+            state.bytes = 0;
+            let old = std::mem::take(&mut state.entries);
+            discard(old);
+        }
+        if generation != state.generation {
+            return None;
+        }
+        let at = state.entries.iter().position(|s| s.keys == keys)?;
+        let found = state.entries.remove(at)?;
+        state.entries.push_front(Arc::clone(&found));
+        Some(found)
+    }
+
+    fn version(&self) -> u64 {
+        self.lock().version
+    }
+
+    /// Keeps a state computed in `generation` since `version`, unless either has moved on.
+    fn insert(&self, generation: u64, version: u64, settled: Arc<Settled>) {
+        let mut state = self.lock();
+        if generation != state.generation || version != state.version {
+            return;
+        }
+        state.bytes += settled.bytes();
+        state.entries.push_front(settled);
+        while state.bytes > self.budget && state.entries.len() > 1 {
+            if let Some(old) = state.entries.pop_back() {
+                state.bytes -= old.bytes();
+            }
+        }
+    }
+
+    /// Forgets every state (after a change that is not a commit, such as new synonyms).
+    pub fn clear(&self) {
+        let mut state = self.lock();
+        state.version += 1;
+        state.bytes = 0;
+        let old = std::mem::take(&mut state.entries);
+        discard(old);
+    }
+
+    /// Number of kept states.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// True when no state is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Drops states on a thread of their own (inline if no thread can be started), so that the
+/// keystroke that finds a new commit does not wait for megabytes to be freed.
+fn discard(states: VecDeque<Arc<Settled>>) {
+    if states.is_empty() {
+        return;
+    }
+    let _ = std::thread::Builder::new()
+        .name("vagvisare-settled-drop".into())
+        .spawn(move || drop(states));
+}
+
+/// The kept state of the settled clauses of `scoring`: from the cache, or the longest cached
+/// state of fewer leading words plus the clauses it lacks (then cached).
+fn settled_state(
+    searcher: &Searcher,
+    scoring: &Scoring,
+    weights: &[Option<Bm25Weight>],
+    cache: &SettledCache,
+) -> Arc<Settled> {
+    let generation = searcher.generation().generation_id();
+    let keys = &scoring.keys[..scoring.settled];
+    let version = cache.version();
+    if let Some(found) = cache.get(generation, keys) {
+        return found;
+    }
+    // Fewer leading words: the clause counts where a word's clauses begin, longest first.
+    let base = (1..scoring.settled)
+        .rev()
+        .filter(|&len| scoring.token[len] != scoring.token[len - 1])
+        .find_map(|len| cache.get(generation, &keys[..len]));
+    let from = base.as_ref().map_or(0, |b| b.keys.len());
+    let segments = with_accumulators(|acc| {
+        searcher
+            .segment_readers()
+            .iter()
+            .enumerate()
+            .map(|(ord, segment)| {
+                let mut score = match &base {
+                    Some(base) => base.segments[ord].score.clone(),
+                    None => vec![0.0; segment.max_doc() as usize],
+                };
+                acc.add_clauses(
+                    scoring,
+                    weights,
+                    from..scoring.settled,
+                    segment,
+                    &mut score,
+                    None,
+                );
+                let block_max = score
+                    .chunks(BLOCK)
+                    .map(|block| block.iter().copied().fold(0.0, Score::max))
+                    .collect();
+                Kept { score, block_max }
+            })
+            .collect()
+    });
+    let settled = Arc::new(Settled {
+        keys: keys.to_vec(),
+        segments,
+    });
+    cache.insert(generation, version, Arc::clone(&settled));
+    settled
+}
+
+/// The best `n` documents by the score of `scoring`, only those `filter` matches when there is
+/// one, with the settled clauses' scores kept in `cache` (see the module text); [`top_docs`]
+/// while nothing is settled.
+pub fn top_docs_typed(
+    searcher: &Searcher,
+    scoring: &Scoring,
+    filter: Option<&dyn Query>,
+    n: usize,
+    cache: &SettledCache,
+) -> Vec<(Score, DocAddress)> {
+    if scoring.settled == 0 {
+        return top_docs(searcher, scoring, filter, n);
+    }
+    let Some(Prepared { filter, weights }) = prepare(searcher, scoring, filter, n) else {
+        return Vec::new();
+    };
+    let settled = settled_state(searcher, scoring, &weights, cache);
+    let typed = scoring.settled..scoring.clauses();
+    let mut top = TopN::new(n);
+    with_accumulators(|acc| {
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let kept = &settled.segments[ord];
+            acc.add_to_total(scoring, &weights, typed.clone(), segment);
+            let allowed = filter.as_deref().map(|f| allowed(f, segment));
+            let alive = segment.alive_bitset();
+            let admitted = |doc: DocId| {
+                alive.is_none_or(|a| a.is_alive(doc))
+                    && allowed.as_ref().is_none_or(|a| a.contains(doc))
+            };
+            let Accumulators {
+                total,
+                touched_total,
+                ..
+            } = acc;
+            let push = |top: &mut TopN, doc: DocId, score: Score| {
+                if score >= top.threshold() && admitted(doc) {
+                    top.push(Hit {
+                        score,
+                        address: DocAddress::new(ord as u32, doc),
+                    });
+                }
+            };
+            // The guides the typed word touches, then the rest by their kept score alone.
+            for &doc in touched_total.iter() {
+                let d = doc as usize;
+                push(&mut top, doc, kept.score[d] + total[d]);
+            }
+            for (block, &max) in kept.block_max.iter().enumerate() {
+                if max <= 0.0 || max < top.threshold() {
+                    continue;
+                }
+                let from = block * BLOCK;
+                let to = (from + BLOCK).min(kept.score.len());
+                let scores = kept.score[from..to].iter().zip(&total[from..to]);
+                for (d, (&score, &typed)) in (from..).zip(scores) {
+                    if score > 0.0 && typed == 0.0 {
+                        push(&mut top, d as DocId, score);
+                    }
+                }
+            }
+            for &doc in touched_total.iter() {
+                total[doc as usize] = 0.0;
+            }
+            touched_total.clear();
+        }
+    });
+    top.into_sorted()
+}
