@@ -1,5 +1,4 @@
-//! Stage 1, candidates: the best `n` guides by the lexical score of [`super::query`], found
-//! without scoring every guide that shares a word with the text.
+//! Stage 1, candidates: the best `n` guides by the lexical score of [`super::query`].
 //!
 //! The score is the one [`to_query`](super::query::to_query) asks Tantivy for:
 //!
@@ -9,46 +8,34 @@
 //! ```
 //!
 //! with `t` the tie breaker; a clause is a query word (its alternatives) or an adjacent pair (one
-//! alternative of one term). Tantivy can only score that tree exhaustively, through a tree of
-//! boxed scorers that merge their children document by document: every guide holding any
-//! completion of the half-typed word is scored, which at 100 000 guides is most of them.
+//! alternative of one term). Tantivy scores that tree through boxed scorers that merge their
+//! children document by document. Here it is scored term at a time ([`term_at_a_time`]): every
+//! posting, a decoded block at a time, is added into per-document accumulators, alternative by
+//! alternative and clause by clause, at a few nanoseconds a posting and with no merging. The
+//! same guides with the same scores as Tantivy (ties to the earlier document, as in its
+//! `TopDocs`; a test holds the two equal).
 //!
-//! Two exact ways instead, both giving the same guides with the same scores (ties to the
-//! earlier document, as in Tantivy's `TopDocs`; the tests hold them equal to each other and to
-//! Tantivy), chosen by the length of the plan ([`top_docs`]):
-//!
-//! - [`max_score`], document at a time, for short plans. Every term is a cursor over its
-//!   postings with an upper bound of what it can add (its BM25 weight, the score of an
-//!   infinitely frequent term, times its boosts). MaxScore (Turtle and Flood, 1995): once `n`
-//!   guides are found, the lowest of their scores is a threshold, and the terms whose bounds add
-//!   up to no more than it, taken from the weakest up, are *non-essential*: a guide that holds
-//!   none of the other (essential) terms cannot enter the top `n`, so only the essential terms'
-//!   postings are walked, and a non-essential term is looked up (a skip-list seek) only while
-//!   the guide can still reach the threshold. The bound of a set of terms is summed per clause
-//!   and capped by the clause's own bound, since a clause adds at most
-//!   `weight × ((1 − t) × max_a U(a) + t × Σ_a U(a))` however many of its terms match.
-//! - [`term_at_a_time`] for long texts, whose many common words leave MaxScore little to skip:
-//!   every posting is added into per-document accumulators, which costs a few nanoseconds a
-//!   posting instead of a merge step.
+//! Pruning does not pay here. MaxScore (document at a time, skipping the postings of terms whose
+//! bounds cannot lift a guide into the top `n`) was tried, and lost to this on every plan it was
+//! given, 3 to 4 times on one common word at 100 000 guides (`keystroke-latency --text`): a word
+//! is many near-identical lists (its forms in title, body and learned texts) whose bounds add
+//! up past any threshold. What does pay is not reading the same postings again:
+//! [`super::settled`] keeps the score of the words already typed, so a keystroke reads only
+//! the postings of the word being typed.
 
 use std::cmp::Ordering;
 use std::cmp::Reverse;
-use std::collections::binary_heap::PeekMut;
 use std::collections::{BinaryHeap, HashMap};
 use std::ops::Range;
 
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::{Bm25StatisticsProvider, Bm25Weight, EnableScoring, Query, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, Term};
 
 use super::query::{scored_terms, QueryPlan, Weights};
 use super::schema::Fields;
-
-/// Bounds are raised by this share, so that rounding in a sum never prunes a guide whose true
-/// score reaches the threshold.
-const BOUND_MARGIN: Score = 1e-4;
 
 /// One term of the score: which clause and alternative it belongs to and its boost.
 #[derive(Debug, Clone)]
@@ -64,9 +51,6 @@ struct ScoredTerm {
 #[derive(Debug, Clone)]
 struct Clause {
     weight: Score,
-    /// Index of its first alternative in the flat list of alternatives.
-    first_alternative: usize,
-    alternatives: usize,
 }
 
 /// What a clause is, as far as its score over the guides of one committed state goes: a query
@@ -84,8 +68,8 @@ pub enum ClauseKey {
 pub struct Scoring {
     terms: Vec<ScoredTerm>,
     clauses: Vec<Clause>,
-    /// The clause of every alternative (one entry per alternative).
-    alternative_clause: Vec<usize>,
+    /// Number of alternatives (of every clause).
+    alternatives: usize,
     tie_breaker: Score,
     /// Per clause, what it is.
     pub(super) keys: Vec<ClauseKey>,
@@ -151,15 +135,12 @@ impl Scoring {
             return;
         }
         let clause = self.clauses.len();
-        self.clauses.push(Clause {
-            weight,
-            first_alternative: self.alternative_clause.len(),
-            alternatives: alternatives.len(),
-        });
+        self.clauses.push(Clause { weight });
         self.keys.push(key);
         self.token.push(token);
         for terms in alternatives {
-            let alternative = self.alternative_clause.len();
+            let alternative = self.alternatives;
+            self.alternatives += 1;
             for (term, boost) in terms {
                 self.terms.push(ScoredTerm {
                     term,
@@ -168,7 +149,6 @@ impl Scoring {
                     boost,
                 });
             }
-            self.alternative_clause.push(clause);
         }
     }
 
@@ -280,84 +260,6 @@ impl TopN {
     }
 }
 
-/// One term's postings in one segment.
-struct Cursor {
-    postings: SegmentPostings,
-    norms: FieldNormReader,
-    bm25: Bm25Weight,
-    clause: usize,
-    alternative: usize,
-    /// The most this term can add to a score (clause weight included).
-    bound: Score,
-}
-
-impl Cursor {
-    fn doc(&self) -> DocId {
-        self.postings.doc()
-    }
-
-    fn score(&self) -> Score {
-        let doc = self.postings.doc();
-        self.bm25
-            .score(self.norms.fieldnorm_id(doc), self.postings.term_freq())
-    }
-}
-
-/// Per-document scratch: alternative scores, and which alternatives and clauses were touched.
-struct Scratch {
-    alternative: Vec<Score>,
-    touched: Vec<usize>,
-    clause_max: Vec<Score>,
-    clause_sum: Vec<Score>,
-    clauses_touched: Vec<usize>,
-}
-
-impl Scratch {
-    fn new(scoring: &Scoring) -> Self {
-        Self {
-            alternative: vec![0.0; scoring.alternative_clause.len()],
-            touched: Vec::new(),
-            clause_max: vec![0.0; scoring.clauses.len()],
-            clause_sum: vec![0.0; scoring.clauses.len()],
-            clauses_touched: Vec::new(),
-        }
-    }
-
-    /// Adds `score` to an alternative.
-    fn add(&mut self, alternative: usize, score: Score) {
-        if self.alternative[alternative] == 0.0 {
-            self.touched.push(alternative);
-        }
-        // A BM25 score is positive, so a touched alternative is never 0 again.
-        self.alternative[alternative] += score.max(Score::MIN_POSITIVE);
-    }
-
-    /// The score of what was added since the last call, and the scratch cleared.
-    fn total(&mut self, scoring: &Scoring) -> Score {
-        for &a in &self.touched {
-            let s = self.alternative[a];
-            self.alternative[a] = 0.0;
-            let c = scoring.alternative_clause[a];
-            if self.clause_sum[c] == 0.0 {
-                self.clauses_touched.push(c);
-            }
-            self.clause_max[c] = self.clause_max[c].max(s);
-            self.clause_sum[c] += s;
-        }
-        self.touched.clear();
-        let t = scoring.tie_breaker;
-        let mut total = 0.0;
-        for &c in &self.clauses_touched {
-            let (max, sum) = (self.clause_max[c], self.clause_sum[c]);
-            total += scoring.clauses[c].weight * (max + (sum - max) * t);
-            self.clause_max[c] = 0.0;
-            self.clause_sum[c] = 0.0;
-        }
-        self.clauses_touched.clear();
-        total
-    }
-}
-
 /// Documents a filter lets through, per segment (as a bit set).
 pub struct Allowed(Vec<u64>);
 
@@ -380,129 +282,28 @@ pub(super) fn allowed(filter: &dyn Weight, segment: &SegmentReader) -> Allowed {
     Allowed(bits)
 }
 
-/// A term's postings in a segment (positioned on its first document) and its field's norms;
-/// `None` where the segment holds no document with the term.
-fn open(segment: &SegmentReader, term: &Term) -> Option<(SegmentPostings, FieldNormReader)> {
+/// A term's postings in a segment as blocks (the first one loaded) and its field's norms;
+/// `None` where the segment does not hold the term.
+fn open_blocks(
+    segment: &SegmentReader,
+    term: &Term,
+) -> Option<(BlockSegmentPostings, FieldNormReader)> {
     let field: Field = term.field();
     let inverted = segment.inverted_index(field).ok()?;
-    let postings = inverted
-        .read_postings(term, IndexRecordOption::WithFreqs)
+    let blocks = inverted
+        .read_block_postings(term, IndexRecordOption::WithFreqs)
         .ok()??;
-    if postings.doc() == TERMINATED {
-        return None;
-    }
-    let norms = segment
+    Some((blocks, norms(segment, field)))
+}
+
+/// A field's norms in a segment (every document of length 1 if the field has none).
+fn norms(segment: &SegmentReader, field: Field) -> FieldNormReader {
+    segment
         .fieldnorms_readers()
         .get_field(field)
         .ok()
         .flatten()
-        .unwrap_or_else(|| FieldNormReader::constant(segment.max_doc(), 1));
-    Some((postings, norms))
-}
-
-/// The cursors of every term the segment holds, weakest bound first.
-fn cursors(
-    scoring: &Scoring,
-    weights: &[Option<Bm25Weight>],
-    segment: &SegmentReader,
-) -> Vec<Cursor> {
-    let mut cursors = Vec::new();
-    for (t, weight) in scoring.terms.iter().zip(weights) {
-        let Some(bm25) = weight else { continue };
-        let Some((postings, norms)) = open(segment, &t.term) else {
-            continue;
-        };
-        let clause = &scoring.clauses[t.clause];
-        // A term that occurs infinitely often in the shortest field scores its BM25 weight.
-        let bound = clause.weight * bm25.score(0, u32::MAX) * (1.0 + BOUND_MARGIN);
-        cursors.push(Cursor {
-            postings,
-            norms,
-            bm25: bm25.clone(),
-            clause: t.clause,
-            alternative: t.alternative,
-            bound,
-        });
-    }
-    cursors.sort_by(|a, b| a.bound.total_cmp(&b.bound));
-    cursors
-}
-
-/// The most each clause can add, whatever matches (see the module text).
-fn clause_bounds(scoring: &Scoring, cursors: &[Cursor]) -> Vec<Score> {
-    let mut per_alternative = vec![0.0; scoring.alternative_clause.len()];
-    for c in cursors {
-        per_alternative[c.alternative] += c.bound;
-    }
-    scoring
-        .clauses
-        .iter()
-        .map(|clause| {
-            let alts = &per_alternative
-                [clause.first_alternative..clause.first_alternative + clause.alternatives];
-            let max = alts.iter().copied().fold(0.0, Score::max);
-            let sum: Score = alts.iter().sum();
-            // Cursor bounds already carry the clause weight.
-            (max + (sum - max) * scoring.tie_breaker) * (1.0 + BOUND_MARGIN)
-        })
-        .collect()
-}
-
-/// The non-essential prefix of the cursors (weakest first) and its bound: as many cursors as
-/// together, summed per clause and capped by the clause's bound, cannot exceed `threshold`.
-struct Split {
-    /// Cursors `..len` are non-essential.
-    len: usize,
-    /// Bound of what they can add together.
-    bound: Score,
-    per_clause: Vec<Score>,
-}
-
-impl Split {
-    fn new(clauses: usize) -> Self {
-        Self {
-            len: 0,
-            bound: 0.0,
-            per_clause: vec![0.0; clauses],
-        }
-    }
-
-    /// Moves cursors to the non-essential side while their bound stays within `threshold`;
-    /// always leaves at least one essential cursor.
-    fn extend(&mut self, cursors: &[Cursor], clause_bounds: &[Score], threshold: Score) {
-        while self.len + 1 < cursors.len() {
-            let c = &cursors[self.len];
-            let before = self.per_clause[c.clause].min(clause_bounds[c.clause]);
-            let after = (self.per_clause[c.clause] + c.bound).min(clause_bounds[c.clause]);
-            let bound = self.bound + (after - before);
-            if bound > threshold {
-                break;
-            }
-            self.per_clause[c.clause] += c.bound;
-            self.bound = bound;
-            self.len += 1;
-        }
-    }
-}
-
-/// Plans of at most this many terms are searched by MaxScore, longer ones term at a time (on
-/// generated corpora of 1 000 to 100 000 guides, `keystroke-latency`, the faster of the two
-/// either side of it).
-pub const MAX_SCORE_TERMS: usize = 30;
-
-/// The best `n` documents by the score of `scoring`, only those `filter` matches when there is
-/// one: by [`max_score`] for a short plan, [`term_at_a_time`] for a long one. Exact either way.
-pub fn top_docs(
-    searcher: &Searcher,
-    scoring: &Scoring,
-    filter: Option<&dyn Query>,
-    n: usize,
-) -> Vec<(Score, DocAddress)> {
-    if scoring.terms.len() <= MAX_SCORE_TERMS {
-        max_score(searcher, scoring, filter, n)
-    } else {
-        term_at_a_time(searcher, scoring, filter, n)
-    }
+        .unwrap_or_else(|| FieldNormReader::constant(segment.max_doc(), 1))
 }
 
 /// Per-document accumulators of one segment's term-at-a-time search, zero between uses.
@@ -566,20 +367,22 @@ impl Accumulators {
                     let (term, weight) = (&scoring.terms[i], &weights[i]);
                     i += 1;
                     let Some(bm25) = weight else { continue };
-                    let Some((mut postings, norms)) = open(segment, &term.term) else {
+                    let Some((mut blocks, norms)) = open_blocks(segment, &term.term) else {
                         continue;
                     };
-                    let mut doc = postings.doc();
-                    while doc != TERMINATED {
-                        let score = bm25
-                            .score(norms.fieldnorm_id(doc), postings.term_freq())
-                            .max(Score::MIN_POSITIVE);
-                        let slot = &mut alternative[doc as usize];
-                        if *slot == 0.0 {
-                            touched_alternative.push(doc);
+                    // A block of decoded documents and frequencies at a time.
+                    while !blocks.docs().is_empty() {
+                        for (&doc, &freq) in blocks.docs().iter().zip(blocks.freqs()) {
+                            let score = bm25
+                                .score(norms.fieldnorm_id(doc), freq)
+                                .max(Score::MIN_POSITIVE);
+                            let slot = &mut alternative[doc as usize];
+                            if *slot == 0.0 {
+                                touched_alternative.push(doc);
+                            }
+                            *slot += score;
                         }
-                        *slot += score;
-                        doc = postings.advance();
+                        blocks.advance();
                     }
                 }
                 for &doc in touched_alternative.iter() {
@@ -633,7 +436,7 @@ impl Accumulators {
     }
 }
 
-/// What both strategies need before reading postings.
+/// What a search needs before reading postings.
 pub(super) struct Prepared {
     /// The filter's weight, when there is a filter.
     pub(super) filter: Option<Box<dyn Weight>>,
@@ -665,6 +468,17 @@ thread_local! {
     static ACCUMULATORS: std::cell::RefCell<Accumulators> = std::cell::RefCell::default();
 }
 
+/// The best `n` documents by the score of `scoring`, only those `filter` matches when there is
+/// one (see [`term_at_a_time`]).
+pub fn top_docs(
+    searcher: &Searcher,
+    scoring: &Scoring,
+    filter: Option<&dyn Query>,
+    n: usize,
+) -> Vec<(Score, DocAddress)> {
+    term_at_a_time(searcher, scoring, filter, n)
+}
+
 /// Runs `f` with this thread's accumulators (kept between searches, so that a keystroke does
 /// not allocate them again).
 pub(super) fn with_accumulators<T>(f: impl FnOnce(&mut Accumulators) -> T) -> T {
@@ -673,9 +487,7 @@ pub(super) fn with_accumulators<T>(f: impl FnOnce(&mut Accumulators) -> T) -> T 
 
 /// The best `n` documents by the score of `scoring`, term at a time: every posting of every term
 /// is added into per-document accumulators, alternative by alternative and clause by clause,
-/// which combine as the score says. It reads every posting, but at a few nanoseconds each, with
-/// no merging of cursors: what a long text, whose many common words leave MaxScore little to
-/// skip, needs.
+/// which combine as the score says (see the module text).
 pub fn term_at_a_time(
     searcher: &Searcher,
     scoring: &Scoring,
@@ -696,12 +508,12 @@ pub fn term_at_a_time(
                 touched_total,
                 ..
             } = acc;
-            touched_total.sort_unstable();
+            // In any order: a hit that ties the worst kept one enters only by an earlier address.
             for &doc in touched_total.iter() {
                 let score = std::mem::take(&mut total[doc as usize]);
-                if alive.is_none_or(|a| a.is_alive(doc))
+                if score >= top.threshold()
+                    && alive.is_none_or(|a| a.is_alive(doc))
                     && allowed.as_ref().is_none_or(|a| a.contains(doc))
-                    && score > top.threshold()
                 {
                     top.push(Hit {
                         score,
@@ -712,118 +524,6 @@ pub fn term_at_a_time(
             touched_total.clear();
         }
     });
-    top.into_sorted()
-}
-
-/// The best `n` documents by the score of `scoring`, document at a time with MaxScore pruning
-/// (see the module text).
-pub fn max_score(
-    searcher: &Searcher,
-    scoring: &Scoring,
-    filter: Option<&dyn Query>,
-    n: usize,
-) -> Vec<(Score, DocAddress)> {
-    let Some(Prepared { filter, weights }) = prepare(searcher, scoring, filter, n) else {
-        return Vec::new();
-    };
-    let mut top = TopN::new(n);
-    let mut scratch = Scratch::new(scoring);
-    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-        let mut cursors = cursors(scoring, &weights, segment);
-        if cursors.is_empty() {
-            continue;
-        }
-        let allowed = filter.as_deref().map(|f| allowed(f, segment));
-        let alive = segment.alive_bitset();
-        let bounds = clause_bounds(scoring, &cursors);
-        // passive_bound[k]: the bounds of cursors[..k] summed.
-        let passive_bound: Vec<Score> = std::iter::once(0.0)
-            .chain(cursors.iter().scan(0.0, |sum, c| {
-                *sum += c.bound;
-                Some(*sum)
-            }))
-            .collect();
-        let mut split = Split::new(scoring.clauses.len());
-        split.extend(&cursors, &bounds, top.threshold());
-        // The essential cursors by their current document; a cursor that has become
-        // non-essential since it was pushed is dropped when it comes up.
-        let mut queue: BinaryHeap<Reverse<(DocId, usize)>> = (split.len..cursors.len())
-            .map(|i| Reverse((cursors[i].doc(), i)))
-            .collect();
-        // (alternative, score) of the essential terms at the current document.
-        let mut at: Vec<(usize, Score)> = Vec::new();
-        while let Some(&Reverse((doc, _))) = queue.peek() {
-            // Take every essential cursor at `doc`: its score, then move it on.
-            at.clear();
-            while let Some(mut top) = queue.peek_mut() {
-                let Reverse((d, i)) = *top;
-                if d != doc {
-                    break;
-                }
-                if i < split.len {
-                    PeekMut::pop(top); // non-essential now: looked up by seeking from here on
-                    continue;
-                }
-                let c = &mut cursors[i];
-                at.push((c.alternative, c.score()));
-                let next = c.postings.advance();
-                if next == TERMINATED {
-                    PeekMut::pop(top);
-                } else {
-                    *top = Reverse((next, i));
-                }
-            }
-            if at.is_empty() {
-                continue;
-            }
-            let admitted = alive.is_none_or(|a| a.is_alive(doc))
-                && allowed.as_ref().is_none_or(|a| a.contains(doc));
-            if !admitted {
-                continue;
-            }
-            for &(alt, score) in &at {
-                scratch.add(alt, score);
-            }
-            let threshold = top.threshold();
-            // What the essential terms give, then the most the others could add.
-            let essential = scratch.total(scoring);
-            if essential + split.bound <= threshold {
-                continue;
-            }
-            // The others, strongest first, while they could still lift the score over the
-            // threshold: what they added (a clause adds at most the sum of its parts) plus
-            // the bound of those not yet looked up.
-            let mut added = 0.0;
-            let mut contender = true;
-            for (j, c) in cursors[..split.len].iter_mut().enumerate().rev() {
-                if essential + added + split.bound.min(passive_bound[j + 1]) <= threshold {
-                    contender = false;
-                    break;
-                }
-                if c.doc() < doc {
-                    c.postings.seek(doc);
-                }
-                if c.doc() == doc {
-                    let score = c.score();
-                    added += score;
-                    scratch.add(c.alternative, score);
-                }
-            }
-            // The essential terms again, now with the others in their clauses (a clause's
-            // score is not the sum of its parts' scores).
-            for &(alt, score) in &at {
-                scratch.add(alt, score);
-            }
-            let score = scratch.total(scoring);
-            if contender && score > threshold {
-                top.push(Hit {
-                    score,
-                    address: DocAddress::new(ord as u32, doc),
-                });
-                split.extend(&cursors, &bounds, top.threshold());
-            }
-        }
-    }
     top.into_sorted()
 }
 
@@ -853,9 +553,9 @@ mod tests {
         texts
     }
 
-    fn assert_same(pruned: &[(Score, DocAddress)], other: &[(Score, DocAddress)], what: &str) {
-        assert_eq!(pruned.len(), other.len(), "{what}: lengths");
-        for (i, ((sa, da), (sb, db))) in pruned.iter().zip(other).enumerate() {
+    fn assert_same(ours: &[(Score, DocAddress)], other: &[(Score, DocAddress)], what: &str) {
+        assert_eq!(ours.len(), other.len(), "{what}: lengths");
+        for (i, ((sa, da), (sb, db))) in ours.iter().zip(other).enumerate() {
             let close = (sa - sb).abs() <= 1e-4 * sa.abs().max(1.0);
             assert!(close, "{what}: score {i}: {sa} vs {sb}");
             // Documents may swap only where scores tie (to rounding).
@@ -890,7 +590,7 @@ mod tests {
     }
 
     #[test]
-    fn max_score_term_at_a_time_and_tantivy_find_the_same() {
+    fn term_at_a_time_and_tantivy_find_the_same() {
         let index = segmented_index();
         let searcher = index.searcher();
         assert!(searcher.segment_readers().len() > 1, "several segments");
@@ -908,21 +608,19 @@ mod tests {
         let mut compared = 0;
         for text in texts() {
             let plan = index.plan(&text, &searcher);
+            if plan.is_empty() {
+                continue;
+            }
             let scoring = Scoring::of(&plan, &index.fields, &index.weights);
             for filters in &filters {
                 let filter = filter_query(&index.fields, filters);
                 for n in [1, 5, 20] {
-                    let pruned = max_score(&searcher, &scoring, filter.as_deref(), n);
-                    let all = term_at_a_time(&searcher, &scoring, filter.as_deref(), n);
-                    assert_same(&pruned, &all, &format!("{text:?} n={n} {filters:?}"));
-                    if plan.is_empty() {
-                        continue;
-                    }
+                    let ours = term_at_a_time(&searcher, &scoring, filter.as_deref(), n);
                     let query = to_query(&plan, &index.fields, &index.weights, filters);
                     let tantivy = searcher
                         .search(&query, &TopDocs::with_limit(n).order_by_score())
                         .unwrap();
-                    assert_same(&pruned, &tantivy, &format!("{text:?} n={n} vs Tantivy"));
+                    assert_same(&ours, &tantivy, &format!("{text:?} n={n} vs Tantivy"));
                     compared += 1;
                 }
             }
