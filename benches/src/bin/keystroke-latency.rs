@@ -39,12 +39,19 @@ fn main() {
     for batch in guides.chunks(10_000) {
         index.upsert(batch).expect("valid guides");
     }
+    let upserted = start.elapsed().as_secs_f64();
     index.commit().expect("commit");
+    let committed = start.elapsed().as_secs_f64();
+    let segments = index.searcher().segment_readers().len();
     index.optimize().expect("optimize");
+    let total = start.elapsed().as_secs_f64();
     println!(
-        "{} guides indexed in {:.2} s",
+        "{} guides indexed in {total:.2} s ({:.0} guides/s): upsert {upserted:.2} s, commit {:.2} s, \
+         optimize {segments} segments {:.2} s",
         args.size,
-        start.elapsed().as_secs_f64()
+        args.size as f64 / total,
+        committed - upserted,
+        total - committed,
     );
     if let Some(text) = &args.text {
         for _ in 0..args.passes {

@@ -201,6 +201,9 @@ impl GuideIndex {
             Some(dir) => FeedbackStore::load(&dir.join(FEEDBACK_FILE))?,
             None => FeedbackStore::new(),
         };
+        index
+            .tokenizers()
+            .register(schema::TERMS_TOKENIZER, schema::Terms::default());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -585,34 +588,38 @@ impl GuideIndex {
         }
         vocab.sort_unstable();
         vocab.dedup();
-        let mut term = String::new();
+        // Each analysed field gets one text: its terms, one a line (see `schema::Terms`).
+        let mut lines = Lines::default();
         for (form, text) in vocab {
-            form.write_vocab_term(&mut term, text);
-            doc.add_text(f.vocab, term.as_str());
+            lines.push_tagged(form, text);
         }
+        lines.add_to(&mut doc, f.vocab);
+        let mut pairs = Lines::default();
         for (source, tokens) in &sources {
             for form in Form::ALL {
-                let field = f.analyzed(*source, form);
                 for t in tokens {
                     for text in form_terms(t, form) {
-                        doc.add_text(field, text);
+                        lines.push(text);
                     }
                 }
+                lines.add_to(&mut doc, f.analyzed(*source, form));
             }
             if *source == Source::Learned {
                 continue; // learned texts count as words, not as phrases of the guide
             }
+            let mut term = String::new();
             for w in tokens.windows(2) {
                 write_pair_term(&mut term, w[0].stem(), w[1].stem());
-                doc.add_text(f.pair, term.as_str());
+                pairs.push(&term);
             }
             for t in tokens {
                 for heads in t.forms.part_heads.windows(2) {
                     write_compound_pair_term(&mut term, &heads[0], &heads[1]);
-                    doc.add_text(f.pair, term.as_str());
+                    pairs.push(&term);
                 }
             }
         }
+        pairs.add_to(&mut doc, f.pair);
         doc
     }
 
@@ -759,6 +766,37 @@ fn form_terms(token: &Token, form: Form) -> &[String] {
     }
 }
 
+/// The text of an analysed field: its terms, one a line ([`schema::Terms`]).
+#[derive(Default)]
+struct Lines(String);
+
+impl Lines {
+    fn push(&mut self, term: &str) {
+        debug_assert!(!term.contains(schema::TERM_SEPARATOR), "{term:?}");
+        if !self.0.is_empty() {
+            self.0.push(schema::TERM_SEPARATOR);
+        }
+        self.0.push_str(term);
+    }
+
+    /// A vocabulary term: the form's tag, then the text.
+    fn push_tagged(&mut self, form: Form, text: &str) {
+        if !self.0.is_empty() {
+            self.0.push(schema::TERM_SEPARATOR);
+        }
+        self.0.push(char::from(form.tag()));
+        self.0.push_str(text);
+    }
+
+    /// Adds the terms so far to `field` of `doc` (nothing if there are none), and starts over.
+    fn add_to(&mut self, doc: &mut TantivyDocument, field: tantivy::schema::Field) {
+        if !self.0.is_empty() {
+            doc.add_text(field, self.0.as_str());
+            self.0.clear();
+        }
+    }
+}
+
 /// The words of a guide's indexed texts, segmented once per upsert.
 struct GuideWords {
     /// Words of the title followed by the keywords ([`Guide::title_text`]).
@@ -805,18 +843,22 @@ mod tests {
         freqs
     }
 
-    /// `document` adds each analysed term as a value of its own to a `raw` field; the index
-    /// relies on Tantivy indexing that exactly like one pre-tokenized text of those terms.
+    /// `document` gives each analysed field one text, its terms one a line, tokenized by
+    /// `schema::Terms`; the index relies on that indexing exactly like one pre-tokenized text
+    /// of those terms.
     #[test]
-    fn one_value_per_term_indexes_like_a_pre_tokenized_text() {
+    fn one_term_a_line_indexes_like_a_pre_tokenized_text() {
         let mut builder = Schema::builder();
         let options = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer("raw")
+                .set_tokenizer(schema::TERMS_TOKENIZER)
                 .set_index_option(IndexRecordOption::WithFreqs),
         );
         let field = builder.add_text_field("f", options);
         let index = Index::create_in_ram(builder.build());
+        index
+            .tokenizers()
+            .register(schema::TERMS_TOKENIZER, schema::Terms::default());
         let terms = ["lösenord", "byt", "lösenord", "logg ut", "lösenord+byt"];
         let mut pre_tokenized = TantivyDocument::default();
         pre_tokenized.add_pre_tokenized_text(
@@ -836,13 +878,20 @@ mod tests {
                     .collect(),
             },
         );
-        let mut one_per_term = TantivyDocument::default();
+        let mut lines = Lines::default();
         for text in terms {
-            one_per_term.add_text(field, text);
+            lines.push(text);
         }
+        let mut one_text = TantivyDocument::default();
+        lines.add_to(&mut one_text, field);
+        // Split over two values, with an empty line, as well.
+        let mut two_texts = TantivyDocument::default();
+        two_texts.add_text(field, "lösenord\nbyt\n\nlösenord");
+        two_texts.add_text(field, "logg ut\nlösenord+byt");
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
         writer.add_document(pre_tokenized).unwrap();
-        writer.add_document(one_per_term).unwrap();
+        writer.add_document(one_text).unwrap();
+        writer.add_document(two_texts).unwrap();
         writer.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
         let segment = &searcher.segment_readers()[0];
@@ -852,17 +901,14 @@ mod tests {
             ("logg ut", 1),
             ("lösenord+byt", 1),
         ] {
-            assert_eq!(
-                term_freqs(segment, field, text),
-                [expected, expected],
-                "{text}"
-            );
+            assert_eq!(term_freqs(segment, field, text), [expected; 3], "{text}");
         }
         let norms = segment.get_fieldnorms_reader(field).unwrap();
-        assert_eq!(norms.fieldnorm(0), 5);
-        assert_eq!(norms.fieldnorm(1), 5);
+        for doc in 0..3 {
+            assert_eq!(norms.fieldnorm(doc), 5);
+        }
         let inverted = segment.inverted_index(field).unwrap();
-        assert_eq!(inverted.total_num_tokens(), 10);
+        assert_eq!(inverted.total_num_tokens(), 15);
         assert_eq!(inverted.terms().num_terms(), 4);
     }
 

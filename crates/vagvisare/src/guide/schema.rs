@@ -4,6 +4,73 @@
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING,
 };
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+/// The tokenizer of the analysed fields ([`Terms`]).
+pub const TERMS_TOKENIZER: &str = "vagvisare_terms";
+/// What separates the terms of an analysed field's text (no term holds it).
+pub const TERM_SEPARATOR: char = '\n';
+
+/// The analysed fields' tokenizer: a field's text is its terms, already analysed, one a line,
+/// and each line is one token. So a guide hands Tantivy one text per field instead of one
+/// value per term (most of the cost of indexing was the handling of those values); the terms,
+/// frequencies and field lengths are those of one value per term with the `raw` tokenizer.
+#[derive(Clone, Default)]
+pub struct Terms {
+    token: Token,
+}
+
+/// The tokens of one text of [`Terms`].
+pub struct TermsStream<'a> {
+    text: &'a str,
+    /// Where the next line starts.
+    at: usize,
+    token: &'a mut Token,
+}
+
+impl Tokenizer for Terms {
+    type TokenStream<'a> = TermsStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> TermsStream<'a> {
+        self.token.reset();
+        self.token.position = usize::MAX; // the first token is at 0
+        TermsStream {
+            text,
+            at: 0,
+            token: &mut self.token,
+        }
+    }
+}
+
+impl TokenStream for TermsStream<'_> {
+    fn advance(&mut self) -> bool {
+        while self.at < self.text.len() {
+            let rest = &self.text[self.at..];
+            let len = rest.find(TERM_SEPARATOR).unwrap_or(rest.len());
+            let (from, to) = (self.at, self.at + len);
+            self.at = to + TERM_SEPARATOR.len_utf8();
+            if len == 0 {
+                continue; // an empty line is no term
+            }
+            self.token.offset_from = from;
+            self.token.offset_to = to;
+            self.token.position = self.token.position.wrapping_add(1);
+            self.token.position_length = 1;
+            self.token.text.clear();
+            self.token.text.push_str(&self.text[from..to]);
+            return true;
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
 
 /// Which form of a word an indexed field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -115,7 +182,7 @@ pub fn build() -> (Schema, Fields) {
     let stored_text = TextOptions::default().set_stored();
     let analyzed = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer("raw")
+            .set_tokenizer(TERMS_TOKENIZER)
             .set_index_option(IndexRecordOption::WithFreqs),
     );
     let id = b.add_text_field("id", STRING | STORED);
@@ -133,7 +200,7 @@ pub fn build() -> (Schema, Fields) {
         "vocab",
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer("raw")
+                .set_tokenizer(TERMS_TOKENIZER)
                 .set_index_option(IndexRecordOption::Basic),
         ),
     );
