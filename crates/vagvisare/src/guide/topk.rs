@@ -310,8 +310,9 @@ fn norms(segment: &SegmentReader, field: Field) -> FieldNormReader {
 #[derive(Default)]
 pub(super) struct Accumulators {
     alternative: Vec<Score>,
-    clause_max: Vec<Score>,
-    clause_sum: Vec<Score>,
+    /// Per document, the highest and the sum of the clause's alternatives so far (side by side:
+    /// one cache line for both).
+    clause: Vec<(Score, Score)>,
     touched_alternative: Vec<DocId>,
     touched_clause: Vec<DocId>,
     /// Per document, the sum of its clauses' scores.
@@ -323,15 +324,13 @@ pub(super) struct Accumulators {
 impl Accumulators {
     /// Room for every document of a segment.
     pub(super) fn ready(&mut self, max_doc: usize) {
-        for v in [
-            &mut self.alternative,
-            &mut self.clause_max,
-            &mut self.clause_sum,
-            &mut self.total,
-        ] {
+        for v in [&mut self.alternative, &mut self.total] {
             if v.len() < max_doc {
                 v.resize(max_doc, 0.0);
             }
+        }
+        if self.clause.len() < max_doc {
+            self.clause.resize(max_doc, (0.0, 0.0));
         }
     }
 
@@ -349,8 +348,7 @@ impl Accumulators {
         self.ready(segment.max_doc() as usize);
         let Accumulators {
             alternative,
-            clause_max,
-            clause_sum,
+            clause: per_clause,
             touched_alternative,
             touched_clause,
             ..
@@ -363,9 +361,14 @@ impl Accumulators {
             let clause = scoring.terms[i].clause;
             while i < end && scoring.terms[i].clause == clause {
                 let alt = scoring.terms[i].alternative;
+                let first = i;
                 while i < end && scoring.terms[i].alternative == alt {
-                    let (term, weight) = (&scoring.terms[i], &weights[i]);
                     i += 1;
+                }
+                // An alternative of one term goes straight into its clause; one of several
+                // (the same word in title and body) is summed first.
+                let single = i - first == 1;
+                for (term, weight) in scoring.terms[first..i].iter().zip(&weights[first..i]) {
                     let Some(bm25) = weight else { continue };
                     let Some((mut blocks, norms)) = open_blocks(segment, &term.term) else {
                         continue;
@@ -376,6 +379,15 @@ impl Accumulators {
                             let score = bm25
                                 .score(norms.fieldnorm_id(doc), freq)
                                 .max(Score::MIN_POSITIVE);
+                            if single {
+                                let (max, sum) = &mut per_clause[doc as usize];
+                                if *sum == 0.0 {
+                                    touched_clause.push(doc);
+                                }
+                                *max = max.max(score);
+                                *sum += score;
+                                continue;
+                            }
                             let slot = &mut alternative[doc as usize];
                             if *slot == 0.0 {
                                 touched_alternative.push(doc);
@@ -388,19 +400,19 @@ impl Accumulators {
                 for &doc in touched_alternative.iter() {
                     let d = doc as usize;
                     let s = std::mem::take(&mut alternative[d]);
-                    if clause_sum[d] == 0.0 {
+                    let (max, sum) = &mut per_clause[d];
+                    if *sum == 0.0 {
                         touched_clause.push(doc);
                     }
-                    clause_max[d] = clause_max[d].max(s);
-                    clause_sum[d] += s;
+                    *max = max.max(s);
+                    *sum += s;
                 }
                 touched_alternative.clear();
             }
             let weight = scoring.clauses[clause].weight;
             for &doc in touched_clause.iter() {
                 let d = doc as usize;
-                let max = std::mem::take(&mut clause_max[d]);
-                let sum = std::mem::take(&mut clause_sum[d]);
+                let (max, sum) = std::mem::take(&mut per_clause[d]);
                 if let Some(touched) = touched.as_deref_mut() {
                     if totals[d] == 0.0 {
                         touched.push(doc);
