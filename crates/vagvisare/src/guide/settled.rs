@@ -289,3 +289,71 @@ pub fn top_docs_typed(
     });
     top.into_sorted()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state of `docs` documents in one segment, for the clauses `words`.
+    fn state(words: &[&str], docs: usize) -> Arc<Settled> {
+        Arc::new(Settled {
+            keys: words
+                .iter()
+                .map(|w| ClauseKey::Word(w.to_string(), 1.0f32.to_bits(), false))
+                .collect(),
+            segments: vec![Kept {
+                score: vec![1.0; docs],
+                block_max: vec![1.0; docs.div_ceil(BLOCK)],
+            }],
+        })
+    }
+
+    fn keys(words: &[&str]) -> Vec<ClauseKey> {
+        state(words, 0).keys.clone()
+    }
+
+    #[test]
+    fn the_most_recently_used_states_are_kept_within_the_budget() {
+        let size = state(&["a"], 1000).bytes();
+        let cache = SettledCache::with_budget(2 * size);
+        let version = cache.version();
+        assert!(cache.get(1, &keys(&["a"])).is_none());
+        cache.insert(1, version, state(&["a"], 1000));
+        cache.insert(1, version, state(&["b"], 1000));
+        assert_eq!(cache.len(), 2);
+        // Using "a" makes "b" the least recently used, so "c" pushes "b" out.
+        assert!(cache.get(1, &keys(&["a"])).is_some());
+        cache.insert(1, version, state(&["c"], 1000));
+        assert_eq!(cache.len(), 2);
+        assert!(cache.get(1, &keys(&["b"])).is_none());
+        assert!(cache.get(1, &keys(&["a"])).is_some());
+        assert!(cache.get(1, &keys(&["c"])).is_some());
+        // A state larger than the whole budget is still kept, alone.
+        cache.insert(1, version, state(&["big"], 10_000));
+        assert_eq!(cache.len(), 1);
+        assert!(cache.get(1, &keys(&["big"])).is_some());
+    }
+
+    #[test]
+    fn a_state_of_an_older_commit_or_from_before_a_clear_is_not_kept() {
+        let cache = SettledCache::default();
+        let version = cache.version();
+        cache.insert(0, version, state(&["a"], 10));
+        assert!(cache.get(0, &keys(&["a"])).is_some());
+        // A newer commit empties the cache; a search still on the older one neither reads nor
+        // fills it.
+        assert!(cache.get(2, &keys(&["a"])).is_none());
+        assert!(cache.is_empty());
+        cache.insert(1, version, state(&["a"], 10));
+        assert!(cache.is_empty());
+        // A state computed before a clear (new synonyms, say) is dropped, not kept.
+        let before = cache.version();
+        cache.clear();
+        cache.insert(2, before, state(&["a"], 10));
+        assert!(cache.is_empty());
+        cache.insert(2, cache.version(), state(&["a"], 10));
+        assert_eq!(cache.len(), 1);
+        // Other clauses are another state.
+        assert!(cache.get(2, &keys(&["a", "b"])).is_none());
+    }
+}
