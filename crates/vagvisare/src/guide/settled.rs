@@ -14,7 +14,7 @@
 //!
 //! When a word is completed (a space, or pasted text), its state is the longest kept state of
 //! the same leading clauses plus the clauses that are new, so a typed text costs each word's
-//! postings once rather than once per keystroke. Exact: the scores are those of [`top_docs`] up
+//! postings once rather than once per keystroke. Exact: the scores are those of [`term_at_a_time`] up
 //! to the rounding of a sum taken in another order (the tests hold the two equal). Filters and
 //! deleted guides are applied when the best are chosen, so one state serves every filter.
 //!
@@ -30,8 +30,8 @@ use tantivy::query::{Bm25Weight, Query};
 use tantivy::{DocAddress, DocId, Score, Searcher};
 
 use super::topk::{
-    allowed, prepare, top_docs, with_accumulators, Accumulators, ClauseKey, Hit, Prepared, Scoring,
-    TopN,
+    allowed, prepare, term_at_a_time, with_accumulators, Accumulators, ClauseKey, Hit, Prepared,
+    Scoring, TopN,
 };
 
 /// Documents per block of kept scores.
@@ -222,7 +222,7 @@ fn settled_state(
 }
 
 /// The best `n` documents by the score of `scoring`, only those `filter` matches when there is
-/// one, with the settled clauses' scores kept in `cache` (see the module text); [`top_docs`]
+/// one, with the settled clauses' scores kept in `cache` (see the module text); [`term_at_a_time`]
 /// while nothing is settled.
 pub fn top_docs_typed(
     searcher: &Searcher,
@@ -232,7 +232,7 @@ pub fn top_docs_typed(
     cache: &SettledCache,
 ) -> Vec<(Score, DocAddress)> {
     if scoring.settled == 0 {
-        return top_docs(searcher, scoring, filter, n);
+        return term_at_a_time(searcher, scoring, filter, n);
     }
     let Some(Prepared { filter, weights }) = prepare(searcher, scoring, filter, n) else {
         return Vec::new();

@@ -480,26 +480,16 @@ thread_local! {
     static ACCUMULATORS: std::cell::RefCell<Accumulators> = std::cell::RefCell::default();
 }
 
-/// The best `n` documents by the score of `scoring`, only those `filter` matches when there is
-/// one (see [`term_at_a_time`]).
-pub fn top_docs(
-    searcher: &Searcher,
-    scoring: &Scoring,
-    filter: Option<&dyn Query>,
-    n: usize,
-) -> Vec<(Score, DocAddress)> {
-    term_at_a_time(searcher, scoring, filter, n)
-}
-
 /// Runs `f` with this thread's accumulators (kept between searches, so that a keystroke does
 /// not allocate them again).
 pub(super) fn with_accumulators<T>(f: impl FnOnce(&mut Accumulators) -> T) -> T {
     ACCUMULATORS.with(|acc| f(&mut acc.borrow_mut()))
 }
 
-/// The best `n` documents by the score of `scoring`, term at a time: every posting of every term
-/// is added into per-document accumulators, alternative by alternative and clause by clause,
-/// which combine as the score says (see the module text).
+/// The best `n` documents by the score of `scoring`, only those `filter` matches when there is
+/// one, term at a time: every posting of every term is added into per-document accumulators,
+/// alternative by alternative and clause by clause, which combine as the score says (see the
+/// module text).
 pub fn term_at_a_time(
     searcher: &Searcher,
     scoring: &Scoring,
