@@ -771,21 +771,24 @@ fn form_terms(token: &Token, form: Form) -> &[String] {
 struct Lines(String);
 
 impl Lines {
-    fn push(&mut self, term: &str) {
-        debug_assert!(!term.contains(schema::TERM_SEPARATOR), "{term:?}");
+    /// The text, ready for the next term.
+    fn next_line(&mut self) -> &mut String {
         if !self.0.is_empty() {
             self.0.push(schema::TERM_SEPARATOR);
         }
-        self.0.push_str(term);
+        &mut self.0
+    }
+
+    fn push(&mut self, term: &str) {
+        debug_assert!(!term.contains(schema::TERM_SEPARATOR), "{term:?}");
+        self.next_line().push_str(term);
     }
 
     /// A vocabulary term: the form's tag, then the text.
     fn push_tagged(&mut self, form: Form, text: &str) {
-        if !self.0.is_empty() {
-            self.0.push(schema::TERM_SEPARATOR);
-        }
-        self.0.push(char::from(form.tag()));
-        self.0.push_str(text);
+        let line = self.next_line();
+        line.push(char::from(form.tag()));
+        line.push_str(text);
     }
 
     /// Adds the terms so far to `field` of `doc` (nothing if there are none), and starts over.

@@ -540,19 +540,25 @@ mod tests {
     use crate::{Guide, SuggestOptions};
     use tantivy::collector::TopDocs;
 
-    /// Every 4th prefix of every 20th bundled labelled query (and the full queries).
-    fn texts() -> Vec<String> {
+    /// Every `prefix_step`-th prefix of every `query_step`-th bundled labelled query, and the
+    /// full query, in typing order.
+    fn prefixes(query_step: usize, prefix_step: usize) -> Vec<String> {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/eval");
         let queries = read_jsonl_path(dir.as_ref(), parse_queries).expect("labelled queries");
         let mut texts = Vec::new();
-        for q in queries.iter().step_by(20) {
+        for q in queries.iter().step_by(query_step) {
             let chars: Vec<char> = q.query.chars().collect();
-            for k in (1..=chars.len()).step_by(4) {
+            for k in (1..=chars.len()).step_by(prefix_step) {
                 texts.push(chars[..k].iter().collect());
             }
             texts.push(q.query.clone());
         }
         texts
+    }
+
+    /// Every 4th prefix of every 20th labelled query.
+    fn texts() -> Vec<String> {
+        prefixes(20, 4)
     }
 
     fn assert_same(ours: &[(Score, DocAddress)], other: &[(Score, DocAddress)], what: &str) {
@@ -632,14 +638,7 @@ mod tests {
 
     /// Typing order: every prefix of a few labelled queries, one after another.
     fn typed() -> Vec<String> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/eval");
-        let queries = read_jsonl_path(dir.as_ref(), parse_queries).expect("labelled queries");
-        let mut texts = Vec::new();
-        for q in queries.iter().step_by(101) {
-            let chars: Vec<char> = q.query.chars().collect();
-            texts.extend((1..=chars.len()).map(|k| chars[..k].iter().collect::<String>()));
-        }
-        texts
+        prefixes(101, 1)
     }
 
     #[test]
