@@ -5,12 +5,10 @@
 //! complete, give every guide the same score as at the keystroke before: the *settled* clauses
 //! of [`Scoring`] (its leading clauses, see [`QueryPlan::settled_tokens`]). So their sum is kept,
 //! per committed state, as one score per document of each segment, with the highest score of
-//! each block of [`BLOCK`] documents. A keystroke then reads only the postings of the word being
-//! typed (and its pairs), term at a time, and the best guides are
-//!
-//! - among the guides the typed word touches: the best by kept + typed score;
-//! - among the others: the best by the kept score alone, where a block whose highest score is
-//!   below the threshold is skipped whole.
+//! each block of [`BLOCK`](super::topk::BLOCK) documents. A keystroke then reads only the
+//! postings of the word being typed (and its pairs), term at a time, and the best guides are
+//! the best by kept + typed score, chosen block by block: a block whose two highest scores
+//! together are below the threshold is passed over whole.
 //!
 //! When a word is completed (a space, or pasted text), its state is the longest kept state of
 //! the same leading clauses plus the clauses that are new, so a typed text costs each word's
@@ -30,12 +28,9 @@ use tantivy::query::{Bm25Weight, Query};
 use tantivy::{DocAddress, DocId, Score, Searcher};
 
 use super::topk::{
-    allowed, prepare, term_at_a_time, with_accumulators, Accumulators, ClauseKey, Hit, Prepared,
+    allowed, prepare, select, term_at_a_time, with_accumulators, BlockScores, ClauseKey, Prepared,
     Scoring, TopN,
 };
-
-/// Documents per block of kept scores.
-pub const BLOCK: usize = 128;
 /// Bytes of kept states a cache holds by default (64 MiB: 160 states of 100 000 guides).
 pub const DEFAULT_BUDGET: usize = 64 << 20;
 
@@ -44,22 +39,12 @@ pub const DEFAULT_BUDGET: usize = 64 << 20;
 pub struct Settled {
     keys: Vec<ClauseKey>,
     /// Per segment, in the searcher's order.
-    segments: Vec<Kept>,
-}
-
-#[derive(Debug)]
-struct Kept {
-    score: Vec<Score>,
-    block_max: Vec<Score>,
+    segments: Vec<BlockScores>,
 }
 
 impl Settled {
     fn bytes(&self) -> usize {
-        let per = std::mem::size_of::<Score>();
-        self.segments
-            .iter()
-            .map(|k| (k.score.len() + k.block_max.len()) * per)
-            .sum::<usize>()
+        self.segments.iter().map(BlockScores::bytes).sum::<usize>()
             + self.keys.len() * std::mem::size_of::<ClauseKey>()
     }
 }
@@ -193,23 +178,12 @@ fn settled_state(
             .iter()
             .enumerate()
             .map(|(ord, segment)| {
-                let mut score = match &base {
-                    Some(base) => base.segments[ord].score.clone(),
-                    None => vec![0.0; segment.max_doc() as usize],
+                let mut kept = match &base {
+                    Some(base) => base.segments[ord].clone(),
+                    None => BlockScores::zeros(segment.max_doc() as usize),
                 };
-                acc.add_clauses(
-                    scoring,
-                    weights,
-                    from..scoring.settled,
-                    segment,
-                    &mut score,
-                    None,
-                );
-                let block_max = score
-                    .chunks(BLOCK)
-                    .map(|block| block.iter().copied().fold(0.0, Score::max))
-                    .collect();
-                Kept { score, block_max }
+                acc.add_clauses(scoring, weights, from..scoring.settled, segment, &mut kept);
+                kept
             })
             .collect()
     });
@@ -242,49 +216,16 @@ pub fn top_docs_typed(
     let mut top = TopN::new(n);
     with_accumulators(|acc| {
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            let kept = &settled.segments[ord];
-            acc.add_to_total(scoring, &weights, typed.clone(), segment);
+            acc.add_to_scores(scoring, &weights, typed.clone(), segment);
             let allowed = filter.as_deref().map(|f| allowed(f, segment));
             let alive = segment.alive_bitset();
             let admitted = |doc: DocId| {
                 alive.is_none_or(|a| a.is_alive(doc))
                     && allowed.as_ref().is_none_or(|a| a.contains(doc))
             };
-            let Accumulators {
-                total,
-                touched_total,
-                ..
-            } = acc;
-            let push = |top: &mut TopN, doc: DocId, score: Score| {
-                if score >= top.threshold() && admitted(doc) {
-                    top.push(Hit {
-                        score,
-                        address: DocAddress::new(ord as u32, doc),
-                    });
-                }
-            };
-            // The guides the typed word touches, then the rest by their kept score alone.
-            for &doc in touched_total.iter() {
-                let d = doc as usize;
-                push(&mut top, doc, kept.score[d] + total[d]);
-            }
-            for (block, &max) in kept.block_max.iter().enumerate() {
-                if max <= 0.0 || max < top.threshold() {
-                    continue;
-                }
-                let from = block * BLOCK;
-                let to = (from + BLOCK).min(kept.score.len());
-                let scores = kept.score[from..to].iter().zip(&total[from..to]);
-                for (d, (&score, &typed)) in (from..).zip(scores) {
-                    if score > 0.0 && typed == 0.0 {
-                        push(&mut top, d as DocId, score);
-                    }
-                }
-            }
-            for &doc in touched_total.iter() {
-                total[doc as usize] = 0.0;
-            }
-            touched_total.clear();
+            let docs = segment.max_doc() as usize;
+            let kept = Some(&settled.segments[ord]);
+            select(&mut top, ord as u32, docs, kept, &mut acc.scores, admitted);
         }
     });
     top.into_sorted()
@@ -293,6 +234,7 @@ pub fn top_docs_typed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::guide::topk::BLOCK;
 
     /// A state of `docs` documents in one segment, for the clauses `words`.
     fn state(words: &[&str], docs: usize) -> Arc<Settled> {
@@ -301,7 +243,7 @@ mod tests {
                 .iter()
                 .map(|w| ClauseKey::Word(w.to_string(), 1.0f32.to_bits(), false))
                 .collect(),
-            segments: vec![Kept {
+            segments: vec![BlockScores {
                 score: vec![1.0; docs],
                 block_max: vec![1.0; docs.div_ceil(BLOCK)],
             }],

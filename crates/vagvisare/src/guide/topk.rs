@@ -11,9 +11,14 @@
 //! alternative of one term). Tantivy scores that tree through boxed scorers that merge their
 //! children document by document. Here it is scored term at a time ([`term_at_a_time`]): every
 //! posting, a decoded block at a time, is added into per-document accumulators, alternative by
-//! alternative and clause by clause, at a few nanoseconds a posting and with no merging. The
-//! same guides with the same scores as Tantivy (ties to the earlier document, as in its
-//! `TopDocs`; a test holds the two equal).
+//! alternative and clause by clause, with no merging. A clause with at least as many postings
+//! as there are guides (a two-letter word being typed reaches most of them) is read a window of
+//! `WINDOW` documents at a time, so that the accumulators being written stay in the core's
+//! cache, and swept into the scores window by window; a clause with fewer notes the guides it
+//! reaches and sweeps only those. The scores keep the highest of each block of [`BLOCK`]
+//! guides, and the best are chosen block by block (`select`), highest bound first, passing
+//! over every block that cannot reach them. The same guides with the same scores as Tantivy
+//! (ties to the earlier document, as in its `TopDocs`; a test holds the two equal).
 //!
 //! Pruning does not pay here. MaxScore (document at a time, skipping the postings of terms whose
 //! bounds cannot lift a guide into the top `n`) was tried, and lost to this on every plan it was
@@ -32,7 +37,7 @@ use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::{Bm25StatisticsProvider, Bm25Weight, EnableScoring, Query, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, Term};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, Term, TERMINATED};
 
 use super::query::{scored_terms, QueryPlan, Weights};
 use super::schema::Fields;
@@ -221,7 +226,7 @@ impl PartialOrd for Hit {
 
 /// The best `n` hits seen so far; the worst of them is the threshold to beat.
 pub(super) struct TopN {
-    n: usize,
+    pub(super) n: usize,
     /// A min-heap by hit quality: `Reverse` keeps the worst on top.
     heap: BinaryHeap<Reverse<Hit>>,
 }
@@ -306,146 +311,460 @@ fn norms(segment: &SegmentReader, field: Field) -> FieldNormReader {
         .unwrap_or_else(|| FieldNormReader::constant(segment.max_doc(), 1))
 }
 
+/// Documents per block of [`BlockScores`]: a block whose highest score cannot reach the best
+/// `n` is passed over whole.
+pub const BLOCK: usize = 128;
+
+/// A score for every document of one segment, with the highest of each block of [`BLOCK`]
+/// documents (zero for a block that no score reached). Scores only grow as clauses are added,
+/// so the maxima stay exact.
+#[derive(Debug, Clone, Default)]
+pub struct BlockScores {
+    pub(super) score: Vec<Score>,
+    pub(super) block_max: Vec<Score>,
+}
+
+impl BlockScores {
+    /// Zero for each of `docs` documents.
+    pub(super) fn zeros(docs: usize) -> Self {
+        Self {
+            score: vec![0.0; docs],
+            block_max: vec![0.0; docs.div_ceil(BLOCK)],
+        }
+    }
+
+    /// Room for `docs` documents (the new ones zero).
+    fn ready(&mut self, docs: usize) {
+        if self.score.len() < docs {
+            self.score.resize(docs, 0.0);
+            self.block_max.resize(docs.div_ceil(BLOCK), 0.0);
+        }
+    }
+
+    /// Every score back to zero, touching only the blocks that hold one.
+    fn reset(&mut self) {
+        for (block, max) in self.block_max.iter_mut().enumerate() {
+            if *max != 0.0 {
+                *max = 0.0;
+                let to = ((block + 1) * BLOCK).min(self.score.len());
+                self.score[block * BLOCK..to].fill(0.0);
+            }
+        }
+    }
+
+    /// Bytes held.
+    pub(super) fn bytes(&self) -> usize {
+        (self.score.len() + self.block_max.len()) * std::mem::size_of::<Score>()
+    }
+}
+
+/// The larger of two scores (never NaN): one instruction, where `f32::max` also handles NaN.
+#[inline(always)]
+fn larger(a: Score, b: Score) -> Score {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// A score, at least the smallest positive one (a matching document's score is never zero).
+#[inline(always)]
+fn positive(score: Score) -> Score {
+    larger(score, Score::MIN_POSITIVE)
+}
+
+/// The highest of `a[i] + b[i]` (zero if none is higher), eight lanes at a time.
+fn highest_sum(a: &[Score], b: &[Score]) -> Score {
+    debug_assert_eq!(a.len(), b.len());
+    let mut lanes = [0.0 as Score; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (a_rest, b_rest) = (a8.remainder(), b8.remainder());
+    for (a, b) in a8.zip(b8) {
+        for i in 0..8 {
+            lanes[i] = larger(lanes[i], a[i] + b[i]);
+        }
+    }
+    let rest = a_rest
+        .iter()
+        .zip(b_rest)
+        .fold(0.0, |m, (a, b)| larger(m, a + b));
+    lanes.into_iter().fold(rest, larger)
+}
+
+/// A set of documents of one segment, a bit each.
+#[derive(Default)]
+struct DocSet(Vec<u64>);
+
+impl DocSet {
+    #[inline(always)]
+    fn insert(&mut self, doc: DocId) {
+        self.0[doc as usize / 64] |= 1 << (doc % 64);
+    }
+
+    #[inline(always)]
+    fn remove(&mut self, doc: DocId) {
+        self.0[doc as usize / 64] &= !(1 << (doc % 64));
+    }
+
+    #[inline(always)]
+    fn contains(&self, doc: DocId) -> bool {
+        self.0[doc as usize / 64] & (1 << (doc % 64)) != 0
+    }
+}
+
+/// Postings from which on a term's scores of frequency 1 are looked up in a table of the 256
+/// field norms rather than computed (most postings have frequency 1; the table costs 256
+/// scores to fill).
+const SCORE_TABLE_FROM: u32 = 2048;
+
+/// Documents per window of a clause with many postings: every term of the clause is read a
+/// window at a time, so that the accumulators being written stay in the core's cache.
+const WINDOW: usize = 32 * BLOCK;
+
+/// A term of a clause, opened in one segment and read in document order.
+struct Cursor<'a> {
+    blocks: BlockSegmentPostings,
+    /// The next posting of the decoded block.
+    at: usize,
+    norms: FieldNormReader,
+    bm25: &'a Bm25Weight,
+    /// Scores of frequency 1 by field norm, for a long list.
+    once: Option<Box<[Score; 256]>>,
+    alternative: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(
+        blocks: BlockSegmentPostings,
+        norms: FieldNormReader,
+        bm25: &'a Bm25Weight,
+        alternative: usize,
+    ) -> Self {
+        let once = (blocks.doc_freq() >= SCORE_TABLE_FROM).then(|| {
+            Box::new(std::array::from_fn(|norm| {
+                positive(bm25.score(norm as u8, 1))
+            }))
+        });
+        Self {
+            blocks,
+            at: 0,
+            norms,
+            bm25,
+            once,
+            alternative,
+        }
+    }
+
+    /// Calls `f` with the document and score (at least the smallest positive one) of every
+    /// posting before document `end`, a decoded block at a time.
+    #[inline(always)]
+    fn until(&mut self, end: DocId, mut f: impl FnMut(DocId, Score)) {
+        let Cursor {
+            blocks,
+            at,
+            norms,
+            bm25,
+            once,
+            ..
+        } = self;
+        loop {
+            let docs = blocks.docs();
+            let Some(&last) = docs.last() else { return };
+            let stop = if last < end {
+                docs.len()
+            } else {
+                *at + docs[*at..].partition_point(|&d| d < end)
+            };
+            let postings = docs[*at..stop].iter().zip(&blocks.freqs()[*at..stop]);
+            match once {
+                Some(once) => {
+                    for (&doc, &freq) in postings {
+                        let norm = norms.fieldnorm_id(doc);
+                        let score = if freq == 1 {
+                            once[norm as usize]
+                        } else {
+                            positive(bm25.score(norm, freq))
+                        };
+                        f(doc, score);
+                    }
+                }
+                None => {
+                    for (&doc, &freq) in postings {
+                        f(doc, positive(bm25.score(norms.fieldnorm_id(doc), freq)));
+                    }
+                }
+            }
+            if stop < docs.len() {
+                *at = stop;
+                return;
+            }
+            blocks.advance();
+            *at = 0;
+        }
+    }
+}
+
+/// The sum per document of the shorter lists of an alternative of several terms.
+#[derive(Default)]
+struct Staging {
+    /// Per document, the sum so far.
+    score: Vec<Score>,
+    /// The documents with a sum (one may repeat).
+    docs: Vec<DocId>,
+    /// The same, as a set.
+    set: DocSet,
+}
+
+impl Staging {
+    /// Reads the postings of one clause's terms before document `end` (the terms grouped by
+    /// alternative, the longest list of each last) and gives `add` each document's score of
+    /// each alternative.
+    fn read(&mut self, cursors: &mut [Cursor<'_>], end: DocId, mut add: impl FnMut(DocId, Score)) {
+        let Staging {
+            score: alternative,
+            docs: alternative_docs,
+            set: staged,
+        } = self;
+        let mut at = 0;
+        while at < cursors.len() {
+            let alt = cursors[at].alternative;
+            let end_of_alt = at
+                + cursors[at..]
+                    .iter()
+                    .take_while(|c| c.alternative == alt)
+                    .count();
+            // An alternative of several terms (the same word in title and body): all but the
+            // longest list are summed per document first, and the longest adds that sum as it
+            // goes; what it lacks is added after.
+            let (longest, others) = cursors[at..end_of_alt]
+                .split_last_mut()
+                .expect("an alternative has a term");
+            for cursor in others {
+                cursor.until(end, |doc, score| {
+                    alternative[doc as usize] += score;
+                    alternative_docs.push(doc);
+                    staged.insert(doc);
+                });
+            }
+            if alternative_docs.is_empty() {
+                longest.until(end, &mut add);
+            } else {
+                longest.until(end, |doc, score| {
+                    let staged_score = if staged.contains(doc) {
+                        std::mem::take(&mut alternative[doc as usize])
+                    } else {
+                        0.0
+                    };
+                    add(doc, score + staged_score);
+                });
+                for &doc in alternative_docs.iter() {
+                    staged.remove(doc);
+                    let score = std::mem::take(&mut alternative[doc as usize]);
+                    if score != 0.0 {
+                        add(doc, score);
+                    }
+                }
+                alternative_docs.clear();
+            }
+            at = end_of_alt;
+        }
+    }
+}
+
 /// Per-document accumulators of one segment's term-at-a-time search, zero between uses.
 #[derive(Default)]
 pub(super) struct Accumulators {
-    alternative: Vec<Score>,
+    /// Alternatives of several terms, summed.
+    staging: Staging,
     /// Per document, the highest and the sum of the clause's alternatives so far (side by side:
     /// one cache line for both).
     clause: Vec<(Score, Score)>,
-    touched_alternative: Vec<DocId>,
-    touched_clause: Vec<DocId>,
-    /// Per document, the sum of its clauses' scores.
-    pub(super) total: Vec<Score>,
-    /// The documents whose `total` is not zero.
-    pub(super) touched_total: Vec<DocId>,
+    /// The documents the clause reached, for a clause with few postings.
+    reached: Vec<DocId>,
+    /// The scores of a search's clauses: the whole score ([`term_at_a_time`]), or the part of
+    /// the word being typed ([`super::settled`]).
+    pub(super) scores: BlockScores,
 }
 
 impl Accumulators {
     /// Room for every document of a segment.
-    pub(super) fn ready(&mut self, max_doc: usize) {
-        for v in [&mut self.alternative, &mut self.total] {
-            if v.len() < max_doc {
-                v.resize(max_doc, 0.0);
-            }
-        }
-        if self.clause.len() < max_doc {
-            self.clause.resize(max_doc, (0.0, 0.0));
+    fn ready(&mut self, docs: usize) {
+        if self.clause.len() < docs {
+            self.clause.resize(docs, (0.0, 0.0));
+            self.staging.score.resize(docs, 0.0);
+            self.staging.set.0.resize(docs.div_ceil(64), 0);
         }
     }
 
-    /// Adds the scores of clauses `clauses` of `scoring` to every document of `segment` in
-    /// `totals` (one per document), and notes in `touched` the documents whose total was zero.
+    /// Adds the scores of clauses `clauses` of `scoring` to `out`, for every document of
+    /// `segment`: each posting of a clause into its document's accumulator, then the
+    /// accumulators swept into `out`. A clause with at least as many postings as the segment
+    /// has documents (a short word being typed) is read and swept a window of documents at a
+    /// time; one with fewer notes the documents it reaches and sweeps those.
     pub(super) fn add_clauses(
         &mut self,
         scoring: &Scoring,
         weights: &[Option<Bm25Weight>],
         clauses: Range<usize>,
         segment: &SegmentReader,
-        totals: &mut [Score],
-        mut touched: Option<&mut Vec<DocId>>,
+        out: &mut BlockScores,
     ) {
-        self.ready(segment.max_doc() as usize);
-        let Accumulators {
-            alternative,
-            clause: per_clause,
-            touched_alternative,
-            touched_clause,
-            ..
-        } = self;
-        let t = scoring.tie_breaker;
+        let docs = segment.max_doc() as usize;
+        self.ready(docs);
+        out.ready(docs);
         let terms = scoring.terms_of(clauses);
-        let (end, mut i) = (terms.end, terms.start);
+        let mut i = terms.start;
         // Terms are grouped by clause and alternative, in order.
-        while i < end {
+        while i < terms.end {
             let clause = scoring.terms[i].clause;
-            while i < end && scoring.terms[i].clause == clause {
-                let alt = scoring.terms[i].alternative;
-                let first = i;
-                while i < end && scoring.terms[i].alternative == alt {
-                    i += 1;
+            let mut cursors = Vec::new();
+            while i < terms.end && scoring.terms[i].clause == clause {
+                let term = &scoring.terms[i];
+                if let (Some(bm25), Some((blocks, norms))) =
+                    (&weights[i], open_blocks(segment, &term.term))
+                {
+                    cursors.push(Cursor::new(blocks, norms, bm25, term.alternative));
                 }
-                // An alternative of one term goes straight into its clause; one of several
-                // (the same word in title and body) is summed first.
-                let single = i - first == 1;
-                for (term, weight) in scoring.terms[first..i].iter().zip(&weights[first..i]) {
-                    let Some(bm25) = weight else { continue };
-                    let Some((mut blocks, norms)) = open_blocks(segment, &term.term) else {
-                        continue;
-                    };
-                    // A block of decoded documents and frequencies at a time.
-                    while !blocks.docs().is_empty() {
-                        for (&doc, &freq) in blocks.docs().iter().zip(blocks.freqs()) {
-                            let score = bm25
-                                .score(norms.fieldnorm_id(doc), freq)
-                                .max(Score::MIN_POSITIVE);
-                            if single {
-                                let (max, sum) = &mut per_clause[doc as usize];
-                                if *sum == 0.0 {
-                                    touched_clause.push(doc);
-                                }
-                                *max = max.max(score);
-                                *sum += score;
-                                continue;
-                            }
-                            let slot = &mut alternative[doc as usize];
-                            if *slot == 0.0 {
-                                touched_alternative.push(doc);
-                            }
-                            *slot += score;
-                        }
-                        blocks.advance();
-                    }
-                }
-                for &doc in touched_alternative.iter() {
-                    let d = doc as usize;
-                    let s = std::mem::take(&mut alternative[d]);
-                    let (max, sum) = &mut per_clause[d];
-                    if *sum == 0.0 {
-                        touched_clause.push(doc);
-                    }
-                    *max = max.max(s);
-                    *sum += s;
-                }
-                touched_alternative.clear();
+                i += 1;
             }
+            // Within an alternative, the longest list last (see `read`).
+            cursors.sort_by_key(|c| (c.alternative, c.blocks.doc_freq()));
+            let postings: usize = cursors.iter().map(|c| c.blocks.doc_freq() as usize).sum();
             let weight = scoring.clauses[clause].weight;
-            for &doc in touched_clause.iter() {
-                let d = doc as usize;
-                let (max, sum) = std::mem::take(&mut per_clause[d]);
-                if let Some(touched) = touched.as_deref_mut() {
-                    if totals[d] == 0.0 {
-                        touched.push(doc);
-                    }
+            let score = clause_score(weight, scoring.tie_breaker);
+            if postings >= docs {
+                for from in (0..docs).step_by(WINDOW) {
+                    let to = (from + WINDOW).min(docs);
+                    let per_clause = &mut self.clause;
+                    self.staging.read(&mut cursors, to as DocId, |doc, score| {
+                        let (max, sum) = &mut per_clause[doc as usize];
+                        *max = larger(*max, score);
+                        *sum += score;
+                    });
+                    sweep_window(&mut self.clause[from..to], from, out, &score);
                 }
-                totals[d] += (weight * (max + (sum - max) * t)).max(Score::MIN_POSITIVE);
+            } else {
+                let (per_clause, reached) = (&mut self.clause, &mut self.reached);
+                self.staging.read(&mut cursors, TERMINATED, |doc, score| {
+                    let (max, sum) = &mut per_clause[doc as usize];
+                    if *sum == 0.0 {
+                        reached.push(doc);
+                    }
+                    *max = larger(*max, score);
+                    *sum += score;
+                });
+                for &doc in &self.reached {
+                    let d = doc as usize;
+                    let s = &mut out.score[d];
+                    *s += score(std::mem::take(&mut self.clause[d]));
+                    let block_max = &mut out.block_max[d / BLOCK];
+                    *block_max = larger(*block_max, *s);
+                }
+                self.reached.clear();
             }
-            touched_clause.clear();
         }
     }
 
-    /// Adds the clauses to the accumulators' own totals (see [`add_clauses`](Self::add_clauses)).
-    pub(super) fn add_to_total(
+    /// Adds the clauses to the accumulators' own [`scores`](Self::scores).
+    pub(super) fn add_to_scores(
         &mut self,
         scoring: &Scoring,
         weights: &[Option<Bm25Weight>],
         clauses: Range<usize>,
         segment: &SegmentReader,
     ) {
-        let mut total = std::mem::take(&mut self.total);
-        let mut touched = std::mem::take(&mut self.touched_total);
-        total.resize(total.len().max(segment.max_doc() as usize), 0.0);
-        self.add_clauses(
-            scoring,
-            weights,
-            clauses,
-            segment,
-            &mut total,
-            Some(&mut touched),
-        );
-        self.total = total;
-        self.touched_total = touched;
+        let mut scores = std::mem::take(&mut self.scores);
+        self.add_clauses(scoring, weights, clauses, segment, &mut scores);
+        self.scores = scores;
     }
+}
+
+/// A clause's score from the highest and the sum of its alternatives' scores: its weight ×
+/// (highest + tie breaker × the rest).
+fn clause_score(weight: Score, t: Score) -> impl Fn((Score, Score)) -> Score {
+    move |(max, sum)| positive(weight * (max + (sum - max) * t))
+}
+
+/// Adds a window of clause accumulators (of the documents from `from` on) to `out`, and zeroes
+/// them.
+fn sweep_window(
+    window: &mut [(Score, Score)],
+    from: usize,
+    out: &mut BlockScores,
+    score: &impl Fn((Score, Score)) -> Score,
+) {
+    for (i, accumulators) in window.chunks_mut(BLOCK).enumerate() {
+        let start = from + i * BLOCK;
+        let scores = &mut out.score[start..start + accumulators.len()];
+        for (acc, s) in accumulators.iter_mut().zip(scores.iter_mut()) {
+            let acc = std::mem::take(acc);
+            let add = score(acc);
+            *s += if acc.1 != 0.0 { add } else { 0.0 };
+        }
+        let block_max = &mut out.block_max[start / BLOCK];
+        *block_max = larger(
+            *block_max,
+            highest_sum(scores, &[0.0; BLOCK][..scores.len()]),
+        );
+    }
+}
+
+/// Pushes into `top` the documents of segment `ord` (`docs` documents) whose score, `kept` (when
+/// given) plus `scores`, is among the best, if `admitted`. A block is passed over when the sum
+/// of its two maxima is below the threshold, or else when its highest sum is; the blocks of the
+/// highest bounds are visited first, so that the threshold is high from the start. Then
+/// `scores` is zero again.
+pub(super) fn select(
+    top: &mut TopN,
+    ord: u32,
+    docs: usize,
+    kept: Option<&BlockScores>,
+    scores: &mut BlockScores,
+    admitted: impl Fn(DocId) -> bool,
+) {
+    let blocks = docs.div_ceil(BLOCK);
+    let bounds: Vec<Score> = match kept {
+        Some(kept) => (kept.block_max[..blocks].iter())
+            .zip(&scores.block_max[..blocks])
+            .map(|(a, b)| a + b)
+            .collect(),
+        None => scores.block_max[..blocks].to_vec(),
+    };
+    let visit = |top: &mut TopN, block: usize| {
+        let range = block * BLOCK..((block + 1) * BLOCK).min(docs);
+        let typed = &scores.score[range.clone()];
+        let zeros = [0.0; BLOCK];
+        let kept = kept.map_or(&zeros[..typed.len()], |k| &k.score[range.clone()]);
+        if highest_sum(kept, typed) < top.threshold() {
+            return;
+        }
+        for ((d, &k), &t) in range.zip(kept).zip(typed) {
+            let score = k + t;
+            if score > 0.0 && score >= top.threshold() && admitted(d as DocId) {
+                top.push(Hit {
+                    score,
+                    address: DocAddress::new(ord, d as DocId),
+                });
+            }
+        }
+    };
+    // The blocks of the highest bounds first, then every other block that can still reach.
+    let mut first: Vec<usize> = (0..blocks).filter(|&b| bounds[b] > 0.0).collect();
+    let seeds = top.n.min(first.len());
+    if seeds > 0 && seeds < first.len() {
+        first.select_nth_unstable_by(seeds - 1, |&a, &b| bounds[b].total_cmp(&bounds[a]));
+    }
+    first.truncate(seeds);
+    for &block in &first {
+        visit(top, block);
+    }
+    for (block, &bound) in bounds.iter().enumerate() {
+        if bound > 0.0 && bound >= top.threshold() && !first.contains(&block) {
+            visit(top, block);
+        }
+    }
+    scores.reset();
 }
 
 /// What a search needs before reading postings.
@@ -502,28 +821,15 @@ pub fn term_at_a_time(
     let mut top = TopN::new(n);
     with_accumulators(|acc| {
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            acc.add_to_total(scoring, &weights, 0..scoring.clauses(), segment);
+            acc.add_to_scores(scoring, &weights, 0..scoring.clauses(), segment);
             let allowed = filter.as_deref().map(|f| allowed(f, segment));
             let alive = segment.alive_bitset();
-            let Accumulators {
-                total,
-                touched_total,
-                ..
-            } = acc;
-            // In any order: a hit that ties the worst kept one enters only by an earlier address.
-            for &doc in touched_total.iter() {
-                let score = std::mem::take(&mut total[doc as usize]);
-                if score >= top.threshold()
-                    && alive.is_none_or(|a| a.is_alive(doc))
+            let admitted = |doc: DocId| {
+                alive.is_none_or(|a| a.is_alive(doc))
                     && allowed.as_ref().is_none_or(|a| a.contains(doc))
-                {
-                    top.push(Hit {
-                        score,
-                        address: DocAddress::new(ord as u32, doc),
-                    });
-                }
-            }
-            touched_total.clear();
+            };
+            let docs = segment.max_doc() as usize;
+            select(&mut top, ord as u32, docs, None, &mut acc.scores, admitted);
         }
     });
     top.into_sorted()
@@ -720,6 +1026,17 @@ mod tests {
         assert!(found
             .iter()
             .any(|s| s.id == "extra" || s.id.contains("losenord")));
+    }
+
+    #[test]
+    fn the_highest_sum_counts_every_lane_and_the_rest() {
+        for len in [0, 1, 7, 8, 9, 42, 128] {
+            let a: Vec<Score> = (0..len).map(|i| i as Score).collect();
+            let b: Vec<Score> = (0..len).map(|i| (i % 3) as Score).collect();
+            let expected = a.iter().zip(&b).map(|(a, b)| a + b).fold(0.0, Score::max);
+            assert_eq!(highest_sum(&a, &b), expected, "{len}");
+        }
+        assert_eq!(highest_sum(&[-1.0], &[-1.0]), 0.0, "zero if none is higher");
     }
 
     #[test]
