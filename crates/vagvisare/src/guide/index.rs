@@ -25,7 +25,7 @@ use super::query::{
     expand_with, filter_query, plan, resolve, Alternative, Filters, QueryPlan, Weights,
 };
 use super::schema::{self, Fields, Form, Source, EVERYONE};
-use super::settled::{top_docs_typed, SettledCache};
+use super::settled::{top_docs_typed, KeptScores};
 use super::suggest::{explain, AnalysedGuide, Suggestion};
 use super::topk::Scoring;
 use crate::feedback::report::{report, Report as FeedbackReport};
@@ -90,8 +90,8 @@ pub struct GuideIndex {
     committed_feedback: Mutex<FeedbackStore>,
     /// Analysed candidate guides in the latest committed state.
     analysed: GenerationCache<DocAddress, Option<AnalysedGuide>>,
-    /// Scores of the words already typed, kept between keystrokes.
-    settled: SettledCache,
+    /// Scores of the words already typed, and of common words, kept between keystrokes.
+    settled: KeptScores,
 }
 
 impl std::fmt::Debug for GuideIndex {
@@ -221,7 +221,7 @@ impl GuideIndex {
             feedback: RwLock::new(feedback.clone()),
             committed_feedback: Mutex::new(feedback),
             analysed: GenerationCache::default(),
-            settled: SettledCache::default(),
+            settled: KeptScores::default(),
         })
     }
 

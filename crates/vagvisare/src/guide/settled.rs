@@ -16,19 +16,27 @@
 //! to the rounding of a sum taken in another order (the tests hold the two equal). Filters and
 //! deleted guides are applied when the best are chosen, so one state serves every filter.
 //!
-//! A state costs 4 bytes a document (400 kB at 100 000 guides); the cache keeps the most recently
-//! used states within a byte budget, and a commit, which changes every score, empties it.
+//! What is left of a keystroke's cost is the word being typed while it is short: two letters
+//! complete to the most frequent words of the index and reach most guides, as does a common word
+//! ("för", "och"). Such a word (a clause with at least as many postings as there are guides) is
+//! read once per committed state, alone, and its scores kept: the next person to type it, or to
+//! complete it, adds the kept scores instead of reading its postings again.
+//!
+//! A state costs 4 bytes a document (400 kB at 100 000 guides); [`KeptScores`] keeps the most
+//! recently used states, and apart from them the most recently used common words, each within a
+//! byte budget, and a commit, which changes every score, empties both.
 //!
 //! [`QueryPlan::settled_tokens`]: super::query::QueryPlan::settled_tokens
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+use std::ops::Range;
 use tantivy::query::{Bm25Weight, Query};
-use tantivy::{DocAddress, DocId, Score, Searcher};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader};
 
 use super::topk::{
-    allowed, prepare, select, term_at_a_time, with_accumulators, BlockScores, ClauseKey, Prepared,
+    allowed, prepare, select, with_accumulators, Accumulators, BlockScores, ClauseKey, Prepared,
     Scoring, TopN,
 };
 /// Bytes of kept states a cache holds by default (64 MiB: 160 states of 100 000 guides).
@@ -141,6 +149,46 @@ impl SettledCache {
     }
 }
 
+/// What a keystroke finds ready: the kept states of typed words, and the scores of common words
+/// alone (see [`top_docs_typed`]), each cache within its own budget.
+#[derive(Debug)]
+pub struct KeptScores {
+    states: SettledCache,
+    words: SettledCache,
+}
+
+impl Default for KeptScores {
+    fn default() -> Self {
+        Self::with_budget(DEFAULT_BUDGET)
+    }
+}
+
+impl KeptScores {
+    /// Caches of at most `budget` bytes each (and always the newest entry).
+    pub fn with_budget(budget: usize) -> Self {
+        Self {
+            states: SettledCache::with_budget(budget),
+            words: SettledCache::with_budget(budget),
+        }
+    }
+
+    /// Forgets everything (after a change that is not a commit, such as new synonyms).
+    pub fn clear(&self) {
+        self.states.clear();
+        self.words.clear();
+    }
+
+    /// Number of kept states of typed words.
+    pub fn states(&self) -> usize {
+        self.states.len()
+    }
+
+    /// Number of kept scores of common words.
+    pub fn words(&self) -> usize {
+        self.words.len()
+    }
+}
+
 /// Drops states on a thread of their own (inline if no thread can be started), so that the
 /// keystroke that finds a new commit does not wait for megabytes to be freed.
 fn discard(states: VecDeque<Arc<Settled>>) {
@@ -152,14 +200,85 @@ fn discard(states: VecDeque<Arc<Settled>>) {
         .spawn(move || drop(states));
 }
 
+/// The scores of the query words among clauses `clauses` that have at least as many postings
+/// as the index has guides (a word being typed two letters long, a common word), each alone
+/// over every guide: from the cache, or read once and cached. `None` for the other clauses.
+/// Such a clause costs most of a keystroke, and the same few recur as people type.
+fn common_clauses(
+    searcher: &Searcher,
+    scoring: &Scoring,
+    prepared: &Prepared,
+    clauses: Range<usize>,
+    cache: &SettledCache,
+) -> Vec<Option<Arc<Settled>>> {
+    let generation = searcher.generation().generation_id();
+    let guides = u64::from(
+        (searcher.segment_readers().iter())
+            .map(|s| s.max_doc())
+            .sum::<DocId>(),
+    );
+    clauses
+        .map(|clause| {
+            if !scoring.is_word(clause) || prepared.postings(scoring, clause) < guides.max(1) {
+                return None;
+            }
+            let keys = std::slice::from_ref(&scoring.keys[clause]);
+            let version = cache.version();
+            if let Some(found) = cache.get(generation, keys) {
+                return Some(found);
+            }
+            let segments = with_accumulators(|acc| {
+                (searcher.segment_readers().iter())
+                    .map(|segment| {
+                        let mut scores = BlockScores::zeros(segment.max_doc() as usize);
+                        let one = clause..clause + 1;
+                        acc.add_clauses(scoring, &prepared.weights, one, segment, &mut scores);
+                        scores
+                    })
+                    .collect()
+            });
+            let state = Arc::new(Settled {
+                keys: keys.to_vec(),
+                segments,
+            });
+            cache.insert(generation, version, Arc::clone(&state));
+            Some(state)
+        })
+        .collect()
+}
+
+/// Adds clauses `clauses` of `scoring` in `segment` (number `ord`) to `out`: the scores of
+/// `common` ones (see [`common_clauses`], one per clause) as kept, the others read anew.
+#[allow(clippy::too_many_arguments)]
+fn add_clauses(
+    acc: &mut Accumulators,
+    scoring: &Scoring,
+    weights: &[Option<Bm25Weight>],
+    clauses: Range<usize>,
+    common: &[Option<Arc<Settled>>],
+    segment: &SegmentReader,
+    ord: usize,
+    out: &mut BlockScores,
+) {
+    let mut from = clauses.start;
+    for (clause, kept) in clauses.clone().zip(common) {
+        let Some(kept) = kept else { continue };
+        acc.add_clauses(scoring, weights, from..clause, segment, out);
+        out.add(&kept.segments[ord]);
+        from = clause + 1;
+    }
+    acc.add_clauses(scoring, weights, from..clauses.end, segment, out);
+}
+
 /// The kept state of the settled clauses of `scoring`: from the cache, or the longest cached
 /// state of fewer leading words plus the clauses it lacks (then cached).
 fn settled_state(
     searcher: &Searcher,
     scoring: &Scoring,
-    weights: &[Option<Bm25Weight>],
-    cache: &SettledCache,
+    prepared: &Prepared,
+    kept: &KeptScores,
 ) -> Arc<Settled> {
+    let cache = &kept.states;
     let generation = searcher.generation().generation_id();
     let keys = &scoring.keys[..scoring.settled];
     let version = cache.version();
@@ -171,18 +290,26 @@ fn settled_state(
         .rev()
         .filter(|&len| scoring.token[len] != scoring.token[len - 1])
         .find_map(|len| cache.get(generation, &keys[..len]));
-    let from = base.as_ref().map_or(0, |b| b.keys.len());
+    let new = base.as_ref().map_or(0, |b| b.keys.len())..scoring.settled;
+    let common = common_clauses(searcher, scoring, prepared, new.clone(), &kept.words);
     let segments = with_accumulators(|acc| {
-        searcher
-            .segment_readers()
-            .iter()
-            .enumerate()
+        (searcher.segment_readers().iter().enumerate())
             .map(|(ord, segment)| {
                 let mut kept = match &base {
                     Some(base) => base.segments[ord].clone(),
                     None => BlockScores::zeros(segment.max_doc() as usize),
                 };
-                acc.add_clauses(scoring, weights, from..scoring.settled, segment, &mut kept);
+                let weights = &prepared.weights;
+                add_clauses(
+                    acc,
+                    scoring,
+                    weights,
+                    new.clone(),
+                    &common,
+                    segment,
+                    ord,
+                    &mut kept,
+                );
                 kept
             })
             .collect()
@@ -196,37 +323,47 @@ fn settled_state(
 }
 
 /// The best `n` documents by the score of `scoring`, only those `filter` matches when there is
-/// one, with the settled clauses' scores kept in `cache` (see the module text); [`term_at_a_time`]
-/// while nothing is settled.
+/// one, with the settled clauses' scores, and those of common words, kept in `cache` (see the
+/// module text). The same as [`term_at_a_time`](super::topk::term_at_a_time).
 pub fn top_docs_typed(
     searcher: &Searcher,
     scoring: &Scoring,
     filter: Option<&dyn Query>,
     n: usize,
-    cache: &SettledCache,
+    cache: &KeptScores,
 ) -> Vec<(Score, DocAddress)> {
-    if scoring.settled == 0 {
-        return term_at_a_time(searcher, scoring, filter, n);
-    }
-    let Some(Prepared { filter, weights }) = prepare(searcher, scoring, filter, n) else {
+    let Some(prepared) = prepare(searcher, scoring, filter, n) else {
         return Vec::new();
     };
-    let settled = settled_state(searcher, scoring, &weights, cache);
+    let settled = (scoring.settled > 0).then(|| settled_state(searcher, scoring, &prepared, cache));
     let typed = scoring.settled..scoring.clauses();
+    let common = common_clauses(searcher, scoring, &prepared, typed.clone(), &cache.words);
     let mut top = TopN::new(n);
     with_accumulators(|acc| {
+        let mut scores = std::mem::take(&mut acc.scores);
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            acc.add_to_scores(scoring, &weights, typed.clone(), segment);
-            let allowed = filter.as_deref().map(|f| allowed(f, segment));
+            let weights = &prepared.weights;
+            add_clauses(
+                acc,
+                scoring,
+                weights,
+                typed.clone(),
+                &common,
+                segment,
+                ord,
+                &mut scores,
+            );
+            let allowed = prepared.filter.as_deref().map(|f| allowed(f, segment));
             let alive = segment.alive_bitset();
             let admitted = |doc: DocId| {
                 alive.is_none_or(|a| a.is_alive(doc))
                     && allowed.as_ref().is_none_or(|a| a.contains(doc))
             };
             let docs = segment.max_doc() as usize;
-            let kept = Some(&settled.segments[ord]);
-            select(&mut top, ord as u32, docs, kept, &mut acc.scores, admitted);
+            let kept = settled.as_ref().map(|s| &s.segments[ord]);
+            select(&mut top, ord as u32, docs, kept, &mut scores, admitted);
         }
+        acc.scores = scores;
     });
     top.into_sorted()
 }

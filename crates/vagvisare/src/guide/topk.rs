@@ -177,26 +177,34 @@ impl Scoring {
     /// BM25 weights of every term, with searcher-wide statistics (what Tantivy's `TermQuery`
     /// computes: `Bm25Weight::for_terms` of one term), boosted; `None` where the index holds no
     /// such term. One document-frequency lookup per term, and each field's token count once.
-    fn weights(&self, searcher: &Searcher) -> Vec<Option<Bm25Weight>> {
+    /// Also each term's document frequency.
+    fn weights(&self, searcher: &Searcher) -> (Vec<Option<Bm25Weight>>, Vec<u64>) {
         let Ok(docs) = searcher.total_num_docs() else {
-            return vec![None; self.terms.len()];
+            return (vec![None; self.terms.len()], vec![0; self.terms.len()]);
         };
         let mut average_norm: HashMap<Field, Option<Score>> = HashMap::new();
         self.terms
             .iter()
             .map(|t| {
-                let doc_freq = searcher.doc_freq(&t.term).ok()?;
+                let doc_freq = searcher.doc_freq(&t.term).unwrap_or(0);
                 if doc_freq == 0 {
-                    return None;
+                    return (None, 0);
                 }
                 let average = *average_norm.entry(t.term.field()).or_insert_with(|| {
                     let tokens = searcher.total_num_tokens(t.term.field()).ok()?;
                     Some(tokens as Score / docs as Score)
                 });
-                let weight = Bm25Weight::for_one_term(doc_freq, docs, average?);
-                Some(weight.boost_by(t.boost))
+                let weight = average.map(|average| {
+                    Bm25Weight::for_one_term(doc_freq, docs, average).boost_by(t.boost)
+                });
+                (weight, doc_freq)
             })
-            .collect()
+            .unzip()
+    }
+
+    /// True when clause `clause` is a query word (not a pair).
+    pub(super) fn is_word(&self, clause: usize) -> bool {
+        matches!(self.keys[clause], ClauseKey::Word(..))
     }
 }
 
@@ -341,8 +349,25 @@ impl BlockScores {
         }
     }
 
+    /// Adds `other`'s scores (of as many documents), passing over its empty blocks.
+    pub(super) fn add(&mut self, other: &BlockScores) {
+        self.ready(other.score.len());
+        for (block, &max) in other.block_max.iter().enumerate() {
+            if max == 0.0 {
+                continue;
+            }
+            let range = block * BLOCK..((block + 1) * BLOCK).min(other.score.len());
+            let scores = &mut self.score[range.clone()];
+            for (s, o) in scores.iter_mut().zip(&other.score[range]) {
+                *s += o;
+            }
+            let zeros = &[0.0; BLOCK][..scores.len()];
+            self.block_max[block] = larger(self.block_max[block], highest_sum(scores, zeros));
+        }
+    }
+
     /// Every score back to zero, touching only the blocks that hold one.
-    fn reset(&mut self) {
+    pub(super) fn reset(&mut self) {
         for (block, max) in self.block_max.iter_mut().enumerate() {
             if *max != 0.0 {
                 *max = 0.0;
@@ -413,10 +438,12 @@ impl DocSet {
     }
 }
 
-/// Postings from which on a term's scores of frequency 1 are looked up in a table of the 256
-/// field norms rather than computed (most postings have frequency 1; the table costs 256
-/// scores to fill).
+/// Postings from which on a term's scores of frequencies up to [`TABLE_FREQS`] are looked up in
+/// a table by frequency and field norm rather than computed (each costs a division; the table
+/// costs 256 of them per frequency to fill).
 const SCORE_TABLE_FROM: u32 = 2048;
+/// Frequencies in a term's score table (most postings have frequency 1 or 2).
+const TABLE_FREQS: usize = 4;
 
 /// Documents per window of a clause with many postings: every term of the clause is read a
 /// window at a time, so that the accumulators being written stay in the core's cache.
@@ -429,8 +456,8 @@ struct Cursor<'a> {
     at: usize,
     norms: FieldNormReader,
     bm25: &'a Bm25Weight,
-    /// Scores of frequency 1 by field norm, for a long list.
-    once: Option<Box<[Score; 256]>>,
+    /// Scores by frequency (1 to [`TABLE_FREQS`]) and field norm, for a long list.
+    table: Option<Box<[[Score; 256]; TABLE_FREQS]>>,
     alternative: usize,
 }
 
@@ -441,9 +468,9 @@ impl<'a> Cursor<'a> {
         bm25: &'a Bm25Weight,
         alternative: usize,
     ) -> Self {
-        let once = (blocks.doc_freq() >= SCORE_TABLE_FROM).then(|| {
-            Box::new(std::array::from_fn(|norm| {
-                positive(bm25.score(norm as u8, 1))
+        let table = (blocks.doc_freq() >= SCORE_TABLE_FROM).then(|| {
+            Box::new(std::array::from_fn(|freq| {
+                std::array::from_fn(|norm| positive(bm25.score(norm as u8, freq as u32 + 1)))
             }))
         });
         Self {
@@ -451,7 +478,7 @@ impl<'a> Cursor<'a> {
             at: 0,
             norms,
             bm25,
-            once,
+            table,
             alternative,
         }
     }
@@ -465,7 +492,7 @@ impl<'a> Cursor<'a> {
             at,
             norms,
             bm25,
-            once,
+            table,
             ..
         } = self;
         loop {
@@ -477,14 +504,13 @@ impl<'a> Cursor<'a> {
                 *at + docs[*at..].partition_point(|&d| d < end)
             };
             let postings = docs[*at..stop].iter().zip(&blocks.freqs()[*at..stop]);
-            match once {
-                Some(once) => {
+            match table {
+                Some(table) => {
                     for (&doc, &freq) in postings {
                         let norm = norms.fieldnorm_id(doc);
-                        let score = if freq == 1 {
-                            once[norm as usize]
-                        } else {
-                            positive(bm25.score(norm, freq))
+                        let score = match table.get((freq as usize).wrapping_sub(1)) {
+                            Some(by_norm) => by_norm[norm as usize],
+                            None => positive(bm25.score(norm, freq)),
                         };
                         f(doc, score);
                     }
@@ -773,6 +799,17 @@ pub(super) struct Prepared {
     pub(super) filter: Option<Box<dyn Weight>>,
     /// Every term's BM25 weight ([`Scoring::weights`]).
     pub(super) weights: Vec<Option<Bm25Weight>>,
+    /// Every term's document frequency.
+    pub(super) doc_freqs: Vec<u64>,
+}
+
+impl Prepared {
+    /// The postings of clause `clause` of `scoring`, in every segment.
+    pub(super) fn postings(&self, scoring: &Scoring, clause: usize) -> u64 {
+        self.doc_freqs[scoring.terms_of(clause..clause + 1)]
+            .iter()
+            .sum()
+    }
 }
 
 /// [`Prepared`] for a search; `None` when nothing is to be found.
@@ -789,9 +826,11 @@ pub(super) fn prepare(
         q.weight(EnableScoring::disabled_from_searcher(searcher))
             .ok()
     });
+    let (weights, doc_freqs) = scoring.weights(searcher);
     Some(Prepared {
         filter,
-        weights: scoring.weights(searcher),
+        weights,
+        doc_freqs,
     })
 }
 
@@ -815,7 +854,10 @@ pub fn term_at_a_time(
     filter: Option<&dyn Query>,
     n: usize,
 ) -> Vec<(Score, DocAddress)> {
-    let Some(Prepared { filter, weights }) = prepare(searcher, scoring, filter, n) else {
+    let Some(Prepared {
+        filter, weights, ..
+    }) = prepare(searcher, scoring, filter, n)
+    else {
         return Vec::new();
     };
     let mut top = TopN::new(n);
@@ -841,7 +883,7 @@ mod tests {
     use crate::eval::parse_queries;
     use crate::guide::model::read_jsonl_path;
     use crate::guide::query::{filter_query, to_query, Filters};
-    use crate::guide::settled::{top_docs_typed, SettledCache};
+    use crate::guide::settled::{top_docs_typed, KeptScores};
     use crate::guide::GuideIndex;
     use crate::{Guide, SuggestOptions};
     use tantivy::collector::TopDocs;
@@ -959,7 +1001,7 @@ mod tests {
             },
         ];
         // A budget of one state as well: a keystroke whose base was evicted starts over.
-        for cache in [SettledCache::default(), SettledCache::with_budget(1)] {
+        for cache in [KeptScores::default(), KeptScores::with_budget(1)] {
             let mut settled = 0;
             for text in typed() {
                 let plan = index.plan(&text, &searcher);
@@ -976,7 +1018,8 @@ mod tests {
                 }
             }
             assert!(settled > 200, "{settled} keystrokes with settled words");
-            assert!(!cache.is_empty());
+            assert!(cache.states() > 0);
+            assert!(cache.words() > 0, "common words' scores were kept and used");
         }
     }
 
@@ -984,7 +1027,7 @@ mod tests {
     fn a_typed_word_is_scored_once_and_kept_for_the_next_keystrokes() {
         let index = segmented_index();
         let searcher = index.searcher();
-        let cache = SettledCache::default();
+        let cache = KeptScores::default();
         let search = |text: &str| {
             let plan = index.plan(text, &searcher);
             let scoring = Scoring::of(&plan, &index.fields, &index.weights);
@@ -994,13 +1037,38 @@ mod tests {
             )
         };
         assert_eq!(search("glömt lös").0, 1, "the complete word is settled");
-        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.states(), 1);
         search("glömt löse");
-        assert_eq!(cache.len(), 1, "the next keystroke reuses it");
+        assert_eq!(cache.states(), 1, "the next keystroke reuses it");
         let (settled, _) = search("glömt lösenordet ");
         // glömt, lösenordet, and the pairs they make.
         assert!(settled >= 3, "{settled}");
-        assert_eq!(cache.len(), 2, "one more state, built on the first");
+        assert_eq!(cache.states(), 2, "one more state, built on the first");
+    }
+
+    #[test]
+    fn a_common_word_is_read_once_and_its_scores_kept() {
+        let index = segmented_index();
+        let searcher = index.searcher();
+        let cache = KeptScores::default();
+        let search = |text: &str| {
+            let plan = index.plan(text, &searcher);
+            let scoring = Scoring::of(&plan, &index.fields, &index.weights);
+            top_docs_typed(&searcher, &scoring, None, 5, &cache)
+        };
+        search("zyxwvu");
+        assert_eq!(cache.words(), 0, "a word no guide holds is not common");
+        let first = search("och");
+        assert_eq!(cache.words(), 1, "'och' reaches every guide");
+        assert_eq!(search("och"), first);
+        search("glömt och");
+        assert_eq!(
+            cache.words(),
+            1,
+            "the same word being typed, after other words"
+        );
+        search("glömt och ");
+        assert_eq!(cache.words(), 2, "complete, it is another clause");
     }
 
     #[test]
