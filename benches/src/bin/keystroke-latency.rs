@@ -29,6 +29,10 @@ struct Args {
     /// Instead of the labelled queries, time only this text (ids only, then full).
     #[arg(long)]
     text: Option<String>,
+    /// With `--text`: empty the caches before every pass, so each pass times a keystroke that
+    /// nothing prepared, and print the median of the passes.
+    #[arg(long)]
+    cold: bool,
 }
 
 fn main() {
@@ -54,7 +58,11 @@ fn main() {
         total - committed,
     );
     if let Some(text) = &args.text {
+        let mut times = Vec::new();
         for _ in 0..args.passes {
+            if args.cold {
+                index.clear_caches();
+            }
             let start = Instant::now();
             let plan = index.plan(text, &index.searcher());
             let planned = start.elapsed();
@@ -72,7 +80,14 @@ fn main() {
                 start.elapsed() - with_ids,
                 full.len()
             );
+            times.push(with_ids - planned);
         }
+        times.sort();
+        println!(
+            "median ids {:?} over {} passes",
+            times[times.len() / 2],
+            times.len()
+        );
         return;
     }
     let sample: Vec<_> = queries().into_iter().step_by(args.every.max(1)).collect();

@@ -16,7 +16,7 @@ use tantivy::{
 };
 
 use chrono::Utc;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use super::cache::GenerationCache;
 use super::error::{IndexError, INDEX_FORMAT_VERSION};
@@ -267,23 +267,19 @@ impl GuideIndex {
     fn rebuild_lexicon(&self) {
         let searcher = self.reader.searcher();
         let mut lexicon = self.lexicon.write().unwrap_or_else(|e| e.into_inner());
-        let word = [Form::Word.tag()];
         for segment in searcher.segment_readers() {
-            let Ok(index) = segment.inverted_index(self.fields.vocab) else {
-                continue;
-            };
-            let Ok(mut stream) = index.terms().range().ge(word).into_stream() else {
-                continue;
-            };
-            while stream.advance() {
-                let Some((&tag, rest)) = stream.key().split_first() else {
+            for source in Source::ALL {
+                let field = self.fields.analyzed(source, Form::Word);
+                let Ok(index) = segment.inverted_index(field) else {
                     continue;
                 };
-                if tag != word[0] {
-                    break;
-                }
-                if let Ok(text) = std::str::from_utf8(rest) {
-                    lexicon.add(text);
+                let Ok(mut stream) = index.terms().stream() else {
+                    continue;
+                };
+                while stream.advance() {
+                    if let Ok(text) = std::str::from_utf8(stream.key()) {
+                        lexicon.add(text);
+                    }
                 }
             }
         }
@@ -574,26 +570,8 @@ impl GuideIndex {
             (Source::Body, analyzer.analyze_words(words.body)),
             (Source::Learned, analyzer.analyze_words(learned_words)),
         ];
-        // The vocabulary: every distinct word, stem and folded stem of the guide. Forms are
-        // collected once per distinct word (one analyzer gives a word the same forms
-        // wherever it stands), borrowed, and only written out as tagged terms at the end.
-        let mut distinct_words = HashSet::new();
-        let mut vocab: Vec<(Form, &str)> = Vec::new();
-        for t in sources.iter().flat_map(|(_, tokens)| tokens) {
-            if distinct_words.insert(t.surface()) {
-                for form in [Form::Word, Form::Stem, Form::Fold] {
-                    vocab.extend(form_terms(t, form).iter().map(|s| (form, s.as_str())));
-                }
-            }
-        }
-        vocab.sort_unstable();
-        vocab.dedup();
         // Each analysed field gets one text: its terms, one a line (see `schema::Terms`).
         let mut lines = Lines::default();
-        for (form, text) in vocab {
-            lines.push_tagged(form, text);
-        }
-        lines.add_to(&mut doc, f.vocab);
         let mut pairs = Lines::default();
         for (source, tokens) in &sources {
             for form in Form::ALL {
@@ -784,13 +762,6 @@ impl Lines {
         self.next_line().push_str(term);
     }
 
-    /// A vocabulary term: the form's tag, then the text.
-    fn push_tagged(&mut self, form: Form, text: &str) {
-        let line = self.next_line();
-        line.push(char::from(form.tag()));
-        line.push_str(text);
-    }
-
     /// Adds the terms so far to `field` of `doc` (nothing if there are none), and starts over.
     fn add_to(&mut self, doc: &mut TantivyDocument, field: tantivy::schema::Field) {
         if !self.0.is_empty() {
@@ -916,7 +887,7 @@ mod tests {
     }
 
     #[test]
-    fn a_guide_is_indexed_with_frequencies_norms_and_one_vocabulary_entry_per_form() {
+    fn a_guide_is_indexed_with_frequencies_and_norms_per_source_and_form() {
         let index = GuideIndex::in_memory().unwrap();
         index
             .upsert(&[Guide::new(
@@ -934,14 +905,15 @@ mod tests {
         assert_eq!(term_freqs(segment, body_word, "glömt"), [1]);
         let norms = segment.get_fieldnorms_reader(body_word).unwrap();
         assert_eq!(norms.fieldnorm(0), 4);
-        // "lösenord" is a stem of title and body words alike, yet one vocabulary term: in a
-        // one-guide index, every vocabulary token is a distinct term.
-        assert_eq!(term_freqs(segment, f.vocab, "slösenord"), [1]);
-        assert_eq!(term_freqs(segment, f.vocab, "wlösenordet"), [1]);
-        assert_eq!(term_freqs(segment, f.vocab, "flosenord"), [1]);
-        let vocab = segment.inverted_index(f.vocab).unwrap();
-        assert_eq!(vocab.total_num_tokens(), vocab.terms().num_terms() as u64);
-        assert!(vocab.total_num_tokens() >= 8);
+        // Every form in its own field per source: stems and folded stems of the body's words,
+        // and the title's word under its own source.
+        let body = |form| f.analyzed(Source::Body, form);
+        assert_eq!(term_freqs(segment, body(Form::Stem), "lösenord"), [2]);
+        assert_eq!(term_freqs(segment, body(Form::Fold), "losenord"), [2]);
+        assert_eq!(term_freqs(segment, body(Form::Stem), "glömm"), [1]);
+        let title_word = f.analyzed(Source::Title, Form::Word);
+        assert_eq!(term_freqs(segment, title_word, "lösenord"), [1]);
+        assert_eq!(term_freqs(segment, body_word, "lösenord"), [0]);
         // Adjacent stems of the body, and nothing across title and body.
         assert_eq!(term_freqs(segment, f.pair, "glömm byt"), [1]);
         assert_eq!(term_freqs(segment, f.pair, "lösenord lösenord"), [0]);

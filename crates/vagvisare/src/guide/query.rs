@@ -333,31 +333,22 @@ pub fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weights) -> 
     plan
 }
 
-/// A Levenshtein DFA over the terms of some forms in the vocabulary field: the term's tag byte
-/// must be one of `tags`, the rest is matched by the DFA.
-struct Lev<'a> {
-    dfa: &'a DFA,
-    tags: &'a [u8],
-}
+/// A Levenshtein DFA as an automaton over a term dictionary.
+struct Lev<'a>(&'a DFA);
 
 impl Automaton for Lev<'_> {
-    /// `None` before the tag byte.
-    type State = Option<u32>;
-    fn start(&self) -> Option<u32> {
-        None
+    type State = u32;
+    fn start(&self) -> u32 {
+        self.0.initial_state()
     }
-    fn is_match(&self, state: &Option<u32>) -> bool {
-        state.is_some_and(|s| matches!(self.dfa.distance(s), Distance::Exact(_)))
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
     }
-    fn can_match(&self, state: &Option<u32>) -> bool {
-        *state != Some(SINK_STATE)
+    fn can_match(&self, state: &u32) -> bool {
+        *state != SINK_STATE
     }
-    fn accept(&self, state: &Option<u32>, byte: u8) -> Option<u32> {
-        match state {
-            None if self.tags.contains(&byte) => Some(self.dfa.initial_state()),
-            None => Some(SINK_STATE),
-            Some(s) => Some(self.dfa.transition(*s, byte)),
-        }
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
     }
 }
 
@@ -382,74 +373,85 @@ pub fn typo_budget(chars: usize) -> u8 {
 /// prefix of a large vocabulary stops there (completions are then the most frequent of those).
 const MAX_PREFIX_SCAN: usize = 500;
 
-/// The index's vocabulary field: words, stems and folded stems of every guide, each term behind
-/// its form's tag, with the number of guides that hold it.
+/// The index's vocabulary: the words, stems and folded stems of every guide, as the term
+/// dictionaries of the analysed fields of each form (title, body and learned texts). A term's
+/// count is the sum of its document frequencies in those fields: the guides that hold it, a
+/// guide that has it in its title as well as its body counted twice.
 struct Vocabulary<'a> {
     searcher: &'a Searcher,
-    field: Field,
+    fields: &'a Fields,
 }
 
 impl<'a> Vocabulary<'a> {
-    fn new(searcher: &'a Searcher, fields: &Fields) -> Self {
-        Self {
-            searcher,
-            field: fields.vocab,
-        }
+    fn new(searcher: &'a Searcher, fields: &'a Fields) -> Self {
+        Self { searcher, fields }
     }
 
-    /// Number of guides holding `term` in `form`.
+    /// The fields of the terms of `form`.
+    fn fields_of(&self, form: Form) -> impl Iterator<Item = Field> + '_ {
+        Source::ALL
+            .into_iter()
+            .map(move |source| self.fields.analyzed(source, form))
+    }
+
+    /// Count of `term` in `form`.
     fn doc_freq(&self, form: Form, term: &str) -> u64 {
-        let term = Term::from_field_text(self.field, &form.vocab_term(term));
-        self.searcher.doc_freq(&term).unwrap_or(0)
+        self.fields_of(form)
+            .map(|field| {
+                let term = Term::from_field_text(field, term);
+                self.searcher.doc_freq(&term).unwrap_or(0)
+            })
+            .sum()
     }
 
-    /// Terms of `form` starting with `prefix`, with their guide counts.
+    /// Terms of `form` starting with `prefix`, with their counts.
     fn with_prefix(&self, form: Form, prefix: &str) -> HashMap<String, u64> {
-        let key = form.vocab_term(prefix);
         let mut out: HashMap<String, u64> = HashMap::new();
         for segment in self.searcher.segment_readers() {
-            let Ok(index) = segment.inverted_index(self.field) else {
-                continue;
-            };
-            let Ok(mut stream) = index.terms().range().ge(key.as_bytes()).into_stream() else {
-                continue;
-            };
-            let mut scanned = 0;
-            while stream.advance() && scanned < MAX_PREFIX_SCAN {
-                scanned += 1;
-                let found = stream.key();
-                if !found.starts_with(key.as_bytes()) {
-                    break;
-                }
-                if let Ok(term) = std::str::from_utf8(&found[1..]) {
-                    *out.entry(term.to_string()).or_default() += u64::from(stream.value().doc_freq);
+            for field in self.fields_of(form) {
+                let Ok(index) = segment.inverted_index(field) else {
+                    continue;
+                };
+                let Ok(mut stream) = index.terms().range().ge(prefix.as_bytes()).into_stream()
+                else {
+                    continue;
+                };
+                let mut scanned = 0;
+                while stream.advance() && scanned < MAX_PREFIX_SCAN {
+                    scanned += 1;
+                    let found = stream.key();
+                    if !found.starts_with(prefix.as_bytes()) {
+                        break;
+                    }
+                    if let Ok(term) = std::str::from_utf8(found) {
+                        *out.entry(term.to_string()).or_default() +=
+                            u64::from(stream.value().doc_freq);
+                    }
                 }
             }
         }
         out
     }
 
-    /// Terms of any of `forms` the DFA accepts, with their form and guide counts.
+    /// Terms of any of `forms` the DFA accepts, with their form and counts.
     fn near(&self, dfa: &DFA, forms: &[Form]) -> HashMap<(Form, String), u64> {
-        let tags: Vec<u8> = forms.iter().map(|f| f.tag()).collect();
         let mut out: HashMap<(Form, String), u64> = HashMap::new();
         for segment in self.searcher.segment_readers() {
-            let Ok(index) = segment.inverted_index(self.field) else {
-                continue;
-            };
-            let automaton = Lev { dfa, tags: &tags };
-            let Ok(mut stream) = index.terms().search(automaton).into_stream() else {
-                continue;
-            };
-            while stream.advance() {
-                let found = stream.key();
-                let (Some(form), Ok(term)) =
-                    (Form::of_tag(found[0]), std::str::from_utf8(&found[1..]))
-                else {
-                    continue;
-                };
-                *out.entry((form, term.to_string())).or_default() +=
-                    u64::from(stream.value().doc_freq);
+            for &form in forms {
+                for field in self.fields_of(form) {
+                    let Ok(index) = segment.inverted_index(field) else {
+                        continue;
+                    };
+                    let Ok(mut stream) = index.terms().search(Lev(dfa)).into_stream() else {
+                        continue;
+                    };
+                    while stream.advance() {
+                        if let Ok(term) = std::str::from_utf8(stream.key()) {
+                            *out.entry((form, term.to_string())).or_default() +=
+                                u64::from(stream.value().doc_freq);
+                        }
+                    }
+                }
             }
         }
         out

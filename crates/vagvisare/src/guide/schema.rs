@@ -88,35 +88,6 @@ pub enum Form {
 impl Form {
     /// All forms, in field order.
     pub const ALL: [Form; 4] = [Form::Word, Form::Stem, Form::Fold, Form::Part];
-
-    /// The byte a term of this form starts with in the vocabulary field.
-    pub fn tag(self) -> u8 {
-        match self {
-            Form::Word => b'w',
-            Form::Stem => b's',
-            Form::Fold => b'f',
-            Form::Part => b'p',
-        }
-    }
-
-    /// The form of a vocabulary tag byte.
-    pub fn of_tag(tag: u8) -> Option<Form> {
-        Form::ALL.into_iter().find(|f| f.tag() == tag)
-    }
-
-    /// The vocabulary term of `text` in this form.
-    pub fn vocab_term(self, text: &str) -> String {
-        let mut term = String::with_capacity(text.len() + 1);
-        self.write_vocab_term(&mut term, text);
-        term
-    }
-
-    /// [`Form::vocab_term`] written into a reused buffer (cleared first).
-    pub fn write_vocab_term(self, out: &mut String, text: &str) {
-        out.clear();
-        out.push(char::from(self.tag()));
-        out.push_str(text);
-    }
 }
 
 /// Where a word stands in a guide. Keywords count as title.
@@ -158,9 +129,6 @@ pub struct Fields {
     pub audience_key: Field,
     /// Adjacent stem pairs of title and body.
     pub pair: Field,
-    /// The guide's distinct words, stems and folded stems, each behind its form's tag byte
-    /// ([`Form::tag`]): one term dictionary to complete and correct typed words against.
-    pub vocab: Field,
     /// Texts learned from feedback (stored, for explaining).
     pub learned: Field,
     analyzed: [[Field; 4]; 3],
@@ -196,14 +164,6 @@ pub fn build() -> (Schema, Fields) {
     let category_key = b.add_text_field("category_key", STRING);
     let audience_key = b.add_text_field("audience_key", STRING);
     let pair = b.add_text_field("pair", analyzed.clone());
-    let vocab = b.add_text_field(
-        "vocab",
-        TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(TERMS_TOKENIZER)
-                .set_index_option(IndexRecordOption::Basic),
-        ),
-    );
     let mut field = |name: &str| b.add_text_field(name, analyzed.clone());
     let analyzed = [
         [
@@ -237,7 +197,6 @@ pub fn build() -> (Schema, Fields) {
         category_key,
         audience_key,
         pair,
-        vocab,
         learned,
         analyzed,
     };
