@@ -353,6 +353,9 @@ impl FeedbackStore {
     /// at 0.910 where the full texts at 0.4 lower it to 0.899, and the taught guides still gain
     /// (0.912 → 0.925).
     pub fn learned_text_for(&self, guide: &Guide, now: DateTime<Utc>) -> String {
+        if !self.guides.contains_key(&guide.id) {
+            return String::new(); // nothing learned: no need to look at the guide's words
+        }
         let own: BTreeSet<String> = [guide.title.as_str(), guide.body.as_str()]
             .into_iter()
             .chain(guide.keywords.iter().map(String::as_str))
