@@ -8,6 +8,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+
+/// The allocator of every benchmark and tool of this crate, as of the `vagvisare` binary and
+/// the Python module.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use vagvisare::eval::{add_typos, parse_queries, strip_diacritics, typed_prefix, LabelledQuery};
 use vagvisare::guide::model::read_jsonl_path;
 

@@ -17,6 +17,10 @@ mod guide;
 mod people;
 mod views;
 
+/// Rust's allocations in the module (Python's objects keep Python's allocator).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Swedish guide suggestions while typing, and the case (ärende) model (native module; import
 /// ``vagvisare`` instead).
 #[pymodule]

@@ -13,6 +13,9 @@ mod feedback;
 mod interactive;
 mod serve;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "vagvisare",

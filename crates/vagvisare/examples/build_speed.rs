@@ -9,6 +9,10 @@
 //! token total. Two builds of the library that print the same fingerprint index the same terms,
 //! so they rank alike; it does not depend on how the guides fell into segments.
 use std::collections::hash_map::DefaultHasher;
+
+/// The allocator of the `vagvisare` binary, the benchmarks and the Python module.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::time::Instant;

@@ -8,7 +8,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 /// The tokenizer of the analysed fields ([`Terms`]).
 pub const TERMS_TOKENIZER: &str = "vagvisare_terms";
-/// What separates the terms of an analysed field's text (no term holds it).
+/// What separates the terms of an analysed field's text (no term holds it; ASCII).
 pub const TERM_SEPARATOR: char = '\n';
 
 /// The analysed fields' tokenizer: a field's text is its terms, already analysed, one a line,
@@ -44,11 +44,16 @@ impl Tokenizer for Terms {
 
 impl TokenStream for TermsStream<'_> {
     fn advance(&mut self) -> bool {
-        while self.at < self.text.len() {
-            let rest = &self.text[self.at..];
-            let len = rest.find(TERM_SEPARATOR).unwrap_or(rest.len());
-            let (from, to) = (self.at, self.at + len);
-            self.at = to + TERM_SEPARATOR.len_utf8();
+        let bytes = self.text.as_bytes();
+        while self.at < bytes.len() {
+            let from = self.at;
+            // Terms are short: a plain scan finds the separator sooner than `str::find`.
+            let len = bytes[from..]
+                .iter()
+                .position(|&b| b == TERM_SEPARATOR as u8)
+                .unwrap_or(bytes.len() - from);
+            let to = from + len;
+            self.at = to + 1;
             if len == 0 {
                 continue; // an empty line is no term
             }
@@ -57,6 +62,7 @@ impl TokenStream for TermsStream<'_> {
             self.token.position = self.token.position.wrapping_add(1);
             self.token.position_length = 1;
             self.token.text.clear();
+            // The separator is ASCII, so `from` and `to` are character boundaries.
             self.token.text.push_str(&self.text[from..to]);
             return true;
         }

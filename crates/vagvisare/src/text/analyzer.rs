@@ -1,7 +1,8 @@
 //! The whole analysis of one text: every word with the forms the index stores and queries match.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use super::compound::Lexicon;
 use super::fold::fold;
@@ -89,7 +90,7 @@ pub fn forms(word: &Word, lexicon: &Lexicon) -> Forms {
 /// repeats its words; a batch of guides repeats them more).
 pub struct Analyzer<'a> {
     lexicon: &'a Lexicon,
-    seen: HashMap<String, Arc<Forms>>,
+    seen: FxHashMap<String, Arc<Forms>>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -97,7 +98,7 @@ impl<'a> Analyzer<'a> {
     pub fn new(lexicon: &'a Lexicon) -> Self {
         Self {
             lexicon,
-            seen: HashMap::new(),
+            seen: FxHashMap::default(),
         }
     }
 

@@ -4,7 +4,7 @@
 //! A word is split into parts that the lexicon knows, with an optional linking `-s-` or `-e-`
 //! between them (`lösenord`+s+`byte`); the index keeps the whole word and its parts.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use super::stem::stems;
 use super::stopwords::is_stop_word;
@@ -19,9 +19,9 @@ const MAX_PARTS: usize = 4;
 /// Words (and their stems) known to stand alone, and so able to be parts of a compound.
 #[derive(Debug, Default, Clone)]
 pub struct Lexicon {
-    known: HashSet<String>,
+    known: FxHashSet<String>,
     /// The first characters of every known word (a cheap test before stemming a suffix).
-    starts: HashSet<String>,
+    starts: FxHashSet<String>,
 }
 
 impl Lexicon {
@@ -32,13 +32,12 @@ impl Lexicon {
 
     /// Adds a lower-cased word and its stems. Short words and stop words are not compound parts.
     pub fn add(&mut self, word: &str) {
-        if word.chars().count() < MIN_PART_CHARS
+        // Most words of a text were seen before: that is the cheapest test, so it comes first.
+        if self.known.contains(word)
+            || word.chars().count() < MIN_PART_CHARS
             || is_stop_word(word)
             || !word.chars().all(char::is_alphabetic)
         {
-            return;
-        }
-        if self.known.contains(word) {
             return;
         }
         self.known.insert(word.to_string());

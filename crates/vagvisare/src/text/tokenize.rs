@@ -39,11 +39,89 @@ fn is_word(segment: &str) -> bool {
 
 /// Splits text into words. Hyphenated words (`e-post`, `covid-19`, `it-support`) are kept as one
 /// word with their parts remembered; a hyphen at a word's end (`hälso- och sjukvård`) is dropped.
+///
+/// The words are those of UAX #29 word segmentation. White space always separates words there,
+/// so the text is taken a white-space-separated piece at a time, and a piece of Latin letters
+/// and digits (most of Swedish text), perhaps closed by punctuation that never joins a word, is
+/// one word without the segmentation's tables; any other piece is segmented by them. A test
+/// holds the two equal.
 pub fn words(text: &str) -> Vec<Word> {
     let mut out: Vec<Word> = Vec::new();
-    // A hyphen directly after the last word (no space): the next word joins it.
+    let mut piece_start = None;
+    for (i, b) in text.bytes().enumerate() {
+        if b.is_ascii_whitespace() {
+            if let Some(start) = piece_start.take() {
+                piece_words(text, start, i, &mut out);
+            }
+        } else if piece_start.is_none() {
+            piece_start = Some(i);
+        }
+    }
+    if let Some(start) = piece_start {
+        piece_words(text, start, text.len(), &mut out);
+    }
+    out.retain(|w| w.text.len() <= MAX_WORD_BYTES);
+    out
+}
+
+/// A letter or digit that UAX #29 counts as part of a word (ALetter or Numeric) and that is in
+/// normal form composition already: ASCII and the Latin-1 letters (å, ä, ö, é, ü, …).
+fn is_plain_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || (matches!(c, '\u{C0}'..='\u{FF}') && c != '×' && c != '÷')
+}
+
+/// The lower case of a [plain word character](is_plain_word_char) (the same as
+/// `char::to_lowercase`: Latin-1 capitals are 32 below their small letters; ß, ÿ and the small
+/// letters have no other case).
+fn lower_plain(c: char) -> char {
+    match c {
+        'A'..='Z' | '\u{C0}'..='\u{DE}' => char::from_u32(c as u32 + 32).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// The lower case of a word of [plain word characters](is_plain_word_char), already in normal
+/// form composition.
+fn lower_plain_word(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
+    let mut out = String::with_capacity(word.len());
+    out.extend(word.chars().map(lower_plain));
+    out
+}
+
+/// Punctuation that, after a word and before white space, is never part of it.
+fn is_closing(c: char) -> bool {
+    matches!(c, '.' | ',' | '!' | '?' | ':' | ';' | ')' | '"')
+}
+
+/// The words of `text[start..end]`, a piece without white space, onto `out`.
+fn piece_words(text: &str, start: usize, end: usize, out: &mut Vec<Word>) {
+    let piece = &text[start..end];
+    let word_end = piece
+        .char_indices()
+        .find(|&(_, c)| !is_plain_word_char(c))
+        .map_or(piece.len(), |(i, _)| i);
+    if word_end > 0 && piece[word_end..].chars().all(is_closing) {
+        out.push(Word {
+            text: lower_plain_word(&piece[..word_end]),
+            hyphen_parts: Vec::new(),
+            start,
+            end: start + word_end,
+        });
+        return;
+    }
+    segment_words(piece, start, out);
+}
+
+/// The words of `text` by UAX #29 word segmentation, offsets shifted by `offset`, onto `out`.
+fn segment_words(text: &str, offset: usize, out: &mut Vec<Word>) {
+    let first = out.len();
+    // A hyphen directly after the last word of this text (no space): the next word joins it.
     let mut pending_hyphen = false;
-    for (start, segment) in text.split_word_bound_indices() {
+    for (at, segment) in text.split_word_bound_indices() {
+        let start = offset + at;
         if is_word(segment) {
             let normalized = normalize(segment);
             let end = start + segment.len();
@@ -66,19 +144,61 @@ pub fn words(text: &str) -> Vec<Word> {
             pending_hyphen = false;
         } else {
             pending_hyphen = (segment == "-" || segment == "\u{2010}")
+                && out.len() > first
                 && out.last().is_some_and(|w| w.end == start);
         }
     }
-    out.retain(|w| w.text.len() <= MAX_WORD_BYTES);
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The words of the whole text by UAX #29 alone (what `words` gave before its fast path).
+    fn segmented(text: &str) -> Vec<Word> {
+        let mut out = Vec::new();
+        segment_words(text, 0, &mut out);
+        out.retain(|w| w.text.len() <= MAX_WORD_BYTES);
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn the_fast_path_finds_the_words_of_uax29(
+            text in proptest::collection::vec(prop_oneof![
+                6 => proptest::char::range('a', 'z'),
+                2 => prop_oneof![Just('å'), Just('ä'), Just('ö'), Just('Ö'), Just('É'), Just('ü')],
+                2 => Just(' '),
+                1 => proptest::char::range('0', '9'),
+                1 => prop_oneof![
+                    Just('.'), Just(','), Just('!'), Just('?'), Just(':'), Just(';'), Just(')'),
+                    Just('('), Just('"'), Just('\''), Just('-'), Just('\u{2010}'), Just('\n'),
+                    Just('\t'), Just('\u{30A}'), Just('\u{308}'), Just('×'), Just('ß'),
+                    Just('\u{A0}'), Just('😀'), Just('\u{200D}'), Just('ω'), Just('/'),
+                    Just('@'), Just('_'), Just('\r'),
+                ],
+            ], 0..40).prop_map(|chars| chars.into_iter().collect::<String>())
+        ) {
+            prop_assert_eq!(words(&text), segmented(&text), "{:?}", text);
+        }
+    }
 
     fn texts(input: &str) -> Vec<String> {
         words(input).into_iter().map(|w| w.text).collect()
+    }
+
+    #[test]
+    fn plain_word_characters_lower_as_unicode_says() {
+        for c in ('\u{0}'..='\u{FF}').filter(|&c| is_plain_word_char(c)) {
+            assert_eq!(
+                lower_plain(c).to_string(),
+                c.to_lowercase().to_string(),
+                "{c:?}"
+            );
+        }
     }
 
     #[test]
