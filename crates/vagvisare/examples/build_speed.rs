@@ -75,10 +75,14 @@ fn main() {
                 index.searcher().segment_readers().len()
             );
             let per_guide = |n: u64| n as f64 / guides.len() as f64;
-            let all: u64 = totals.iter().map(|(_, n)| n).sum();
-            println!("indexed tokens per guide: {:.0}", per_guide(all));
-            for (field, n) in totals.iter().filter(|(_, n)| *n > 0) {
-                println!("  {field}: {:.1}", per_guide(*n));
+            let all: u64 = totals.iter().map(|(_, n, _)| n).sum();
+            let terms: u64 = totals.iter().map(|(_, _, t)| t).sum();
+            println!(
+                "indexed tokens per guide: {:.0}; distinct terms (summed over segments): {terms}",
+                per_guide(all)
+            );
+            for (field, n, t) in totals.iter().filter(|(_, n, _)| *n > 0) {
+                println!("  {field}: {:.1} tokens a guide, {t} terms", per_guide(*n));
             }
         }
     }
@@ -110,23 +114,24 @@ fn hash_of(value: impl Hash) -> u64 {
 }
 
 /// The fingerprint described in the module docs, and each field's token total.
-fn fingerprint(index: &GuideIndex) -> (u64, Vec<(String, u64)>) {
+fn fingerprint(index: &GuideIndex) -> (u64, Vec<(String, u64, u64)>) {
     let searcher = index.searcher();
     let schema = searcher.schema().clone();
     let id_field = schema.get_field("id").expect("id field");
     // Per guide id, a sum of the hashes of its (field, term, frequency) and (field, norm): a
     // sum, so that the order postings are read in does not matter.
     let mut per_guide: HashMap<String, u64> = HashMap::new();
-    let mut totals: Vec<(String, u64)> = Vec::new();
+    let mut totals: Vec<(String, u64, u64)> = Vec::new();
     for (field, entry) in schema.fields() {
         if !entry.is_indexed() {
             continue;
         }
-        let mut total = 0u64;
+        let (mut total, mut terms_of_field) = (0u64, 0u64);
         for segment in searcher.segment_readers() {
             let ids = guide_ids(segment, id_field);
             let inverted = segment.inverted_index(field).expect("inverted index");
             total += inverted.total_num_tokens();
+            terms_of_field += inverted.terms().num_terms() as u64;
             let mut terms = inverted.terms().stream().expect("term stream");
             while terms.advance() {
                 let term = terms.key().to_vec();
@@ -154,11 +159,12 @@ fn fingerprint(index: &GuideIndex) -> (u64, Vec<(String, u64)>) {
                 }
             }
         }
-        totals.push((entry.name().to_string(), total));
+        totals.push((entry.name().to_string(), total, terms_of_field));
     }
     let mut guides: Vec<(String, u64)> = per_guide.into_iter().collect();
     guides.sort();
-    (hash_of((guides, &totals)), totals)
+    let tokens: Vec<(&String, u64)> = totals.iter().map(|(f, n, _)| (f, *n)).collect();
+    (hash_of((guides, &tokens)), totals)
 }
 
 /// The guide id of every live document of a segment (`None` for a deleted one).

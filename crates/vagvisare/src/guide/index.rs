@@ -35,7 +35,7 @@ use crate::feedback::{
 use crate::text::analyzer::{write_compound_pair_term, write_pair_term, Analyzer, Token};
 use crate::text::compound::Lexicon;
 use crate::text::synonyms::Synonyms;
-use crate::text::tokenize::Word;
+use crate::text::tokenize::{same_sentence, Word};
 
 /// The marker file of an index directory, holding its format version.
 const MARKER: &str = "vagvisare-index.json";
@@ -585,10 +585,16 @@ impl GuideIndex {
             if *source == Source::Learned {
                 continue; // learned texts count as words, not as phrases of the guide
             }
+            let text = match source {
+                Source::Title => words.title_text.as_str(),
+                _ => guide.body.as_str(),
+            };
             let mut term = String::new();
             for w in tokens.windows(2) {
-                write_pair_term(&mut term, w[0].stem(), w[1].stem());
-                pairs.push(&term);
+                if same_sentence(text, &w[0].word, &w[1].word) {
+                    write_pair_term(&mut term, w[0].stem(), w[1].stem());
+                    pairs.push(&term);
+                }
             }
             for t in tokens {
                 for heads in t.forms.part_heads.windows(2) {
@@ -773,7 +779,9 @@ impl Lines {
 
 /// The words of a guide's indexed texts, segmented once per upsert.
 struct GuideWords {
-    /// Words of the title followed by the keywords ([`Guide::title_text`]).
+    /// The title followed by the keywords ([`Guide::title_text`]).
+    title_text: String,
+    /// Its words.
     title: Vec<Word>,
     /// Words of the body.
     body: Vec<Word>,
@@ -781,8 +789,10 @@ struct GuideWords {
 
 impl GuideWords {
     fn of(guide: &Guide) -> Self {
+        let title_text = guide.title_text();
         Self {
-            title: crate::text::tokenize::words(&guide.title_text()),
+            title: crate::text::tokenize::words(&title_text),
+            title_text,
             body: crate::text::tokenize::words(&guide.body),
         }
     }
@@ -914,8 +924,15 @@ mod tests {
         let title_word = f.analyzed(Source::Title, Form::Word);
         assert_eq!(term_freqs(segment, title_word, "lösenord"), [1]);
         assert_eq!(term_freqs(segment, body_word, "lösenord"), [0]);
-        // Adjacent stems of the body, and nothing across title and body.
-        assert_eq!(term_freqs(segment, f.pair, "glömm byt"), [1]);
+        // Adjacent stems of one sentence of the body; nothing across a sentence's end ("glömt?
+        // Byt") or across title and body.
+        let pair = |a: &str, b: &str| {
+            let (a, b) = (crate::text::stem::stem(a), crate::text::stem::stem(b));
+            term_freqs(segment, f.pair, &crate::text::analyzer::pair_term(&a, &b))
+        };
+        assert_eq!(pair("lösenordet", "glömt"), [1]);
+        assert_eq!(pair("byt", "lösenordet"), [1]);
+        assert_eq!(pair("glömt", "byt"), [0]);
         assert_eq!(term_freqs(segment, f.pair, "lösenord lösenord"), [0]);
     }
 }

@@ -26,6 +26,7 @@ use crate::text::compound::Lexicon;
 use crate::text::fold::fold;
 use crate::text::stem::stems;
 use crate::text::synonyms::Synonyms;
+use crate::text::tokenize::same_sentence;
 
 /// Typed text beyond this many bytes is ignored (cut at a character boundary).
 pub const MAX_QUERY_BYTES: usize = 2048;
@@ -303,7 +304,7 @@ pub fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weights) -> 
         }
         plan.words.push(qw);
     }
-    // Adjacent pairs of words: "logga ut", "stänga av", "fungerar inte". The word being typed
+    // Adjacent pairs of words of one sentence: "logga ut", "stänga av", "fungerar inte". The word being typed
     // takes part as typed so far: once complete it pairs, before that its pair matches nothing.
     // Words written apart may be a compound in the guide ("lösenord byte": "lösenordsbyte"),
     // and a typed compound may be written apart in the guide. Each pair belongs to the word
@@ -311,7 +312,7 @@ pub fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weights) -> 
     // text counts again, as a repeated phrase says more).
     for (at, token) in tokens.iter().enumerate() {
         let mut found: Vec<(String, f32)> = Vec::new();
-        if at > 0 {
+        if at > 0 && same_sentence(cut_text, &tokens[at - 1].word, &token.word) {
             let before = &tokens[at - 1];
             let (a, b) = (before.stem(), token.stem());
             found.push((pair_term(a, b), w.pair));
@@ -795,6 +796,15 @@ mod tests {
         assert_eq!(terms(&p), [("logg ut".to_string(), 0.3)]);
         assert!(plan_of("logga u").pairs.iter().all(|p| p.term != "logg ut"));
         assert_eq!(terms(&plan_of("logga ut ")), [("logg ut".to_string(), 0.3)]);
+    }
+
+    #[test]
+    fn words_pair_only_within_a_sentence() {
+        let terms = |text: &str| -> Vec<String> {
+            plan_of(text).pairs.iter().map(|p| p.term.clone()).collect()
+        };
+        assert_eq!(terms("Hej! Logga ut"), ["logg ut"]);
+        assert!(terms("hej logga ut").len() > 1, "{:?}", terms("hej logga ut"));
     }
 
     #[test]

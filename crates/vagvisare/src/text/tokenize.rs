@@ -20,6 +20,14 @@ pub struct Word {
     pub end: usize,
 }
 
+/// True when nothing between two words of `text` (`before`, then `after`) ends a sentence: no
+/// full stop, question or exclamation mark, semicolon or line break. Adjacent words pair into
+/// phrases only then ("logga ut" is a phrase; "…inloggning. Du…" is not).
+pub fn same_sentence(text: &str, before: &Word, after: &Word) -> bool {
+    text.get(before.end..after.start)
+        .is_none_or(|between| !between.contains(['.', '!', '?', ';', '\n', '\r']))
+}
+
 /// NFC-normalise and lower-case one piece of text (`A` + U+030A → `å`).
 pub fn normalize(text: &str) -> String {
     // Most words are ASCII or already NFC: lower-case them without composing a copy first.
@@ -199,6 +207,18 @@ mod tests {
                 "{c:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_sentence_ends_at_its_punctuation_or_a_line_break() {
+        let text = "Logga ut, sedan in. Klart!\nNästa; sist";
+        let w = words(text);
+        let joined: Vec<bool> = w
+            .windows(2)
+            .map(|p| same_sentence(text, &p[0], &p[1]))
+            .collect();
+        // logga ut | ut sedan | sedan in | in. Klart | Klart!\nNästa | Nästa; sist
+        assert_eq!(joined, [true, true, true, false, false, false]);
     }
 
     #[test]
