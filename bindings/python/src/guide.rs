@@ -303,10 +303,19 @@ impl PyGuideIndex {
         index_result(py, result)
     }
 
-    /// Merges the committed guides into one segment (worth it after a bulk load).
+    /// Merges the committed guides into one segment (worth it after a bulk load), then
+    /// prepares the common words (see ``warm``).
     fn optimize(&self, py: Python<'_>) -> PyResult<()> {
         let result = py.detach(|| self.inner.optimize());
         index_result(py, result)
+    }
+
+    /// Reads now the scores of the words every person types (two-letter starts of words, stop
+    /// words) and keeps them until the next commit, so that no keystroke waits for them.
+    /// ``optimize`` does it; call it after a commit, off the request path. Returns the number
+    /// of words prepared.
+    fn warm(&self, py: Python<'_>) -> usize {
+        py.detach(|| self.inner.warm())
     }
 
     /// Replaces the synonyms with the text of a synonym file (``mejl, mail, e-post`` groups and

@@ -122,6 +122,20 @@ def test_upsert_replaces_delete_removes_rollback_drops() -> None:
     assert index.get("nothing") is None
 
 
+def test_warm_prepares_common_words_without_changing_suggestions(
+    bundled: vagvisare.GuideIndex,
+) -> None:
+    texts = ["fö", "för ", "an", "logga in på"]
+    before = [ids(bundled.suggest(t, limit=5)) for t in texts]
+    # The bundled index was optimized, which warms; warming again keeps the same words.
+    prepared = bundled.warm()
+    assert prepared > 10
+    assert bundled.warm() == prepared
+    assert [ids(bundled.suggest(t, limit=5)) for t in texts] == before
+    empty = vagvisare.GuideIndex()
+    assert empty.warm() == 0
+
+
 def test_a_bad_guide_refuses_the_whole_batch() -> None:
     index = vagvisare.GuideIndex()
     good = {"id": "ok", "title": "Fungerar"}

@@ -198,6 +198,9 @@ impl App {
             index.delete(&deleted);
             index.upsert(&guides)?;
             index.commit()?;
+            // The commit emptied the kept scores; prepare the common words again here, off
+            // the request path.
+            index.warm();
             log.line(&format!(
                 "guides: {} changed, {} deleted",
                 guides.len(),
@@ -223,6 +226,9 @@ impl App {
             let rows = seen.unseen(&*store).map_err(ApiError::from)?;
             let changed = learn::teach(&index, &rows)
                 .map_err(|e| ApiError::internal(format!("learning from feedback failed: {e}")))?;
+            if !rows.is_empty() {
+                index.warm(); // teaching committed
+            }
             Ok::<_, ApiError>((rows, changed))
         })
         .await

@@ -804,7 +804,11 @@ mod tests {
             plan_of(text).pairs.iter().map(|p| p.term.clone()).collect()
         };
         assert_eq!(terms("Hej! Logga ut"), ["logg ut"]);
-        assert!(terms("hej logga ut").len() > 1, "{:?}", terms("hej logga ut"));
+        assert!(
+            terms("hej logga ut").len() > 1,
+            "{:?}",
+            terms("hej logga ut")
+        );
     }
 
     #[test]

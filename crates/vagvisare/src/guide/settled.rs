@@ -20,7 +20,10 @@
 //! complete to the most frequent words of the index and reach most guides, as does a common word
 //! ("för", "och"). Such a word (a clause with at least as many postings as there are guides) is
 //! read once per committed state, alone, and its scores kept: the next person to type it, or to
-//! complete it, adds the kept scores instead of reading its postings again.
+//! complete it, adds the kept scores instead of reading its postings again. Those that every
+//! person types (every word passes through its first two letters; the stop words) are read
+//! before anyone types them, by [`GuideIndex::warm`](super::GuideIndex::warm), most postings
+//! first, up to half the budget of common words.
 //!
 //! A state costs 4 bytes a document (400 kB at 100 000 guides); [`KeptScores`] keeps the most
 //! recently used states, and apart from them the most recently used common words, each within a
@@ -186,6 +189,24 @@ impl KeptScores {
     /// Number of kept scores of common words.
     pub fn words(&self) -> usize {
         self.words.len()
+    }
+
+    /// True when the kept scores of common words fill half their budget (what warming stops at,
+    /// leaving the rest to the words people go on to type).
+    pub fn words_half_full(&self, searcher: &Searcher) -> bool {
+        let state = self.words.lock();
+        state.generation == searcher.generation().generation_id()
+            && state.bytes * 2 >= self.words.budget
+    }
+
+    /// Reads and keeps the scores of the first clause of `scoring` (the word a one-word text
+    /// is planned into), if it is common (see [`top_docs_typed`]); true when they are kept.
+    pub fn keep_common_word(&self, searcher: &Searcher, scoring: &Scoring) -> bool {
+        let Some(prepared) = prepare(searcher, scoring, None, 1) else {
+            return false;
+        };
+        let kept = common_clauses(searcher, scoring, &prepared, 0..1, &self.words);
+        kept.first().is_some_and(Option::is_some)
     }
 }
 

@@ -14,6 +14,11 @@ const STOP_WORDS: &[&str] = &[
     "vårt", "våra", "ert", "era", "vilkas",
 ];
 
+/// Every stop word.
+pub fn stop_words() -> &'static [&'static str] {
+    STOP_WORDS
+}
+
 /// True for a lower-cased Swedish stop word.
 pub fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.contains(&word)
