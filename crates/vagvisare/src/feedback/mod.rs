@@ -203,8 +203,8 @@ pub struct FeedbackStore {
 /// separated by single spaces. Personnummer, phone numbers and e-mail addresses are dropped, and
 /// so are the placeholders [`redact`] puts in their place, so a text normalises the same whether
 /// it was redacted before or not. Like a query, only the first
-/// [`MAX_QUERY_BYTES`](crate::guide::query::MAX_QUERY_BYTES) bytes and
-/// [`MAX_QUERY_WORDS`](crate::guide::query::MAX_QUERY_WORDS) words count, so one pasted page
+/// [`MAX_QUERY_BYTES`] bytes and
+/// [`MAX_QUERY_WORDS`] words count, so one pasted page
 /// cannot teach a guide a whole vocabulary.
 pub fn normalise(text: &str) -> String {
     let mut end = text.len().min(MAX_QUERY_BYTES);

@@ -12,8 +12,8 @@
 //!
 //! When a word is completed (a space, or pasted text), its state is the longest kept state of
 //! the same leading clauses plus the clauses that are new, so a typed text costs each word's
-//! postings once rather than once per keystroke. Exact: the scores are those of [`term_at_a_time`] up
-//! to the rounding of a sum taken in another order (the tests hold the two equal). Filters and
+//! postings once rather than once per keystroke. Exact: the scores are those of
+//! [`term_at_a_time`](super::topk::term_at_a_time) up to the rounding of a sum taken in another order (the tests hold the two equal). Filters and
 //! deleted guides are applied when the best are chosen, so one state serves every filter.
 //!
 //! What is left of a keystroke's cost is the word being typed while it is short: two letters
@@ -32,9 +32,9 @@
 //! [`QueryPlan::settled_tokens`]: super::query::QueryPlan::settled_tokens
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
-use std::ops::Range;
 use tantivy::query::{Bm25Weight, Query};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader};
 

@@ -785,8 +785,9 @@ pub(super) fn select(
     for &block in &first {
         visit(top, block);
     }
+    first.sort_unstable();
     for (block, &bound) in bounds.iter().enumerate() {
-        if bound > 0.0 && bound >= top.threshold() && !first.contains(&block) {
+        if bound > 0.0 && bound >= top.threshold() && first.binary_search(&block).is_err() {
             visit(top, block);
         }
     }
