@@ -304,10 +304,10 @@ pub fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weights) -> 
         }
         plan.words.push(qw);
     }
-    // Adjacent pairs of words of one sentence: "logga ut", "stänga av", "fungerar inte". The word being typed
-    // takes part as typed so far: once complete it pairs, before that its pair matches nothing.
-    // Words written apart may be a compound in the guide ("lösenord byte": "lösenordsbyte"),
-    // and a typed compound may be written apart in the guide. Each pair belongs to the word
+    // Adjacent pairs of words of one sentence: "logga ut", "stänga av", "fungerar inte". The
+    // word being typed takes part as typed so far: once complete it pairs, before that its pair
+    // matches nothing. Words written apart may be a compound in the guide ("lösenord byte":
+    // "lösenordsbyte"), and a typed compound may be written apart in the guide. Each pair belongs to the word
     // that completes it; a pair found twice in a row counts once (a pair repeated later in the
     // text counts again, as a repeated phrase says more).
     for (at, token) in tokens.iter().enumerate() {

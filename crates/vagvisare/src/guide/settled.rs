@@ -13,8 +13,9 @@
 //! When a word is completed (a space, or pasted text), its state is the longest kept state of
 //! the same leading clauses plus the clauses that are new, so a typed text costs each word's
 //! postings once rather than once per keystroke. Exact: the scores are those of
-//! [`term_at_a_time`](super::topk::term_at_a_time) up to the rounding of a sum taken in another order (the tests hold the two equal). Filters and
-//! deleted guides are applied when the best are chosen, so one state serves every filter.
+//! [`term_at_a_time`](super::topk::term_at_a_time) up to the rounding of a sum taken in another
+//! order (the tests hold the two equal). Filters and deleted guides are applied when the best
+//! are chosen, so one state serves every filter.
 //!
 //! What is left of a keystroke's cost is the word being typed while it is short: two letters
 //! complete to the most frequent words of the index and reach most guides, as does a common word
@@ -42,6 +43,7 @@ use super::topk::{
     allowed, prepare, select, with_accumulators, Accumulators, BlockScores, ClauseKey, Prepared,
     Scoring, TopN,
 };
+
 /// Bytes of kept states a cache holds by default (64 MiB: 160 states of 100 000 guides).
 pub const DEFAULT_BUDGET: usize = 64 << 20;
 
@@ -130,6 +132,22 @@ impl SettledCache {
                 state.bytes -= old.bytes();
             }
         }
+    }
+
+    /// The state of `keys` with these scores, kept as [`insert`](Self::insert) keeps it.
+    fn keep(
+        &self,
+        generation: u64,
+        version: u64,
+        keys: &[ClauseKey],
+        segments: Vec<BlockScores>,
+    ) -> Arc<Settled> {
+        let settled = Arc::new(Settled {
+            keys: keys.to_vec(),
+            segments,
+        });
+        self.insert(generation, version, Arc::clone(&settled));
+        settled
     }
 
     /// Forgets every state (after a change that is not a commit, such as new synonyms).
@@ -258,12 +276,7 @@ fn common_clauses(
                     })
                     .collect()
             });
-            let state = Arc::new(Settled {
-                keys: keys.to_vec(),
-                segments,
-            });
-            cache.insert(generation, version, Arc::clone(&state));
-            Some(state)
+            Some(cache.keep(generation, version, keys, segments))
         })
         .collect()
 }
@@ -335,12 +348,7 @@ fn settled_state(
             })
             .collect()
     });
-    let settled = Arc::new(Settled {
-        keys: keys.to_vec(),
-        segments,
-    });
-    cache.insert(generation, version, Arc::clone(&settled));
-    settled
+    cache.keep(generation, version, keys, segments)
 }
 
 /// The best `n` documents by the score of `scoring`, only those `filter` matches when there is

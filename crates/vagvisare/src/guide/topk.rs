@@ -1024,19 +1024,24 @@ mod tests {
         }
     }
 
+    /// The settled clauses of `text` and its best five guides, with the scores kept in `cache`.
+    fn typed_top5(
+        index: &GuideIndex,
+        cache: &KeptScores,
+        text: &str,
+    ) -> (usize, Vec<(Score, DocAddress)>) {
+        let searcher = index.searcher();
+        let plan = index.plan(text, &searcher);
+        let scoring = Scoring::of(&plan, &index.fields, &index.weights);
+        let top = top_docs_typed(&searcher, &scoring, None, 5, cache);
+        (scoring.settled, top)
+    }
+
     #[test]
     fn a_typed_word_is_scored_once_and_kept_for_the_next_keystrokes() {
         let index = segmented_index();
-        let searcher = index.searcher();
         let cache = KeptScores::default();
-        let search = |text: &str| {
-            let plan = index.plan(text, &searcher);
-            let scoring = Scoring::of(&plan, &index.fields, &index.weights);
-            (
-                scoring.settled,
-                top_docs_typed(&searcher, &scoring, None, 5, &cache),
-            )
-        };
+        let search = |text: &str| typed_top5(&index, &cache, text);
         assert_eq!(search("glömt lös").0, 1, "the complete word is settled");
         assert_eq!(cache.states(), 1);
         search("glömt löse");
@@ -1050,13 +1055,8 @@ mod tests {
     #[test]
     fn a_common_word_is_read_once_and_its_scores_kept() {
         let index = segmented_index();
-        let searcher = index.searcher();
         let cache = KeptScores::default();
-        let search = |text: &str| {
-            let plan = index.plan(text, &searcher);
-            let scoring = Scoring::of(&plan, &index.fields, &index.weights);
-            top_docs_typed(&searcher, &scoring, None, 5, &cache)
-        };
+        let search = |text: &str| typed_top5(&index, &cache, text).1;
         search("zyxwvu");
         assert_eq!(cache.words(), 0, "a word no guide holds is not common");
         let first = search("och");
