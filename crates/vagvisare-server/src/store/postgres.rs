@@ -223,3 +223,63 @@ impl<C: GenericClient> Tx for Postgres<'_, C> {
         rows.iter().map(row).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open_error(url: &str) -> String {
+        match PostgresStore::open(url, 1) {
+            Ok(_) => panic!("{url} opened"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_bad_url_names_the_cause() {
+        for (url, cause) in [
+            ("not a url", "expected `=` but got `a`"),
+            (
+                "postgres://u@localhost:99999/db",
+                "invalid value for option `port`",
+            ),
+            ("postgres://", "host and hostaddr are missing"),
+            // Nothing listens on port 1 of the loopback interface.
+            ("postgres://u@127.0.0.1:1/db", "Connection refused"),
+        ] {
+            let error = open_error(url);
+            assert!(error.contains(cause), "{url}: {error}");
+        }
+        assert!(open_error("not a url").contains("postgres://user:password@host:port/database"));
+    }
+
+    #[test]
+    fn a_missing_database_is_named_when_a_server_is_given() {
+        let Ok(url) = std::env::var("VAGVISARE_TEST_PG_URL") else {
+            return;
+        };
+        let server = url.split('?').next().and_then(|u| u.rsplit_once('/'));
+        let Some((server, _)) = server else {
+            panic!("VAGVISARE_TEST_PG_URL has no database: {url}");
+        };
+        let error = open_error(&format!("{server}/vv_no_such_database"));
+        assert!(
+            error.contains("cannot connect to PostgreSQL")
+                && error.contains("\"vv_no_such_database\" does not exist"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_number_too_large_for_an_integer_column_is_an_error() {
+        assert!(parameters(&[Value::Small(i32::MAX as u32)]).is_ok());
+        for value in [Value::Small(u32::MAX), Value::OptSmall(Some(1 << 31))] {
+            match parameters(&[value]) {
+                Err(StoreError::Unstorable { message, .. }) => {
+                    assert!(message.contains("does not fit"), "{message}")
+                }
+                other => panic!("{value:?}: {:?}", other.map(|p| p.len())),
+            }
+        }
+    }
+}

@@ -718,3 +718,142 @@ impl<B: Backend> Store for B {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::postgres::PostgresStore;
+    use crate::store::sqlite::SqliteStore;
+
+    /// Runs `test` on a new SQLite store, and on a new PostgreSQL database when
+    /// `VAGVISARE_TEST_PG_URL` is set.
+    fn on_each_store(test: impl Fn(&dyn Store, &dyn Fn(&str, &[Value<'_>]) -> Vec<Row>)) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let sqlite = SqliteStore::open(&dir.path().join("t.sqlite3"), 1).expect("SQLite");
+        test(&sqlite, &|sql, params| raw(&sqlite, sql, params));
+        let Ok(url) = std::env::var("VAGVISARE_TEST_PG_URL") else {
+            return;
+        };
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let name = format!(
+            "vv_unit_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        let created = std::thread::spawn({
+            let url = url.clone();
+            let name = name.clone();
+            move || {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+                client.batch_execute(&format!("CREATE DATABASE {name}"))
+            }
+        })
+        .join()
+        .expect("create a database");
+        created.expect("create a test database");
+        let (server, _) = url
+            .split('?')
+            .next()
+            .and_then(|u| u.rsplit_once('/'))
+            .expect("VAGVISARE_TEST_PG_URL names a database");
+        let pg = PostgresStore::open(&format!("{server}/{name}"), 1).expect("PostgreSQL");
+        test(&pg, &|sql, params| raw(&pg, sql, params));
+    }
+
+    fn raw(store: &impl Backend, sql: &str, params: &[Value<'_>]) -> Vec<Row> {
+        store
+            .within(Access::Single, |tx| tx.query(sql, params))
+            .expect(sql)
+    }
+
+    fn assert_corrupt<T: std::fmt::Debug>(
+        store: &dyn Store,
+        result: Result<T, StoreError>,
+        value: &str,
+    ) {
+        match result {
+            Err(StoreError::Corrupt { message, .. }) => {
+                assert!(message.contains(value), "{}: {message}", store.backend())
+            }
+            other => panic!("{}: {other:?}", store.backend()),
+        }
+    }
+
+    #[test]
+    fn a_stored_version_below_zero_is_corrupt_not_zero() {
+        on_each_store(|store, raw| {
+            let mut row = raw(
+                "INSERT INTO cases (workflow, version, service, organisation, status, category,
+                 created_at, updated_at) VALUES ('w', -1, 's', 'o', 'st', 'open', 't', 't')
+                 RETURNING id",
+                &[],
+            )
+            .remove(0);
+            let id: i64 = row.get(0).expect("id");
+            let target = Target::Existing {
+                id,
+                expected_version: 0,
+            };
+            let result = store.write_case(&target, None, &mut |_| {
+                Err(StoreError::Unavailable("decided".into()))
+            });
+            assert_corrupt(store, result, "-1");
+        });
+    }
+
+    #[test]
+    fn a_stored_rank_out_of_range_is_corrupt_not_missing() {
+        on_each_store(|store, raw| {
+            raw(
+                "INSERT INTO feedback (at, query, helped, rank, filed_anyway)
+                 VALUES ('t', 'q', ?1, -5, ?1) RETURNING id",
+                &[Value::Bool(false)],
+            );
+            assert_corrupt(store, store.feedback(10), "-5");
+        });
+    }
+
+    #[test]
+    fn a_rank_is_stored_as_given_or_refused() {
+        on_each_store(|store, _| {
+            let record = FeedbackRow {
+                id: 0,
+                at: now_text(),
+                query: "q".into(),
+                guide: Some("g".into()),
+                helped: true,
+                rank: Some(u32::MAX),
+                filed_anyway: false,
+                case_number: None,
+                actor: None,
+            };
+            match (store.backend(), store.add_feedback(&record)) {
+                ("sqlite", Ok(id)) => {
+                    let stored = store.feedback(1).expect("feedback");
+                    assert_eq!(
+                        stored,
+                        vec![FeedbackRow {
+                            id,
+                            ..record.clone()
+                        }]
+                    );
+                }
+                ("postgresql", Err(StoreError::Unstorable { .. })) => {
+                    assert_eq!(store.feedback(1).expect("feedback"), vec![]);
+                }
+                (backend, other) => panic!("{backend}: {other:?}"),
+            }
+        });
+    }
+
+    #[test]
+    fn cells_that_do_not_fit_are_errors() {
+        assert_eq!(u64::from_cell(Cell::Int(7)).ok(), Some(7));
+        assert!(u64::from_cell(Cell::Int(-1)).is_err());
+        assert!(u32::from_cell(Cell::Int(1 << 32)).is_err());
+        assert_eq!(Option::<u32>::from_cell(Cell::Null).ok(), Some(None));
+        assert!(String::from_cell(Cell::Int(1)).is_err());
+        assert_eq!(bool::from_cell(Cell::Int(1)).ok(), Some(true));
+        assert!(Row(vec![]).get::<i64>(0).is_err());
+    }
+}
