@@ -120,13 +120,14 @@ impl PyCase {
 
     /// The case as a JSON record (format version and events), for the host to store.
     #[pyo3(signature = (*, pretty=false))]
-    fn to_json(&self, pretty: bool) -> String {
+    fn to_json(&self, pretty: bool) -> PyResult<String> {
         let record = CaseRecord::new(&self.case);
-        if pretty {
+        let json = if pretty {
             record.to_json_pretty()
         } else {
             record.to_json()
-        }
+        };
+        json.map_err(json_error)
     }
 
     /// An independent copy of the case.

@@ -400,7 +400,7 @@ fn e_service_refusals_name_command_status_and_role() {
 fn e_service_case_round_trips_through_json() {
     let rules = CaseRules::new(Workflow::e_service());
     let case = case_113(&rules);
-    let json = CaseRecord::new(&case).to_json_pretty();
+    let json = CaseRecord::new(&case).to_json_pretty().unwrap();
     assert!(json.contains("\"format_version\": 1"));
     assert!(json.contains("\"number\": \"113\""));
     let back = CaseRecord::from_json(&json).unwrap().into_case().unwrap();
@@ -615,7 +615,7 @@ fn service_desk_access_request_two_approvals_then_waiting_for_user() {
         ])
     );
     assert_eq!(
-        CaseRecord::from_json(&CaseRecord::new(&case).to_json())
+        CaseRecord::from_json(&CaseRecord::new(&case).to_json().unwrap())
             .unwrap()
             .into_case()
             .unwrap(),

@@ -15,9 +15,13 @@
 //!
 //! Every write is one transaction, and the call returns only after it is committed. The schema
 //! is versioned ([`migrations`]) and brought up to date when a store is opened.
+//!
+//! The logic is written once, in `sql`, over a small transaction interface; [`sqlite`] and
+//! [`postgres`] each hold only their connection handling and what differs in their SQL.
 
 pub mod migrations;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -254,6 +258,14 @@ pub enum StoreError {
     /// The store cannot be opened (bad URL, unwritable directory).
     #[error("{0}")]
     Open(String),
+    /// A value cannot be put in the database (nothing was written).
+    #[error("{what} cannot be stored: {message}")]
+    Unstorable {
+        /// What was being written.
+        what: String,
+        /// Why it failed.
+        message: String,
+    },
 }
 
 impl From<StoreError> for ApiError {
@@ -267,9 +279,9 @@ impl From<StoreError> for ApiError {
                 ErrorCode::StorageUnavailable,
                 format!("the database failed: {message}"),
             ),
-            e @ (StoreError::Corrupt { .. } | StoreError::NewerSchema { .. }) => {
-                ApiError::internal(e.to_string())
-            }
+            e @ (StoreError::Corrupt { .. }
+            | StoreError::NewerSchema { .. }
+            | StoreError::Unstorable { .. }) => ApiError::internal(e.to_string()),
         }
     }
 }
@@ -422,8 +434,11 @@ pub(crate) fn parse_event(case: CaseId, text: &str) -> Result<Event, StoreError>
 }
 
 /// Serialises an event for storage.
-pub(crate) fn event_json(event: &Event) -> String {
-    serde_json::to_string(event).unwrap_or_default()
+pub(crate) fn event_json(event: &Event) -> Result<String, StoreError> {
+    serde_json::to_string(event).map_err(|e| StoreError::Unstorable {
+        what: format!("event {}", event.seq),
+        message: e.to_string(),
+    })
 }
 
 /// Parses a stored guide.
@@ -435,8 +450,11 @@ pub(crate) fn parse_guide(text: &str) -> Result<Guide, StoreError> {
 }
 
 /// Serialises a guide for storage.
-pub(crate) fn guide_json(guide: &Guide) -> String {
-    serde_json::to_string(guide).unwrap_or_default()
+pub(crate) fn guide_json(guide: &Guide) -> Result<String, StoreError> {
+    serde_json::to_string(guide).map_err(|e| StoreError::Unstorable {
+        what: format!("guide `{}`", guide.id),
+        message: e.to_string(),
+    })
 }
 
 /// Parses a stored number series, or starts it.

@@ -40,7 +40,7 @@
 //! // The history as the handbook shows it, and a JSON round trip.
 //! let rows = views::history(&case, &rules.workflow);
 //! assert_eq!(rows[1].cells(), ["Status ändrad", "-", "2018-02-19 13:21", "Under behandling", "Julia Landsell"]);
-//! let json = CaseRecord::new(&case).to_json();
+//! let json = CaseRecord::new(&case).to_json().unwrap();
 //! assert_eq!(CaseRecord::from_json(&json).unwrap().into_case().unwrap(), case);
 //! ```
 
