@@ -9,18 +9,18 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 use vagvisare::case::{
-    access, notification, Approval, Case, CaseNumber, CaseRecord, CaseRules, Command, Decision,
-    Due, Event, Message, MessageDirection, Stamp,
+    access, notification, Approval, Case, CaseNumber, CaseRecord, CaseRules, Command,
+    CommandKind, Decision, Due, Event, Message, MessageDirection, Stamp,
 };
 
 use crate::convert::{self, repr_opt, repr_str};
-use crate::errors;
+use crate::errors::Error;
 use crate::people::{self, PyActor, PyAttachment, PyCaseRules, PyForm, PyPerson};
 use crate::views::{PyHistoryRow, PyOverview};
 
 /// A case number from text (`"C2304625"`, `"113"`).
 pub(crate) fn case_number(py: Python<'_>, text: &str) -> PyResult<CaseNumber> {
-    text.parse().map_err(|e| errors::number_error(py, e))
+    text.parse().map_err(Error::from)
 }
 
 fn json_error(e: serde_json::Error) -> PyErr {
@@ -53,7 +53,7 @@ impl PyCase {
         let events = self
             .case
             .execute(&self.rules, &actor.inner, command, now)
-            .map_err(|e| errors::case_error(py, e))?;
+            .map_err(Error::from)?;
         Ok(events.into_iter().map(PyEvent::from).collect())
     }
 }
@@ -74,7 +74,7 @@ impl PyCase {
     fn from_json(py: Python<'_>, text: &str, rules: PyRef<'_, PyCaseRules>) -> PyResult<Self> {
         let case = CaseRecord::from_json(text)
             .and_then(CaseRecord::into_case)
-            .map_err(|e| errors::record_error(py, e))?;
+            .map_err(Error::from)?;
         Ok(Self {
             case,
             rules: rules.inner.clone(),
@@ -115,7 +115,7 @@ impl PyCase {
         };
         self.case
             .apply(&event.get().inner)
-            .map_err(|e| errors::case_error(py, e))
+            .map_err(Error::from)
     }
 
     /// The case as a JSON record (format version and events), for the host to store.
@@ -373,14 +373,13 @@ impl PyCase {
     }
 
     /// The commands ``actor`` may run now: allowed by the workflow for their role in the case's
-    /// status, and by their part in the case (to show the right buttons).
+    /// status, by their part in the case, and for an approver ``approve``/``reject`` only until
+    /// they have decided (to show the right buttons). The core's ``Case::allowed_commands``.
     fn allowed_commands(&self, actor: PyRef<'_, PyActor>) -> Vec<&'static str> {
-        self.rules
-            .workflow
-            .allowed_commands(self.case.status(), actor.inner.role)
+        self.case
+            .allowed_commands(&self.rules, &actor.inner)
             .into_iter()
-            .filter(|&kind| access::check(&self.case, &actor.inner, kind).is_ok())
-            .map(|kind| kind.id())
+            .map(CommandKind::id)
             .collect()
     }
 
@@ -606,14 +605,10 @@ impl PyEvent {
         serde_json::from_str::<Event>(text)
             .map(Self::from)
             .map_err(|e| {
-                errors::raise(
-                    py,
-                    errors::Class::Record,
-                    format!(
-                        "the event is not valid: {e}; check that it was written by Event.to_json"
-                    ),
-                    &[],
-                )
+                Error::Event(format!(
+                    "the event is not valid: {e}; check that it was written by Event.to_json"
+                ))
+                .into()
             })
     }
 

@@ -35,7 +35,7 @@ impl PyDeflectionRecord {
     fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
         serde_json::from_str(text)
             .map(|inner| Self { inner })
-            .map_err(|e| errors::input(py, format!("not a deflection record: {e}")))
+            .map_err(|e| errors::input(format!("not a deflection record: {e}")))
     }
 
     /// The record as JSON (nothing in it is personal data).
@@ -146,7 +146,7 @@ impl PyCaseNumberSeries {
     #[pyo3(signature = (prefix, first, *, width=0))]
     fn new(py: Python<'_>, prefix: &str, first: u64, width: u8) -> PyResult<Self> {
         let inner = CaseNumberSeries::new(prefix, first)
-            .map_err(|e| errors::number_error(py, e))?
+            .map_err(Error::from)?
             .with_width(width);
         Ok(Self { inner })
     }
@@ -156,7 +156,7 @@ impl PyCaseNumberSeries {
     fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
         serde_json::from_str(text)
             .map(|inner| Self { inner })
-            .map_err(|e| errors::input(py, format!("not a case number series: {e}")))
+            .map_err(|e| errors::input(format!("not a case number series: {e}")))
     }
 
     /// The series as JSON, to persist between numbers.
@@ -170,7 +170,7 @@ impl PyCaseNumberSeries {
         self.inner
             .next_number()
             .map(|n| n.to_string())
-            .map_err(|e| errors::number_error(py, e))
+            .map_err(Error::from)
     }
 
     /// The last number issued, if any.
