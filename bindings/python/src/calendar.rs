@@ -74,8 +74,9 @@ impl PyCalendar {
             .add_working_days(day, n)
             .filter(|d| PYTHON_YEARS.contains(&d.year()))
             .ok_or_else(|| {
-                errors::input(format!("{day} + {n} working days is beyond the dates Python can hold"),
-                )
+                errors::input(format!(
+                    "{day} + {n} working days is beyond the dates Python can hold"
+                ))
             })
     }
 
@@ -107,8 +108,9 @@ pub(crate) fn holiday(day: &Bound<'_, PyAny>) -> PyResult<Option<&'static str>> 
 #[pyfunction]
 pub(crate) fn holidays(py: Python<'_>, year: i32) -> PyResult<Vec<(NaiveDate, &'static str)>> {
     if !PYTHON_YEARS.contains(&year) {
-        return Err(errors::input(format!("year {year} is outside the years Python dates can hold (1 to 9999)"),
-        ));
+        return Err(errors::input(format!(
+            "year {year} is outside the years Python dates can hold (1 to 9999)"
+        )));
     }
     Ok(calendar::holidays(year)
         .into_iter()

@@ -9,8 +9,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 use vagvisare::case::{
-    access, notification, Approval, Case, CaseNumber, CaseRecord, CaseRules, Command,
-    CommandKind, Decision, Due, Event, Message, MessageDirection, Stamp,
+    access, notification, Approval, Case, CaseNumber, CaseRecord, CaseRules, Command, CommandKind,
+    Decision, Due, Event, Message, MessageDirection, Stamp,
 };
 
 use crate::convert::{self, repr_opt, repr_str};
@@ -113,9 +113,7 @@ impl PyCase {
         let Ok(event) = event.cast::<PyEvent>() else {
             return Err(convert::wrong_type("event", "an Event", event));
         };
-        self.case
-            .apply(&event.get().inner)
-            .map_err(Error::from)
+        self.case.apply(&event.get().inner).map_err(Error::from)
     }
 
     /// The case as a JSON record (format version and events), for the host to store.

@@ -92,8 +92,9 @@ pub(crate) fn records(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<
             ));
         }
         let (Some(query), Some(helped)) = (field(&item, "query")?, field(&item, "helped")?) else {
-            return Err(errors::input(format!("{where_} needs \"query\" and \"helped\""),
-            ));
+            return Err(errors::input(format!(
+                "{where_} needs \"query\" and \"helped\""
+            )));
         };
         let guide = field(&item, "guide")?;
         let rank = field(&item, "rank")?;
@@ -127,8 +128,9 @@ pub(crate) fn policy(
     let mut policy = LearnPolicy::default();
     if let Some(days) = half_life_days {
         if !(days.is_finite() && days > 0.0) {
-            return Err(errors::input(format!("half_life_days must be a positive number of days, not {days}"),
-            ));
+            return Err(errors::input(format!(
+                "half_life_days must be a positive number of days, not {days}"
+            )));
         }
         policy.half_life_days = days;
     }
@@ -140,8 +142,9 @@ pub(crate) fn policy(
     }
     if let Some(w) = min_weight {
         if !(w.is_finite() && w >= 0.0) {
-            return Err(errors::input(format!("min_weight must be 0 or more, not {w}"),
-            ));
+            return Err(errors::input(format!(
+                "min_weight must be 0 or more, not {w}"
+            )));
         }
         policy.min_weight = w;
     }

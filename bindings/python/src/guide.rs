@@ -84,7 +84,9 @@ fn guide_from(py: Python<'_>, item: &Bound<'_, PyAny>, position: usize) -> PyRes
     let id = text("id")?;
     let missing = |key: &str, id: Option<&str>| -> PyErr {
         Error::Guide {
-            message: format!("guide #{position} has no {key:?}; every guide needs an id and a title"),
+            message: format!(
+                "guide #{position} has no {key:?}; every guide needs an id and a title"
+            ),
             guide_id: id.map(str::to_string),
         }
         .into()
@@ -168,8 +170,9 @@ fn queries_from(py: Python<'_>, queries: &Bound<'_, PyAny>) -> PyResult<Vec<Labe
             false,
         )?;
         if relevant.is_empty() {
-            return Err(errors::input(format!("query #{n}: \"relevant\" is empty; name at least one guide id"),
-            ));
+            return Err(errors::input(format!(
+                "query #{n}: \"relevant\" is empty; name at least one guide id"
+            )));
         }
         let kind = convert::optional_string(
             &format!("query #{n} \"kind\""),
@@ -505,8 +508,9 @@ pub(crate) fn evaluate(
     typed_share: bool,
 ) -> PyResult<PyEvalReport> {
     if engine != "vagvisare" && engine != "baseline" {
-        return Err(errors::input(format!("engine must be \"vagvisare\" or \"baseline\", not {engine:?}"),
-        ));
+        return Err(errors::input(format!(
+            "engine must be \"vagvisare\" or \"baseline\", not {engine:?}"
+        )));
     }
     let guides = if is_path(guides)? {
         let path = path_of("guides", guides)?;

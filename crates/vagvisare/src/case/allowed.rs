@@ -230,9 +230,15 @@ mod tests {
                 kinds.retain(|k| !matches!(k, CommandKind::Approve | CommandKind::Reject));
                 kinds
             };
-            assert_eq!(case.allowed_commands(&rules, &julia()), by_workflow(&julia()));
+            assert_eq!(
+                case.allowed_commands(&rules, &julia()),
+                by_workflow(&julia())
+            );
             assert!(!by_workflow(&julia()).is_empty());
-            assert_eq!(case.allowed_commands(&rules, &jessica()), by_workflow(&jessica()));
+            assert_eq!(
+                case.allowed_commands(&rules, &jessica()),
+                by_workflow(&jessica())
+            );
             // Every command allowed passes the same check `execute` runs first.
             for kind in case.allowed_commands(&rules, &julia()) {
                 assert!(case.check_command(&rules, &julia(), kind).is_ok());
@@ -351,7 +357,8 @@ mod tests {
         let rules = CaseRules::new(Workflow::service_desk());
         let mut case = desk_case(&rules);
         let now = at("2023-01-27T14:00:00+01:00");
-        case.execute(&rules, &chef(), Command::Approve, now).unwrap();
+        case.execute(&rules, &chef(), Command::Approve, now)
+            .unwrap();
         let officer = Person::new("julia", "Landsell, Julia");
         case.execute(&rules, &julia(), Command::Assign { officer }, now)
             .unwrap();
