@@ -31,7 +31,6 @@ pub(crate) fn wrong_type(what: &str, expected: &str, value: &Bound<'_, PyAny>) -
 /// `ZoneInfo("Europe/Stockholm")`, …), kept with its UTC offset. A naive datetime is refused with
 /// an `InputError` (a `ValueError`); anything else is a `TypeError`.
 pub(crate) fn timestamp(what: &str, value: &Bound<'_, PyAny>) -> PyResult<DateTime<FixedOffset>> {
-    let py = value.py();
     let Ok(dt) = value.cast::<PyDateTime>() else {
         return Err(wrong_type(what, "a datetime.datetime", value));
     };
@@ -169,10 +168,7 @@ pub(crate) fn count(what: &str, value: &Bound<'_, PyAny>) -> PyResult<usize> {
         Err(_) => i128::MIN,
     };
     if n < 0 {
-        return Err(errors::input(
-            value.py(),
-            format!("{what} must be 0 or more, not {n}"),
-        ));
+        return Err(errors::input(format!("{what} must be 0 or more, not {n}")));
     }
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }

@@ -1,5 +1,5 @@
-//! Error mapping, once: [`Error`] holds any core error (`.map_err(Error::from)?` at a call
-//! site, as polars does with its `PyPolarsErr`), and `From<Error> for PyErr` turns it into one
+//! Error mapping, once: [`Error`] holds any core error (`.map_err(py_err)?` at a call site, as
+//! polars does with its `PyPolarsErr`), and `From<Error> for PyErr` turns it into one
 //! exception of the hierarchy declared once in `python/vagvisare/_errors.py` (all under
 //! `vagvisare.Error`; bad input and refused commands are also `ValueError`s, storage failures
 //! also `OSError`s). No call site picks an exception class by hand.
@@ -153,6 +153,11 @@ impl From<Error> for PyErr {
             }
         })
     }
+}
+
+/// The exception for any core error: `result.map_err(py_err)?` at every call site.
+pub(crate) fn py_err(error: impl Into<Error>) -> PyErr {
+    error.into().into()
 }
 
 /// `InputError(message)`: a value the binding cannot use.

@@ -9,7 +9,7 @@ use pyo3::types::{PyBool, PyDict, PyMapping, PyString};
 use vagvisare::feedback::{Feedback, LearnPolicy};
 
 use crate::convert::{self, type_name, wrong_type};
-use crate::errors::{self, Error};
+use crate::errors::{self, py_err};
 use crate::guide::field;
 
 /// The Python values of one record, as keyword arguments or dict entries give them.
@@ -57,13 +57,13 @@ pub(crate) fn record(where_: &str, v: &Values<'_, '_>) -> PyResult<Feedback> {
         actor: convert::optional_string(&format!("{where_} actor"), v.actor)?,
     };
     // The core's rules for a record (a rank counts from 1).
-    record.validate().map_err(Error::from)?;
+    record.validate().map_err(py_err)?;
     Ok(record)
 }
 
 /// Records from an iterable of dicts in the JSON Lines shape of `vagvisare feedback`
 /// (`query`, `guide`, `helped`, `rank`, `filed_anyway`, `at`, `actor`).
-pub(crate) fn records(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<Feedback>> {
+pub(crate) fn records(items: &Bound<'_, PyAny>) -> PyResult<Vec<Feedback>> {
     if items.cast::<PyDict>().is_ok()
         || items.cast::<PyMapping>().is_ok()
         || items.cast::<PyString>().is_ok()
@@ -119,7 +119,6 @@ pub(crate) fn records(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<
 
 /// A learning policy from keyword arguments over the default one.
 pub(crate) fn policy(
-    py: Python<'_>,
     half_life_days: Option<f64>,
     min_actors: Option<&Bound<'_, PyAny>>,
     max_texts: Option<&Bound<'_, PyAny>>,

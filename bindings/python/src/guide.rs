@@ -2,7 +2,6 @@
 //! while the core indexes, commits, searches and evaluates.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -16,7 +15,7 @@ use vagvisare::text::synonyms::Synonyms;
 use vagvisare::{Filters, Guide, GuideIndex, IndexError, SuggestOptions, Suggestion};
 
 use crate::convert::{self, char_offset, repr_str, type_name, wrong_type};
-use crate::errors::{self, Error};
+use crate::errors::{self, py_err, Error};
 use crate::feedback;
 
 /// A searchable set of help guides, in memory or in a directory.
@@ -31,7 +30,7 @@ pub struct PyGuideIndex {
 }
 
 fn index_result<T>(result: Result<T, IndexError>) -> PyResult<T> {
-    Ok(result.map_err(Error::from)?)
+    result.map_err(py_err)
 }
 
 /// Text, or a path (`str` or `os.PathLike`): what a path argument accepts.
@@ -61,7 +60,7 @@ pub(crate) fn field<'py>(
 
 /// A guide from a mapping in the JSON Lines shape (`id`, `title`, `body`, `category`,
 /// `audiences`, `keywords`, `url`); other keys are ignored, as in a JSON Lines file.
-fn guide_from(py: Python<'_>, item: &Bound<'_, PyAny>, position: usize) -> PyResult<Guide> {
+fn guide_from(item: &Bound<'_, PyAny>, position: usize) -> PyResult<Guide> {
     if item.cast::<PyDict>().is_err() && item.cast::<PyMapping>().is_err() {
         return Err(PyTypeError::new_err(format!(
             "guide #{position} must be a dict in the JSON Lines shape \
@@ -109,7 +108,7 @@ fn guide_from(py: Python<'_>, item: &Bound<'_, PyAny>, position: usize) -> PyRes
 }
 
 /// Guides from an iterable of mappings.
-fn guides_from(py: Python<'_>, guides: &Bound<'_, PyAny>) -> PyResult<Vec<Guide>> {
+fn guides_from(guides: &Bound<'_, PyAny>) -> PyResult<Vec<Guide>> {
     if guides.cast::<PyDict>().is_ok() || guides.cast::<PyMapping>().is_ok() {
         return Err(PyTypeError::new_err(
             "guides must be an iterable of guide dicts, not one dict; wrap it in a list: [guide]",
@@ -125,7 +124,7 @@ fn guides_from(py: Python<'_>, guides: &Bound<'_, PyAny>) -> PyResult<Vec<Guide>
         return Err(wrong_type("guides", "an iterable of guide dicts", guides));
     };
     iter.enumerate()
-        .map(|(i, item)| guide_from(py, &item?, i + 1))
+        .map(|(i, item)| guide_from(&item?, i + 1))
         .collect()
 }
 
@@ -271,7 +270,7 @@ impl PyGuideIndex {
     /// checked first: one bad guide raises ``GuideError`` and nothing is added. Searchable after
     /// ``commit()``.
     fn upsert(&self, py: Python<'_>, guides: &Bound<'_, PyAny>) -> PyResult<()> {
-        let guides = guides_from(py, guides)?;
+        let guides = guides_from(guides)?;
         let result = py.detach(|| self.inner.upsert(&guides));
         index_result(result)
     }
@@ -313,8 +312,8 @@ impl PyGuideIndex {
 
     /// Replaces the synonyms with the text of a synonym file (``mejl, mail, e-post`` groups and
     /// ``lösen => lösenord`` one-way lines). A bad line raises ``InputError``.
-    fn set_synonyms(&self, py: Python<'_>, text: &str) -> PyResult<()> {
-        let synonyms = Synonyms::parse(text).map_err(Error::from)?;
+    fn set_synonyms(&self, text: &str) -> PyResult<()> {
+        let synonyms = Synonyms::parse(text).map_err(py_err)?;
         self.inner.set_synonyms(synonyms);
         Ok(())
     }
@@ -415,7 +414,7 @@ impl PyGuideIndex {
     /// ``actor``). All or nothing: one bad record, or one about a guide the index does not
     /// hold, raises and none is recorded. Returns how many guides learned new text.
     fn feedback_many(&self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<usize> {
-        let records = feedback::records(py, records)?;
+        let records = feedback::records(records)?;
         let result = py.detach(|| self.inner.feedback(&records));
         index_result(result)
     }
@@ -459,7 +458,7 @@ impl PyGuideIndex {
         max_texts: Option<&Bound<'_, PyAny>>,
         min_weight: Option<f64>,
     ) -> PyResult<()> {
-        let policy = feedback::policy(py, half_life_days, min_actors, max_texts, min_weight)?;
+        let policy = feedback::policy(half_life_days, min_actors, max_texts, min_weight)?;
         let result = py.detach(|| self.inner.set_learn_policy(policy));
         index_result(result)
     }
@@ -516,7 +515,7 @@ pub(crate) fn evaluate(
         let path = path_of("guides", guides)?;
         index_result(py.detach(|| vagvisare::guide::read_guides(&path)))?
     } else {
-        guides_from(py, guides)?
+        guides_from(guides)?
     };
     let queries = queries_from(py, queries)?;
     let options = EvalOptions { seed, typed_share };
@@ -538,8 +537,9 @@ pub(crate) fn evaluate(
     Ok(PyEvalReport::from(index_result(report)?))
 }
 
-/// For `bench_overhead.py`: the same `suggest` call as `GuideIndex.suggest`, timed in Rust, once
+/// For `bench_overhead.py` only (cargo feature `bench`): the same `suggest` call as `GuideIndex.suggest`, timed in Rust, once
 /// per text in order; nanoseconds per call. The GIL is released throughout.
+#[cfg(feature = "bench")]
 #[pyfunction]
 #[pyo3(name = "_time_suggest_in_rust", signature = (index, texts, limit=5))]
 pub(crate) fn time_suggest_in_rust(
@@ -553,7 +553,7 @@ pub(crate) fn time_suggest_in_rust(
         texts
             .iter()
             .map(|text| {
-                let started = Instant::now();
+                let started = std::time::Instant::now();
                 let found = suggest_in(&index.inner, std::hint::black_box(text), &options);
                 let took = started.elapsed();
                 std::hint::black_box(found);

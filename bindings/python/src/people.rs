@@ -14,7 +14,7 @@ use vagvisare::case::{
 
 use crate::calendar::PyCalendar;
 use crate::convert::{self, repr_str};
-use crate::errors::Error;
+use crate::errors::py_err;
 
 // The default of `CaseRules(max_attachment_bytes=...)` is written out as a literal (so Python's
 // signature shows it); it is the core's default.
@@ -22,7 +22,7 @@ const _: () = assert!(DEFAULT_MAX_ATTACHMENT_BYTES == 52_428_800);
 
 /// A role from its identifier (the core's `Role: FromStr`).
 pub(crate) fn role(id: &str) -> PyResult<Role> {
-    Ok(id.parse::<Role>().map_err(Error::from)?)
+    id.parse::<Role>().map_err(py_err)
 }
 
 /// Someone a case refers to: its requester, officer, an approver, a person it is shared with.
@@ -86,13 +86,7 @@ impl From<&Actor> for PyActor {
 impl PyActor {
     #[new]
     #[pyo3(signature = (id, name, role, organisation=None))]
-    fn new(
-        py: Python<'_>,
-        id: String,
-        name: String,
-        role: &str,
-        organisation: Option<String>,
-    ) -> PyResult<Self> {
+    fn new(id: String, name: String, role: &str, organisation: Option<String>) -> PyResult<Self> {
         let mut inner = Actor::new(id, name, self::role(role)?);
         inner.organisation = organisation;
         Ok(Self { inner })
@@ -366,18 +360,14 @@ impl PyWorkflow {
 
     /// Loads and validates a workflow written in TOML.
     #[staticmethod]
-    fn from_toml(py: Python<'_>, text: &str) -> PyResult<Self> {
-        Workflow::from_toml(text)
-            .map(Self::new)
-            .map_err(Error::from)
+    fn from_toml(text: &str) -> PyResult<Self> {
+        Workflow::from_toml(text).map(Self::new).map_err(py_err)
     }
 
     /// Loads and validates a workflow written in JSON.
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        Workflow::from_json(text)
-            .map(Self::new)
-            .map_err(Error::from)
+    fn from_json(text: &str) -> PyResult<Self> {
+        Workflow::from_json(text).map(Self::new).map_err(py_err)
     }
 
     /// The workflow as JSON (``Workflow.from_json`` reads it back).
@@ -422,12 +412,7 @@ impl PyWorkflow {
     }
 
     /// The commands ``role`` may run in ``status`` (to show the right buttons).
-    fn allowed_commands(
-        &self,
-        py: Python<'_>,
-        status: &str,
-        role: &str,
-    ) -> PyResult<Vec<&'static str>> {
+    fn allowed_commands(&self, status: &str, role: &str) -> PyResult<Vec<&'static str>> {
         let role = self::role(role)?;
         Ok(self
             .inner
