@@ -46,6 +46,7 @@
 
 pub mod access;
 mod actor;
+mod allowed;
 pub mod calendar;
 mod command;
 pub mod deflection;
@@ -64,7 +65,7 @@ pub use actor::{Actor, Person, Role};
 pub use calendar::{easter_sunday, holiday, holidays, Calendar, Holiday};
 pub use command::{Attachment, Command, CommandKind, Form, NotificationPreferences};
 pub use deflection::{DeflectionRecord, ShownGuide};
-pub use error::{CaseError, NumberError, RecordError, WorkflowError};
+pub use error::{CaseError, NumberError, RecordError, RoleError, WorkflowError};
 pub use event::{Due, Event, EventKind, MessageDirection, Timestamp};
 pub use execute::{CaseRules, DEFAULT_MAX_ATTACHMENT_BYTES};
 pub use notification::{Channel, Notification, Recipient, Subject};
