@@ -85,19 +85,11 @@ pub struct CaseMeta {
 impl CaseMeta {
     /// The meta data of `case`, which follows `workflow`.
     pub fn of(case: &Case, workflow: &Workflow) -> Self {
-        let mut people: Vec<String> = case
-            .requester()
-            .into_iter()
-            .chain(case.officer())
-            .chain(case.approvals().iter().map(|a| &a.approver))
-            .chain(case.shared_with())
-            .map(|p| p.id.clone())
-            .collect();
-        people.sort();
-        people.dedup();
+        // Who has a part in the case, and the status's category: the core's rules.
+        let people = case.participants().iter().map(|p| p.id.clone()).collect();
         let category = workflow
             .category(case.status())
-            .map_or("none", category_id)
+            .map_or("none", StatusCategory::id)
             .to_string();
         CaseMeta {
             service: case.service().to_string(),
@@ -107,17 +99,6 @@ impl CaseMeta {
             number: case.number().map(ToString::to_string),
             people,
         }
-    }
-}
-
-/// The id of a status category, as the workflow files write it.
-pub fn category_id(category: StatusCategory) -> &'static str {
-    match category {
-        StatusCategory::Draft => "draft",
-        StatusCategory::Open => "open",
-        StatusCategory::WaitingForRequester => "waiting_for_requester",
-        StatusCategory::WaitingForOthers => "waiting_for_others",
-        StatusCategory::Closed => "closed",
     }
 }
 
