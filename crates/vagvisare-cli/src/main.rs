@@ -281,8 +281,8 @@ fn run(cli: Cli) -> Result<(), String> {
             analysis,
         } => {
             let guides = read_guides(&guides).map_err(err)?;
-            let queries = vagvisare::guide::model::read_jsonl_path(&queries, eval::parse_queries)
-                .map_err(err)?;
+            let queries =
+                vagvisare::guide::read_jsonl_path(&queries, eval::parse_queries).map_err(err)?;
             if let Some(split_seed) = feedback_split {
                 let index = build_in_memory(&guides, &analysis)?;
                 let options = eval::EvalOptions {

@@ -1,12 +1,12 @@
-//! Stage 3, explanation: which words matched each suggestion and how, and a snippet of the
-//! guide with the matched words marked.
+//! Stage 4, **Explanation**: which typed word matched which word of each suggested guide (or of
+//! its learned texts) and how, and a snippet of the guide's body with the matched words marked.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
 use super::model::Guide;
-use super::query::{Alternative, MatchKind, QueryPlan};
+use super::plan::{Alternative, MatchKind, QueryPlan};
 use super::schema::Form;
 use crate::text::analyzer::{Analyzer, Token};
 
@@ -58,19 +58,19 @@ pub struct Match {
 /// A guide with its title (and keywords) and body analysed: what explaining needs, computed once
 /// per guide and committed state (see [`GenerationCache`](super::cache::GenerationCache)).
 #[derive(Debug, Clone)]
-pub struct AnalysedGuide {
+pub(crate) struct AnalysedGuide {
     /// The guide as stored.
-    pub guide: Guide,
+    guide: Guide,
     /// The title with the keywords, as indexed.
-    pub title_text: String,
+    title_text: String,
     /// Words of `title_text`.
-    pub title_tokens: Vec<Token>,
+    title_tokens: Vec<Token>,
     /// Words of the body.
-    pub body_tokens: Vec<Token>,
+    body_tokens: Vec<Token>,
     /// The texts learned from feedback, as indexed.
-    pub learned_text: String,
+    learned_text: String,
     /// Words of `learned_text`.
-    pub learned_tokens: Vec<Token>,
+    learned_tokens: Vec<Token>,
     /// Per form (indexed by `Form as usize`), where each term stands: word numbers counting the
     /// title's words first, then the body's.
     positions: [HashMap<String, Vec<u32>>; 4],
@@ -78,7 +78,7 @@ pub struct AnalysedGuide {
 
 impl AnalysedGuide {
     /// Analyses a guide's title, keywords, body and learned texts.
-    pub fn new(guide: Guide, learned_text: String, analyzer: &mut Analyzer<'_>) -> Self {
+    pub(crate) fn new(guide: Guide, learned_text: String, analyzer: &mut Analyzer<'_>) -> Self {
         let title_text = guide.title_text();
         let title_tokens = analyzer.analyze(&title_text);
         let body_tokens = analyzer.analyze(&guide.body);
@@ -130,7 +130,7 @@ impl AnalysedGuide {
 }
 
 /// Explains one candidate: what matched, and a snippet.
-pub fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) -> Suggestion {
+pub(crate) fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) -> Suggestion {
     let AnalysedGuide {
         guide,
         title_text,
@@ -288,7 +288,7 @@ fn escape_into(out: &mut String, text: &str) {
 }
 
 /// HTML-escapes text and wraps the highlighted byte ranges in `<mark>`.
-pub fn mark_html(text: &str, highlights: &[(usize, usize)]) -> String {
+fn mark_html(text: &str, highlights: &[(usize, usize)]) -> String {
     let mut out = String::with_capacity(text.len() + highlights.len() * 13);
     let mut at = 0;
     for &(from, to) in highlights {
