@@ -44,8 +44,8 @@ impl SuggestOptions {
 }
 
 impl GuideIndex {
-    /// Stage 1, Plan: the text as typed, analysed ([`plan::plan`]), then expanded against this
-    /// index ([`expand::resolve`], kept per word and committed state).
+    /// Stage 1, Plan: the text as typed, analysed, then expanded against this index's
+    /// dictionaries (what a word expands to is kept per word and committed state).
     pub fn plan(&self, text: &str, searcher: &Searcher) -> QueryPlan {
         let mut plan = {
             let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());

@@ -3,7 +3,7 @@
 //! [`plan`] analyses the text as typed (cut at [`MAX_QUERY_BYTES`] and [`MAX_QUERY_WORDS`]) into
 //! [`QueryWord`]s, each with its [`Alternative`]s: the word itself, its stems, its forms without
 //! å/ä/ö, compound parts, synonyms; and into the [`Pair`]s of adjacent words. Then
-//! [`expand`](expand) adds what only the index can tell, against its dictionaries: completions
+//! [`expand`] adds what only the index can tell, against its dictionaries: completions
 //! of the half-typed last word, spelling neighbours of words the index does not know, and drops
 //! every term no guide holds. [`Weights`] holds every boost the ranking uses.
 //!

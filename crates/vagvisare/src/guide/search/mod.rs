@@ -19,7 +19,7 @@
 //!   only those. The result is one score per guide, with the highest of each block of 128.
 //! - [`kept`]: the scores of the words already typed and of common words, kept from one
 //!   keystroke to the next, so that a keystroke reads only the postings of the word being typed.
-//! - [`select`]: the best `n` by kept + typed score, block by block, highest bound first,
+//! - [`select`](mod@select): the best `n` by kept + typed score, block by block, highest bound first,
 //!   passing over every block that cannot reach them; [`filter`] lets through only the guides
 //!   a person may be shown.
 //!
