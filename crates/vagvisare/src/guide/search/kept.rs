@@ -116,13 +116,13 @@ impl KeptCache {
     }
 
     /// Keeps a state computed in `generation` since `version`, unless either has moved on.
-    fn insert(&self, generation: u64, version: u64, settled: Arc<KeptState>) {
+    fn insert(&self, generation: u64, version: u64, kept: Arc<KeptState>) {
         let mut state = self.lock();
         if generation != state.generation || version != state.version {
             return;
         }
-        state.bytes += settled.bytes();
-        state.entries.push_front(settled);
+        state.bytes += kept.bytes();
+        state.entries.push_front(kept);
         while state.bytes > self.budget && state.entries.len() > 1 {
             if let Some(old) = state.entries.pop_back() {
                 state.bytes -= old.bytes();
@@ -138,12 +138,12 @@ impl KeptCache {
         keys: &[ClauseKey],
         segments: Vec<BlockScores>,
     ) -> Arc<KeptState> {
-        let settled = Arc::new(KeptState {
+        let state = Arc::new(KeptState {
             keys: keys.to_vec(),
             segments,
         });
-        self.insert(generation, version, Arc::clone(&settled));
-        settled
+        self.insert(generation, version, Arc::clone(&state));
+        state
     }
 
     /// Forgets every state (after a change that is not a commit, such as new synonyms).
@@ -310,8 +310,9 @@ pub(super) fn add_clauses(
     acc.add_clauses(scoring, weights, from..clauses.end, segment, out);
 }
 
-/// The kept state of the settled clauses of `scoring`: from the cache, or the longest cached
-/// state of fewer leading words plus the clauses it lacks (then cached).
+/// The kept state of the leading clauses of `scoring` that stay as they are while the text grows:
+/// from the cache, or the longest cached state of fewer leading words plus the clauses it lacks
+/// (then cached).
 pub(super) fn kept_state(
     searcher: &Searcher,
     scoring: &Scoring,
