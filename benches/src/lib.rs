@@ -14,7 +14,7 @@ use serde::Serialize;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use vagvisare::eval::{add_typos, parse_queries, strip_diacritics, typed_prefix, LabelledQuery};
-use vagvisare::guide::model::read_jsonl_path;
+use vagvisare::guide::read_jsonl_path;
 
 /// The repository's `data/` folder.
 pub fn data_dir() -> PathBuf {
@@ -193,7 +193,7 @@ mod tests {
         write_guides(&guides, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.lines().count(), 300);
-        assert_eq!(vagvisare::guide::model::parse_jsonl(&text).unwrap(), guides);
+        assert_eq!(vagvisare::guide::parse_jsonl(&text).unwrap(), guides);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use pyo3::types::{PyDict, PyMapping, PyString};
 
 use vagvisare::eval::baseline::Baseline;
 use vagvisare::eval::{self, Engine, EvalOptions, LabelledQuery, Report};
-use vagvisare::guide::model::read_jsonl_path;
+use vagvisare::guide::read_jsonl_path;
 use vagvisare::guide::{Match, Snippet};
 use vagvisare::text::synonyms::Synonyms;
 use vagvisare::{Filters, Guide, GuideIndex, IndexError, SuggestOptions, Suggestion};

@@ -287,8 +287,8 @@ fn run(cli: Cli) -> Result<(), String> {
             analysis,
         } => {
             let guides = read_guides(&guides).map_err(err)?;
-            let queries = vagvisare::guide::model::read_jsonl_path(&queries, eval::parse_queries)
-                .map_err(err)?;
+            let queries =
+                vagvisare::guide::read_jsonl_path(&queries, eval::parse_queries).map_err(err)?;
             if let Some(file) = feedback {
                 let records = feedback::read_records(&file)?;
                 let index = build_in_memory(&guides, &analysis)?;
@@ -296,8 +296,9 @@ fn run(cli: Cli) -> Result<(), String> {
                     seed,
                     typed_share: false,
                 };
-                let r = eval::feedback_split::run_with_records(&index, &queries, &records, &options)
-                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                let r =
+                    eval::feedback_split::run_with_records(&index, &queries, &records, &options)
+                        .map_err(|e| format!("{}: {e}", file.display()))?;
                 eprintln!(
                     "{} feedback records from {}; {} queries asked before and after",
                     r.feedback_records,

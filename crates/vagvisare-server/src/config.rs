@@ -44,7 +44,7 @@ impl Default for Limits {
         Limits {
             body_bytes: 256 * 1024,
             attachment_bytes: vagvisare::case::DEFAULT_MAX_ATTACHMENT_BYTES as usize,
-            query_bytes: vagvisare::guide::query::MAX_QUERY_BYTES,
+            query_bytes: vagvisare::text::MAX_QUERY_BYTES,
             max_suggestions: 20,
             list_cases: 200,
             request_timeout: Duration::from_secs(10),

@@ -20,7 +20,7 @@ use std::time::Instant;
 use tantivy::postings::Postings;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, TERMINATED};
-use vagvisare::guide::model::read_guides;
+use vagvisare::guide::read_guides;
 use vagvisare::GuideIndex;
 
 /// Guides per `upsert` call (what the scale bench uses too).

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use vagvisare::eval::parse_queries;
-use vagvisare::guide::model::read_jsonl_path;
+use vagvisare::guide::read_jsonl_path;
 use vagvisare::SuggestOptions;
 
 fn main() {

@@ -4,7 +4,7 @@
 //! `cargo run --release --example tune -- GUIDES QUERIES [GUIDES QUERIES …]`
 
 use vagvisare::eval::{evaluate_with, parse_queries, EvalOptions, Report};
-use vagvisare::guide::model::read_jsonl_path;
+use vagvisare::guide::read_jsonl_path;
 use vagvisare::guide::{read_guides, GuideIndex, Weights};
 
 type Variant = (&'static str, fn(&mut Weights));

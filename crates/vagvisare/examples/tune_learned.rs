@@ -6,7 +6,7 @@
 
 use vagvisare::eval::feedback_split::{run_on_index, SplitOptions};
 use vagvisare::eval::{parse_queries, EvalOptions, Report};
-use vagvisare::guide::model::read_jsonl_path;
+use vagvisare::guide::read_jsonl_path;
 use vagvisare::guide::{read_guides, GuideIndex, Weights};
 
 fn figures(r: &Report) -> String {

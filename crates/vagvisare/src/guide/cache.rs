@@ -14,7 +14,7 @@ const DEFAULT_CAPACITY: usize = 4096;
 
 /// Values of one searcher generation, by key.
 #[derive(Debug)]
-pub struct GenerationCache<K, V> {
+pub(crate) struct GenerationCache<K, V> {
     state: Mutex<State<K, V>>,
     capacity: usize,
 }
@@ -86,6 +86,7 @@ impl<K: Eq + Hash + Clone + Send + 'static, V: Send + Sync + 'static> Generation
     }
 
     /// Number of cached entries.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.state
             .lock()
@@ -95,6 +96,7 @@ impl<K: Eq + Hash + Clone + Send + 'static, V: Send + Sync + 'static> Generation
     }
 
     /// True when nothing is cached.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

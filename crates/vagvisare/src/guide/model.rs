@@ -78,7 +78,7 @@ impl Guide {
 
 /// Category filter keys of a breadcrumb: each level prefix, normalised
 /// ("A > B" → "a", "a > b"), so filtering on "A" finds everything below it.
-pub fn category_keys(category: &str) -> Vec<String> {
+pub(crate) fn category_keys(category: &str) -> Vec<String> {
     let mut keys = Vec::new();
     let mut path = String::new();
     for level in category.split('>') {
@@ -97,7 +97,7 @@ pub fn category_keys(category: &str) -> Vec<String> {
 }
 
 /// Normalised audience key.
-pub fn audience_key(audience: &str) -> String {
+pub(crate) fn audience_key(audience: &str) -> String {
     crate::text::tokenize::normalize(audience.trim())
 }
 

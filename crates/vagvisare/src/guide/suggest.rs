@@ -1,328 +1,142 @@
-//! Stage 3, explanation: which words matched each suggestion and how, and a snippet of the
-//! guide with the matched words marked.
+//! One keystroke through the four stages of the ranking pipeline:
+//!
+//! 1. **Plan**: [`GuideIndex::plan`] analyses the typed text ([`plan::plan`]) and expands it
+//!    against the index's dictionaries ([`plan::expand`]).
+//! 2. **Candidates** and 3. **Scoring**: [`GuideIndex::candidates`] reads the postings of the
+//!    plan's terms and scores them ([`search::top_docs`]), keeping the best.
+//! 4. **Explanation**: [`explain::explain`] says what matched each candidate and cuts a snippet.
 
-use std::collections::HashMap;
+use tantivy::schema::Value;
+use tantivy::{DocAddress, Searcher, TantivyDocument};
 
-use serde::Serialize;
+use super::explain::{self, AnalysedGuide, Suggestion};
+use super::index::GuideIndex;
+use super::plan::{self, expand, QueryPlan};
+use super::search::{self, filter_query, Filters, Scoring};
+use crate::text::analyzer::Analyzer;
 
-use super::model::Guide;
-use super::query::{Alternative, MatchKind, QueryPlan};
-use super::schema::Form;
-use crate::text::analyzer::{Analyzer, Token};
-
-/// Words of body text a snippet shows.
-const SNIPPET_WORDS: usize = 26;
-
-/// A guide suggested for the typed text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Suggestion {
-    /// The guide's id.
-    pub id: String,
-    /// The guide's title.
-    pub title: String,
-    /// The guide's category breadcrumb.
-    pub category: String,
-    /// Where the full guide is, if known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// A short passage of the guide with the matched words marked.
-    pub snippet: Snippet,
-    /// Each query word that matched, the guide's word it matched, and how.
-    pub matched: Vec<Match>,
-    /// The ranking score (higher is better; comparable within one request only).
-    pub score: f32,
+/// Options of one suggestion request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestOptions {
+    /// Most suggestions returned.
+    pub limit: usize,
+    /// Category and audience filters.
+    pub filters: Filters,
 }
 
-/// A passage of a guide's body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Snippet {
-    /// Plain text.
-    pub text: String,
-    /// The same text, HTML-escaped, with matched words in `<mark>`.
-    pub html: String,
-    /// Byte ranges of matched words in `text`.
-    pub highlights: Vec<(usize, usize)>,
-}
-
-/// How one query word matched a guide.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Match {
-    /// The query word, normalised.
-    pub query: String,
-    /// The guide's word as written in the guide ("För *lösenord*").
-    pub guide_word: String,
-    /// How it matched.
-    pub kind: MatchKind,
-}
-
-/// A guide with its title (and keywords) and body analysed: what explaining needs, computed once
-/// per guide and committed state (see [`GenerationCache`](super::cache::GenerationCache)).
-#[derive(Debug, Clone)]
-pub struct AnalysedGuide {
-    /// The guide as stored.
-    pub guide: Guide,
-    /// The title with the keywords, as indexed.
-    pub title_text: String,
-    /// Words of `title_text`.
-    pub title_tokens: Vec<Token>,
-    /// Words of the body.
-    pub body_tokens: Vec<Token>,
-    /// The texts learned from feedback, as indexed.
-    pub learned_text: String,
-    /// Words of `learned_text`.
-    pub learned_tokens: Vec<Token>,
-    /// Per form (indexed by `Form as usize`), where each term stands: word numbers counting the
-    /// title's words first, then the body's.
-    positions: [HashMap<String, Vec<u32>>; 4],
-}
-
-impl AnalysedGuide {
-    /// Analyses a guide's title, keywords, body and learned texts.
-    pub fn new(guide: Guide, learned_text: String, analyzer: &mut Analyzer<'_>) -> Self {
-        let title_text = guide.title_text();
-        let title_tokens = analyzer.analyze(&title_text);
-        let body_tokens = analyzer.analyze(&guide.body);
-        let learned_tokens = analyzer.analyze(&learned_text);
-        let mut positions: [HashMap<String, Vec<u32>>; 4] = Default::default();
-        let all = title_tokens
-            .iter()
-            .chain(&body_tokens)
-            .chain(&learned_tokens);
-        for (at, token) in all.enumerate() {
-            let forms = &token.forms;
-            let terms = [
-                (Form::Word, std::slice::from_ref(&token.word.text)),
-                (Form::Stem, &forms.stems[..]),
-                (Form::Fold, &forms.folded[..]),
-                (Form::Fold, &forms.stems[..]),
-                (Form::Part, &forms.parts[..]),
-            ];
-            for (form, list) in terms {
-                for term in list {
-                    let at_list = positions[form as usize].entry(term.clone()).or_default();
-                    if at_list.last() != Some(&(at as u32)) {
-                        at_list.push(at as u32);
-                    }
-                }
-            }
-        }
+impl Default for SuggestOptions {
+    fn default() -> Self {
         Self {
-            guide,
-            title_text,
-            title_tokens,
-            body_tokens,
-            learned_text,
-            learned_tokens,
-            positions,
+            limit: 5,
+            filters: Filters::default(),
         }
-    }
-
-    /// Where any term of the alternative stands (word numbers, title first).
-    fn positions_of<'a>(&'a self, alt: &'a Alternative) -> impl Iterator<Item = usize> + 'a {
-        alt.terms.iter().flat_map(move |(form, term)| {
-            self.positions[*form as usize]
-                .get(term.as_str())
-                .into_iter()
-                .flatten()
-                .map(|&at| at as usize)
-        })
     }
 }
 
-/// Explains one candidate: what matched, and a snippet.
-pub fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) -> Suggestion {
-    let AnalysedGuide {
-        guide,
-        title_text,
-        title_tokens,
-        body_tokens,
-        learned_text,
-        learned_tokens,
-        ..
-    } = analysed;
-    let titled = title_tokens.len();
-    let bodied = titled + body_tokens.len();
-    let mut matched = Vec::new();
-    // For each body token, the query words it matches (for the snippet).
-    let mut body_hits: Vec<Vec<usize>> = vec![Vec::new(); body_tokens.len()];
-    for (wi, qw) in plan.words.iter().enumerate() {
-        let mut alternatives: Vec<&Alternative> = qw.alternatives.iter().collect();
-        alternatives.sort_by(|a, b| b.boost.total_cmp(&a.boost));
-        let best = alternatives
-            .iter()
-            .find_map(|alt| Some((alt.kind, analysed.positions_of(alt).min()?)));
-        let Some((kind, at)) = best else {
-            continue;
+impl SuggestOptions {
+    /// Options returning at most `limit` suggestions, unfiltered.
+    pub fn limit(limit: usize) -> Self {
+        Self {
+            limit,
+            ..Self::default()
+        }
+    }
+}
+
+impl GuideIndex {
+    /// Stage 1, Plan: the text as typed, analysed, then expanded against this index's
+    /// dictionaries (what a word expands to is kept per word and committed state).
+    pub fn plan(&self, text: &str, searcher: &Searcher) -> QueryPlan {
+        let mut plan = {
+            let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
+            let synonyms = self.synonyms.read().unwrap_or_else(|e| e.into_inner());
+            plan::plan(text, &lexicon, &synonyms, &self.weights)
         };
-        let (kind, guide_word) = if at < titled {
-            let word = &title_tokens[at].word;
-            (kind, &title_text[word.start..word.end])
-        } else if at < bodied {
-            let word = &body_tokens[at - titled].word;
-            (kind, &guide.body[word.start..word.end])
-        } else {
-            let word = &learned_tokens[at - bodied].word;
-            (MatchKind::Learned, &learned_text[word.start..word.end])
-        };
-        matched.push(Match {
-            query: qw.text.clone(),
-            guide_word: guide_word.to_string(),
-            kind,
+        let generation = searcher.generation().generation_id();
+        expand::expand_with(&mut plan, |qw| {
+            let key = (qw.text.clone(), qw.prefix);
+            self.resolved.get_or_compute(generation, key, || {
+                expand::resolve(qw, searcher, &self.fields, &self.weights, &self.read_errors)
+            })
         });
-        if qw.weight < 1.0 {
-            continue; // stop words are not marked in the snippet
-        }
-        for alt in &qw.alternatives {
-            for at in analysed.positions_of(alt) {
-                let body_word = at.checked_sub(titled).filter(|&b| b < body_tokens.len());
-                if let Some(hits) = body_word.map(|b| &mut body_hits[b]) {
-                    if hits.last() != Some(&wi) {
-                        hits.push(wi);
-                    }
-                }
-            }
-        }
+        plan
     }
-    let snippet = snippet(&guide.body, body_tokens, &body_hits);
-    Suggestion {
-        id: guide.id.clone(),
-        title: guide.title.clone(),
-        category: guide.category.clone(),
-        url: guide.url.clone(),
-        snippet,
-        matched,
-        score,
-    }
-}
 
-/// The window of body words with the most distinct matched query words (then the most matches).
-fn snippet(body: &str, tokens: &[Token], hits: &[Vec<usize>]) -> Snippet {
-    if tokens.is_empty() {
-        return Snippet {
-            text: String::new(),
-            html: String::new(),
-            highlights: Vec::new(),
-        };
-    }
-    let window = SNIPPET_WORDS.min(tokens.len());
-    let mut best = (0usize, 0usize, 0usize); // (distinct, total, start)
-    for start in 0..=tokens.len() - window {
-        let slice = &hits[start..start + window];
-        let mut distinct: Vec<usize> = slice.iter().flatten().copied().collect();
-        let total = slice.iter().filter(|h| !h.is_empty()).count();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if (distinct.len(), total) > (best.0, best.1) {
-            best = (distinct.len(), total, start);
+    /// Stages 2 and 3, Candidates and Scoring: the best `n` guides by the lexical score.
+    fn candidates(
+        &self,
+        searcher: &Searcher,
+        plan: &QueryPlan,
+        filters: &Filters,
+        n: usize,
+    ) -> Vec<(f32, DocAddress)> {
+        if plan.is_empty() || n == 0 {
+            return Vec::new();
         }
-    }
-    let start = best.2;
-    let end = start + window;
-    // Rebuild the window word by word, with every run of white space (line breaks of numbered
-    // steps included) shown as one space, remembering where the matched words land.
-    let mut text = String::new();
-    if start > 0 {
-        text.push('…');
-    }
-    let mut highlights = Vec::new();
-    let first_from = if start == 0 {
-        0
-    } else {
-        tokens[start].word.start
-    };
-    let mut at = first_from;
-    for i in start..end {
-        let word = &tokens[i].word;
-        push_collapsed(&mut text, &body[at..word.start]);
-        let from = text.len();
-        text.push_str(&body[word.start..word.end]);
-        if !hits[i].is_empty() {
-            highlights.push((from, text.len()));
-        }
-        at = word.end;
-    }
-    if end == tokens.len() {
-        push_collapsed(&mut text, &body[at..]);
-    } else {
-        text.push('…');
-    }
-    let trimmed = text.trim_end().len();
-    text.truncate(trimmed);
-    let html = mark_html(&text, &highlights);
-    Snippet {
-        text,
-        html,
-        highlights,
-    }
-}
-
-/// Appends text with each run of white space as one space (none at the very start).
-fn push_collapsed(out: &mut String, gap: &str) {
-    let space = |out: &mut String| {
-        if !out.is_empty() && !out.ends_with(' ') && !out.ends_with('…') {
-            out.push(' ');
-        }
-    };
-    for (i, piece) in gap.split_whitespace().enumerate() {
-        if i > 0 || gap.starts_with(char::is_whitespace) {
-            space(out);
-        }
-        out.push_str(piece);
-    }
-    if gap.ends_with(char::is_whitespace) {
-        space(out);
-    }
-}
-
-fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// HTML-escapes text and wraps the highlighted byte ranges in `<mark>`.
-pub fn mark_html(text: &str, highlights: &[(usize, usize)]) -> String {
-    let mut out = String::with_capacity(text.len() + highlights.len() * 13);
-    let mut at = 0;
-    for &(from, to) in highlights {
-        if from < at
-            || to > text.len()
-            || !text.is_char_boundary(from)
-            || !text.is_char_boundary(to)
-        {
-            continue;
-        }
-        escape_into(&mut out, &text[at..from]);
-        out.push_str("<mark>");
-        escape_into(&mut out, &text[from..to]);
-        out.push_str("</mark>");
-        at = to;
-    }
-    escape_into(&mut out, &text[at..]);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn marks_and_escapes() {
-        assert_eq!(
-            mark_html("a <b> lösen", &[(6, 12)]),
-            "a &lt;b&gt; <mark>lösen</mark>"
+        // Room is reserved for the whole limit: never more than there are guides.
+        let n = n.min(
+            usize::try_from(searcher.num_docs())
+                .unwrap_or(usize::MAX)
+                .max(1),
         );
-        // Out-of-range or overlapping ranges are skipped, never a panic.
-        assert_eq!(
-            mark_html("abc", &[(1, 2), (0, 3), (2, 9)]),
-            "a<mark>b</mark>c"
-        );
+        let scoring = Scoring::of(plan, &self.fields, &self.weights);
+        let filter = filter_query(&self.fields, filters);
+        let errors = &self.read_errors;
+        search::top_docs(searcher, &scoring, filter.as_deref(), n, &self.kept, errors)
+    }
+
+    /// The stored document of a candidate, the failure to read it counted.
+    fn document_of(&self, searcher: &Searcher, address: DocAddress) -> Option<TantivyDocument> {
+        searcher
+            .doc(address)
+            .map_err(|e| self.read_errors.note(&e))
+            .ok()
+    }
+
+    /// Suggestions for text exactly as typed so far, best first. Never fails: any input gives
+    /// suggestions or an empty list (text beyond [`MAX_QUERY_BYTES`](crate::text::MAX_QUERY_BYTES)
+    /// bytes or [`MAX_QUERY_WORDS`](crate::text::MAX_QUERY_WORDS) words is ignored).
+    pub fn suggest(&self, text: &str, options: &SuggestOptions) -> Vec<Suggestion> {
+        let searcher = self.reader.searcher();
+        let plan = self.plan(text, &searcher);
+        let candidates = self.candidates(&searcher, &plan, &options.filters, options.limit);
+        let generation = searcher.generation().generation_id();
+        // Stage 4, Explanation.
+        candidates
+            .into_iter()
+            .filter_map(|(score, address)| {
+                let analysed = self.analysed.get_or_compute(generation, address, || {
+                    let doc = self.document_of(&searcher, address)?;
+                    let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
+                    let mut analyzer = Analyzer::new(&lexicon);
+                    let learned = doc
+                        .get_first(self.fields.learned)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string();
+                    Some(AnalysedGuide::new(
+                        self.guide_of(&doc),
+                        learned,
+                        &mut analyzer,
+                    ))
+                });
+                Some(explain::explain(analysed.as_ref().as_ref()?, score, &plan))
+            })
+            .collect()
+    }
+
+    /// Only the ids of the best guides (what evaluation and benchmarks need).
+    pub fn suggest_ids(&self, text: &str, options: &SuggestOptions) -> Vec<String> {
+        let searcher = self.reader.searcher();
+        let plan = self.plan(text, &searcher);
+        self.candidates(&searcher, &plan, &options.filters, options.limit)
+            .into_iter()
+            .filter_map(|(_, address)| {
+                let doc = self.document_of(&searcher, address)?;
+                doc.get_first(self.fields.id)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            })
+            .collect()
     }
 }

@@ -7,3 +7,9 @@ pub mod stem;
 pub mod stopwords;
 pub mod synonyms;
 pub mod tokenize;
+
+/// Typed text beyond this many bytes is ignored (cut at a character boundary): by the plan of a
+/// search and by the feedback that learns from typed text alike.
+pub const MAX_QUERY_BYTES: usize = 2048;
+/// Words of typed text beyond this many are ignored (see [`MAX_QUERY_BYTES`]).
+pub const MAX_QUERY_WORDS: usize = 64;

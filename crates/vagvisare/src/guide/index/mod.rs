@@ -1,0 +1,426 @@
+//! The guide index: Tantivy in RAM or in a directory, with Swedish analysis on both sides.
+//!
+//! Writes go through one writer behind a lock; every search takes the latest committed
+//! searcher, so guides can be added, replaced and removed while other threads search, and are
+//! searchable as soon as `commit` returns.
+
+mod learned;
+mod warm;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
+
+use super::cache::GenerationCache;
+use super::error::{IndexError, INDEX_FORMAT_VERSION};
+use super::explain::AnalysedGuide;
+use super::model::Guide;
+use super::plan::{Alternative, Weights};
+use super::schema::{self, Fields};
+use super::search::KeptScores;
+use crate::feedback::{FeedbackStore, FEEDBACK_FILE};
+use crate::text::compound::Lexicon;
+use crate::text::synonyms::Synonyms;
+
+/// The marker file of an index directory, holding its format version.
+const MARKER: &str = "vagvisare-index.json";
+/// Memory the writer may use before it flushes a segment.
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+/// Failures to read the index while searching. A search never fails (what it cannot read counts
+/// as absent, as a term no guide holds), so each failure is counted here, with the latest one's
+/// message, for the host to see ([`GuideIndex::read_errors`]). Messages name files and Tantivy's
+/// cause, never the typed text.
+#[derive(Debug, Default)]
+pub(crate) struct ReadErrors {
+    count: AtomicU64,
+    last: Mutex<Option<String>>,
+}
+
+impl ReadErrors {
+    /// Counts a failure and keeps its message.
+    pub(crate) fn note(&self, error: &dyn std::fmt::Display) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(error.to_string());
+    }
+
+    /// The value of `result`, or `fallback` with the error noted.
+    pub(crate) fn or<T, E: std::fmt::Display>(&self, result: Result<T, E>, fallback: T) -> T {
+        result.unwrap_or_else(|e| {
+            self.note(&e);
+            fallback
+        })
+    }
+}
+
+/// A searchable set of guides.
+pub struct GuideIndex {
+    pub(crate) fields: Fields,
+    pub(super) reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    pub(super) lexicon: RwLock<Lexicon>,
+    pub(super) synonyms: RwLock<Synonyms>,
+    pub(crate) weights: Weights,
+    dir: Option<PathBuf>,
+    /// Resolved alternatives of query words (by text and whether it is being typed) in the
+    /// latest committed state.
+    pub(super) resolved: GenerationCache<(String, bool), Vec<Alternative>>,
+    /// Feedback records and learned texts, as changed so far.
+    feedback: RwLock<FeedbackStore>,
+    /// The same as of the last commit (what a rollback returns to).
+    committed_feedback: Mutex<FeedbackStore>,
+    /// Analysed candidate guides in the latest committed state.
+    pub(super) analysed: GenerationCache<DocAddress, Option<AnalysedGuide>>,
+    /// Scores of the words already typed, and of common words, kept between keystrokes.
+    pub(super) kept: KeptScores,
+    /// Failures to read the index while searching.
+    pub(super) read_errors: ReadErrors,
+}
+
+impl std::fmt::Debug for GuideIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuideIndex")
+            .field("dir", &self.dir)
+            .field("guides", &self.len())
+            .finish()
+    }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
+    move |source| IndexError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl GuideIndex {
+    /// An empty index in memory, with the bundled synonyms.
+    pub fn in_memory() -> Result<Self, IndexError> {
+        let (schema, fields) = schema::build();
+        Self::from_index(Index::create_in_ram(schema), fields, None)
+    }
+
+    /// Creates an empty index in a directory (created if missing; it must not hold an index).
+    pub fn create(dir: impl AsRef<Path>) -> Result<Self, IndexError> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        if dir.join(MARKER).exists() || dir.join("meta.json").exists() {
+            return Err(IndexError::AlreadyExists {
+                path: dir.to_path_buf(),
+            });
+        }
+        let (schema, fields) = schema::build();
+        let directory = MmapDirectory::open(dir).map_err(|e| IndexError::Storage(e.into()))?;
+        let index = Index::create(directory, schema, Default::default())?;
+        let marker = serde_json::json!({ "format": "vagvisare-guide-index", "version": INDEX_FORMAT_VERSION });
+        std::fs::write(dir.join(MARKER), marker.to_string()).map_err(io_error(dir))?;
+        Self::from_index(index, fields, Some(dir.to_path_buf()))
+    }
+
+    /// Opens an index directory written by [`GuideIndex::create`].
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self, IndexError> {
+        let dir = dir.as_ref();
+        let marker_path = dir.join(MARKER);
+        let marker = match std::fs::read_to_string(&marker_path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(IndexError::NotAnIndex {
+                    path: dir.to_path_buf(),
+                })
+            }
+            Err(e) => return Err(io_error(dir)(e)),
+        };
+        let version = serde_json::from_str::<serde_json::Value>(&marker)
+            .ok()
+            .and_then(|v| v.get("version").and_then(|v| v.as_u64()));
+        if version != Some(u64::from(INDEX_FORMAT_VERSION)) {
+            let found = version.map_or_else(|| "unreadable".to_string(), |v| v.to_string());
+            return Err(IndexError::Incompatible {
+                path: dir.to_path_buf(),
+                found,
+                expected: INDEX_FORMAT_VERSION,
+            });
+        }
+        let index = Index::open_in_dir(dir).map_err(|e| IndexError::Incompatible {
+            path: dir.to_path_buf(),
+            found: format!("unreadable by this version ({e})"),
+            expected: INDEX_FORMAT_VERSION,
+        })?;
+        let (expected_schema, fields) = schema::build();
+        if index.schema() != expected_schema {
+            return Err(IndexError::Incompatible {
+                path: dir.to_path_buf(),
+                found: "a different schema".into(),
+                expected: INDEX_FORMAT_VERSION,
+            });
+        }
+        let this = Self::from_index(index, fields, Some(dir.to_path_buf()))?;
+        this.rebuild_lexicon();
+        Ok(this)
+    }
+
+    /// Opens the index in `dir`, or creates it when the directory holds none.
+    pub fn open_or_create(dir: impl AsRef<Path>) -> Result<Self, IndexError> {
+        let dir = dir.as_ref();
+        if dir.join(MARKER).exists() {
+            Self::open(dir)
+        } else {
+            Self::create(dir)
+        }
+    }
+
+    /// An in-memory index of the guides in a JSON Lines file (or a directory of them), committed.
+    pub fn from_jsonl(path: impl AsRef<Path>) -> Result<Self, IndexError> {
+        let guides = super::model::read_guides(path.as_ref())?;
+        let index = Self::in_memory()?;
+        index.upsert(&guides)?;
+        index.commit()?;
+        index.optimize()?;
+        Ok(index)
+    }
+
+    fn from_index(index: Index, fields: Fields, dir: Option<PathBuf>) -> Result<Self, IndexError> {
+        let feedback = match &dir {
+            Some(dir) => FeedbackStore::load(&dir.join(FEEDBACK_FILE))?,
+            None => FeedbackStore::new(),
+        };
+        index
+            .tokenizers()
+            .register(schema::TERMS_TOKENIZER, schema::Terms::default());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let writer = index.writer(WRITER_MEMORY)?;
+        Ok(Self {
+            fields,
+            reader,
+            writer: Mutex::new(writer),
+            lexicon: RwLock::new(Lexicon::new()),
+            synonyms: RwLock::new(Synonyms::bundled()),
+            weights: Weights::default(),
+            dir,
+            resolved: GenerationCache::default(),
+            feedback: RwLock::new(feedback.clone()),
+            committed_feedback: Mutex::new(feedback),
+            analysed: GenerationCache::default(),
+            kept: KeptScores::default(),
+            read_errors: ReadErrors::default(),
+        })
+    }
+
+    /// The directory the index lives in, if not in memory.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// Replaces the synonyms (the bundled ones are used until then).
+    pub fn set_synonyms(&self, synonyms: Synonyms) {
+        *self.synonyms.write().unwrap_or_else(|e| e.into_inner()) = synonyms;
+        self.resolved.clear();
+        self.kept.clear();
+    }
+
+    /// Extends the compound lexicon with a word list (one word a line); applies to guides
+    /// indexed from now on and to every query.
+    pub fn add_word_list(&self, list: &str) {
+        self.lexicon
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .add_word_list(list);
+        self.clear_caches();
+    }
+
+    /// The ranking weights in use.
+    pub fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    /// Replaces the ranking weights (for tuning and evaluation).
+    pub fn set_weights(&mut self, weights: Weights) {
+        self.weights = weights;
+        self.resolved.clear();
+        self.kept.clear();
+    }
+
+    fn writer(&self) -> MutexGuard<'_, IndexWriter> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes every change so far durable (for a directory) and searchable.
+    pub fn commit(&self) -> Result<(), IndexError> {
+        let mut writer = self.writer();
+        let feedback = self
+            .feedback
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(dir) = &self.dir {
+            feedback.save(&dir.join(FEEDBACK_FILE))?;
+        }
+        writer.commit()?;
+        *self
+            .committed_feedback
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = feedback;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Merges the committed guides into one segment, so that every keystroke looks words up in
+    /// one term dictionary instead of one per segment. Worth it after a bulk load
+    /// ([`from_jsonl`](Self::from_jsonl) and `vagvisare index` call it); not after every
+    /// small change, since it rewrites the whole index.
+    pub fn optimize(&self) -> Result<(), IndexError> {
+        let mut writer = self.writer();
+        // Tantivy's own merge policy may be merging some of the same segments in the background;
+        // its merge then wins and ours is refused, so look at the segments again and retry.
+        let mut attempts = 0;
+        loop {
+            let ids = writer.index().searchable_segment_ids()?;
+            if ids.len() <= 1 {
+                break;
+            }
+            match writer.merge(&ids).wait() {
+                Ok(_) => break,
+                Err(_) if attempts < 50 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.reader.reload()?;
+        self.warm();
+        Ok(())
+    }
+
+    /// Forgets the cached word expansions, analysed guides and scores of typed words (they are
+    /// rebuilt on demand). Only benchmarks need this, to measure a keystroke that nothing before
+    /// it prepared.
+    pub fn clear_caches(&self) {
+        self.resolved.clear();
+        self.analysed.clear();
+        self.kept.clear();
+    }
+
+    /// Drops every change since the last commit.
+    pub fn rollback(&self) -> Result<(), IndexError> {
+        self.writer().rollback()?;
+        *self.feedback.write().unwrap_or_else(|e| e.into_inner()) = self
+            .committed_feedback
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        Ok(())
+    }
+
+    /// Number of committed guides.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// True when no guide is committed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The committed guide with this id.
+    pub fn get(&self, id: &str) -> Option<Guide> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())
+            .ok()?;
+        let (_, address) = top.first()?;
+        let doc: TantivyDocument = searcher.doc(*address).ok()?;
+        Some(self.guide_of(&doc))
+    }
+
+    pub(crate) fn guide_of(&self, doc: &TantivyDocument) -> Guide {
+        let f = &self.fields;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let all = |field| {
+            doc.get_all(field)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        Guide {
+            id: text(f.id),
+            title: text(f.title),
+            body: text(f.body),
+            category: text(f.category),
+            audiences: all(f.audiences),
+            keywords: all(f.keywords),
+            url: doc
+                .get_first(f.url)
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+        }
+    }
+
+    /// Number of times a search could not read part of the index since it was opened (a term's
+    /// document frequency, a term dictionary, a stored guide). A search never fails: what it
+    /// cannot read counts as absent, so such a failure shows as fewer or no suggestions. A host
+    /// watches this count (and [`last_read_error`](Self::last_read_error)) to log them.
+    pub fn read_errors(&self) -> u64 {
+        self.read_errors.count.load(Ordering::Relaxed)
+    }
+
+    /// The message of the latest failure counted by [`read_errors`](Self::read_errors).
+    pub fn last_read_error(&self) -> Option<String> {
+        self.read_errors
+            .last
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The latest committed searcher.
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guide::SuggestOptions;
+
+    #[test]
+    fn a_read_error_is_counted_with_its_message_and_the_fallback_used() {
+        let index = GuideIndex::in_memory().unwrap();
+        assert_eq!(index.read_errors(), 0);
+        assert_eq!(index.last_read_error(), None);
+        let failed: Result<u64, std::io::Error> = Err(std::io::Error::other("disk gone"));
+        assert_eq!(index.read_errors.or(failed, 7), 7);
+        assert_eq!(index.read_errors.or(Ok::<u64, std::io::Error>(3), 7), 3);
+        assert_eq!(index.read_errors(), 1);
+        assert_eq!(index.last_read_error().as_deref(), Some("disk gone"));
+    }
+
+    #[test]
+    fn searching_a_sound_index_counts_no_read_error() {
+        let index = crate::bundled::index().unwrap();
+        let found = index.suggest("glömt lösenordet", &SuggestOptions::limit(5));
+        assert!(!found.is_empty());
+        assert_eq!(index.read_errors(), 0, "{:?}", index.last_read_error());
+    }
+}

@@ -1,0 +1,127 @@
+//! Warming: the words of the index read once after opening (the compound lexicon) and the
+//! scores of the keystrokes every person types read before anyone types them.
+
+use tantivy::Searcher;
+
+use super::GuideIndex;
+use crate::guide::schema::{Form, Source};
+use crate::guide::search::Scoring;
+use crate::text::stopwords::is_stop_word;
+
+impl GuideIndex {
+    /// Rebuilds the compound lexicon from the words already indexed (after opening a directory).
+    pub(super) fn rebuild_lexicon(&self) {
+        let searcher = self.reader.searcher();
+        let mut lexicon = self.lexicon.write().unwrap_or_else(|e| e.into_inner());
+        self.for_each_word(&searcher, &Source::ALL, |word, _| lexicon.add(word));
+    }
+
+    /// Calls `f` with every word (the terms of the word fields of `sources`) and the number of
+    /// guides holding it in one source and segment: once per source and segment that holds it.
+    fn for_each_word(&self, searcher: &Searcher, sources: &[Source], mut f: impl FnMut(&str, u64)) {
+        for segment in searcher.segment_readers() {
+            for &source in sources {
+                let field = self.fields.analyzed(source, Form::Word);
+                let Ok(index) = segment.inverted_index(field) else {
+                    continue;
+                };
+                let Ok(mut stream) = index.terms().stream() else {
+                    continue;
+                };
+                while stream.advance() {
+                    if let Ok(word) = std::str::from_utf8(stream.key()) {
+                        f(word, u64::from(stream.value().doc_freq));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Prepares the keystrokes that every person types, so that nobody waits for them: the
+    /// scores of the words that reach most guides, every two-letter start of a word being typed
+    /// and the stop words (being typed and complete), are read now, the most postings first, and
+    /// kept as [`suggest`](Self::suggest) keeps the words people type, until they fill half of
+    /// that cache. Like every kept score they last until the next commit.
+    /// [`optimize`](Self::optimize) calls it; a host that commits often may call it after each
+    /// commit, off the request path. Returns the number of words whose scores are now kept.
+    pub fn warm(&self) -> usize {
+        let searcher = self.reader.searcher();
+        let guides = searcher.num_docs();
+        // Each candidate text as typed (a word's first two letters; a stop word being typed and
+        // complete), with its postings in titles and bodies (a lower bound of its clause's:
+        // completions add stems and folded forms).
+        let mut texts: rustc_hash::FxHashMap<String, u64> = Default::default();
+        let mut stop_words: rustc_hash::FxHashMap<String, u64> = Default::default();
+        self.for_each_word(
+            &searcher,
+            &[Source::Title, Source::Body],
+            |word, doc_freq| {
+                let start: String = word.chars().take(2).collect();
+                if start.chars().count() == 2 {
+                    *texts.entry(start).or_default() += doc_freq;
+                }
+                if is_stop_word(word) {
+                    *stop_words.entry(word.to_string()).or_default() += doc_freq;
+                }
+            },
+        );
+        // A stop word of two letters is a start as well: it counts once, with its larger count.
+        for (word, n) in stop_words {
+            let typed = texts.entry(word.clone()).or_default();
+            *typed = (*typed).max(n);
+            texts.insert(format!("{word} "), n);
+        }
+        let mut candidates: Vec<(u64, String)> =
+            texts.into_iter().map(|(text, n)| (n, text)).collect();
+        candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let mut kept = 0;
+        for (postings, text) in candidates {
+            if postings * 4 < guides || self.kept.words_half_full(&searcher) {
+                break;
+            }
+            let plan = self.plan(&text, &searcher);
+            let scoring = Scoring::of(&plan, &self.fields, &self.weights);
+            kept += usize::from(
+                self.kept
+                    .keep_common_word(&searcher, &scoring, &self.read_errors),
+            );
+        }
+        kept
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guide::SuggestOptions;
+
+    #[test]
+    fn optimize_prepares_the_common_words_within_half_their_budget() {
+        let index = GuideIndex::in_memory().unwrap();
+        index.upsert(&crate::bundled::guides()).unwrap();
+        index.commit().unwrap();
+        assert_eq!(index.kept.words(), 0);
+        index.optimize().unwrap();
+        let prepared = index.kept.words();
+        assert!(prepared > 10, "{prepared} words prepared");
+        // A prepared word ("för", being typed and complete) finds what it finds unprepared.
+        let options = SuggestOptions::limit(5);
+        let texts = ["fö", "för", "för ", "an", "de"];
+        let warm: Vec<Vec<String>> = texts
+            .iter()
+            .map(|t| index.suggest_ids(t, &options))
+            .collect();
+        assert_eq!(index.kept.words(), prepared, "typing them read nothing new");
+        index.clear_caches();
+        let cold: Vec<Vec<String>> = texts
+            .iter()
+            .map(|t| index.suggest_ids(t, &options))
+            .collect();
+        assert_eq!(warm, cold);
+        assert_eq!(
+            index.warm(),
+            prepared,
+            "warming again prepares the same words"
+        );
+    }
+}

@@ -1,0 +1,375 @@
+//! Writing guides: each guide's Tantivy document, with every analysed form of its title,
+//! body and learned texts.
+
+use chrono::Utc;
+use tantivy::{TantivyDocument, Term};
+
+use super::GuideIndex;
+use crate::guide::error::IndexError;
+use crate::guide::model::{audience_key, category_keys, Guide};
+use crate::guide::schema::{self, Form, Source, EVERYONE};
+use crate::text::analyzer::{write_compound_pair_term, write_pair_term, Analyzer, Token};
+use crate::text::tokenize::{same_sentence, Word};
+
+/// Guides of an upsert analysed before they are handed to the writer together.
+const ADD_CHUNK: usize = 1024;
+
+impl GuideIndex {
+    /// Adds guides, replacing any with the same id. Every guide is checked first: one bad
+    /// guide refuses the batch and nothing of it is added. Searchable after [`commit`](Self::commit).
+    pub fn upsert(&self, guides: &[Guide]) -> Result<(), IndexError> {
+        let mut seen = std::collections::HashSet::new();
+        for guide in guides {
+            guide.validate().map_err(|message| IndexError::BadGuide {
+                id: guide.id.clone(),
+                message,
+            })?;
+            if !seen.insert(guide.id.as_str()) {
+                return Err(IndexError::BadGuide {
+                    id: guide.id.clone(),
+                    message: "appears twice in the batch".into(),
+                });
+            }
+        }
+        // Every text is segmented once, here: the lexicon learns the batch's words before any
+        // is split (so compounds of words that only this batch introduces are split too), and
+        // the analysis below reuses the same words.
+        let words: Vec<GuideWords> = guides.iter().map(GuideWords::of).collect();
+        {
+            let mut lexicon = self.lexicon.write().unwrap_or_else(|e| e.into_inner());
+            for word in words.iter().flat_map(GuideWords::iter) {
+                lexicon.add(&word.text);
+            }
+        }
+        let learned: Vec<String> = {
+            let feedback = self.feedback.read().unwrap_or_else(|e| e.into_inner());
+            let now = Utc::now();
+            guides
+                .iter()
+                .map(|g| {
+                    let own = [g.title.as_str(), g.body.as_str()]
+                        .into_iter()
+                        .chain(g.keywords.iter().map(String::as_str));
+                    feedback.learned_text_for(&g.id, own, now)
+                })
+                .collect()
+        };
+        let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
+        // One analyzer for the batch: each distinct word is analysed once.
+        let mut analyzer = Analyzer::new(&lexicon);
+        let writer = self.writer();
+        // Documents go to the writer a chunk at a time, so Tantivy's indexing threads index one
+        // chunk while the next is analysed. Not one by one: a batch of up to a chunk reaches the
+        // writer at once, as it always has, so which indexing thread takes which guide, and
+        // with it the order of guides whose scores tie, is as it was. Nothing below can refuse
+        // a guide: the batch was checked above.
+        let mut words = words.into_iter();
+        for (chunk, learned) in guides.chunks(ADD_CHUNK).zip(learned.chunks(ADD_CHUNK)) {
+            let docs: Vec<TantivyDocument> = chunk
+                .iter()
+                .zip(words.by_ref())
+                .zip(learned)
+                .map(|((guide, words), learned)| {
+                    self.document(guide, words, learned, &mut analyzer)
+                })
+                .collect();
+            for (guide, doc) in chunk.iter().zip(docs) {
+                writer.delete_term(Term::from_field_text(self.fields.id, &guide.id));
+                writer.add_document(doc)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes guides by id (unknown ids are ignored). Takes effect at [`commit`](Self::commit).
+    pub fn delete<S: AsRef<str>>(&self, ids: &[S]) {
+        let writer = self.writer();
+        let mut feedback = self.feedback.write().unwrap_or_else(|e| e.into_inner());
+        for id in ids {
+            writer.delete_term(Term::from_field_text(self.fields.id, id.as_ref()));
+            feedback.forget(id.as_ref());
+        }
+    }
+
+    /// The Tantivy document of a guide: its stored fields, filter keys, and every analysed
+    /// form of its title, body and learned texts. Each analysed term is added as a value of its
+    /// own to a field with the `raw` tokenizer, which indexes it as one token, exactly as a
+    /// pre-tokenized text would (the same terms, frequencies and field lengths), without the
+    /// JSON round trip Tantivy's document makes of a pre-tokenized text.
+    fn document(
+        &self,
+        guide: &Guide,
+        words: GuideWords,
+        learned: &str,
+        analyzer: &mut Analyzer<'_>,
+    ) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &guide.id);
+        doc.add_text(f.title, &guide.title);
+        doc.add_text(f.body, &guide.body);
+        doc.add_text(f.category, &guide.category);
+        if let Some(url) = &guide.url {
+            doc.add_text(f.url, url);
+        }
+        for k in &guide.keywords {
+            doc.add_text(f.keywords, k);
+        }
+        for a in &guide.audiences {
+            doc.add_text(f.audiences, a);
+            doc.add_text(f.audience_key, audience_key(a));
+        }
+        if guide.audiences.is_empty() {
+            doc.add_text(f.audience_key, EVERYONE);
+        }
+        for key in category_keys(&guide.category) {
+            doc.add_text(f.category_key, key);
+        }
+        if !learned.is_empty() {
+            doc.add_text(f.learned, learned);
+        }
+        let learned_words = if learned.is_empty() {
+            Vec::new()
+        } else {
+            crate::text::tokenize::words(learned)
+        };
+        let sources = [
+            (Source::Title, analyzer.analyze_words(words.title)),
+            (Source::Body, analyzer.analyze_words(words.body)),
+            (Source::Learned, analyzer.analyze_words(learned_words)),
+        ];
+        // Each analysed field gets one text: its terms, one a line (see `schema::Terms`).
+        let mut lines = Lines::default();
+        let mut pairs = Lines::default();
+        for (source, tokens) in &sources {
+            for form in Form::ALL {
+                for t in tokens {
+                    for text in form_terms(t, form) {
+                        lines.push(text);
+                    }
+                }
+                lines.add_to(&mut doc, f.analyzed(*source, form));
+            }
+            if *source == Source::Learned {
+                continue; // learned texts count as words, not as phrases of the guide
+            }
+            let text = match source {
+                Source::Title => words.title_text.as_str(),
+                _ => guide.body.as_str(),
+            };
+            let mut term = String::new();
+            for w in tokens.windows(2) {
+                if same_sentence(text, &w[0].word, &w[1].word) {
+                    write_pair_term(&mut term, w[0].stem(), w[1].stem());
+                    pairs.push(&term);
+                }
+            }
+            for t in tokens {
+                for heads in t.forms.part_heads.windows(2) {
+                    write_compound_pair_term(&mut term, &heads[0], &heads[1]);
+                    pairs.push(&term);
+                }
+            }
+        }
+        pairs.add_to(&mut doc, f.pair);
+        doc
+    }
+}
+
+/// The terms a token is indexed under in the fields of one form.
+fn form_terms(token: &Token, form: Form) -> &[String] {
+    match form {
+        Form::Word => std::slice::from_ref(&token.word.text),
+        Form::Stem => &token.forms.stems,
+        Form::Fold => &token.forms.folded,
+        Form::Part => &token.forms.parts,
+    }
+}
+
+/// The text of an analysed field: its terms, one a line ([`schema::Terms`]).
+#[derive(Default)]
+struct Lines(String);
+
+impl Lines {
+    /// The text, ready for the next term.
+    fn next_line(&mut self) -> &mut String {
+        if !self.0.is_empty() {
+            self.0.push(schema::TERM_SEPARATOR);
+        }
+        &mut self.0
+    }
+
+    fn push(&mut self, term: &str) {
+        debug_assert!(!term.contains(schema::TERM_SEPARATOR), "{term:?}");
+        self.next_line().push_str(term);
+    }
+
+    /// Adds the terms so far to `field` of `doc` (nothing if there are none), and starts over.
+    fn add_to(&mut self, doc: &mut TantivyDocument, field: tantivy::schema::Field) {
+        if !self.0.is_empty() {
+            doc.add_text(field, self.0.as_str());
+            self.0.clear();
+        }
+    }
+}
+
+/// The words of a guide's indexed texts, segmented once per upsert.
+struct GuideWords {
+    /// The title followed by the keywords ([`Guide::title_text`]).
+    title_text: String,
+    /// Its words.
+    title: Vec<Word>,
+    /// Words of the body.
+    body: Vec<Word>,
+}
+
+impl GuideWords {
+    fn of(guide: &Guide) -> Self {
+        let title_text = guide.title_text();
+        Self {
+            title: crate::text::tokenize::words(&title_text),
+            title_text,
+            body: crate::text::tokenize::words(&guide.body),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Word> {
+        self.title.iter().chain(&self.body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::postings::Postings;
+    use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+    use tantivy::tokenizer::{PreTokenizedString, Token as TantivyToken};
+    use tantivy::{DocSet, SegmentReader, TERMINATED};
+    use tantivy::{Index, IndexWriter};
+
+    /// Term frequency of `text` in `field` of every document of a segment, by doc id.
+    fn term_freqs(segment: &SegmentReader, field: tantivy::schema::Field, text: &str) -> Vec<u32> {
+        let inverted = segment.inverted_index(field).expect("inverted index");
+        let mut freqs = vec![0; segment.max_doc() as usize];
+        let term = Term::from_field_text(field, text);
+        if let Some(mut postings) = inverted
+            .read_postings(&term, IndexRecordOption::WithFreqs)
+            .expect("postings")
+        {
+            while postings.doc() != TERMINATED {
+                freqs[postings.doc() as usize] = postings.term_freq();
+                postings.advance();
+            }
+        }
+        freqs
+    }
+
+    /// `document` gives each analysed field one text, its terms one a line, tokenized by
+    /// `schema::Terms`; the index relies on that indexing exactly like one pre-tokenized text
+    /// of those terms.
+    #[test]
+    fn one_term_a_line_indexes_like_a_pre_tokenized_text() {
+        let mut builder = Schema::builder();
+        let options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(schema::TERMS_TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let field = builder.add_text_field("f", options);
+        let index = Index::create_in_ram(builder.build());
+        index
+            .tokenizers()
+            .register(schema::TERMS_TOKENIZER, schema::Terms::default());
+        let terms = ["lösenord", "byt", "lösenord", "logg ut", "lösenord+byt"];
+        let mut pre_tokenized = TantivyDocument::default();
+        pre_tokenized.add_pre_tokenized_text(
+            field,
+            PreTokenizedString {
+                text: String::new(),
+                tokens: terms
+                    .iter()
+                    .enumerate()
+                    .map(|(position, text)| TantivyToken {
+                        offset_from: 0,
+                        offset_to: 0,
+                        position,
+                        text: text.to_string(),
+                        position_length: 1,
+                    })
+                    .collect(),
+            },
+        );
+        let mut lines = Lines::default();
+        for text in terms {
+            lines.push(text);
+        }
+        let mut one_text = TantivyDocument::default();
+        lines.add_to(&mut one_text, field);
+        // Split over two values, with an empty line, as well.
+        let mut two_texts = TantivyDocument::default();
+        two_texts.add_text(field, "lösenord\nbyt\n\nlösenord");
+        two_texts.add_text(field, "logg ut\nlösenord+byt");
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.add_document(pre_tokenized).unwrap();
+        writer.add_document(one_text).unwrap();
+        writer.add_document(two_texts).unwrap();
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let segment = &searcher.segment_readers()[0];
+        for (text, expected) in [
+            ("lösenord", 2),
+            ("byt", 1),
+            ("logg ut", 1),
+            ("lösenord+byt", 1),
+        ] {
+            assert_eq!(term_freqs(segment, field, text), [expected; 3], "{text}");
+        }
+        let norms = segment.get_fieldnorms_reader(field).unwrap();
+        for doc in 0..3 {
+            assert_eq!(norms.fieldnorm(doc), 5);
+        }
+        let inverted = segment.inverted_index(field).unwrap();
+        assert_eq!(inverted.total_num_tokens(), 15);
+        assert_eq!(inverted.terms().num_terms(), 4);
+    }
+
+    #[test]
+    fn a_guide_is_indexed_with_frequencies_and_norms_per_source_and_form() {
+        let index = GuideIndex::in_memory().unwrap();
+        index
+            .upsert(&[Guide::new(
+                "pw",
+                "Byta lösenord",
+                "Lösenordet glömt? Byt lösenordet.",
+            )])
+            .unwrap();
+        index.commit().unwrap();
+        let searcher = index.searcher();
+        let segment = &searcher.segment_readers()[0];
+        let f = &index.fields;
+        let body_word = f.analyzed(Source::Body, Form::Word);
+        assert_eq!(term_freqs(segment, body_word, "lösenordet"), [2]);
+        assert_eq!(term_freqs(segment, body_word, "glömt"), [1]);
+        let norms = segment.get_fieldnorms_reader(body_word).unwrap();
+        assert_eq!(norms.fieldnorm(0), 4);
+        // Every form in its own field per source: stems and folded stems of the body's words,
+        // and the title's word under its own source.
+        let body = |form| f.analyzed(Source::Body, form);
+        assert_eq!(term_freqs(segment, body(Form::Stem), "lösenord"), [2]);
+        assert_eq!(term_freqs(segment, body(Form::Fold), "losenord"), [2]);
+        assert_eq!(term_freqs(segment, body(Form::Stem), "glömm"), [1]);
+        let title_word = f.analyzed(Source::Title, Form::Word);
+        assert_eq!(term_freqs(segment, title_word, "lösenord"), [1]);
+        assert_eq!(term_freqs(segment, body_word, "lösenord"), [0]);
+        // Adjacent stems of one sentence of the body; nothing across a sentence's end ("glömt?
+        // Byt") or across title and body.
+        let pair = |a: &str, b: &str| {
+            let (a, b) = (crate::text::stem::stem(a), crate::text::stem::stem(b));
+            term_freqs(segment, f.pair, &crate::text::analyzer::pair_term(&a, &b))
+        };
+        assert_eq!(pair("lösenordet", "glömt"), [1]);
+        assert_eq!(pair("byt", "lösenordet"), [1]);
+        assert_eq!(pair("glömt", "byt"), [0]);
+        assert_eq!(term_freqs(segment, f.pair, "lösenord lösenord"), [0]);
+    }
+}

@@ -1,0 +1,328 @@
+//! Stage 1, the plan against the index: completions of the half-typed last word and spelling
+//! neighbours of unknown words, looked up in the index's term dictionaries; every term no guide
+//! holds is dropped.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA, SINK_STATE};
+use tantivy::schema::Field;
+use tantivy::{Searcher, Term};
+use tantivy_fst::Automaton;
+
+use super::{Alternative, MatchKind, QueryPlan, QueryWord, Weights};
+use crate::guide::index::ReadErrors;
+use crate::guide::schema::{Fields, Form, Source};
+use crate::text::fold::fold;
+
+/// A Levenshtein DFA as an automaton over a term dictionary.
+struct Lev<'a>(&'a DFA);
+
+impl Automaton for Lev<'_> {
+    type State = u32;
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
+    }
+    fn can_match(&self, state: &u32) -> bool {
+        *state != SINK_STATE
+    }
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+fn lev_builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
+    static ONE: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    static TWO: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    let cell = if distance <= 1 { &ONE } else { &TWO };
+    cell.get_or_init(|| LevenshteinAutomatonBuilder::new(distance.clamp(1, 2), true))
+}
+
+/// How many edits a complete word of this length may have: none up to 4 letters, one up to 8,
+/// two beyond.
+pub(crate) fn typo_budget(chars: usize) -> u8 {
+    match chars {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// Most terms of one field and segment looked at for the completions of a prefix: a short
+/// prefix of a large vocabulary stops there (completions are then the most frequent of those).
+const MAX_PREFIX_SCAN: usize = 500;
+
+/// The index's vocabulary: the words, stems and folded stems of every guide, as the term
+/// dictionaries of the analysed fields of each form (title, body and learned texts). A term's
+/// count is the sum of its document frequencies in those fields: the guides that hold it, a
+/// guide that has it in its title as well as its body counted twice.
+struct Vocabulary<'a> {
+    searcher: &'a Searcher,
+    fields: &'a Fields,
+    /// Where a dictionary that cannot be read is counted (it then counts as empty).
+    errors: &'a ReadErrors,
+}
+
+impl<'a> Vocabulary<'a> {
+    fn new(searcher: &'a Searcher, fields: &'a Fields, errors: &'a ReadErrors) -> Self {
+        Self {
+            searcher,
+            fields,
+            errors,
+        }
+    }
+
+    /// The fields of the terms of `form`.
+    fn fields_of(&self, form: Form) -> impl Iterator<Item = Field> + '_ {
+        Source::ALL
+            .into_iter()
+            .map(move |source| self.fields.analyzed(source, form))
+    }
+
+    /// Count of `term` in `form`.
+    fn doc_freq(&self, form: Form, term: &str) -> u64 {
+        self.fields_of(form)
+            .map(|field| {
+                let term = Term::from_field_text(field, term);
+                self.errors.or(self.searcher.doc_freq(&term), 0)
+            })
+            .sum()
+    }
+
+    /// Terms of `form` starting with `prefix`, with their counts.
+    fn with_prefix(&self, form: Form, prefix: &str) -> HashMap<String, u64> {
+        let mut out: HashMap<String, u64> = HashMap::new();
+        for segment in self.searcher.segment_readers() {
+            for field in self.fields_of(form) {
+                let index = segment.inverted_index(field);
+                let Some(index) = self.errors.or(index.map(Some), None) else {
+                    continue;
+                };
+                let stream = index.terms().range().ge(prefix.as_bytes()).into_stream();
+                let Some(mut stream) = self.errors.or(stream.map(Some), None) else {
+                    continue;
+                };
+                let mut scanned = 0;
+                while stream.advance() && scanned < MAX_PREFIX_SCAN {
+                    scanned += 1;
+                    let found = stream.key();
+                    if !found.starts_with(prefix.as_bytes()) {
+                        break;
+                    }
+                    if let Ok(term) = std::str::from_utf8(found) {
+                        *out.entry(term.to_string()).or_default() +=
+                            u64::from(stream.value().doc_freq);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Terms of any of `forms` the DFA accepts, with their form and counts.
+    fn near(&self, dfa: &DFA, forms: &[Form]) -> HashMap<(Form, String), u64> {
+        let mut out: HashMap<(Form, String), u64> = HashMap::new();
+        for segment in self.searcher.segment_readers() {
+            for &form in forms {
+                for field in self.fields_of(form) {
+                    let index = segment.inverted_index(field);
+                    let Some(index) = self.errors.or(index.map(Some), None) else {
+                        continue;
+                    };
+                    let stream = index.terms().search(Lev(dfa)).into_stream();
+                    let Some(mut stream) = self.errors.or(stream.map(Some), None) else {
+                        continue;
+                    };
+                    while stream.advance() {
+                        if let Ok(term) = std::str::from_utf8(stream.key()) {
+                            *out.entry((form, term.to_string())).or_default() +=
+                                u64::from(stream.value().doc_freq);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The most frequent `max` terms, most frequent first (ties by term, for stable results).
+fn most_frequent<K: Ord>(terms: HashMap<K, u64>, max: usize) -> Vec<(K, u64)> {
+    let mut terms: Vec<(K, u64)> = terms.into_iter().collect();
+    terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    terms.truncate(max);
+    terms
+}
+
+fn edit_distance(dfa: &DFA, term: &str) -> u8 {
+    match dfa.eval(term.as_bytes()) {
+        Distance::Exact(d) => d,
+        Distance::AtLeast(d) => d,
+    }
+}
+
+/// What the index adds to one query word: completions of a half-typed word, or the spelling
+/// neighbours of a word the index does not know. Depends only on the word, whether it is being
+/// typed, the weights and the committed index, so it can be cached per searcher generation.
+type Expansion = Vec<(MatchKind, Form, String, f32)>;
+
+/// Gives every word of the plan the alternatives `resolved` returns for it (e.g. [`resolve`]
+/// behind a cache).
+pub(crate) fn expand_with(
+    plan: &mut QueryPlan,
+    mut resolved: impl FnMut(&QueryWord) -> Arc<Vec<Alternative>>,
+) {
+    for qw in &mut plan.words {
+        qw.alternatives = resolved(qw).as_ref().clone();
+    }
+}
+
+/// A word's final alternatives: its own, plus its [`expansion`], less every term the index does
+/// not hold (a term no guide has scores nothing, and the query is smaller without it), with the
+/// sources that hold each remaining term. Depends only on the word, whether it is being typed,
+/// the analysis settings, the weights and the committed index. What cannot be read is counted
+/// in `errors` and counts as absent.
+pub(crate) fn resolve(
+    qw: &QueryWord,
+    searcher: &Searcher,
+    fields: &Fields,
+    w: &Weights,
+    errors: &ReadErrors,
+) -> Vec<Alternative> {
+    let mut word = qw.clone();
+    for (kind, form, term, boost) in expansion(qw, searcher, fields, w, errors) {
+        word.add(kind, form, term, boost);
+    }
+    let held = |form: Form, term: &str| -> u8 {
+        let mut bits = 0;
+        for (bit, source) in Source::ALL.into_iter().enumerate() {
+            let field = fields.analyzed(source, form);
+            let doc_freq = searcher.doc_freq(&Term::from_field_text(field, term));
+            if errors.or(doc_freq, 0) > 0 {
+                bits |= 1 << bit;
+            }
+        }
+        bits
+    };
+    let mut out = Vec::with_capacity(word.alternatives.len());
+    for mut alt in word.alternatives {
+        let sources: Vec<u8> = alt
+            .terms
+            .iter()
+            .map(|(form, term)| held(*form, term))
+            .collect();
+        let mut keep = sources.iter().map(|&bits| bits != 0);
+        alt.terms.retain(|_| keep.next().unwrap_or(false));
+        alt.sources = sources.into_iter().filter(|&bits| bits != 0).collect();
+        if !alt.terms.is_empty() {
+            out.push(alt);
+        }
+    }
+    out
+}
+
+/// The expansion of one query word (see [`Expansion`]).
+fn expansion(
+    qw: &QueryWord,
+    searcher: &Searcher,
+    fields: &Fields,
+    w: &Weights,
+    errors: &ReadErrors,
+) -> Expansion {
+    let vocab = Vocabulary::new(searcher, fields, errors);
+    let mut out = Expansion::new();
+    let chars = qw.text.chars().count();
+    if qw.prefix {
+        if chars < 2 {
+            return out;
+        }
+        let typed = chars as f32;
+        let boost_of = |term: &str| {
+            let ratio = typed / term.chars().count().max(1) as f32;
+            w.prefix_floor + w.prefix_span * ratio.min(1.0)
+        };
+        let completions = most_frequent(vocab.with_prefix(Form::Word, &qw.text), w.max_completions);
+        let folded = fold(&qw.text);
+        let folded_completions =
+            most_frequent(vocab.with_prefix(Form::Fold, &folded), w.max_completions);
+        let found = !completions.is_empty() || !folded_completions.is_empty();
+        for (term, _) in completions {
+            let boost = boost_of(&term);
+            out.push((MatchKind::Prefix, Form::Word, term, boost));
+        }
+        for (term, _) in folded_completions {
+            let boost = boost_of(&term) * w.folded;
+            out.push((MatchKind::Prefix, Form::Fold, term, boost));
+        }
+        // Completions of the word typed without å/ä/ö into words that have them.
+        if folded != qw.text || !found {
+            for (term, _) in
+                most_frequent(vocab.with_prefix(Form::Stem, &folded), w.max_completions)
+            {
+                let boost = boost_of(&term) * w.folded;
+                out.push((MatchKind::Prefix, Form::Stem, term, boost));
+            }
+        }
+        if !found && typo_budget(chars) > 0 {
+            let dfa = lev_builder(1).build_prefix_dfa(&qw.text);
+            for ((form, term), _) in
+                most_frequent(vocab.near(&dfa, &[Form::Word]), w.max_completions)
+            {
+                out.push((MatchKind::Typo, form, term, w.fuzzy_prefix));
+            }
+        }
+        return out;
+    }
+    let budget = typo_budget(chars);
+    if budget == 0 || qw.weight < 1.0 {
+        return out;
+    }
+    let known = qw
+        .alternatives
+        .iter()
+        .filter(|a| {
+            a.terms.len() == 1
+                && matches!(
+                    a.kind,
+                    MatchKind::Exact | MatchKind::Stemmed | MatchKind::Folded
+                )
+        })
+        .any(|a| {
+            let (form, term) = &a.terms[0];
+            *form != Form::Part && vocab.doc_freq(*form, term) > 0
+        });
+    if known {
+        return out;
+    }
+    let dfa = lev_builder(budget).build_dfa(&qw.text);
+    let folded = fold(&qw.text);
+    let folded_dfa = lev_builder(budget).build_dfa(&folded);
+    let mut neighbours: Vec<(u8, u64, Form, String)> = Vec::new();
+    for ((form, term), df) in vocab.near(&dfa, &[Form::Word]) {
+        neighbours.push((edit_distance(&dfa, &term), df, form, term));
+    }
+    // Folded stems, and stems of words without å/ä/ö (which have no folded entry of their own).
+    for ((form, term), df) in vocab.near(&folded_dfa, &[Form::Fold, Form::Stem]) {
+        neighbours.push((edit_distance(&folded_dfa, &term), df, form, term));
+    }
+    neighbours.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(b.1.cmp(&a.1))
+            .then_with(|| a.3.cmp(&b.3))
+            .then_with(|| a.2.cmp(&b.2))
+    });
+    neighbours.truncate(w.max_typo_neighbours);
+    for (distance, _, form, term) in neighbours {
+        let boost = w.typo[usize::from(distance.clamp(1, 2) - 1)];
+        let boost = if form == Form::Word {
+            boost
+        } else {
+            boost * w.folded
+        };
+        out.push((MatchKind::Typo, form, term, boost));
+    }
+    out
+}

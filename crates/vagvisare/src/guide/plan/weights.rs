@@ -1,0 +1,67 @@
+//! The ranking's weights: every boost of the plan and of the scoring, in one place.
+
+/// Boosts of the ranking. One place, tuned on the evaluation sets (see README).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    /// The word as typed.
+    pub exact: f32,
+    /// Another inflection (same stem).
+    pub stemmed: f32,
+    /// The same word but for å/ä/ö (multiplies typo and prefix boosts of folded terms too).
+    pub folded: f32,
+    /// The word as a part of a guide's compound, or the typed compound's parts.
+    pub part: f32,
+    /// A synonym from the synonym file.
+    pub synonym: f32,
+    /// A spelling neighbour one and two edits away.
+    pub typo: [f32; 2],
+    /// A completion is worth `prefix_floor + prefix_span × typed/complete length`.
+    pub prefix_floor: f32,
+    /// See `prefix_floor`.
+    pub prefix_span: f32,
+    /// A completion of a half-typed word that needed one edit.
+    pub fuzzy_prefix: f32,
+    /// Weight of a stop word (weighs less, never vanishes).
+    pub stop_word: f32,
+    /// Two adjacent query words adjacent in the guide.
+    pub pair: f32,
+    /// Two adjacent query words matching the parts of one compound of the guide.
+    pub compound_pair: f32,
+    /// A match in the title or keywords.
+    pub title: f32,
+    /// A match in the body.
+    pub body: f32,
+    /// A match in the texts learned from feedback.
+    pub learned: f32,
+    /// Share of a word's other alternatives' scores added to its best one.
+    pub tie_breaker: f32,
+    /// Most completions of the last word that are searched.
+    pub max_completions: usize,
+    /// Most spelling neighbours of a word that are searched.
+    pub max_typo_neighbours: usize,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Self {
+            exact: 1.0,
+            stemmed: 0.9,
+            folded: 0.75,
+            part: 0.6,
+            synonym: 0.8,
+            typo: [0.6, 0.45],
+            prefix_floor: 0.55,
+            prefix_span: 0.35,
+            fuzzy_prefix: 0.4,
+            stop_word: 0.5,
+            pair: 0.3,
+            compound_pair: 0.9,
+            title: 1.5,
+            body: 1.0,
+            learned: 0.3,
+            tie_breaker: 0.1,
+            max_completions: 24,
+            max_typo_neighbours: 8,
+        }
+    }
+}
