@@ -98,10 +98,14 @@ fn cases(c: &mut Criterion) {
         )
     });
     group.throughput(Throughput::Elements(1));
-    let json = CaseRecord::new(&done).to_json();
+    let json = CaseRecord::new(&done)
+        .to_json()
+        .expect("a record serialises");
     group.bench_function("json_round_trip", |b| {
         b.iter(|| {
-            let text = CaseRecord::new(black_box(&done)).to_json();
+            let text = CaseRecord::new(black_box(&done))
+                .to_json()
+                .expect("a record serialises");
             let back = CaseRecord::from_json(&text)
                 .and_then(CaseRecord::into_case)
                 .expect("round trip");

@@ -16,8 +16,10 @@ steadiest figures when other work shares the machine.
 
     python bindings/python/bench_overhead.py [--rounds 5] [--every 1] [--limit 5]
 
-Run it on a release build (`pip install ./bindings/python`); a debug build measures the wrong
-thing.
+The Rust timer exists only in a build with the cargo feature `bench` (it is not part of the
+published module); build and install that, in release (a debug build measures the wrong thing):
+
+    MATURIN_PEP517_ARGS="--features bench" pip install --force-reinstall ./bindings/python
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ import time
 from pathlib import Path
 
 import vagvisare
-from vagvisare._vagvisare import _time_suggest_in_rust
+try:
+    from vagvisare._vagvisare import _time_suggest_in_rust
+except ImportError:
+    sys.exit(
+        "bench_overhead.py needs the module built with the cargo feature `bench`:\n"
+        '    MATURIN_PEP517_ARGS="--features bench" pip install --force-reinstall ./bindings/python'
+    )
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -63,21 +63,15 @@ impl PyCalendar {
 
     /// The ``n``-th working day after ``day`` (``day`` itself not counted; ``n = 0`` gives
     /// ``day``): Friday 27 January 2023 + 14 is Thursday 16 February 2023.
-    fn add_working_days(
-        &self,
-        py: Python<'_>,
-        day: &Bound<'_, PyAny>,
-        n: u32,
-    ) -> PyResult<NaiveDate> {
+    fn add_working_days(&self, day: &Bound<'_, PyAny>, n: u32) -> PyResult<NaiveDate> {
         let day = convert::date("day", day)?;
         self.inner
             .add_working_days(day, n)
             .filter(|d| PYTHON_YEARS.contains(&d.year()))
             .ok_or_else(|| {
-                errors::input(
-                    py,
-                    format!("{day} + {n} working days is beyond the dates Python can hold"),
-                )
+                errors::input(format!(
+                    "{day} + {n} working days is beyond the dates Python can hold"
+                ))
             })
     }
 
@@ -107,12 +101,11 @@ pub(crate) fn holiday(day: &Bound<'_, PyAny>) -> PyResult<Option<&'static str>> 
 
 /// Every Swedish public holiday (and closed eve) of ``year``, in date order, as ``(date, name)``.
 #[pyfunction]
-pub(crate) fn holidays(py: Python<'_>, year: i32) -> PyResult<Vec<(NaiveDate, &'static str)>> {
+pub(crate) fn holidays(year: i32) -> PyResult<Vec<(NaiveDate, &'static str)>> {
     if !PYTHON_YEARS.contains(&year) {
-        return Err(errors::input(
-            py,
-            format!("year {year} is outside the years Python dates can hold (1 to 9999)"),
-        ));
+        return Err(errors::input(format!(
+            "year {year} is outside the years Python dates can hold (1 to 9999)"
+        )));
     }
     Ok(calendar::holidays(year)
         .into_iter()

@@ -9,18 +9,18 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 use vagvisare::case::{
-    access, notification, Approval, Case, CaseNumber, CaseRecord, CaseRules, Command, Decision,
-    Due, Event, Message, MessageDirection, Stamp,
+    access, notification, Approval, Case, CaseNumber, CaseRecord, CaseRules, Command, CommandKind,
+    Decision, Due, Event, Message, MessageDirection, Stamp,
 };
 
 use crate::convert::{self, repr_opt, repr_str};
-use crate::errors;
+use crate::errors::{py_err, Error};
 use crate::people::{self, PyActor, PyAttachment, PyCaseRules, PyForm, PyPerson};
 use crate::views::{PyHistoryRow, PyOverview};
 
 /// A case number from text (`"C2304625"`, `"113"`).
-pub(crate) fn case_number(py: Python<'_>, text: &str) -> PyResult<CaseNumber> {
-    text.parse().map_err(|e| errors::number_error(py, e))
+pub(crate) fn case_number(text: &str) -> PyResult<CaseNumber> {
+    text.parse().map_err(py_err)
 }
 
 fn json_error(e: serde_json::Error) -> PyErr {
@@ -44,7 +44,6 @@ pub struct PyCase {
 impl PyCase {
     fn run(
         &mut self,
-        py: Python<'_>,
         actor: &PyActor,
         command: Command,
         at: &Bound<'_, PyAny>,
@@ -53,7 +52,7 @@ impl PyCase {
         let events = self
             .case
             .execute(&self.rules, &actor.inner, command, now)
-            .map_err(|e| errors::case_error(py, e))?;
+            .map_err(py_err)?;
         Ok(events.into_iter().map(PyEvent::from).collect())
     }
 }
@@ -71,10 +70,10 @@ impl PyCase {
     /// Rebuilds a case from a JSON record written by ``to_json`` (the format version is checked
     /// first; ``RecordError`` says what is wrong).
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str, rules: PyRef<'_, PyCaseRules>) -> PyResult<Self> {
+    fn from_json(text: &str, rules: PyRef<'_, PyCaseRules>) -> PyResult<Self> {
         let case = CaseRecord::from_json(text)
             .and_then(CaseRecord::into_case)
-            .map_err(|e| errors::record_error(py, e))?;
+            .map_err(py_err)?;
         Ok(Self {
             case,
             rules: rules.inner.clone(),
@@ -85,11 +84,7 @@ impl PyCase {
     /// ``Event.from_json``). An event that does not continue the history raises
     /// ``CommandRefusedError`` with code ``event_out_of_order``.
     #[staticmethod]
-    fn replay(
-        py: Python<'_>,
-        events: &Bound<'_, PyAny>,
-        rules: PyRef<'_, PyCaseRules>,
-    ) -> PyResult<Self> {
+    fn replay(events: &Bound<'_, PyAny>, rules: PyRef<'_, PyCaseRules>) -> PyResult<Self> {
         let mut case = Self {
             case: Case::new(),
             rules: rules.inner.clone(),
@@ -103,30 +98,29 @@ impl PyCase {
         };
         for event in iter {
             let event = event?;
-            case.apply(py, &event)?;
+            case.apply(&event)?;
         }
         Ok(case)
     }
 
     /// Folds one stored event into the case (it must be the next in the history).
-    fn apply(&mut self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn apply(&mut self, event: &Bound<'_, PyAny>) -> PyResult<()> {
         let Ok(event) = event.cast::<PyEvent>() else {
             return Err(convert::wrong_type("event", "an Event", event));
         };
-        self.case
-            .apply(&event.get().inner)
-            .map_err(|e| errors::case_error(py, e))
+        self.case.apply(&event.get().inner).map_err(py_err)
     }
 
     /// The case as a JSON record (format version and events), for the host to store.
     #[pyo3(signature = (*, pretty=false))]
-    fn to_json(&self, pretty: bool) -> String {
+    fn to_json(&self, pretty: bool) -> PyResult<String> {
         let record = CaseRecord::new(&self.case);
-        if pretty {
+        let json = if pretty {
             record.to_json_pretty()
         } else {
             record.to_json()
-        }
+        };
+        json.map_err(json_error)
     }
 
     /// An independent copy of the case.
@@ -148,7 +142,6 @@ impl PyCase {
     #[pyo3(signature = (actor, form, *, at))]
     fn save_draft(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         form: PyRef<'_, PyForm>,
         at: &Bound<'_, PyAny>,
@@ -156,18 +149,17 @@ impl PyCase {
         let command = Command::SaveDraft {
             form: form.inner.clone(),
         };
-        self.run(py, &actor, command, at)
+        self.run(&actor, command, at)
     }
 
     /// Deletes a draft ("Ta bort").
     #[pyo3(signature = (actor, *, at))]
     fn delete_draft(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyEvent>> {
-        self.run(py, &actor, Command::DeleteDraft, at)
+        self.run(&actor, Command::DeleteDraft, at)
     }
 
     /// Submits the case ("Skicka in") with its case number (``"113"``, ``"C2304625"``, e.g.
@@ -175,7 +167,6 @@ impl PyCase {
     #[pyo3(signature = (actor, form, number, *, approvers=None, at))]
     fn submit(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         form: PyRef<'_, PyForm>,
         number: &str,
@@ -183,18 +174,17 @@ impl PyCase {
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyEvent>> {
         let command = Command::Submit {
-            number: case_number(py, number)?,
+            number: case_number(number)?,
             form: form.inner.clone(),
             approvers: people::people("approvers", approvers)?,
         };
-        self.run(py, &actor, command, at)
+        self.run(&actor, command, at)
     }
 
     /// Assigns an officer.
     #[pyo3(signature = (actor, officer, *, at))]
     fn assign(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         officer: PyRef<'_, PyPerson>,
         at: &Bound<'_, PyAny>,
@@ -202,50 +192,46 @@ impl PyCase {
         let command = Command::Assign {
             officer: officer.inner.clone(),
         };
-        self.run(py, &actor, command, at)
+        self.run(&actor, command, at)
     }
 
     /// Starts (or resumes) work.
     #[pyo3(signature = (actor, *, at))]
     fn start(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyEvent>> {
-        self.run(py, &actor, Command::Start, at)
+        self.run(&actor, Command::Start, at)
     }
 
     /// Asks the requester to supplement the case, with a message unless it was sent already.
     #[pyo3(signature = (actor, message=None, *, at))]
     fn request_supplement(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         message: Option<String>,
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyEvent>> {
-        self.run(py, &actor, Command::RequestSupplement { message }, at)
+        self.run(&actor, Command::RequestSupplement { message }, at)
     }
 
     /// The requester changes answers ("Ändra ärende"); the history records which changed.
     #[pyo3(signature = (actor, answers, *, at))]
     fn supplement(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         answers: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyEvent>> {
         let answers = convert::string_map("answers", answers)?;
-        self.run(py, &actor, Command::Supplement { answers }, at)
+        self.run(&actor, Command::Supplement { answers }, at)
     }
 
     /// Sends a message on the case (to the requester, or from them to the officer).
     #[pyo3(signature = (actor, text, attachments=None, *, at))]
     fn send_message(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         text: String,
         attachments: Option<&Bound<'_, PyAny>>,
@@ -255,97 +241,89 @@ impl PyCase {
             text,
             attachments: people::attachments(attachments)?,
         };
-        self.run(py, &actor, command, at)
+        self.run(&actor, command, at)
     }
 
     /// Approves the request ("Godkänd"; each approver once).
     #[pyo3(signature = (actor, *, at))]
     fn approve(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyEvent>> {
-        self.run(py, &actor, Command::Approve, at)
+        self.run(&actor, Command::Approve, at)
     }
 
     /// Rejects the request.
     #[pyo3(signature = (actor, reason=None, *, at))]
     fn reject(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         reason: Option<String>,
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyEvent>> {
-        self.run(py, &actor, Command::Reject { reason }, at)
+        self.run(&actor, Command::Reject { reason }, at)
     }
 
     /// Waits for the user to do something (e.g. accept terms with BankID).
     #[pyo3(signature = (actor, note=None, *, at))]
     fn wait_for_user(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         note: Option<String>,
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyEvent>> {
-        self.run(py, &actor, Command::WaitForUser { note }, at)
+        self.run(&actor, Command::WaitForUser { note }, at)
     }
 
     /// The user has answered.
     #[pyo3(signature = (actor, *, at))]
     fn user_answered(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyEvent>> {
-        self.run(py, &actor, Command::UserAnswered, at)
+        self.run(&actor, Command::UserAnswered, at)
     }
 
     /// Waits for a third party (a system vendor, …).
     #[pyo3(signature = (actor, party, *, at))]
     fn wait_for_third_party(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         party: String,
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyEvent>> {
-        self.run(py, &actor, Command::WaitForThirdParty { party }, at)
+        self.run(&actor, Command::WaitForThirdParty { party }, at)
     }
 
     /// Schedules the work for a later date ("Schemalagd").
     #[pyo3(signature = (actor, date, *, at))]
     fn schedule(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         date: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyEvent>> {
         let date = convert::date("date", date)?;
-        self.run(py, &actor, Command::Schedule { date }, at)
+        self.run(&actor, Command::Schedule { date }, at)
     }
 
     /// Closes the case, with how it was resolved.
     #[pyo3(signature = (actor, resolution=None, *, at))]
     fn close(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         resolution: Option<String>,
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PyEvent>> {
-        self.run(py, &actor, Command::Close { resolution }, at)
+        self.run(&actor, Command::Close { resolution }, at)
     }
 
     /// Shares the case with another person, who may then follow it.
     #[pyo3(signature = (actor, person, *, at))]
     fn share(
         &mut self,
-        py: Python<'_>,
         actor: PyRef<'_, PyActor>,
         person: PyRef<'_, PyPerson>,
         at: &Bound<'_, PyAny>,
@@ -353,7 +331,7 @@ impl PyCase {
         let command = Command::Share {
             person: person.inner.clone(),
         };
-        self.run(py, &actor, command, at)
+        self.run(&actor, command, at)
     }
 
     // ----- access -----
@@ -373,14 +351,13 @@ impl PyCase {
     }
 
     /// The commands ``actor`` may run now: allowed by the workflow for their role in the case's
-    /// status, and by their part in the case (to show the right buttons).
+    /// status, by their part in the case, and for an approver ``approve``/``reject`` only until
+    /// they have decided (to show the right buttons). The core's ``Case::allowed_commands``.
     fn allowed_commands(&self, actor: PyRef<'_, PyActor>) -> Vec<&'static str> {
-        self.rules
-            .workflow
-            .allowed_commands(self.case.status(), actor.inner.role)
+        self.case
+            .allowed_commands(&self.rules, &actor.inner)
             .into_iter()
-            .filter(|&kind| access::check(&self.case, &actor.inner, kind).is_ok())
-            .map(|kind| kind.id())
+            .map(CommandKind::id)
             .collect()
     }
 
@@ -602,18 +579,14 @@ impl PyEvent {
 impl PyEvent {
     /// Reads an event written by ``to_json``.
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+    fn from_json(text: &str) -> PyResult<Self> {
         serde_json::from_str::<Event>(text)
             .map(Self::from)
             .map_err(|e| {
-                errors::raise(
-                    py,
-                    errors::Class::Record,
-                    format!(
-                        "the event is not valid: {e}; check that it was written by Event.to_json"
-                    ),
-                    &[],
-                )
+                Error::Event(format!(
+                    "the event is not valid: {e}; check that it was written by Event.to_json"
+                ))
+                .into()
             })
     }
 

@@ -31,15 +31,12 @@ pub(crate) fn wrong_type(what: &str, expected: &str, value: &Bound<'_, PyAny>) -
 /// `ZoneInfo("Europe/Stockholm")`, …), kept with its UTC offset. A naive datetime is refused with
 /// an `InputError` (a `ValueError`); anything else is a `TypeError`.
 pub(crate) fn timestamp(what: &str, value: &Bound<'_, PyAny>) -> PyResult<DateTime<FixedOffset>> {
-    let py = value.py();
     let Ok(dt) = value.cast::<PyDateTime>() else {
         return Err(wrong_type(what, "a datetime.datetime", value));
     };
     let offset = dt.call_method0("utcoffset")?;
     if offset.is_none() {
-        return Err(errors::input(
-            py,
-            format!(
+        return Err(errors::input(format!(
                 "{what} is a naive datetime ({}); pass a time-zone-aware one, e.g. \
                  datetime.now(ZoneInfo(\"Europe/Stockholm\")) or datetime(..., tzinfo=timezone.utc)",
                 value.str().map_or_else(|_| "?".into(), |s| s.to_string())
@@ -50,7 +47,7 @@ pub(crate) fn timestamp(what: &str, value: &Bound<'_, PyAny>) -> PyResult<DateTi
     let offset = i32::try_from(offset.num_seconds())
         .ok()
         .and_then(FixedOffset::east_opt)
-        .ok_or_else(|| errors::input(py, format!("{what} has a UTC offset out of range")))?;
+        .ok_or_else(|| errors::input(format!("{what} has a UTC offset out of range")))?;
     let date = NaiveDate::from_ymd_opt(
         dt.get_year(),
         u32::from(dt.get_month()),
@@ -66,7 +63,7 @@ pub(crate) fn timestamp(what: &str, value: &Bound<'_, PyAny>) -> PyResult<DateTi
     });
     naive
         .and_then(|n| offset.from_local_datetime(&n).single())
-        .ok_or_else(|| errors::input(py, format!("{what} is out of range")))
+        .ok_or_else(|| errors::input(format!("{what} is out of range")))
 }
 
 /// A calendar date from a `datetime.date` (a `datetime` gives its date).
@@ -171,10 +168,7 @@ pub(crate) fn count(what: &str, value: &Bound<'_, PyAny>) -> PyResult<usize> {
         Err(_) => i128::MIN,
     };
     if n < 0 {
-        return Err(errors::input(
-            value.py(),
-            format!("{what} must be 0 or more, not {n}"),
-        ));
+        return Err(errors::input(format!("{what} must be 0 or more, not {n}")));
     }
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }

@@ -8,7 +8,7 @@ use vagvisare::case::{CaseNumberSeries, DeflectionRecord};
 
 use crate::case::case_number;
 use crate::convert::{self, repr_opt, repr_str};
-use crate::errors;
+use crate::errors::{self, py_err};
 
 /// One suggestion session and its outcome: the guides shown for a description, the answer to
 /// "Fick du hjälp av guiderna?", which guide helped, and the case filed anyway. The description
@@ -32,10 +32,10 @@ impl PyDeflectionRecord {
 
     /// Reads a record written by ``to_json``.
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+    fn from_json(text: &str) -> PyResult<Self> {
         serde_json::from_str(text)
             .map(|inner| Self { inner })
-            .map_err(|e| errors::input(py, format!("not a deflection record: {e}")))
+            .map_err(|e| errors::input(format!("not a deflection record: {e}")))
     }
 
     /// The record as JSON (nothing in it is personal data).
@@ -58,8 +58,8 @@ impl PyDeflectionRecord {
     }
 
     /// Records that a case was filed anyway.
-    fn filed(&mut self, py: Python<'_>, number: &str) -> PyResult<()> {
-        self.inner.filed(case_number(py, number)?);
+    fn filed(&mut self, number: &str) -> PyResult<()> {
+        self.inner.filed(case_number(number)?);
         Ok(())
     }
 
@@ -144,19 +144,19 @@ pub struct PyCaseNumberSeries {
 impl PyCaseNumberSeries {
     #[new]
     #[pyo3(signature = (prefix, first, *, width=0))]
-    fn new(py: Python<'_>, prefix: &str, first: u64, width: u8) -> PyResult<Self> {
+    fn new(prefix: &str, first: u64, width: u8) -> PyResult<Self> {
         let inner = CaseNumberSeries::new(prefix, first)
-            .map_err(|e| errors::number_error(py, e))?
+            .map_err(py_err)?
             .with_width(width);
         Ok(Self { inner })
     }
 
     /// Reads a series written by ``to_json``.
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+    fn from_json(text: &str) -> PyResult<Self> {
         serde_json::from_str(text)
             .map(|inner| Self { inner })
-            .map_err(|e| errors::input(py, format!("not a case number series: {e}")))
+            .map_err(|e| errors::input(format!("not a case number series: {e}")))
     }
 
     /// The series as JSON, to persist between numbers.
@@ -166,11 +166,11 @@ impl PyCaseNumberSeries {
     }
 
     /// Issues the next number. Never repeats one; ``CaseNumberError`` once the digits run out.
-    fn next_number(&mut self, py: Python<'_>) -> PyResult<String> {
+    fn next_number(&mut self) -> PyResult<String> {
         self.inner
             .next_number()
             .map(|n| n.to_string())
-            .map_err(|e| errors::number_error(py, e))
+            .map_err(py_err)
     }
 
     /// The last number issued, if any.

@@ -1,6 +1,8 @@
-//! Error mapping: every core error becomes one exception of the hierarchy declared once in
-//! `python/vagvisare/_errors.py` (all under `vagvisare.Error`; bad input and refused commands
-//! are also `ValueError`s, storage failures also `OSError`s).
+//! Error mapping, once: [`Error`] holds any core error (`.map_err(py_err)?` at a call site, as
+//! polars does with its `PyPolarsErr`), and `From<Error> for PyErr` turns it into one
+//! exception of the hierarchy declared once in `python/vagvisare/_errors.py` (all under
+//! `vagvisare.Error`; bad input and refused commands are also `ValueError`s, storage failures
+//! also `OSError`s). No call site picks an exception class by hand.
 
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -8,7 +10,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 use pyo3::IntoPyObjectExt;
 
-use vagvisare::case::{CaseError, NumberError, RecordError, WorkflowError};
+use vagvisare::case::{CaseError, NumberError, RecordError, RoleError, WorkflowError};
 use vagvisare::feedback::FeedbackError;
 use vagvisare::text::synonyms::SynonymError;
 use vagvisare::IndexError;
@@ -79,8 +81,92 @@ fn class<'py>(py: Python<'py>, class: Class) -> PyResult<Bound<'py, PyType>> {
     Ok(classes[at].bind(py).clone())
 }
 
+/// An error on its way to Python: a core error, or input the binding itself refuses.
+#[derive(Debug)]
+pub(crate) enum Error {
+    /// The guide index (`GuideError`, `StorageError` or `InputError`).
+    Index(IndexError),
+    /// A refused case command (`CommandRefusedError` and its subclasses).
+    Case(CaseError),
+    /// A refused workflow definition (`WorkflowError`).
+    Workflow(WorkflowError),
+    /// A case record that cannot be read (`RecordError`).
+    Record(RecordError),
+    /// Text that is not a case number, or an exhausted series (`CaseNumberError`).
+    Number(NumberError),
+    /// A synonym file that cannot be read (`InputError`).
+    Synonym(SynonymError),
+    /// A feedback record that cannot be used (`InputError`; a feedback file: `StorageError`).
+    Feedback(FeedbackError),
+    /// Text that is not a role (`InputError`).
+    Role(RoleError),
+    /// A value the binding cannot use (`InputError`).
+    Input(String),
+    /// A guide given as a mapping without an id or title (`GuideError`).
+    Guide {
+        /// What is wrong.
+        message: String,
+        /// The guide's id, when it has one.
+        guide_id: Option<String>,
+    },
+    /// An event's JSON that cannot be read (`RecordError`).
+    Event(String),
+}
+
+macro_rules! from_core {
+    ($($variant:ident($error:ty)),* $(,)?) => {
+        $(impl From<$error> for Error {
+            fn from(error: $error) -> Self {
+                Error::$variant(error)
+            }
+        })*
+    };
+}
+
+from_core!(
+    Index(IndexError),
+    Case(CaseError),
+    Workflow(WorkflowError),
+    Record(RecordError),
+    Number(NumberError),
+    Synonym(SynonymError),
+    Feedback(FeedbackError),
+    Role(RoleError),
+);
+
+impl From<Error> for PyErr {
+    fn from(error: Error) -> PyErr {
+        Python::attach(|py| match error {
+            Error::Index(e) => index_error(py, e),
+            Error::Case(e) => case_error(py, e),
+            Error::Workflow(e) => raise(py, Class::Workflow, e.to_string(), &[]),
+            Error::Record(e) => raise(py, Class::Record, e.to_string(), &[]),
+            Error::Number(e) => raise(py, Class::CaseNumber, e.to_string(), &[]),
+            Error::Feedback(e) => feedback_error(py, e),
+            Error::Synonym(e) => raise(py, Class::Input, e.to_string(), &[]),
+            Error::Role(e) => raise(py, Class::Input, e.to_string(), &[]),
+            Error::Input(message) => raise(py, Class::Input, message, &[]),
+            Error::Event(message) => raise(py, Class::Record, message, &[]),
+            Error::Guide { message, guide_id } => {
+                let attributes = guide_attributes(py, guide_id.as_deref(), None, None);
+                raise(py, Class::Guide, message, &attributes)
+            }
+        })
+    }
+}
+
+/// The exception for any core error: `result.map_err(py_err)?` at every call site.
+pub(crate) fn py_err(error: impl Into<Error>) -> PyErr {
+    error.into().into()
+}
+
+/// `InputError(message)`: a value the binding cannot use.
+pub(crate) fn input(message: impl Into<String>) -> PyErr {
+    Error::Input(message.into()).into()
+}
+
 /// An exception of `class` with `message` and extra attributes.
-pub(crate) fn raise(
+fn raise(
     py: Python<'_>,
     class_: Class,
     message: impl Into<String>,
@@ -102,11 +188,6 @@ pub(crate) fn raise(
     })
 }
 
-/// `InputError(message)`.
-pub(crate) fn input(py: Python<'_>, message: impl Into<String>) -> PyErr {
-    raise(py, Class::Input, message, &[])
-}
-
 fn none(py: Python<'_>) -> Py<PyAny> {
     py.None()
 }
@@ -115,31 +196,51 @@ fn object<'py, T: IntoPyObjectExt<'py>>(py: Python<'py>, value: T) -> Py<PyAny> 
     value.into_py_any(py).unwrap_or_else(|_| py.None())
 }
 
+/// `guide_id`, `line` and `path` of a `GuideError`.
+fn guide_attributes(
+    py: Python<'_>,
+    id: Option<&str>,
+    line: Option<usize>,
+    path: Option<String>,
+) -> [(&'static str, Py<PyAny>); 3] {
+    [
+        ("guide_id", id.map_or_else(|| none(py), |id| object(py, id))),
+        ("line", line.map_or_else(|| none(py), |l| object(py, l))),
+        ("path", path.map_or_else(|| none(py), |p| object(py, p))),
+    ]
+}
+
+/// The exception for a feedback error: a feedback file is storage, the rest is input.
+fn feedback_error(py: Python<'_>, error: FeedbackError) -> PyErr {
+    match error {
+        FeedbackError::File { .. } => raise(py, Class::Storage, error.to_string(), &[]),
+        _ => raise(py, Class::Input, error.to_string(), &[]),
+    }
+}
+
 /// The exception for an error of the guide index.
-pub(crate) fn index_error(py: Python<'_>, error: IndexError) -> PyErr {
+fn index_error(py: Python<'_>, error: IndexError) -> PyErr {
     let message = error.to_string();
-    let guide = |id: Option<&str>, line: Option<usize>, path: Option<String>| {
-        [
-            ("guide_id", id.map_or_else(|| none(py), |id| object(py, id))),
-            ("line", line.map_or_else(|| none(py), |l| object(py, l))),
-            ("path", path.map_or_else(|| none(py), |p| object(py, p))),
-        ]
-    };
-    match &error {
-        IndexError::BadLine { line, .. } => {
-            raise(py, Class::Guide, message, &guide(None, Some(*line), None))
-        }
+    match error {
+        IndexError::BadLine { line, .. } => raise(
+            py,
+            Class::Guide,
+            message,
+            &guide_attributes(py, None, Some(line), None),
+        ),
         IndexError::BadFileLine { path, line, .. } => raise(
             py,
             Class::Guide,
             message,
-            &guide(None, Some(*line), Some(path.display().to_string())),
+            &guide_attributes(py, None, Some(line), Some(path.display().to_string())),
         ),
-        IndexError::BadGuide { id, .. } => {
-            raise(py, Class::Guide, message, &guide(Some(id), None, None))
-        }
-        IndexError::Feedback(FeedbackError::File { .. }) => raise(py, Class::Storage, message, &[]),
-        IndexError::Feedback(_) => input(py, message),
+        IndexError::BadGuide { id, .. } => raise(
+            py,
+            Class::Guide,
+            message,
+            &guide_attributes(py, Some(&id), None, None),
+        ),
+        IndexError::Feedback(e) => feedback_error(py, e),
         IndexError::NotAnIndex { .. }
         | IndexError::Incompatible { .. }
         | IndexError::AlreadyExists { .. }
@@ -148,11 +249,9 @@ pub(crate) fn index_error(py: Python<'_>, error: IndexError) -> PyErr {
     }
 }
 
-/// The exception for a refused case command: `TransitionNotAllowedError` (with `command`,
-/// `status` and `role`), `NoAccessError`, or `CommandRefusedError`; each has a `code`.
-pub(crate) fn case_error(py: Python<'_>, error: CaseError) -> PyErr {
-    let message = error.to_string();
-    let code = match &error {
+/// The code of a refused case command, as `CommandRefusedError.code` gives it.
+fn case_code(error: &CaseError) -> &'static str {
+    match error {
         CaseError::TransitionNotAllowed { .. } => "transition_not_allowed",
         CaseError::NoAccess { .. } => "no_access",
         CaseError::AttachmentTooLarge { .. } => "attachment_too_large",
@@ -160,11 +259,19 @@ pub(crate) fn case_error(py: Python<'_>, error: CaseError) -> PyErr {
         CaseError::NotAnApprover { .. } => "not_an_approver",
         CaseError::AlreadyDecided { .. } => "already_decided",
         CaseError::ApprovalsPending { .. } => "approvals_pending",
+        CaseError::RequesterAsApprover { .. } => "requester_as_approver",
+        CaseError::NoApprovalsInWorkflow { .. } => "no_approvals_in_workflow",
         CaseError::AlreadyShared { .. } => "already_shared",
         CaseError::DateOutOfRange => "date_out_of_range",
         CaseError::EventOutOfOrder { .. } => "event_out_of_order",
-    };
-    let mut attributes = vec![("code", object(py, code))];
+    }
+}
+
+/// The exception for a refused case command: `TransitionNotAllowedError` (with `command`,
+/// `status` and `role`), `NoAccessError`, or `CommandRefusedError`; each has a `code`.
+fn case_error(py: Python<'_>, error: CaseError) -> PyErr {
+    let message = error.to_string();
+    let mut attributes = vec![("code", object(py, case_code(&error)))];
     match error {
         CaseError::TransitionNotAllowed {
             command,
@@ -188,24 +295,4 @@ pub(crate) fn case_error(py: Python<'_>, error: CaseError) -> PyErr {
         }
         _ => raise(py, Class::Refused, message, &attributes),
     }
-}
-
-/// `WorkflowError(message)`.
-pub(crate) fn workflow_error(py: Python<'_>, error: WorkflowError) -> PyErr {
-    raise(py, Class::Workflow, error.to_string(), &[])
-}
-
-/// `RecordError(message)`; a record whose events cannot be replayed says why.
-pub(crate) fn record_error(py: Python<'_>, error: RecordError) -> PyErr {
-    raise(py, Class::Record, error.to_string(), &[])
-}
-
-/// `CaseNumberError(message)`.
-pub(crate) fn number_error(py: Python<'_>, error: NumberError) -> PyErr {
-    raise(py, Class::CaseNumber, error.to_string(), &[])
-}
-
-/// `InputError(message)` for a synonym file that cannot be read.
-pub(crate) fn synonym_error(py: Python<'_>, error: SynonymError) -> PyErr {
-    input(py, error.to_string())
 }

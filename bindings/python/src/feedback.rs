@@ -9,7 +9,7 @@ use pyo3::types::{PyBool, PyDict, PyMapping, PyString};
 use vagvisare::feedback::{Feedback, LearnPolicy};
 
 use crate::convert::{self, type_name, wrong_type};
-use crate::errors;
+use crate::errors::{self, py_err};
 use crate::guide::field;
 
 /// The Python values of one record, as keyword arguments or dict entries give them.
@@ -34,28 +34,20 @@ fn flag(what: &str, value: Option<&Bound<'_, PyAny>>, default: bool) -> PyResult
 
 /// One core record. `where_` names it in messages ("feedback", "feedback #3").
 pub(crate) fn record(where_: &str, v: &Values<'_, '_>) -> PyResult<Feedback> {
-    let py = v.query.py();
     let query = convert::string(&format!("{where_} query"), v.query)?;
     let guide = convert::optional_string(&format!("{where_} guide"), v.guide)?;
     let helped = flag(&format!("{where_} helped"), Some(v.helped), false)?;
-    let rank = match v.rank.filter(|r| !r.is_none()) {
-        None => None,
-        Some(r) => {
-            let n = convert::count(&format!("{where_} rank"), r)?;
-            if n == 0 {
-                return Err(errors::input(
-                    py,
-                    format!("{where_} rank counts from 1, not 0"),
-                ));
-            }
-            Some(u32::try_from(n).unwrap_or(u32::MAX))
-        }
-    };
+    let rank = v
+        .rank
+        .filter(|r| !r.is_none())
+        .map(|r| convert::count(&format!("{where_} rank"), r))
+        .transpose()?
+        .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
     let at: DateTime<Utc> = match v.at.filter(|a| !a.is_none()) {
         None => Utc::now(),
         Some(a) => convert::timestamp(&format!("{where_} at"), a)?.with_timezone(&Utc),
     };
-    Ok(Feedback {
+    let record = Feedback {
         query,
         guide,
         helped,
@@ -63,12 +55,15 @@ pub(crate) fn record(where_: &str, v: &Values<'_, '_>) -> PyResult<Feedback> {
         filed_anyway: flag(&format!("{where_} filed_anyway"), v.filed_anyway, false)?,
         at,
         actor: convert::optional_string(&format!("{where_} actor"), v.actor)?,
-    })
+    };
+    // The core's rules for a record (a rank counts from 1).
+    record.validate().map_err(py_err)?;
+    Ok(record)
 }
 
 /// Records from an iterable of dicts in the JSON Lines shape of `vagvisare feedback`
 /// (`query`, `guide`, `helped`, `rank`, `filed_anyway`, `at`, `actor`).
-pub(crate) fn records(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<Feedback>> {
+pub(crate) fn records(items: &Bound<'_, PyAny>) -> PyResult<Vec<Feedback>> {
     if items.cast::<PyDict>().is_ok()
         || items.cast::<PyMapping>().is_ok()
         || items.cast::<PyString>().is_ok()
@@ -97,10 +92,9 @@ pub(crate) fn records(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<
             ));
         }
         let (Some(query), Some(helped)) = (field(&item, "query")?, field(&item, "helped")?) else {
-            return Err(errors::input(
-                py,
-                format!("{where_} needs \"query\" and \"helped\""),
-            ));
+            return Err(errors::input(format!(
+                "{where_} needs \"query\" and \"helped\""
+            )));
         };
         let guide = field(&item, "guide")?;
         let rank = field(&item, "rank")?;
@@ -125,7 +119,6 @@ pub(crate) fn records(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<
 
 /// A learning policy from keyword arguments over the default one.
 pub(crate) fn policy(
-    py: Python<'_>,
     half_life_days: Option<f64>,
     min_actors: Option<&Bound<'_, PyAny>>,
     max_texts: Option<&Bound<'_, PyAny>>,
@@ -134,10 +127,9 @@ pub(crate) fn policy(
     let mut policy = LearnPolicy::default();
     if let Some(days) = half_life_days {
         if !(days.is_finite() && days > 0.0) {
-            return Err(errors::input(
-                py,
-                format!("half_life_days must be a positive number of days, not {days}"),
-            ));
+            return Err(errors::input(format!(
+                "half_life_days must be a positive number of days, not {days}"
+            )));
         }
         policy.half_life_days = days;
     }
@@ -149,10 +141,9 @@ pub(crate) fn policy(
     }
     if let Some(w) = min_weight {
         if !(w.is_finite() && w >= 0.0) {
-            return Err(errors::input(
-                py,
-                format!("min_weight must be 0 or more, not {w}"),
-            ));
+            return Err(errors::input(format!(
+                "min_weight must be 0 or more, not {w}"
+            )));
         }
         policy.min_weight = w;
     }

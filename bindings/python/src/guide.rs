@@ -2,7 +2,6 @@
 //! while the core indexes, commits, searches and evaluates.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -16,7 +15,7 @@ use vagvisare::text::synonyms::Synonyms;
 use vagvisare::{Filters, Guide, GuideIndex, IndexError, SuggestOptions, Suggestion};
 
 use crate::convert::{self, char_offset, repr_str, type_name, wrong_type};
-use crate::errors;
+use crate::errors::{self, py_err, Error};
 use crate::feedback;
 
 /// A searchable set of help guides, in memory or in a directory.
@@ -30,8 +29,8 @@ pub struct PyGuideIndex {
     pub(crate) inner: GuideIndex,
 }
 
-fn index_result<T>(py: Python<'_>, result: Result<T, IndexError>) -> PyResult<T> {
-    result.map_err(|e| errors::index_error(py, e))
+fn index_result<T>(result: Result<T, IndexError>) -> PyResult<T> {
+    result.map_err(py_err)
 }
 
 /// Text, or a path (`str` or `os.PathLike`): what a path argument accepts.
@@ -61,7 +60,7 @@ pub(crate) fn field<'py>(
 
 /// A guide from a mapping in the JSON Lines shape (`id`, `title`, `body`, `category`,
 /// `audiences`, `keywords`, `url`); other keys are ignored, as in a JSON Lines file.
-fn guide_from(py: Python<'_>, item: &Bound<'_, PyAny>, position: usize) -> PyResult<Guide> {
+fn guide_from(item: &Bound<'_, PyAny>, position: usize) -> PyResult<Guide> {
     if item.cast::<PyDict>().is_err() && item.cast::<PyMapping>().is_err() {
         return Err(PyTypeError::new_err(format!(
             "guide #{position} must be a dict in the JSON Lines shape \
@@ -82,20 +81,14 @@ fn guide_from(py: Python<'_>, item: &Bound<'_, PyAny>, position: usize) -> PyRes
         )
     };
     let id = text("id")?;
-    let missing = |key: &str, id: Option<&str>| {
-        errors::raise(
-            py,
-            errors::Class::Guide,
-            format!("guide #{position} has no {key:?}; every guide needs an id and a title"),
-            &[
-                (
-                    "guide_id",
-                    id.map_or_else(|| py.None(), |i| PyString::new(py, i).into_any().unbind()),
-                ),
-                ("line", py.None()),
-                ("path", py.None()),
-            ],
-        )
+    let missing = |key: &str, id: Option<&str>| -> PyErr {
+        Error::Guide {
+            message: format!(
+                "guide #{position} has no {key:?}; every guide needs an id and a title"
+            ),
+            guide_id: id.map(str::to_string),
+        }
+        .into()
     };
     let Some(id) = id else {
         return Err(missing("id", None));
@@ -115,7 +108,7 @@ fn guide_from(py: Python<'_>, item: &Bound<'_, PyAny>, position: usize) -> PyRes
 }
 
 /// Guides from an iterable of mappings.
-fn guides_from(py: Python<'_>, guides: &Bound<'_, PyAny>) -> PyResult<Vec<Guide>> {
+fn guides_from(guides: &Bound<'_, PyAny>) -> PyResult<Vec<Guide>> {
     if guides.cast::<PyDict>().is_ok() || guides.cast::<PyMapping>().is_ok() {
         return Err(PyTypeError::new_err(
             "guides must be an iterable of guide dicts, not one dict; wrap it in a list: [guide]",
@@ -131,7 +124,7 @@ fn guides_from(py: Python<'_>, guides: &Bound<'_, PyAny>) -> PyResult<Vec<Guide>
         return Err(wrong_type("guides", "an iterable of guide dicts", guides));
     };
     iter.enumerate()
-        .map(|(i, item)| guide_from(py, &item?, i + 1))
+        .map(|(i, item)| guide_from(&item?, i + 1))
         .collect()
 }
 
@@ -146,7 +139,7 @@ fn queries_from(py: Python<'_>, queries: &Bound<'_, PyAny>) -> PyResult<Vec<Labe
     if is_path(queries)? {
         let path = path_of("queries", queries)?;
         let read = py.detach(|| read_jsonl_path(&path, eval::parse_queries));
-        return index_result(py, read);
+        return index_result(read);
     }
     let Ok(iter) = queries.try_iter() else {
         return Err(wrong_type(
@@ -168,7 +161,7 @@ fn queries_from(py: Python<'_>, queries: &Bound<'_, PyAny>) -> PyResult<Vec<Labe
         }
         let query = match field(&item, "query")? {
             Some(q) => convert::string(&format!("query #{n} \"query\""), &q)?,
-            None => return Err(errors::input(py, format!("query #{n} has no \"query\""))),
+            None => return Err(errors::input(format!("query #{n} has no \"query\""))),
         };
         let relevant = convert::optional_strings(
             &format!("query #{n} \"relevant\""),
@@ -176,10 +169,9 @@ fn queries_from(py: Python<'_>, queries: &Bound<'_, PyAny>) -> PyResult<Vec<Labe
             false,
         )?;
         if relevant.is_empty() {
-            return Err(errors::input(
-                py,
-                format!("query #{n}: \"relevant\" is empty; name at least one guide id"),
-            ));
+            return Err(errors::input(format!(
+                "query #{n}: \"relevant\" is empty; name at least one guide id"
+            )));
         }
         let kind = convert::optional_string(
             &format!("query #{n} \"kind\""),
@@ -243,7 +235,7 @@ impl PyGuideIndex {
             }
         };
         Ok(Self {
-            inner: index_result(py, inner)?,
+            inner: index_result(inner)?,
         })
     }
 
@@ -254,7 +246,7 @@ impl PyGuideIndex {
         let path = path_of("path", path)?;
         let inner = py.detach(|| GuideIndex::from_jsonl(&path));
         Ok(Self {
-            inner: index_result(py, inner)?,
+            inner: index_result(inner)?,
         })
     }
 
@@ -263,7 +255,7 @@ impl PyGuideIndex {
     fn bundled(py: Python<'_>) -> PyResult<Self> {
         let inner = py.detach(vagvisare::bundled::index);
         Ok(Self {
-            inner: index_result(py, inner)?,
+            inner: index_result(inner)?,
         })
     }
 
@@ -278,9 +270,9 @@ impl PyGuideIndex {
     /// checked first: one bad guide raises ``GuideError`` and nothing is added. Searchable after
     /// ``commit()``.
     fn upsert(&self, py: Python<'_>, guides: &Bound<'_, PyAny>) -> PyResult<()> {
-        let guides = guides_from(py, guides)?;
+        let guides = guides_from(guides)?;
         let result = py.detach(|| self.inner.upsert(&guides));
-        index_result(py, result)
+        index_result(result)
     }
 
     /// Removes guides by id (a str or an iterable of str; unknown ids are ignored). Takes
@@ -294,20 +286,20 @@ impl PyGuideIndex {
     /// Makes every change so far durable (on disk) and searchable.
     fn commit(&self, py: Python<'_>) -> PyResult<()> {
         let result = py.detach(|| self.inner.commit());
-        index_result(py, result)
+        index_result(result)
     }
 
     /// Drops every change since the last commit.
     fn rollback(&self, py: Python<'_>) -> PyResult<()> {
         let result = py.detach(|| self.inner.rollback());
-        index_result(py, result)
+        index_result(result)
     }
 
     /// Merges the committed guides into one segment (worth it after a bulk load), then
     /// prepares the common words (see ``warm``).
     fn optimize(&self, py: Python<'_>) -> PyResult<()> {
         let result = py.detach(|| self.inner.optimize());
-        index_result(py, result)
+        index_result(result)
     }
 
     /// Reads now the scores of the words every person types (two-letter starts of words, stop
@@ -320,8 +312,8 @@ impl PyGuideIndex {
 
     /// Replaces the synonyms with the text of a synonym file (``mejl, mail, e-post`` groups and
     /// ``lösen => lösenord`` one-way lines). A bad line raises ``InputError``.
-    fn set_synonyms(&self, py: Python<'_>, text: &str) -> PyResult<()> {
-        let synonyms = Synonyms::parse(text).map_err(|e| errors::synonym_error(py, e))?;
+    fn set_synonyms(&self, text: &str) -> PyResult<()> {
+        let synonyms = Synonyms::parse(text).map_err(py_err)?;
         self.inner.set_synonyms(synonyms);
         Ok(())
     }
@@ -414,7 +406,7 @@ impl PyGuideIndex {
             },
         )?;
         let result = py.detach(|| self.inner.feedback(std::slice::from_ref(&record)));
-        index_result(py, result)
+        index_result(result)
     }
 
     /// Records many answers: an iterable of dicts in the JSON Lines shape of ``vagvisare
@@ -422,9 +414,9 @@ impl PyGuideIndex {
     /// ``actor``). All or nothing: one bad record, or one about a guide the index does not
     /// hold, raises and none is recorded. Returns how many guides learned new text.
     fn feedback_many(&self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<usize> {
-        let records = feedback::records(py, records)?;
+        let records = feedback::records(records)?;
         let result = py.detach(|| self.inner.feedback(&records));
-        index_result(py, result)
+        index_result(result)
     }
 
     /// A guide's learned texts, heaviest first, as an editor reviews them: dicts with
@@ -438,7 +430,7 @@ impl PyGuideIndex {
     /// the guide has no such text.
     fn remove_learned(&self, py: Python<'_>, id: &str, text: &str) -> PyResult<()> {
         let result = py.detach(|| self.inner.remove_learned(id, text));
-        index_result(py, result)
+        index_result(result)
     }
 
     /// Freezes a guide's learned texts (it keeps them and learns nothing new), or thaws them.
@@ -451,7 +443,7 @@ impl PyGuideIndex {
     /// e.g. nightly, then ``commit()``).
     fn refresh_learned(&self, py: Python<'_>) -> PyResult<()> {
         let result = py.detach(|| self.inner.refresh_learned());
-        index_result(py, result)
+        index_result(result)
     }
 
     /// Replaces how feedback becomes learned text; omitted values keep their defaults
@@ -466,9 +458,9 @@ impl PyGuideIndex {
         max_texts: Option<&Bound<'_, PyAny>>,
         min_weight: Option<f64>,
     ) -> PyResult<()> {
-        let policy = feedback::policy(py, half_life_days, min_actors, max_texts, min_weight)?;
+        let policy = feedback::policy(half_life_days, min_actors, max_texts, min_weight)?;
         let result = py.detach(|| self.inner.set_learn_policy(policy));
-        index_result(py, result)
+        index_result(result)
     }
 
     /// The figures a portal steers by, as a dict (the JSON of ``vagvisare report``): answers,
@@ -515,16 +507,15 @@ pub(crate) fn evaluate(
     typed_share: bool,
 ) -> PyResult<PyEvalReport> {
     if engine != "vagvisare" && engine != "baseline" {
-        return Err(errors::input(
-            py,
-            format!("engine must be \"vagvisare\" or \"baseline\", not {engine:?}"),
-        ));
+        return Err(errors::input(format!(
+            "engine must be \"vagvisare\" or \"baseline\", not {engine:?}"
+        )));
     }
     let guides = if is_path(guides)? {
         let path = path_of("guides", guides)?;
-        index_result(py, py.detach(|| vagvisare::guide::read_guides(&path)))?
+        index_result(py.detach(|| vagvisare::guide::read_guides(&path)))?
     } else {
-        guides_from(py, guides)?
+        guides_from(guides)?
     };
     let queries = queries_from(py, queries)?;
     let options = EvalOptions { seed, typed_share };
@@ -543,11 +534,12 @@ pub(crate) fn evaluate(
         index.optimize()?;
         Ok(eval::evaluate_with(&index, &queries, &options))
     });
-    Ok(PyEvalReport::from(index_result(py, report)?))
+    Ok(PyEvalReport::from(index_result(report)?))
 }
 
-/// For `bench_overhead.py`: the same `suggest` call as `GuideIndex.suggest`, timed in Rust, once
+/// For `bench_overhead.py` only (cargo feature `bench`): the same `suggest` call as `GuideIndex.suggest`, timed in Rust, once
 /// per text in order; nanoseconds per call. The GIL is released throughout.
+#[cfg(feature = "bench")]
 #[pyfunction]
 #[pyo3(name = "_time_suggest_in_rust", signature = (index, texts, limit=5))]
 pub(crate) fn time_suggest_in_rust(
@@ -561,7 +553,7 @@ pub(crate) fn time_suggest_in_rust(
         texts
             .iter()
             .map(|text| {
-                let started = Instant::now();
+                let started = std::time::Instant::now();
                 let found = suggest_in(&index.inner, std::hint::black_box(text), &options);
                 let took = started.elapsed();
                 std::hint::black_box(found);

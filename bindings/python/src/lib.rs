@@ -1,7 +1,8 @@
 //! `vagvisare._vagvisare`: the native part of the Python package `vagvisare`.
 //!
-//! Thin on purpose: conversions between Python values and the core's (`convert`), one mapping
-//! from core errors to the exception hierarchy (`errors`), and classes that hold core values.
+//! Thin on purpose: conversions between Python values and the core's (`convert`), one
+//! conversion from core errors to the exception hierarchy (`errors`), and classes that hold
+//! core values.
 //! Every rule lives in the core crate. The GIL is released while the core indexes, commits,
 //! searches and evaluates, so many Python threads can search at once.
 
@@ -31,6 +32,7 @@ fn _vagvisare(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<guide::PyMatch>()?;
     m.add_class::<guide::PyEvalReport>()?;
     m.add_function(wrap_pyfunction!(guide::evaluate, m)?)?;
+    #[cfg(feature = "bench")]
     m.add_function(wrap_pyfunction!(guide::time_suggest_in_rust, m)?)?;
 
     m.add_class::<people::PyPerson>()?;

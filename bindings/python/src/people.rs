@@ -9,28 +9,20 @@ use pyo3::prelude::*;
 
 use vagvisare::case::{
     Actor, Attachment, CaseRules, CommandKind, Form, NotificationPreferences, Person, Role,
-    Workflow, DEFAULT_MAX_ATTACHMENT_BYTES,
+    StatusCategory, Workflow, DEFAULT_MAX_ATTACHMENT_BYTES,
 };
 
 use crate::calendar::PyCalendar;
 use crate::convert::{self, repr_str};
-use crate::errors;
+use crate::errors::py_err;
 
 // The default of `CaseRules(max_attachment_bytes=...)` is written out as a literal (so Python's
 // signature shows it); it is the core's default.
 const _: () = assert!(DEFAULT_MAX_ATTACHMENT_BYTES == 52_428_800);
 
-/// A role from its identifier.
-pub(crate) fn role(py: Python<'_>, id: &str) -> PyResult<Role> {
-    Role::ALL.into_iter().find(|r| r.id() == id).ok_or_else(|| {
-        errors::input(
-            py,
-            format!(
-                "unknown role {id:?}; use one of {}",
-                Role::ALL.map(|r| format!("{:?}", r.id())).join(", ")
-            ),
-        )
-    })
+/// A role from its identifier (the core's `Role: FromStr`).
+pub(crate) fn role(id: &str) -> PyResult<Role> {
+    id.parse::<Role>().map_err(py_err)
 }
 
 /// Someone a case refers to: its requester, officer, an approver, a person it is shared with.
@@ -94,14 +86,8 @@ impl From<&Actor> for PyActor {
 impl PyActor {
     #[new]
     #[pyo3(signature = (id, name, role, organisation=None))]
-    fn new(
-        py: Python<'_>,
-        id: String,
-        name: String,
-        role: &str,
-        organisation: Option<String>,
-    ) -> PyResult<Self> {
-        let mut inner = Actor::new(id, name, self::role(py, role)?);
+    fn new(id: String, name: String, role: &str, organisation: Option<String>) -> PyResult<Self> {
+        let mut inner = Actor::new(id, name, self::role(role)?);
         inner.organisation = organisation;
         Ok(Self { inner })
     }
@@ -374,18 +360,14 @@ impl PyWorkflow {
 
     /// Loads and validates a workflow written in TOML.
     #[staticmethod]
-    fn from_toml(py: Python<'_>, text: &str) -> PyResult<Self> {
-        Workflow::from_toml(text)
-            .map(Self::new)
-            .map_err(|e| errors::workflow_error(py, e))
+    fn from_toml(text: &str) -> PyResult<Self> {
+        Workflow::from_toml(text).map(Self::new).map_err(py_err)
     }
 
     /// Loads and validates a workflow written in JSON.
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        Workflow::from_json(text)
-            .map(Self::new)
-            .map_err(|e| errors::workflow_error(py, e))
+    fn from_json(text: &str) -> PyResult<Self> {
+        Workflow::from_json(text).map(Self::new).map_err(py_err)
     }
 
     /// The workflow as JSON (``Workflow.from_json`` reads it back).
@@ -425,21 +407,13 @@ impl PyWorkflow {
 
     /// The category of a status id (``draft``, ``open``, ``waiting_for_requester``,
     /// ``waiting_for_others``, ``closed``), or ``None`` for ``"new"`` and unknown ids.
-    fn category(&self, py: Python<'_>, status: &str) -> PyResult<Option<Py<PyAny>>> {
-        self.inner
-            .category(status)
-            .map(|c| convert::to_py_data(py, &c))
-            .transpose()
+    fn category(&self, status: &str) -> Option<&'static str> {
+        self.inner.category(status).map(StatusCategory::id)
     }
 
     /// The commands ``role`` may run in ``status`` (to show the right buttons).
-    fn allowed_commands(
-        &self,
-        py: Python<'_>,
-        status: &str,
-        role: &str,
-    ) -> PyResult<Vec<&'static str>> {
-        let role = self::role(py, role)?;
+    fn allowed_commands(&self, status: &str, role: &str) -> PyResult<Vec<&'static str>> {
+        let role = self::role(role)?;
         Ok(self
             .inner
             .allowed_commands(status, role)

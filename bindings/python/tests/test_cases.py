@@ -244,14 +244,22 @@ def test_service_desk_approvals_and_waiting() -> None:
     desk = Actor("desk", "Servicedesk", "officer", organisation="Användarstöd")
     case = Case(rules)
     form = Form("Behörighetsansökan Treserva utförare", "Användarstöd", "Behörighet", notify_email=True)
-    case.submit(user, form, "C2304625", approvers=[user.person, anna.person], at=at("2023-01-27T13:05:00+01:00"))
-    assert case.missing_approvals == ["Ragnar, Jessica (jeseks)", "Anna Chef"]
+    ulla = Actor("ulla", "Ulla Användare", "requester")
+    # Nobody approves their own request (issue 20.2): the requester cannot be named.
+    with pytest.raises(vagvisare.CommandRefusedError) as own:
+        case.submit(user, form, "C2304625", approvers=[user.person, anna.person], at=at("2023-01-27T13:05:00+01:00"))
+    assert own.value.code == "requester_as_approver" and not case.exists
+    case.submit(user, form, "C2304625", approvers=[ulla.person, anna.person], at=at("2023-01-27T13:05:00+01:00"))
+    assert case.missing_approvals == ["Ulla Användare", "Anna Chef"]
+    assert "approve" in case.allowed_commands(anna) and "approve" not in case.allowed_commands(user)
     with pytest.raises(vagvisare.CommandRefusedError) as pending:
         case.start(desk, at=at("2023-01-27T14:00:00+01:00"))
     assert pending.value.code == "approvals_pending"
-    assert pending.value.missing == ["Ragnar, Jessica (jeseks)", "Anna Chef"]
-    case.approve(user, at=at("2023-01-27T13:10:00+01:00"))
+    assert pending.value.missing == ["Ulla Användare", "Anna Chef"]
+    case.approve(ulla, at=at("2023-01-27T13:10:00+01:00"))
     case.approve(anna, at=at("2023-01-27T15:00:00+01:00"))
+    # Once decided, the decision is no longer offered.
+    assert "approve" not in case.allowed_commands(anna) and "reject" not in case.allowed_commands(anna)
     assert [a.decision for a in case.approvals] == ["approved", "approved"]
     assert all(a.approved and a.decided_at is not None for a in case.approvals)
     with pytest.raises(vagvisare.CommandRefusedError) as twice:

@@ -150,17 +150,6 @@ def bundled_index() -> vagvisare.GuideIndex:
     return vagvisare.GuideIndex.bundled()
 
 
-def suggest_loop(size: int) -> Callable[[], Any]:
-    index = bundled_index()
-    texts = ["glömt lösenordet till komnet", "skrivaren skriver inte ut"] * size
-
-    def call() -> None:
-        timings = vagvisare._vagvisare._time_suggest_in_rust(index, texts, 5)
-        assert len(timings) == len(texts) and all(t > 0 for t in timings)
-
-    return call
-
-
 def evaluation(size: int) -> Callable[[], Any]:
     index = bundled_index()
     queries = [
@@ -192,8 +181,10 @@ def upsert_and_commit(size: int) -> Callable[[], Any]:
 
 @pytest.mark.parametrize(
     ("make", "size"),
-    [(suggest_loop, 50), (evaluation, 10), (upsert_and_commit, 500)],
-    ids=["suggest-loop", "evaluate", "upsert-commit"],
+    # (A search loop runs in `evaluate`; the Rust-timed suggest loop of bench_overhead.py is not
+    # in the published module.)
+    [(evaluation, 10), (upsert_and_commit, 500)],
+    ids=["evaluate", "upsert-commit"],
 )
 def test_the_gil_is_released_during_a_long_rust_call(
     make: Callable[[int], Callable[[], Any]], size: int

@@ -10,8 +10,7 @@ use vagvisare::GuideIndex;
 /// Records a JSON Lines file of feedback into an on-disk index and commits it. A bad line, or a
 /// record for a guide the index does not hold, refuses the whole file.
 pub fn record(index_dir: &Path, file: &Path) -> Result<(), String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let records = parse_feedback_jsonl(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let records = read_records(file)?;
     let index = GuideIndex::open(index_dir).map_err(|e| e.to_string())?;
     let changed = index
         .feedback(&records)
@@ -22,6 +21,12 @@ pub fn record(index_dir: &Path, file: &Path) -> Result<(), String> {
         records.len()
     );
     Ok(())
+}
+
+/// Reads a JSON Lines file of feedback records; a bad line refuses the file.
+pub fn read_records(file: &Path) -> Result<Vec<vagvisare::feedback::Feedback>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    parse_feedback_jsonl(&text).map_err(|e| format!("{}: {e}", file.display()))
 }
 
 /// Reads suggestion sessions: JSON Lines of deflection records. A bad line refuses the file.

@@ -122,6 +122,11 @@ enum Command {
         /// queries are all asked as "other" (which must not get worse).
         #[arg(long, default_value_t = 0.0, requires = "feedback_split")]
         feedback_holdout: f64,
+        /// Learning from a feedback file (JSON Lines, as `vagvisare feedback` reads): the queries
+        /// are asked, the feedback is recorded as a trusted import, and they are asked again
+        /// (figures before and after).
+        #[arg(long, conflicts_with = "feedback_split")]
+        feedback: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         #[command(flatten)]
@@ -277,12 +282,35 @@ fn run(cli: Cli) -> Result<(), String> {
             seed,
             feedback_split,
             feedback_holdout,
+            feedback,
             format,
             analysis,
         } => {
             let guides = read_guides(&guides).map_err(err)?;
             let queries =
                 vagvisare::guide::read_jsonl_path(&queries, eval::parse_queries).map_err(err)?;
+            if let Some(file) = feedback {
+                let records = feedback::read_records(&file)?;
+                let index = build_in_memory(&guides, &analysis)?;
+                let options = eval::EvalOptions {
+                    seed,
+                    typed_share: false,
+                };
+                let r =
+                    eval::feedback_split::run_with_records(&index, &queries, &records, &options)
+                        .map_err(|e| format!("{}: {e}", file.display()))?;
+                eprintln!(
+                    "{} feedback records from {}; {} queries asked before and after",
+                    r.feedback_records,
+                    file.display(),
+                    r.before.queries
+                );
+                return print_reports(
+                    &[("before", r.before), ("after", r.after)],
+                    guides.len(),
+                    format,
+                );
+            }
             if let Some(split_seed) = feedback_split {
                 let index = build_in_memory(&guides, &analysis)?;
                 let options = eval::EvalOptions {

@@ -209,6 +209,9 @@ impl From<CaseError> for ApiError {
             CaseError::AlreadyDecided { .. } => ErrorCode::AlreadyDecided,
             CaseError::ApprovalsPending { .. } => ErrorCode::ApprovalsPending,
             CaseError::AlreadyShared { .. } => ErrorCode::AlreadyShared,
+            CaseError::RequesterAsApprover { .. } | CaseError::NoApprovalsInWorkflow { .. } => {
+                ErrorCode::InvalidCommand
+            }
             CaseError::DateOutOfRange => ErrorCode::DateOutOfRange,
             CaseError::EventOutOfOrder { .. } => ErrorCode::Internal,
         };

@@ -9,6 +9,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::*;
 use serde_json::{json, Value};
+use vagvisare::case::{
+    access, Actor, Case, CaseRules, Command, CommandKind, Form, Person, Role, Workflow,
+};
 
 // ---------------------------------------------------------------- suggest
 
@@ -593,12 +596,13 @@ async fn approvals_gate_the_work() {
         let (status, case) = env
             .call("POST", "/api/cases", Some(&JESSICA), Some(json!({
                 "service": "Kontakta Användarstöd", "description": "Behörighet Treserva",
-                "approvers": [{"id": "jeseks", "name": "Ragnar, Jessica"}, {"id": "chef", "name": "Chef Chefsson"}]})))
+                "approvers": [{"id": "ulla", "name": "Ulla Användare"}, {"id": "chef", "name": "Chef Chefsson"}]})))
             .await;
-        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(status, StatusCode::CREATED, "{case}");
         let id = case["id"].as_i64().unwrap();
         let uri = format!("/api/cases/{id}/commands");
-        assert!(case["allowed_commands"]
+        // The requester is no approver: she is offered no decision.
+        assert!(!case["allowed_commands"]
             .as_array()
             .unwrap()
             .contains(&json!("approve")));
@@ -624,7 +628,7 @@ async fn approvals_gate_the_work() {
             .call(
                 "POST",
                 &uri,
-                Some(&JESSICA),
+                Some(&ULLA),
                 Some(json!({"command": "approve"})),
             )
             .await;
@@ -633,7 +637,7 @@ async fn approvals_gate_the_work() {
             .call(
                 "POST",
                 &uri,
-                Some(&JESSICA),
+                Some(&ULLA),
                 Some(json!({"command": "approve"})),
             )
             .await;
@@ -660,6 +664,213 @@ async fn approvals_gate_the_work() {
             .await;
         assert_eq!(status, StatusCode::OK, "{after}");
         assert_eq!(after["status_label"], "Pågående");
+    }
+}
+
+/// Someone the case concerns, who approves it in the portal as a requester-role user.
+const ULLA: User = User {
+    id: "ulla",
+    name: "Ulla Användare",
+    role: "requester",
+    organisation: None,
+};
+
+/// A manager who approves.
+const CHEF: User = User {
+    id: "chef",
+    name: "Chef Chefsson",
+    role: "approver",
+    organisation: None,
+};
+
+/// Issue 20.2: a requester named themselves approver and then approved their own case.
+#[tokio::test]
+async fn a_requester_can_never_approve_their_own_case() {
+    for env in envs(|_| {}).await {
+        for approvers in [
+            json!([{"id": "jeseks", "name": "Ragnar, Jessica"}]),
+            json!([{"id": "chef", "name": "Chef Chefsson"}, {"id": "jeseks", "name": "Jessica"}]),
+        ] {
+            let (status, answer) = env
+                .call("POST", "/api/cases", Some(&JESSICA), Some(json!({
+                    "service": "Kontakta Användarstöd", "description": "Behörighet", "approvers": approvers})))
+                .await;
+            assert_eq!(
+                (status, code(&answer)),
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_command"),
+                "{}: {answer}",
+                env.backend
+            );
+            assert!(answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("requester"));
+        }
+        // The e-service has no approvals: nobody can be named.
+        let (status, answer) = env
+            .call("POST", "/api/cases", Some(&JESSICA), Some(json!({
+                "service": "Medborgarförslag", "description": "Bänkar", "approvers": [{"id": "chef", "name": "Chef"}]})))
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_command"),
+            "{answer}"
+        );
+        // Nothing was filed.
+        let (_, mine) = env.call("GET", "/api/cases", Some(&JESSICA), None).await;
+        assert!(mine["open"].as_array().unwrap().is_empty(), "{mine}");
+    }
+}
+
+fn core_actor(user: &User) -> Actor {
+    let actor = Actor::new(user.id, user.name, user.role.parse::<Role>().unwrap());
+    match user.organisation {
+        Some(organisation) => actor.in_organisation(organisation),
+        None => actor,
+    }
+}
+
+/// Every user's view of case `id` against the core's answer on `case`, the same case run
+/// through the core alone: who sees it, and which commands each may run.
+async fn assert_views_match_the_core(
+    env: &Env,
+    id: i64,
+    case: &Case,
+    rules: &CaseRules,
+    step: &str,
+) {
+    for user in [&JESSICA, &BOB, &JULIA, &OLLE, &SKELLEFTEA, &ULLA, &CHEF] {
+        let actor = core_actor(user);
+        let (status, seen) = env
+            .call("GET", &format!("/api/cases/{id}"), Some(user), None)
+            .await;
+        if !access::can_view(case, &actor) {
+            assert_eq!(status, StatusCode::NOT_FOUND, "{step}: {} saw it", user.id);
+            continue;
+        }
+        assert_eq!(status, StatusCode::OK, "{step}: {}", user.id);
+        let service: Vec<&str> = seen["allowed_commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let core: Vec<&str> = case
+            .allowed_commands(rules, &actor)
+            .into_iter()
+            .map(CommandKind::id)
+            .collect();
+        assert_eq!(service, core, "{}: {step}: {}", env.backend, user.id);
+    }
+}
+
+#[tokio::test]
+async fn the_case_view_offers_what_the_core_allows_on_both_seeds() {
+    let at = chrono::DateTime::parse_from_rfc3339("2023-01-27T13:10:00+01:00").unwrap();
+    for env in envs(|_| {}).await {
+        for (service, organisation, workflow, number, steps) in [
+            (
+                "Kontakta Användarstöd",
+                "Användarstöd",
+                Workflow::service_desk(),
+                "C2304625",
+                vec![
+                    (&ULLA, json!({"command": "approve"})),
+                    (&CHEF, json!({"command": "approve"})),
+                    (
+                        &JULIA,
+                        json!({"command": "assign", "officer": {"id": "julia", "name": "Landsell, Julia"}}),
+                    ),
+                    (
+                        &JULIA,
+                        json!({"command": "request_supplement", "message": "Vilken enhet?"}),
+                    ),
+                    (
+                        &JESSICA,
+                        json!({"command": "supplement", "answers": {"Enhet": "Norr"}}),
+                    ),
+                    (
+                        &JESSICA,
+                        json!({"command": "share", "person": {"id": "bob", "name": "Bob Andersson"}}),
+                    ),
+                    (
+                        &JULIA,
+                        json!({"command": "wait_for_third_party", "party": "Leverantören"}),
+                    ),
+                    (&JULIA, json!({"command": "close", "resolution": "Löst"})),
+                ],
+            ),
+            (
+                "Medborgarförslag",
+                "Skellefteå kommun",
+                Workflow::e_service(),
+                "113",
+                vec![
+                    (&SKELLEFTEA, json!({"command": "start"})),
+                    (
+                        &SKELLEFTEA,
+                        json!({"command": "request_supplement", "message": "Var?"}),
+                    ),
+                    (
+                        &JESSICA,
+                        json!({"command": "supplement", "answers": {"Plats": "Nordanå"}}),
+                    ),
+                    (
+                        &JESSICA,
+                        json!({"command": "share", "person": {"id": "bob", "name": "Bob Andersson"}}),
+                    ),
+                    (&SKELLEFTEA, json!({"command": "close"})),
+                ],
+            ),
+        ] {
+            let rules = CaseRules::new(workflow);
+            let desk = rules.workflow.has_approvals();
+            let approvers = if desk {
+                vec![
+                    Person::new("ulla", "Ulla Användare"),
+                    Person::new("chef", "Chef Chefsson"),
+                ]
+            } else {
+                vec![]
+            };
+            let (status, filed) = env
+                .call(
+                    "POST",
+                    "/api/cases",
+                    Some(&JESSICA),
+                    Some(json!({
+                    "service": service, "description": "Genomgång", "approvers": approvers})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{filed}");
+            let id = filed["id"].as_i64().unwrap();
+            let mut case = Case::new();
+            let submit = Command::Submit {
+                number: number.parse().unwrap(),
+                form: Form::new(service, organisation, "Genomgång"),
+                approvers,
+            };
+            case.execute(&rules, &core_actor(&JESSICA), submit, at)
+                .unwrap();
+            assert_views_match_the_core(&env, id, &case, &rules, "submitted").await;
+            for (user, command) in steps {
+                let step = command["command"].as_str().unwrap().to_string();
+                let (status, answer) = env
+                    .call(
+                        "POST",
+                        &format!("/api/cases/{id}/commands"),
+                        Some(user),
+                        Some(command.clone()),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{step}: {answer}");
+                let command: Command = serde_json::from_value(command).unwrap();
+                case.execute(&rules, &core_actor(user), command, at)
+                    .unwrap();
+                assert_eq!(answer["status"], case.status(), "{step}");
+                assert_views_match_the_core(&env, id, &case, &rules, &step).await;
+            }
+        }
     }
 }
 

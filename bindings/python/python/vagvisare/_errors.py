@@ -59,7 +59,8 @@ class CommandRefusedError(Error, ValueError):
 
     ``code`` names the reason (``transition_not_allowed``, ``no_access``,
     ``attachment_too_large``, ``empty_message``, ``not_an_approver``, ``already_decided``,
-    ``approvals_pending``, ``already_shared``, ``date_out_of_range``, ``event_out_of_order``).
+    ``approvals_pending``, ``requester_as_approver``, ``no_approvals_in_workflow``,
+    ``already_shared``, ``date_out_of_range``, ``event_out_of_order``).
     """
 
     code: str = ""

@@ -21,7 +21,6 @@ __all__ = [
     "Match",
     "EvalReport",
     "evaluate",
-    "_time_suggest_in_rust",
     "Person",
     "Actor",
     "Attachment",
@@ -193,7 +192,6 @@ def evaluate(
     seed: int = 42,
     typed_share: bool = True,
 ) -> EvalReport: ...
-def _time_suggest_in_rust(index: GuideIndex, texts: list[str], limit: int = 5) -> list[int]: ...
 
 # ----- people, forms, workflows, rules -----
 

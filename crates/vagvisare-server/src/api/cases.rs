@@ -36,9 +36,7 @@ use vagvisare::case::{
 use super::{blocking, cut, first, query_pairs, read_body, read_json, CurrentUser, PathParam};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
-use crate::store::{
-    category_id, Blob, CaseId, CaseMeta, Decided, Series, StoreError, StoredCase, Target,
-};
+use crate::store::{Blob, CaseId, CaseMeta, Decided, Series, StoreError, StoredCase, Target};
 
 /// Longest attachment file name kept, in bytes.
 const MAX_FILE_NAME: usize = 255;
@@ -386,7 +384,7 @@ pub async fn list(
         let mut item = json!({
             "id": stored.id,
             "status_id": case.status(),
-            "category": workflow.category(case.status()).map(category_id),
+            "category": workflow.category(case.status()).map(StatusCategory::id),
         });
         if let (Some(item), Value::Object(summary)) = (item.as_object_mut(), summary) {
             item.extend(summary);
@@ -710,20 +708,10 @@ fn percent_encode(text: &str) -> String {
 pub fn view(id: CaseId, rules: &CaseRules, case: &Case, actor: &Actor) -> Value {
     let workflow = &rules.workflow;
     let overview = views::overview(case, workflow);
-    let now = chrono::Local::now().fixed_offset();
-    let allowed: Vec<&str> = workflow
-        .allowed_commands(case.status(), actor.role)
+    let allowed: Vec<&str> = case
+        .allowed_commands(rules, actor)
         .into_iter()
-        .filter(|kind| access::check(case, actor, *kind).is_ok())
-        .filter(|kind| match kind {
-            // Commands without data: ask the model whether it would take them now.
-            CommandKind::Approve => case.decide(rules, actor, Command::Approve, now).is_ok(),
-            CommandKind::Reject => case
-                .decide(rules, actor, Command::Reject { reason: None }, now)
-                .is_ok(),
-            _ => true,
-        })
-        .map(|kind| kind.id())
+        .map(CommandKind::id)
         .collect();
     let messages: Vec<Value> = case
         .messages()
@@ -765,7 +753,7 @@ pub fn view(id: CaseId, rules: &CaseRules, case: &Case, actor: &Actor) -> Value 
         "organisation": case.organisation(),
         "status": case.status(),
         "status_label": workflow.label(case.status()),
-        "category": workflow.category(case.status()).map(category_id),
+        "category": workflow.category(case.status()).map(StatusCategory::id),
         "description": case.description(),
         "answers": case.answers(),
         "requester": case.requester(),

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use super::{blocking, cut, first, query_pairs, read_json, require_admin, CurrentUser};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
+use crate::learn::feedback_of;
 use crate::store::{now_text, FeedbackRow};
 
 /// The body of `POST /api/feedback`.
@@ -67,9 +68,6 @@ pub async fn post(
             ));
         }
     }
-    if body.rank == Some(0) {
-        return Err(ApiError::new(ErrorCode::BadRequest, "`rank` counts from 1"));
-    }
     let (text, _) = cut(&body.q, app.config().limits.query_bytes);
     let record = FeedbackRow {
         id: 0,
@@ -82,6 +80,10 @@ pub async fn post(
         case_number: body.case_number,
         actor: actor.map(|a| actor_key(&a.id)),
     };
+    // The core's rules for a record (a rank counts from 1), on the record the row becomes.
+    feedback_of(&record)
+        .validate()
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, e.to_string()))?;
     let store = app.store();
     let id = blocking(move || store.add_feedback(&record)).await?;
     // Stored is what counts (other instances learn it as they poll); learning it here at once

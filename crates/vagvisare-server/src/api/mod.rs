@@ -112,16 +112,13 @@ impl CurrentUser {
             Some(v) => header_text(v.as_bytes(), NAME_HEADER)?,
             None => id.clone(),
         };
-        let role = match headers.get(ROLE_HEADER).map(|v| v.to_str().unwrap_or("")) {
-            None | Some("requester") => Role::Requester,
-            Some("officer") => Role::Officer,
-            Some("approver") => Role::Approver,
-            Some("third_party") => Role::ThirdParty,
-            Some(_) => {
-                return Err(unauthenticated(format!(
+        let role = match headers.get(ROLE_HEADER) {
+            None => Role::Requester,
+            Some(v) => v.to_str().unwrap_or("").parse::<Role>().map_err(|_| {
+                unauthenticated(format!(
                     "the `{ROLE_HEADER}` header must be requester, officer, approver or third_party"
-                )))
-            }
+                ))
+            })?,
         };
         let mut actor = Actor::new(id, name, role);
         if let Some(v) = headers.get(ORGANISATION_HEADER) {

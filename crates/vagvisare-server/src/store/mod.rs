@@ -15,9 +15,13 @@
 //!
 //! Every write is one transaction, and the call returns only after it is committed. The schema
 //! is versioned ([`migrations`]) and brought up to date when a store is opened.
+//!
+//! The logic is written once, in `sql`, over a small transaction interface; [`sqlite`] and
+//! [`postgres`] each hold only their connection handling and what differs in their SQL.
 
 pub mod migrations;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -81,19 +85,11 @@ pub struct CaseMeta {
 impl CaseMeta {
     /// The meta data of `case`, which follows `workflow`.
     pub fn of(case: &Case, workflow: &Workflow) -> Self {
-        let mut people: Vec<String> = case
-            .requester()
-            .into_iter()
-            .chain(case.officer())
-            .chain(case.approvals().iter().map(|a| &a.approver))
-            .chain(case.shared_with())
-            .map(|p| p.id.clone())
-            .collect();
-        people.sort();
-        people.dedup();
+        // Who has a part in the case, and the status's category: the core's rules.
+        let people = case.participants().iter().map(|p| p.id.clone()).collect();
         let category = workflow
             .category(case.status())
-            .map_or("none", category_id)
+            .map_or("none", StatusCategory::id)
             .to_string();
         CaseMeta {
             service: case.service().to_string(),
@@ -103,17 +99,6 @@ impl CaseMeta {
             number: case.number().map(ToString::to_string),
             people,
         }
-    }
-}
-
-/// The id of a status category, as the workflow files write it.
-pub fn category_id(category: StatusCategory) -> &'static str {
-    match category {
-        StatusCategory::Draft => "draft",
-        StatusCategory::Open => "open",
-        StatusCategory::WaitingForRequester => "waiting_for_requester",
-        StatusCategory::WaitingForOthers => "waiting_for_others",
-        StatusCategory::Closed => "closed",
     }
 }
 
@@ -254,6 +239,14 @@ pub enum StoreError {
     /// The store cannot be opened (bad URL, unwritable directory).
     #[error("{0}")]
     Open(String),
+    /// A value cannot be put in the database (nothing was written).
+    #[error("{what} cannot be stored: {message}")]
+    Unstorable {
+        /// What was being written.
+        what: String,
+        /// Why it failed.
+        message: String,
+    },
 }
 
 impl From<StoreError> for ApiError {
@@ -267,9 +260,9 @@ impl From<StoreError> for ApiError {
                 ErrorCode::StorageUnavailable,
                 format!("the database failed: {message}"),
             ),
-            e @ (StoreError::Corrupt { .. } | StoreError::NewerSchema { .. }) => {
-                ApiError::internal(e.to_string())
-            }
+            e @ (StoreError::Corrupt { .. }
+            | StoreError::NewerSchema { .. }
+            | StoreError::Unstorable { .. }) => ApiError::internal(e.to_string()),
         }
     }
 }
@@ -422,8 +415,11 @@ pub(crate) fn parse_event(case: CaseId, text: &str) -> Result<Event, StoreError>
 }
 
 /// Serialises an event for storage.
-pub(crate) fn event_json(event: &Event) -> String {
-    serde_json::to_string(event).unwrap_or_default()
+pub(crate) fn event_json(event: &Event) -> Result<String, StoreError> {
+    serde_json::to_string(event).map_err(|e| StoreError::Unstorable {
+        what: format!("event {}", event.seq),
+        message: e.to_string(),
+    })
 }
 
 /// Parses a stored guide.
@@ -435,8 +431,11 @@ pub(crate) fn parse_guide(text: &str) -> Result<Guide, StoreError> {
 }
 
 /// Serialises a guide for storage.
-pub(crate) fn guide_json(guide: &Guide) -> String {
-    serde_json::to_string(guide).unwrap_or_default()
+pub(crate) fn guide_json(guide: &Guide) -> Result<String, StoreError> {
+    serde_json::to_string(guide).map_err(|e| StoreError::Unstorable {
+        what: format!("guide `{}`", guide.id),
+        message: e.to_string(),
+    })
 }
 
 /// Parses a stored number series, or starts it.

@@ -4,43 +4,59 @@
 //! its version; case numbers are drawn under a row lock on their series; the guide revision
 //! counter is one row updated by every guide write, so revisions become visible in the order
 //! they were committed and an instance polling "changes since revision n" never skips one.
-//! Migrations run under a transaction-scoped advisory lock, so instances starting together
-//! migrate once.
+//! Migrations and seeding run under a transaction-scoped advisory lock, so instances starting
+//! together migrate once. The store's logic is in [`super::sql`]; this file connects and runs
+//! statements.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use postgres::{Client, IsolationLevel, NoTls, Transaction};
-use vagvisare::Guide;
+use postgres::types::{ToSql, Type};
+use postgres::{Client, GenericClient, IsolationLevel, NoTls, Statement};
 
-use super::migrations::{self, Migration};
-use super::sqlite::check_sequence;
-use super::{
-    event_json, group_cases, guide_json, now_text, parse_guide, series_of, CaseId, Decide, Decided,
-    FeedbackRow, GuideChange, Pool, Series, Store, StoreError, StoredCase, Target,
-};
+use super::migrations;
+use super::sql::{self, Access, Backend, Cell, Dialect, Job, Row, Tx, Value};
+use super::{Pool, StoreError};
 
 /// The advisory lock key migrations and seeding run under ("vägvisare" in a number).
 const MIGRATION_LOCK: i64 = 0x7661_6776_6973_6172;
+
+/// PostgreSQL's differences: a read that a write depends on locks its rows.
+static POSTGRES: Dialect = Dialect::new("postgresql", " FOR UPDATE", migrations::POSTGRES);
 
 /// PostgreSQL behind a URL (`postgres://user@host:port/database`).
 pub struct PostgresStore {
     pool: Pool<Client>,
 }
 
-fn db(error: postgres::Error) -> StoreError {
-    StoreError::Unavailable(error.to_string())
+/// An error with every cause under it: the `postgres` crate says "error connecting to server"
+/// and keeps the reason (refused, unknown host, no such database, bad password) as its source.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
-fn to_i64(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
+fn db(error: postgres::Error) -> StoreError {
+    StoreError::Unavailable(with_causes(&error))
 }
 
 impl PostgresStore {
     /// Connects to `url` with up to `pool_size` connections and brings the schema up to date.
     pub fn open(url: &str, pool_size: usize) -> Result<Self, StoreError> {
-        let mut config: postgres::Config = url.parse().map_err(|e| {
+        let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
             StoreError::Open(format!(
-                "the database URL cannot be read ({e}); write it as postgres://user:password@host:port/database"
+                "the database URL cannot be read ({}); write it as \
+                 postgres://user:password@host:port/database",
+                with_causes(&e)
             ))
         })?;
         if config.get_connect_timeout().is_none() {
@@ -51,20 +67,13 @@ impl PostgresStore {
         }
         let store = PostgresStore {
             pool: Pool::new(pool_size, move || {
-                config
-                    .connect(NoTls)
-                    .map_err(|e| StoreError::Open(format!("cannot connect to PostgreSQL: {e}")))
+                config.connect(NoTls).map_err(|e| {
+                    StoreError::Open(format!("cannot connect to PostgreSQL: {}", with_causes(&e)))
+                })
             }),
         };
-        store.with(|client| migrate(client, migrations::POSTGRES))?;
+        sql::migrate(&store)?;
         Ok(store)
-    }
-
-    fn with<R>(
-        &self,
-        f: impl FnOnce(&mut Client) -> Result<R, StoreError>,
-    ) -> Result<R, StoreError> {
-        self.pool.with(Client::is_closed, f)
     }
 }
 
@@ -79,489 +88,198 @@ impl Drop for PostgresStore {
     }
 }
 
-fn migrate(client: &mut Client, list: &[Migration]) -> Result<(), StoreError> {
-    let mut tx = client.transaction().map_err(db)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-        .map_err(db)?;
-    tx.batch_execute(migrations::BOOKKEEPING).map_err(db)?;
-    let current: i64 = tx
-        .query_one(
-            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
-            &[],
-        )
-        .map_err(db)?
-        .get(0);
-    let known = migrations::latest(list);
-    if current > known {
-        return Err(StoreError::NewerSchema {
-            found: current,
-            known,
-        });
-    }
-    for migration in list.iter().filter(|m| m.version > current) {
-        tx.batch_execute(migration.sql).map_err(db)?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            &[&migration.version, &migration.name, &now_text()],
-        )
-        .map_err(db)?;
-    }
-    tx.commit().map_err(db)
-}
+impl Backend for PostgresStore {
+    const DIALECT: &'static Dialect = &POSTGRES;
 
-fn bump_revision(tx: &mut Transaction<'_>) -> Result<i64, StoreError> {
-    Ok(tx
-        .query_one(
-            "UPDATE guide_revision SET value = value + 1 WHERE id = 1 RETURNING value",
-            &[],
-        )
-        .map_err(db)?
-        .get(0))
-}
-
-fn put_guides_in(tx: &mut Transaction<'_>, guides: &[Guide]) -> Result<i64, StoreError> {
-    let revision = bump_revision(tx)?;
-    let now = now_text();
-    let statement = tx
-        .prepare(
-            "INSERT INTO guides (id, doc, revision, updated_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, revision = excluded.revision,
-             updated_at = excluded.updated_at",
-        )
-        .map_err(db)?;
-    for guide in guides {
-        tx.execute(
-            &statement,
-            &[&guide.id, &guide_json(guide), &revision, &now],
-        )
-        .map_err(db)?;
-    }
-    Ok(revision)
-}
-
-fn snapshot(client: &mut Client) -> Result<Transaction<'_>, StoreError> {
-    client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .map_err(db)
-}
-
-fn revision(tx: &mut Transaction<'_>) -> Result<i64, StoreError> {
-    Ok(tx
-        .query_one("SELECT value FROM guide_revision WHERE id = 1", &[])
-        .map_err(db)?
-        .get(0))
-}
-
-fn load_cases(
-    client: &mut Client,
-    sql: &str,
-    params: &[&(dyn postgres::types::ToSql + Sync)],
-) -> Result<Vec<StoredCase>, StoreError> {
-    let rows = client.query(sql, params).map_err(db)?;
-    group_cases(rows.iter().map(|row| {
-        Ok((
-            row.get::<_, i64>(0),
-            row.get::<_, String>(1),
-            row.get::<_, String>(2),
-        ))
-    }))
-}
-
-impl Store for PostgresStore {
-    fn backend(&self) -> &'static str {
-        "postgresql"
-    }
-
-    fn schema_version(&self) -> Result<i64, StoreError> {
-        self.with(|client| {
-            Ok(client
-                .query_one(
-                    "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
-                    &[],
-                )
-                .map_err(db)?
-                .get(0))
-        })
-    }
-
-    fn seed_guides(&self, guides: &[Guide]) -> Result<bool, StoreError> {
-        self.with(|client| {
-            let mut tx = client.transaction().map_err(db)?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-                .map_err(db)?;
-            let first = tx
-                .execute(
-                    "INSERT INTO meta (key, value) VALUES ('bundled_guides_seeded', $1)
-                     ON CONFLICT (key) DO NOTHING",
-                    &[&now_text()],
-                )
-                .map_err(db)?
-                == 1;
-            if first && !guides.is_empty() {
-                put_guides_in(&mut tx, guides)?;
+    fn run<R>(&self, access: Access, work: Job<'_, R>) -> Result<R, StoreError> {
+        self.pool.with(Client::is_closed, |client| {
+            let mut tx = match access {
+                Access::Single => return work(&mut Postgres::new(client)),
+                Access::Read => client
+                    .build_transaction()
+                    .isolation_level(IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start(),
+                Access::Write | Access::Serial => client.transaction(),
             }
-            tx.commit().map_err(db)?;
-            Ok(first)
-        })
-    }
-
-    fn all_guides(&self) -> Result<(i64, Vec<Guide>), StoreError> {
-        self.with(|client| {
-            let mut tx = snapshot(client)?;
-            let revision = revision(&mut tx)?;
-            let rows = tx
-                .query(
-                    "SELECT doc FROM guides WHERE doc IS NOT NULL ORDER BY id",
-                    &[],
-                )
-                .map_err(db)?;
-            let guides = rows
-                .iter()
-                .map(|row| parse_guide(row.get::<_, &str>(0)))
-                .collect::<Result<Vec<_>, _>>()?;
-            tx.commit().map_err(db)?;
-            Ok((revision, guides))
-        })
-    }
-
-    fn guide_changes(&self, since: i64) -> Result<(i64, Vec<GuideChange>), StoreError> {
-        self.with(|client| {
-            let mut tx = snapshot(client)?;
-            let revision = revision(&mut tx)?;
-            let mut changes = Vec::new();
-            if revision > since {
-                let rows = tx
-                    .query(
-                        "SELECT id, doc FROM guides WHERE revision > $1 ORDER BY revision, id",
-                        &[&since],
-                    )
-                    .map_err(db)?;
-                for row in rows {
-                    let doc: Option<&str> = row.get(1);
-                    changes.push(GuideChange {
-                        id: row.get(0),
-                        guide: doc.map(parse_guide).transpose()?,
-                    });
-                }
-            }
-            tx.commit().map_err(db)?;
-            Ok((revision, changes))
-        })
-    }
-
-    fn guide(&self, id: &str) -> Result<Option<Guide>, StoreError> {
-        self.with(|client| {
-            let row = client
-                .query_opt("SELECT doc FROM guides WHERE id = $1", &[&id])
-                .map_err(db)?;
-            let doc: Option<String> = row.and_then(|r| r.get(0));
-            doc.as_deref().map(parse_guide).transpose()
-        })
-    }
-
-    fn put_guides(&self, guides: &[Guide]) -> Result<i64, StoreError> {
-        self.with(|client| {
-            let mut tx = client.transaction().map_err(db)?;
-            let revision = put_guides_in(&mut tx, guides)?;
-            tx.commit().map_err(db)?;
-            Ok(revision)
-        })
-    }
-
-    fn delete_guide(&self, id: &str) -> Result<Option<i64>, StoreError> {
-        self.with(|client| {
-            let mut tx = client.transaction().map_err(db)?;
-            let exists = tx
-                .query_opt(
-                    "SELECT 1 FROM guides WHERE id = $1 AND doc IS NOT NULL FOR UPDATE",
-                    &[&id],
-                )
-                .map_err(db)?
-                .is_some();
-            if !exists {
-                return Ok(None);
-            }
-            let revision = bump_revision(&mut tx)?;
-            tx.execute(
-                "UPDATE guides SET doc = NULL, revision = $2, updated_at = $3 WHERE id = $1",
-                &[&id, &revision, &now_text()],
-            )
             .map_err(db)?;
+            if access == Access::Serial {
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+                    .map_err(db)?;
+            }
+            let result = work(&mut Postgres::new(&mut tx))?;
             tx.commit().map_err(db)?;
-            Ok(Some(revision))
+            Ok(result)
         })
-    }
-
-    fn case(&self, id: CaseId) -> Result<Option<StoredCase>, StoreError> {
-        self.with(|client| {
-            let cases = load_cases(
-                client,
-                "SELECT c.id, c.workflow, e.event FROM cases c
-                 JOIN case_events e ON e.case_id = c.id
-                 WHERE c.id = $1 ORDER BY e.seq",
-                &[&id],
-            )?;
-            Ok(cases.into_iter().next())
-        })
-    }
-
-    fn cases_of_person(&self, person: &str, limit: usize) -> Result<Vec<StoredCase>, StoreError> {
-        self.with(|client| {
-            load_cases(
-                client,
-                "SELECT c.id, c.workflow, e.event FROM cases c
-                 JOIN case_events e ON e.case_id = c.id
-                 WHERE c.id IN (SELECT case_id FROM case_people WHERE person_id = $1
-                                ORDER BY case_id DESC LIMIT $2)
-                 ORDER BY c.id DESC, e.seq",
-                &[&person, &to_i64(limit as u64)],
-            )
-        })
-    }
-
-    fn cases_of_organisation(
-        &self,
-        organisation: &str,
-        limit: usize,
-    ) -> Result<Vec<StoredCase>, StoreError> {
-        self.with(|client| {
-            load_cases(
-                client,
-                "SELECT c.id, c.workflow, e.event FROM cases c
-                 JOIN case_events e ON e.case_id = c.id
-                 WHERE c.id IN (SELECT id FROM cases WHERE organisation = $1
-                                AND category NOT IN ('draft', 'none')
-                                ORDER BY id DESC LIMIT $2)
-                 ORDER BY c.id DESC, e.seq",
-                &[&organisation, &to_i64(limit as u64)],
-            )
-        })
-    }
-
-    fn write_case(
-        &self,
-        target: &Target,
-        series: Option<&Series>,
-        decide: &mut Decide<'_>,
-    ) -> Result<(CaseId, Decided), StoreError> {
-        self.with(|client| {
-            let mut tx = client.transaction().map_err(db)?;
-            let expected = match target {
-                Target::New { .. } => 0,
-                Target::Existing {
-                    id,
-                    expected_version,
-                } => {
-                    let row = tx
-                        .query_opt("SELECT version FROM cases WHERE id = $1 FOR UPDATE", &[id])
-                        .map_err(db)?
-                        .ok_or(StoreError::NoSuchCase(*id))?;
-                    let found = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
-                    if found != *expected_version {
-                        return Err(StoreError::Conflict {
-                            expected: *expected_version,
-                            found,
-                        });
-                    }
-                    found
-                }
-            };
-            let number = match series {
-                None => None,
-                Some(series) => {
-                    let start = serde_json::to_string(&series.start()?).unwrap_or_default();
-                    tx.execute(
-                        "INSERT INTO case_numbers (prefix, series) VALUES ($1, $2)
-                         ON CONFLICT (prefix) DO NOTHING",
-                        &[&series.prefix, &start],
-                    )
-                    .map_err(db)?;
-                    let stored: String = tx
-                        .query_one(
-                            "SELECT series FROM case_numbers WHERE prefix = $1 FOR UPDATE",
-                            &[&series.prefix],
-                        )
-                        .map_err(db)?
-                        .get(0);
-                    let mut numbers = series_of(Some(stored), series)?;
-                    let number = numbers.next_number()?;
-                    tx.execute(
-                        "UPDATE case_numbers SET series = $2 WHERE prefix = $1",
-                        &[
-                            &series.prefix,
-                            &serde_json::to_string(&numbers).unwrap_or_default(),
-                        ],
-                    )
-                    .map_err(db)?;
-                    Some(number)
-                }
-            };
-            let decided = decide(number)?;
-            check_sequence(&decided, expected)?;
-            let version = to_i64(expected + decided.events.len() as u64);
-            let meta = &decided.meta;
-            let now = now_text();
-            let id: i64 = match target {
-                Target::Existing { id, .. } => {
-                    let changed = tx
-                        .execute(
-                            "UPDATE cases SET version = $2, service = $3, organisation = $4,
-                             status = $5, category = $6, number = $7, updated_at = $8
-                             WHERE id = $1 AND version = $9",
-                            &[
-                                id,
-                                &version,
-                                &meta.service,
-                                &meta.organisation,
-                                &meta.status,
-                                &meta.category,
-                                &meta.number,
-                                &now,
-                                &to_i64(expected),
-                            ],
-                        )
-                        .map_err(db)?;
-                    if changed != 1 {
-                        return Err(StoreError::Conflict {
-                            expected,
-                            found: expected + 1,
-                        });
-                    }
-                    *id
-                }
-                Target::New { workflow } => tx
-                    .query_one(
-                        "INSERT INTO cases (workflow, version, service, organisation, status,
-                         category, number, created_at, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-                        &[
-                            workflow,
-                            &version,
-                            &meta.service,
-                            &meta.organisation,
-                            &meta.status,
-                            &meta.category,
-                            &meta.number,
-                            &now,
-                        ],
-                    )
-                    .map_err(db)?
-                    .get(0),
-            };
-            let insert = tx
-                .prepare("INSERT INTO case_events (case_id, seq, event) VALUES ($1, $2, $3)")
-                .map_err(db)?;
-            for event in &decided.events {
-                tx.execute(&insert, &[&id, &to_i64(event.seq), &event_json(event)])
-                    .map_err(db)?;
-            }
-            for who in &meta.people {
-                tx.execute(
-                    "INSERT INTO case_people (person_id, case_id) VALUES ($1, $2)
-                     ON CONFLICT DO NOTHING",
-                    &[who, &id],
-                )
-                .map_err(db)?;
-            }
-            for b in &decided.blobs {
-                let index = i32::try_from(b.index).unwrap_or(i32::MAX);
-                tx.execute(
-                    "INSERT INTO attachments (case_id, seq, idx, name, content)
-                     VALUES ($1, $2, $3, $4, $5)",
-                    &[&id, &to_i64(b.seq), &index, &b.name, &&b.bytes[..]],
-                )
-                .map_err(db)?;
-            }
-            tx.commit().map_err(db)?;
-            Ok((id, decided))
-        })
-    }
-
-    fn attachment(
-        &self,
-        case: CaseId,
-        seq: u64,
-        index: u32,
-    ) -> Result<Option<(String, Vec<u8>)>, StoreError> {
-        let index = i32::try_from(index).unwrap_or(i32::MAX);
-        self.with(|client| {
-            Ok(client
-                .query_opt(
-                    "SELECT name, content FROM attachments WHERE case_id = $1 AND seq = $2 AND idx = $3",
-                    &[&case, &to_i64(seq), &index],
-                )
-                .map_err(db)?
-                .map(|row| (row.get(0), row.get(1))))
-        })
-    }
-
-    fn add_feedback(&self, record: &FeedbackRow) -> Result<i64, StoreError> {
-        let rank = record.rank.map(|r| i32::try_from(r).unwrap_or(i32::MAX));
-        self.with(|client| {
-            Ok(client
-                .query_one(
-                    "INSERT INTO feedback (at, query, guide_id, helped, rank, filed_anyway,
-                     case_number, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                    &[
-                        &record.at,
-                        &record.query,
-                        &record.guide,
-                        &record.helped,
-                        &rank,
-                        &record.filed_anyway,
-                        &record.case_number,
-                        &record.actor,
-                    ],
-                )
-                .map_err(db)?
-                .get(0))
-        })
-    }
-
-    fn feedback(&self, limit: usize) -> Result<Vec<FeedbackRow>, StoreError> {
-        self.read_feedback("ORDER BY id DESC", i64::MIN, limit)
-    }
-
-    fn feedback_after(&self, after: i64, limit: usize) -> Result<Vec<FeedbackRow>, StoreError> {
-        self.read_feedback("ORDER BY id", after, limit)
     }
 }
 
-impl PostgresStore {
-    /// Feedback records with an id above `after`, in `order`, at most `limit`.
-    fn read_feedback(
-        &self,
-        order: &str,
-        after: i64,
-        limit: usize,
-    ) -> Result<Vec<FeedbackRow>, StoreError> {
-        self.with(|client| {
-            let rows = client
-                .query(
-                    &format!("SELECT id, at, query, guide_id, helped, rank, filed_anyway, case_number, actor
-                     FROM feedback WHERE id > $1 {order} LIMIT $2"),
-                    &[&after, &to_i64(limit as u64)],
-                )
-                .map_err(db)?;
-            Ok(rows
-                .iter()
-                .map(|row| FeedbackRow {
-                    id: row.get(0),
-                    at: row.get(1),
-                    query: row.get(2),
-                    guide: row.get(3),
-                    helped: row.get(4),
-                    rank: row
-                        .get::<_, Option<i32>>(5)
-                        .and_then(|r| u32::try_from(r).ok()),
-                    filed_anyway: row.get(6),
-                    case_number: row.get(7),
-                    actor: row.get(8),
-                })
-                .collect())
+/// A client or a transaction, with the statements prepared on it during one piece of work.
+struct Postgres<'a, C: GenericClient> {
+    client: &'a mut C,
+    statements: HashMap<String, Statement>,
+}
+
+impl<'a, C: GenericClient> Postgres<'a, C> {
+    fn new(client: &'a mut C) -> Self {
+        Postgres {
+            client,
+            statements: HashMap::new(),
+        }
+    }
+
+    /// The statement for `sql` (parameters `?n` written `$n`), prepared once per piece of work.
+    fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
+        let sql = sql.replace('?', "$");
+        if let Some(statement) = self.statements.get(&sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(&sql).map_err(db)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+}
+
+/// The parameters as the `postgres` crate takes them; a number too large for an `INTEGER`
+/// column is an error, not a different number.
+fn parameters<'a>(params: &'a [Value<'a>]) -> Result<Vec<Box<dyn ToSql + Sync + 'a>>, StoreError> {
+    let small = |v: u32| {
+        i32::try_from(v).map_err(|_| StoreError::Unstorable {
+            what: "number".into(),
+            message: format!("{v} does not fit PostgreSQL's INTEGER"),
         })
+    };
+    params
+        .iter()
+        .map(|value| -> Result<Box<dyn ToSql + Sync + 'a>, StoreError> {
+            Ok(match *value {
+                Value::Int(v) => Box::new(v),
+                Value::Small(v) => Box::new(small(v)?),
+                Value::OptSmall(v) => Box::new(v.map(small).transpose()?),
+                Value::Text(v) => Box::new(v),
+                Value::OptText(v) => Box::new(v),
+                Value::Bool(v) => Box::new(v),
+                Value::Bytes(v) => Box::new(v),
+            })
+        })
+        .collect()
+}
+
+fn row(row: &postgres::Row) -> Result<Row, StoreError> {
+    let cell = |i: usize, ty: &Type| -> Result<Cell, postgres::Error> {
+        Ok(match *ty {
+            Type::INT8 => row
+                .try_get::<_, Option<i64>>(i)?
+                .map_or(Cell::Null, Cell::Int),
+            Type::INT4 => row
+                .try_get::<_, Option<i32>>(i)?
+                .map_or(Cell::Null, |v| Cell::Int(v.into())),
+            Type::BOOL => row
+                .try_get::<_, Option<bool>>(i)?
+                .map_or(Cell::Null, Cell::Bool),
+            Type::BYTEA => row
+                .try_get::<_, Option<Vec<u8>>>(i)?
+                .map_or(Cell::Null, Cell::Bytes),
+            _ => row
+                .try_get::<_, Option<String>>(i)?
+                .map_or(Cell::Null, Cell::Text),
+        })
+    };
+    let cells = row
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, column)| {
+            cell(i, column.type_()).map_err(|e| StoreError::Corrupt {
+                what: format!("column `{}`", column.name()),
+                message: with_causes(&e),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Row(cells))
+}
+
+impl<C: GenericClient> Tx for Postgres<'_, C> {
+    fn dialect(&self) -> &'static Dialect {
+        &POSTGRES
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.client.batch_execute(sql).map_err(db)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> Result<u64, StoreError> {
+        let statement = self.statement(sql)?;
+        let params = parameters(params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p as _).collect();
+        self.client.execute(&statement, &refs).map_err(db)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value<'_>]) -> Result<Vec<Row>, StoreError> {
+        let statement = self.statement(sql)?;
+        let params = parameters(params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p as _).collect();
+        let rows = self.client.query(&statement, &refs).map_err(db)?;
+        rows.iter().map(row).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open_error(url: &str) -> String {
+        match PostgresStore::open(url, 1) {
+            Ok(_) => panic!("{url} opened"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_bad_url_names_the_cause() {
+        for (url, cause) in [
+            ("not a url", "expected `=` but got `a`"),
+            (
+                "postgres://u@localhost:99999/db",
+                "invalid value for option `port`",
+            ),
+            ("postgres://", "host and hostaddr are missing"),
+            // Nothing listens on port 1 of the loopback interface.
+            ("postgres://u@127.0.0.1:1/db", "Connection refused"),
+        ] {
+            let error = open_error(url);
+            assert!(error.contains(cause), "{url}: {error}");
+        }
+        assert!(open_error("not a url").contains("postgres://user:password@host:port/database"));
+    }
+
+    #[test]
+    fn a_missing_database_is_named_when_a_server_is_given() {
+        let Ok(url) = std::env::var("VAGVISARE_TEST_PG_URL") else {
+            return;
+        };
+        let server = url.split('?').next().and_then(|u| u.rsplit_once('/'));
+        let Some((server, _)) = server else {
+            panic!("VAGVISARE_TEST_PG_URL has no database: {url}");
+        };
+        let error = open_error(&format!("{server}/vv_no_such_database"));
+        assert!(
+            error.contains("cannot connect to PostgreSQL")
+                && error.contains("\"vv_no_such_database\" does not exist"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_number_too_large_for_an_integer_column_is_an_error() {
+        assert!(parameters(&[Value::Small(i32::MAX as u32)]).is_ok());
+        for value in [Value::Small(u32::MAX), Value::OptSmall(Some(1 << 31))] {
+            match parameters(&[value]) {
+                Err(StoreError::Unstorable { message, .. }) => {
+                    assert!(message.contains("does not fit"), "{message}")
+                }
+                other => panic!("{value:?}: {:?}", other.map(|p| p.len())),
+            }
+        }
     }
 }

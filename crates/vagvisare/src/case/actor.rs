@@ -1,8 +1,11 @@
 //! Who acts on a case: [`Actor`] (the one running a command) and [`Person`] (someone a case refers to).
 
 use std::fmt;
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+use super::RoleError;
 
 /// The part a person plays when they run a command. A workflow lists, for each transition, the
 /// roles allowed to take it.
@@ -42,6 +45,18 @@ impl Role {
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
+    }
+}
+
+impl FromStr for Role {
+    type Err = RoleError;
+
+    /// The role with this identifier (`"officer"`), exactly as [`Role::id`] writes it.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.id() == text)
+            .ok_or_else(|| RoleError(text.to_string()))
     }
 }
 
@@ -98,5 +113,27 @@ impl Actor {
     /// The actor as a [`Person`] (id and name).
     pub fn person(&self) -> Person {
         Person::new(self.id.clone(), self.name.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_parse_from_their_ids_and_nothing_else() {
+        for role in Role::ALL {
+            assert_eq!(role.id().parse::<Role>(), Ok(role));
+            // The id is the serde spelling too, so workflow files and text agree.
+            assert_eq!(
+                serde_json::to_value(role).unwrap(),
+                serde_json::Value::from(role.id())
+            );
+        }
+        for bad in ["", "Officer", "boss", " officer", "third-party"] {
+            let error = bad.parse::<Role>().unwrap_err();
+            assert_eq!(error, RoleError(bad.to_string()));
+            assert!(error.to_string().contains("third_party"), "{error}");
+        }
     }
 }

@@ -72,6 +72,26 @@ pub enum CaseError {
         /// Names of the approvers who have not approved yet.
         missing: Vec<String>,
     },
+    /// The requester was named among the approvers, or tries to decide on their own case.
+    /// Nobody approves what they asked for themselves.
+    #[error(
+        "`{person}` is the case's requester and cannot approve or reject it; \
+         name someone else (their manager, say) as approver"
+    )]
+    RequesterAsApprover {
+        /// The requester's id.
+        person: String,
+    },
+    /// Approvers were named for a case whose workflow has no approvals (no `approve`
+    /// transition): nobody could ever give them, and the case would wait for ever.
+    #[error(
+        "the workflow `{workflow}` has no approvals, so no approvers can be named; \
+         submit without approvers, or use a workflow with an `approve` transition"
+    )]
+    NoApprovalsInWorkflow {
+        /// The workflow's id.
+        workflow: String,
+    },
     /// The case is already shared with the person (or they are its requester).
     #[error("the case is already visible to `{person}`; there is no need to share it again")]
     AlreadyShared {
@@ -90,6 +110,11 @@ pub enum CaseError {
         found: u64,
     },
 }
+
+/// Text that is not the id of a [`Role`](super::Role).
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("unknown role {0:?}; use one of \"requester\", \"officer\", \"approver\", \"third_party\"")]
+pub struct RoleError(pub String);
 
 /// A workflow definition was refused when loaded.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::access;
 use super::event::{Due, Event, EventKind, MessageDirection, Timestamp};
 use super::workflow::StatusCategory;
 use super::{Actor, Attachment, Calendar, Case, CaseError, Command, CommandKind, Role, Workflow};
@@ -101,10 +100,11 @@ impl Case {
     /// Run `command` as `actor` at `now`: check it, apply the events it yields and return them
     /// (for the host to append to its store and to derive notifications from).
     ///
-    /// A refused command changes nothing and returns the reason: the workflow does not allow it
-    /// ([`CaseError::TransitionNotAllowed`], naming command, status and role), the actor has no part
-    /// in the case, or the command breaks one of its own rules (attachment too large, approver
-    /// already decided, approvals pending, …).
+    /// A refused command changes nothing and returns the reason: first what
+    /// [`Case::check_command`] checks (the workflow does not allow it,
+    /// [`CaseError::TransitionNotAllowed`], naming command, status and role; the actor has no
+    /// part in the case; the approver already decided), then the command's own rules
+    /// (approvals pending, attachment too large, approvers the case may not have, …).
     pub fn execute(
         &mut self,
         rules: &CaseRules,
@@ -128,16 +128,8 @@ impl Case {
         now: Timestamp,
     ) -> Result<Vec<Event>, CaseError> {
         let kind = command.kind();
-        let workflow = &rules.workflow;
         let current = self.status();
-        let transition = workflow
-            .transition(kind, current, actor.role)
-            .ok_or_else(|| CaseError::TransitionNotAllowed {
-                command: kind,
-                status: current.to_string(),
-                role: actor.role,
-            })?;
-        access::check(self, actor, kind)?;
+        let transition = self.check_command(rules, actor, kind)?;
 
         let mut status = transition.to.clone().filter(|to| to != current);
         let missing = self.missing_approvals();
@@ -167,6 +159,7 @@ impl Case {
                 approvers,
             } => {
                 rules.check_attachments(&form.attachments)?;
+                self.check_approvers(rules, actor, &approvers)?;
                 if let Some(days) = rules.due_days(&form.service) {
                     let date = rules
                         .calendar
@@ -229,7 +222,6 @@ impl Case {
                 });
             }
             Command::Approve => {
-                self.undecided_approval(actor)?;
                 let others_done = self
                     .approvals()
                     .iter()
@@ -240,10 +232,7 @@ impl Case {
                 }
                 kinds.push(EventKind::Approved);
             }
-            Command::Reject { reason } => {
-                self.undecided_approval(actor)?;
-                kinds.push(EventKind::Rejected { reason });
-            }
+            Command::Reject { reason } => kinds.push(EventKind::Rejected { reason }),
             Command::WaitForUser { note } => kinds.push(EventKind::StatusChanged { note }),
             Command::WaitForThirdParty { party } => {
                 kinds.push(EventKind::ThirdPartyAwaited { party })
@@ -310,18 +299,6 @@ impl Case {
                 }))
             }
             _ => Ok(None),
-        }
-    }
-
-    fn undecided_approval(&self, actor: &Actor) -> Result<(), CaseError> {
-        match self.approval_of(&actor.id) {
-            None => Err(CaseError::NotAnApprover {
-                approver: actor.id.clone(),
-            }),
-            Some(approval) if approval.decision.is_some() => Err(CaseError::AlreadyDecided {
-                approver: actor.id.clone(),
-            }),
-            Some(_) => Ok(()),
         }
     }
 }

@@ -40,12 +40,13 @@
 //! // The history as the handbook shows it, and a JSON round trip.
 //! let rows = views::history(&case, &rules.workflow);
 //! assert_eq!(rows[1].cells(), ["Status ändrad", "-", "2018-02-19 13:21", "Under behandling", "Julia Landsell"]);
-//! let json = CaseRecord::new(&case).to_json();
+//! let json = CaseRecord::new(&case).to_json().unwrap();
 //! assert_eq!(CaseRecord::from_json(&json).unwrap().into_case().unwrap(), case);
 //! ```
 
 pub mod access;
 mod actor;
+mod allowed;
 pub mod calendar;
 mod command;
 pub mod deflection;
@@ -64,7 +65,7 @@ pub use actor::{Actor, Person, Role};
 pub use calendar::{easter_sunday, holiday, holidays, Calendar, Holiday};
 pub use command::{Attachment, Command, CommandKind, Form, NotificationPreferences};
 pub use deflection::{DeflectionRecord, ShownGuide};
-pub use error::{CaseError, NumberError, RecordError, WorkflowError};
+pub use error::{CaseError, NumberError, RecordError, RoleError, WorkflowError};
 pub use event::{Due, Event, EventKind, MessageDirection, Timestamp};
 pub use execute::{CaseRules, DEFAULT_MAX_ATTACHMENT_BYTES};
 pub use notification::{Channel, Notification, Recipient, Subject};

@@ -296,7 +296,7 @@ mod tests {
                 Command::Submit {
                     number: "C2304625".parse().unwrap(),
                     form,
-                    approvers: vec![requester.person(), manager.clone()],
+                    approvers: vec![manager.clone()],
                 },
                 at,
             )
@@ -322,7 +322,7 @@ mod tests {
                     Subject::ApprovalRequested
                 ),
             ],
-            "the requester submitted and approves herself, so she is not told"
+            "the requester submitted, so she is not told; the manager is asked to approve"
         );
         assert_eq!(Channel::Sms.label(), "SMS");
     }

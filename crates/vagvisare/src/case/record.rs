@@ -12,7 +12,7 @@ pub const FORMAT_VERSION: u32 = 1;
 /// ```
 /// use vagvisare::case::{Case, CaseRecord};
 /// let record = CaseRecord::new(&Case::new());
-/// let json = record.to_json();
+/// let json = record.to_json().unwrap();
 /// assert_eq!(CaseRecord::from_json(&json).unwrap().into_case().unwrap(), Case::new());
 /// assert!(CaseRecord::from_json(r#"{"format_version": 99, "events": []}"#).is_err());
 /// ```
@@ -33,15 +33,15 @@ impl CaseRecord {
         }
     }
 
-    /// The record as JSON.
-    pub fn to_json(&self) -> String {
-        // Serialising plain data with string keys cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+    /// The record as JSON. Serialising fails only if an event holds something JSON cannot
+    /// write; the error says what, rather than an empty text taking the record's place.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
     }
 
-    /// The record as indented JSON.
-    pub fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+    /// The record as indented JSON (fails as [`CaseRecord::to_json`] does).
+    pub fn to_json_pretty(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
     }
 
     /// Read a record, checking its format version first so that a record from another version is

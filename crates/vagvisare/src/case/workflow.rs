@@ -38,6 +38,28 @@ pub enum StatusCategory {
     Closed,
 }
 
+impl StatusCategory {
+    /// Every category, in declaration order.
+    pub const ALL: [StatusCategory; 5] = [
+        StatusCategory::Draft,
+        StatusCategory::Open,
+        StatusCategory::WaitingForRequester,
+        StatusCategory::WaitingForOthers,
+        StatusCategory::Closed,
+    ];
+
+    /// The identifier used in workflow files and JSON (`draft`, `waiting_for_requester`, …).
+    pub fn id(self) -> &'static str {
+        match self {
+            StatusCategory::Draft => "draft",
+            StatusCategory::Open => "open",
+            StatusCategory::WaitingForRequester => "waiting_for_requester",
+            StatusCategory::WaitingForOthers => "waiting_for_others",
+            StatusCategory::Closed => "closed",
+        }
+    }
+}
+
 /// A status of a workflow.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {
@@ -192,7 +214,17 @@ impl Workflow {
         })
     }
 
-    /// The commands `role` may run in status `status` (to show the right buttons).
+    /// Whether cases of this workflow can have approvers: it has an `approve` transition. Naming
+    /// approvers in a workflow without one is refused ([`CaseError::NoApprovalsInWorkflow`](super::CaseError::NoApprovalsInWorkflow)).
+    pub fn has_approvals(&self) -> bool {
+        self.transitions
+            .iter()
+            .any(|t| t.command == CommandKind::Approve)
+    }
+
+    /// The commands `role` may run in status `status` by the workflow alone. What an actor may
+    /// run on a case now (their part in it, their decision) is
+    /// [`Case::allowed_commands`](super::Case::allowed_commands).
     pub fn allowed_commands(&self, status: &str, role: Role) -> Vec<CommandKind> {
         let set: BTreeSet<CommandKind> = self
             .transitions
@@ -363,6 +395,22 @@ mod tests {
             desk.category("waiting_for_user"),
             Some(StatusCategory::WaitingForRequester)
         );
+    }
+
+    #[test]
+    fn category_ids_are_the_serde_spelling() {
+        for category in StatusCategory::ALL {
+            assert_eq!(
+                serde_json::to_value(category).unwrap(),
+                serde_json::Value::from(category.id())
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_service_desk_seed_has_approvals() {
+        assert!(Workflow::service_desk().has_approvals());
+        assert!(!Workflow::e_service().has_approvals());
     }
 
     #[test]

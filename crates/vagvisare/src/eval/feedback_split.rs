@@ -162,6 +162,37 @@ pub fn run_on_index(
     })
 }
 
+/// Figures on the asked queries before and after a given set of feedback records.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedbackReport {
+    /// Records given as feedback.
+    pub feedback_records: usize,
+    /// The queries, before the feedback.
+    pub before: Report,
+    /// The same queries after it.
+    pub after: Report,
+}
+
+/// The protocol with a feedback file of its own: evaluates `queries` on a committed index,
+/// records `records` (as given: their actors and times), commits, evaluates again. This is how
+/// a set whose feedback and asked halves are fixed in files (corona-dev's `feedback-split`) is
+/// measured, the same for every engine.
+pub fn run_with_records(
+    index: &GuideIndex,
+    queries: &[LabelledQuery],
+    records: &[Feedback],
+    options: &EvalOptions,
+) -> Result<FeedbackReport, IndexError> {
+    let before = evaluate_with(index, queries, options);
+    index.feedback(records)?;
+    index.commit()?;
+    Ok(FeedbackReport {
+        feedback_records: records.len(),
+        before,
+        after: evaluate_with(index, queries, options),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -101,6 +101,16 @@ impl Feedback {
         self
     }
 
+    /// Checks what a record says: a rank counts from 1 (the first suggestion shown), so 0 is
+    /// refused with [`FeedbackError::ZeroRank`]. Every host checks records with this before it
+    /// keeps them; [`parse_feedback_jsonl`] checks each line.
+    pub fn validate(&self) -> Result<(), FeedbackError> {
+        if self.rank == Some(0) {
+            return Err(FeedbackError::ZeroRank);
+        }
+        Ok(())
+    }
+
     /// True when the record may teach its guide the text.
     pub fn teaches(&self) -> bool {
         self.helped && !self.filed_anyway && self.guide.is_some()
@@ -116,6 +126,9 @@ pub enum FeedbackError {
         /// The guide id given.
         id: String,
     },
+    /// A record gives rank 0; ranks count from 1, the first suggestion shown.
+    #[error("rank 0 is not a rank: ranks count from 1, the first suggestion shown")]
+    ZeroRank,
     /// A JSON Lines feedback line is not valid.
     #[error("feedback line {line}: {message}")]
     BadLine {
@@ -473,10 +486,13 @@ pub fn parse_feedback_jsonl(text: &str) -> Result<Vec<Feedback>, FeedbackError> 
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|e| FeedbackError::BadLine {
+            let bad = |message: String| FeedbackError::BadLine {
                 line: i + 1,
-                message: e.to_string(),
-            })
+                message,
+            };
+            let record: Feedback = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+            record.validate().map_err(|e| bad(e.to_string()))?;
+            Ok(record)
         })
         .collect()
 }
@@ -485,6 +501,24 @@ pub fn parse_feedback_jsonl(text: &str) -> Result<Vec<Feedback>, FeedbackError> 
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_rank_counts_from_one() {
+        let mut record = Feedback::helped("glömt lösen", "pw");
+        assert_eq!(record.validate(), Ok(()));
+        record.rank = Some(1);
+        assert_eq!(record.validate(), Ok(()));
+        record.rank = Some(0);
+        assert_eq!(record.validate(), Err(FeedbackError::ZeroRank));
+        let lines = "{\"query\": \"a\", \"helped\": true, \"rank\": 2}\n\
+                     {\"query\": \"b\", \"helped\": true, \"rank\": 0}\n";
+        match parse_feedback_jsonl(lines) {
+            Err(FeedbackError::BadLine { line: 2, message }) => {
+                assert!(message.contains("ranks count from 1"), "{message}")
+            }
+            other => panic!("rank 0 read as {other:?}"),
+        }
+    }
 
     fn day(d: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 1, d, 12, 0, 0).unwrap()

@@ -235,7 +235,7 @@ fn run(e_service: bool, ops: Vec<(usize, Command, u32)>) -> Result<(), TestCaseE
     }
     let replayed = Case::replay(case.history()).unwrap();
     prop_assert_eq!(&replayed, &case, "replay equals the live state");
-    let json = CaseRecord::new(&case).to_json();
+    let json = CaseRecord::new(&case).to_json().unwrap();
     let restored = CaseRecord::from_json(&json).unwrap().into_case().unwrap();
     prop_assert_eq!(&restored, &case, "JSON round trip equals the live state");
     prop_assert_eq!(
