@@ -696,6 +696,9 @@ pub struct PyMatch {
     /// ``typo``, ``prefix`` or ``learned``.
     #[pyo3(get)]
     kind: &'static str,
+    /// For a ``learned`` match, the learned text it matched; else ``None``.
+    #[pyo3(get)]
+    learned_text: Option<String>,
 }
 
 impl From<&Match> for PyMatch {
@@ -704,6 +707,7 @@ impl From<&Match> for PyMatch {
             query: m.query.clone(),
             guide_word: m.guide_word.clone(),
             kind: m.kind.as_str(),
+            learned_text: m.learned_text.clone(),
         }
     }
 }

@@ -7,17 +7,19 @@ use vagvisare::feedback::report::report_with;
 use vagvisare::feedback::{parse_feedback_jsonl, FeedbackStore, FEEDBACK_FILE};
 use vagvisare::GuideIndex;
 
-/// Records a JSON Lines file of feedback into an on-disk index and commits it. A bad line, or a
-/// record for a guide the index does not hold, refuses the whole file.
+/// Records a JSON Lines file of feedback into an on-disk index and commits it, as a trusted
+/// import: the file is the operator's, so each text counts at once (feedback from the service's
+/// users counts only once enough distinct people gave it). A bad line, or a record for a guide
+/// the index does not hold, refuses the whole file.
 pub fn record(index_dir: &Path, file: &Path) -> Result<(), String> {
     let records = read_records(file)?;
     let index = GuideIndex::open(index_dir).map_err(|e| e.to_string())?;
     let changed = index
-        .feedback(&records)
+        .import_feedback(&records)
         .map_err(|e| format!("{}: {e}", file.display()))?;
     index.commit().map_err(|e| e.to_string())?;
     eprintln!(
-        "recorded {} feedback records; {changed} guides learned new text",
+        "recorded {} feedback records as a trusted import; {changed} guides learned new text",
         records.len()
     );
     Ok(())

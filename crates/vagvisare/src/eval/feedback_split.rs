@@ -139,7 +139,7 @@ pub fn run_with<Err>(
 }
 
 /// Runs the protocol on an index of the guides (committed, without feedback yet): evaluates,
-/// records the feedback half (one distinct actor per query), commits, evaluates again.
+/// imports the feedback half as trusted (one distinct actor per query), commits, evaluates again.
 pub fn run(
     index: &GuideIndex,
     queries: &[LabelledQuery],
@@ -157,7 +157,7 @@ pub fn run_on_index(
     options: &EvalOptions,
 ) -> Result<SplitReport, IndexError> {
     run_with(index, queries, split_options, options, |records| {
-        index.feedback(records)?;
+        index.import_feedback(records)?;
         index.commit()
     })
 }
@@ -174,7 +174,8 @@ pub struct FeedbackReport {
 }
 
 /// The protocol with a feedback file of its own: evaluates `queries` on a committed index,
-/// records `records` (as given: their actors and times), commits, evaluates again. This is how
+/// imports `records` as trusted (a curated file: each text counts at once), commits, evaluates
+/// again. This is how
 /// a set whose feedback and asked halves are fixed in files (corona-dev's `feedback-split`) is
 /// measured, the same for every engine.
 pub fn run_with_records(
@@ -184,7 +185,7 @@ pub fn run_with_records(
     options: &EvalOptions,
 ) -> Result<FeedbackReport, IndexError> {
     let before = evaluate_with(index, queries, options);
-    index.feedback(records)?;
+    index.import_feedback(records)?;
     index.commit()?;
     Ok(FeedbackReport {
         feedback_records: records.len(),

@@ -4,17 +4,21 @@
 //! for. A [`Feedback`] record says what was typed, which guide was shown, whether it helped and
 //! whether a case was filed anyway. [`FeedbackStore`] keeps every record (redacted, for the
 //! [`report`]) and, per guide, the *learned texts*: the normalised texts that helped, with the
-//! distinct actors behind each. The guide index searches a guide's learned texts in a field of
-//! their own (see `GuideIndex::feedback`).
+//! distinct actors behind each. The guide index searches a guide's learned texts as its learned
+//! passage, a document of its own, and a guide is found by the better of its own text and its
+//! passage (see `GuideIndex::feedback`).
 //!
-//! Guard rails, all in [`FeedbackStore::record`] and [`FeedbackStore::learned_text`]:
+//! Guard rails, all in [`FeedbackStore::record`] and [`FeedbackStore::passages`]:
 //! - the text is redacted (personnummer, phone numbers, e-mail addresses) before anything is
 //!   kept, then normalised with the query analysis (NFC, words, lower case), cut to what a query
 //!   may be ([`normalise`]);
 //! - only "helped: yes" without a case filed anyway adds a text;
 //! - one actor counts once per guide and text (records without an actor key count as one
 //!   anonymous actor), and a text counts only once [`LearnPolicy::min_actors`] distinct actors
-//!   gave it;
+//!   gave it (two by default, so that no single person, and no anonymous caller, can teach a
+//!   guide anything alone); a *trusted* import ([`FeedbackStore::record_trusted`]: an editor's
+//!   action, a curated feedback file) counts at once, and the text says so
+//!   ([`LearnedTerm::trusted`]);
 //! - a text's weight is the sum over its actors of ½^(age / half-life), age since that actor's
 //!   latest record; texts below [`LearnPolicy::min_weight`] are left out;
 //! - at most [`LearnPolicy::max_texts`] texts per guide, the heaviest;
@@ -27,8 +31,8 @@
 //! - **feedback**: refuse the whole batch with [`FeedbackError::UnknownGuide`] if a record names
 //!   a guide it does not hold, else [`FeedbackStore::record`] each record and re-index the guides
 //!   it returns;
-//! - **upsert** (new or replaced guide): put [`FeedbackStore::learned_text`]`(id, now)` in the
-//!   guide's learned field;
+//! - **upsert** (new or replaced guide): index [`FeedbackStore::passages`]`(id, now)` as the
+//!   guide's learned passage;
 //! - **delete**: [`FeedbackStore::forget`] the guide;
 //! - **commit**: [`FeedbackStore::save`] beside the index (temporary file, then rename);
 //! - now and then (fading): re-index the guides of [`FeedbackStore::guides`].
@@ -42,7 +46,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::redact::{find, redact, PersonalData};
-use crate::text::stopwords::is_stop_word;
 use crate::text::tokenize::words;
 use crate::text::{MAX_QUERY_BYTES, MAX_QUERY_WORDS};
 
@@ -172,7 +175,7 @@ impl Default for LearnPolicy {
     fn default() -> Self {
         Self {
             half_life_days: 180.0,
-            min_actors: 1,
+            min_actors: 2,
             max_texts: 64,
             min_weight: 0.25,
         }
@@ -188,6 +191,8 @@ pub struct LearnedTerm {
     pub weight: f64,
     /// Distinct actors that gave it.
     pub actors: usize,
+    /// Whether a trusted import gave it (it then counts whatever the number of actors).
+    pub trusted: bool,
     /// Whether it counts in search now (enough actors, heavy enough, within the cap).
     pub active: bool,
 }
@@ -199,6 +204,9 @@ const ANONYMOUS: &str = "";
 struct GuideLearning {
     /// Text → actor → latest time that actor gave it.
     texts: BTreeMap<String, BTreeMap<String, DateTime<Utc>>>,
+    /// Texts a trusted import gave.
+    #[serde(default)]
+    trusted: BTreeSet<String>,
     frozen: bool,
 }
 
@@ -270,8 +278,20 @@ impl FeedbackStore {
     }
 
     /// Keeps one record (the caller has checked that its guide exists). Returns the guide whose
-    /// learned text may have changed.
+    /// learned text may have changed. Its text counts once [`LearnPolicy::min_actors`] distinct
+    /// actors gave it.
     pub fn record(&mut self, feedback: &Feedback) -> Option<String> {
+        self.keep(feedback, false)
+    }
+
+    /// [`record`](Self::record) from a trusted source (an editor, a curated file): the text
+    /// counts at once, whatever the number of actors (the other guard rails hold: redaction,
+    /// fading, the cap, freezing, removal).
+    pub fn record_trusted(&mut self, feedback: &Feedback) -> Option<String> {
+        self.keep(feedback, true)
+    }
+
+    fn keep(&mut self, feedback: &Feedback, trusted: bool) -> Option<String> {
         let mut kept = feedback.clone();
         kept.query = redact(&feedback.query);
         self.records.push(kept);
@@ -286,6 +306,9 @@ impl FeedbackStore {
         let learning = self.guides.entry(guide.clone()).or_default();
         if learning.frozen {
             return None;
+        }
+        if trusted {
+            learning.trusted.insert(text.clone());
         }
         let actor = feedback.actor.clone().unwrap_or_else(|| ANONYMOUS.into());
         let latest = learning
@@ -321,11 +344,13 @@ impl FeedbackStore {
             .iter()
             .map(|(text, actors)| {
                 let weight = self.weight(actors, now);
+                let trusted = learning.trusted.contains(text);
                 LearnedTerm {
                     text: text.clone(),
                     weight,
                     actors: actors.len(),
-                    active: actors.len() >= self.policy.min_actors
+                    trusted,
+                    active: (trusted || actors.len() >= self.policy.min_actors)
                         && weight >= self.policy.min_weight,
                 }
             })
@@ -346,63 +371,21 @@ impl FeedbackStore {
         terms
     }
 
-    /// Every active learned text of the guide at `now` as one text (the index searches the part of
-    /// it the guide lacks, [`learned_text_for`](Self::learned_text_for)): every active learned
-    /// text (enough actors, not faded, within the cap), heaviest first, each repeated
-    /// round(weight) times, at least once and at most three times, so that term frequency
-    /// carries the weight; texts are separated by " . " so that no word pair spans two texts.
-    /// Empty when the guide has learned nothing that counts.
-    pub fn learned_text(&self, guide: &str, now: DateTime<Utc>) -> String {
-        self.weighted_texts(guide, now, |_| true)
-    }
-
-    /// [`learned_text`](Self::learned_text) with only the words the guide lacks: stop words and
-    /// words already in the guide's own texts, `own` (its title, keywords and body: the same word,
-    /// lower case) are left
-    /// out, and a text with nothing left is dropped. The learned field then adds vocabulary and
-    /// never doubles a word the guide already matches, so guides with feedback do not crowd out
-    /// guides without it. This is what the index learns. On the bundled set (issue 8 protocol,
-    /// 30 % of guides held out, seed 7, learned weight 0.3) the held-out guides' recall@5 stays
-    /// at 0.910 where the full texts at 0.4 lower it to 0.899, and the taught guides still gain
-    /// (0.912 → 0.925).
-    pub fn learned_text_for<'a>(
-        &self,
-        guide: &str,
-        own: impl IntoIterator<Item = &'a str>,
-        now: DateTime<Utc>,
-    ) -> String {
+    /// The guide's learned texts that count at `now` (enough actors or trusted, not faded, within
+    /// the cap), heaviest first: what the index searches, together as the guide's learned
+    /// passage. The passage counts as strongly as the guide's own text, and a guide is found by
+    /// the better of its own text and its passage (not their sum), so a taught guide does not
+    /// crowd out the guides nobody has taught yet. Empty when the guide has learned nothing that
+    /// counts.
+    pub fn passages(&self, guide: &str, now: DateTime<Utc>) -> Vec<String> {
         if !self.guides.contains_key(guide) {
-            return String::new(); // nothing learned: no need to look at the guide's words
+            return Vec::new();
         }
-        let own: BTreeSet<String> = own.into_iter().flat_map(words).map(|w| w.text).collect();
-        self.weighted_texts(guide, now, |word| {
-            !is_stop_word(word) && !own.contains(word)
-        })
-    }
-
-    fn weighted_texts(
-        &self,
-        guide: &str,
-        now: DateTime<Utc>,
-        keep: impl Fn(&str) -> bool,
-    ) -> String {
-        let mut out = Vec::new();
-        for term in self.learned(guide, now).into_iter().filter(|t| t.active) {
-            let text = term
-                .text
-                .split(' ')
-                .filter(|w| keep(w))
-                .collect::<Vec<_>>()
-                .join(" ");
-            if text.is_empty() {
-                continue;
-            }
-            let copies = term.weight.round().clamp(1.0, 3.0) as usize;
-            for _ in 0..copies {
-                out.push(text.clone());
-            }
-        }
-        out.join(" . ")
+        self.learned(guide, now)
+            .into_iter()
+            .filter(|t| t.active)
+            .map(|t| t.text)
+            .collect()
     }
 
     /// Forgets one learned text of a guide.
@@ -410,7 +393,10 @@ impl FeedbackStore {
         let normalised = normalise(text);
         self.guides
             .get_mut(guide)
-            .and_then(|l| l.texts.remove(&normalised))
+            .and_then(|l| {
+                l.trusted.remove(&normalised);
+                l.texts.remove(&normalised)
+            })
             .map(|_| ())
             .ok_or_else(|| FeedbackError::UnknownText {
                 id: guide.into(),
@@ -557,27 +543,51 @@ mod tests {
             store.record(&Feedback::helped("skrivaren krånglar", "g").at(day(1))),
             Some("g".into())
         );
-        assert_eq!(store.learned_text("g", day(1)), "skrivaren krånglar");
+        assert_eq!(
+            store.passages("g", day(1)),
+            Vec::<String>::new(),
+            "one actor"
+        );
+        store.record(
+            &Feedback::helped("Skrivaren KRÅNGLAR", "g")
+                .by("u2")
+                .at(day(1)),
+        );
+        assert_eq!(store.passages("g", day(1)), ["skrivaren krånglar"]);
     }
 
     #[test]
-    fn the_learned_field_can_keep_only_what_the_guide_lacks() {
+    fn a_trusted_import_counts_at_once_and_says_so() {
         let mut store = FeedbackStore::new();
-        let guide = ["Skrivaren skriver inte ut", "Kontrollera papper och toner."];
-        for (i, text) in ["skrivaren tuggar papper", "printern är död", "papper toner"]
-            .iter()
-            .enumerate()
-        {
-            store.record(&Feedback::helped(*text, "g").by(format!("u{i}")).at(day(1)));
-        }
         assert_eq!(
-            store.learned_text("g", day(1)),
-            "papper toner . printern är död . skrivaren tuggar papper"
+            store.policy().min_actors,
+            2,
+            "the default holds one person back"
         );
+        store.record(&Feedback::helped("printern är död", "g").by("u1").at(day(1)));
+        store.record_trusted(&Feedback::helped("skrivaren tuggar papper", "g").at(day(1)));
+        assert_eq!(store.passages("g", day(1)), ["skrivaren tuggar papper"]);
+        let learned = store.learned("g", day(1));
+        let trusted: Vec<(&str, bool, bool)> = learned
+            .iter()
+            .map(|t| (t.text.as_str(), t.trusted, t.active))
+            .collect();
         assert_eq!(
-            store.learned_text_for("g", guide, day(1)),
-            "printern död . tuggar",
-            "stop words, the guide's own words and texts left empty are dropped"
+            trusted,
+            [
+                ("skrivaren tuggar papper", true, true),
+                ("printern är död", false, false)
+            ]
+        );
+        store.remove("g", "skrivaren tuggar papper").unwrap();
+        store.record(
+            &Feedback::helped("skrivaren tuggar papper", "g")
+                .by("u1")
+                .at(day(1)),
+        );
+        assert!(
+            store.passages("g", day(1)).is_empty(),
+            "removing a text forgets that it was trusted"
         );
     }
 
@@ -594,9 +604,9 @@ mod tests {
         let learned = store.learned("g", day(1));
         assert_eq!(learned[0].actors, 1);
         assert!(!learned[0].active);
-        assert_eq!(store.learned_text("g", day(1)), "");
+        assert!(store.passages("g", day(1)).is_empty());
         store.record(&Feedback::helped("köp aktier", "g").by("other").at(day(1)));
-        assert_eq!(store.learned_text("g", day(1)), "köp aktier . köp aktier");
+        assert_eq!(store.passages("g", day(1)), ["köp aktier"]);
     }
 
     #[test]
@@ -607,16 +617,16 @@ mod tests {
             max_texts: 2,
             ..LearnPolicy::default()
         });
-        store.record(&Feedback::helped("gammal fråga", "g").at(day(1)));
+        store.record_trusted(&Feedback::helped("gammal fråga", "g").at(day(1)));
         let w = store.learned("g", day(11))[0].weight;
         assert!((w - 0.5).abs() < 1e-6, "{w}");
-        assert_eq!(
-            store.learned_text("g", day(31)),
-            "",
+        assert_eq!(store.passages("g", day(11)), ["gammal fråga"]);
+        assert!(
+            store.passages("g", day(31)).is_empty(),
             "faded below the minimum"
         );
         for (i, text) in ["a b", "c d", "e f"].iter().enumerate() {
-            store.record(&Feedback::helped(*text, "g").by(format!("u{i}")).at(day(30)));
+            store.record_trusted(&Feedback::helped(*text, "g").by(format!("u{i}")).at(day(30)));
         }
         let active = store
             .learned("g", day(30))

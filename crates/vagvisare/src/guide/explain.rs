@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::index::LEARNED_SEPARATOR;
 use super::model::Guide;
 use super::plan::{Alternative, MatchKind, QueryPlan};
 use super::schema::Form;
@@ -53,6 +54,10 @@ pub struct Match {
     pub guide_word: String,
     /// How it matched.
     pub kind: MatchKind,
+    /// For a match in what the guide learned ([`MatchKind::Learned`]): the learned text it
+    /// matched, as people typed it (normalised and redacted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learned_text: Option<String>,
 }
 
 /// A guide with its title (and keywords) and body analysed: what explaining needs, computed once
@@ -154,20 +159,26 @@ pub(crate) fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) ->
         let Some((kind, at)) = best else {
             continue;
         };
-        let (kind, guide_word) = if at < titled {
+        let (kind, guide_word, learned) = if at < titled {
             let word = &title_tokens[at].word;
-            (kind, &title_text[word.start..word.end])
+            (kind, &title_text[word.start..word.end], None)
         } else if at < bodied {
             let word = &body_tokens[at - titled].word;
-            (kind, &guide.body[word.start..word.end])
+            (kind, &guide.body[word.start..word.end], None)
         } else {
             let word = &learned_tokens[at - bodied].word;
-            (MatchKind::Learned, &learned_text[word.start..word.end])
+            let text = learned_text_around(learned_text, word.start, word.end);
+            (
+                MatchKind::Learned,
+                &learned_text[word.start..word.end],
+                Some(text.to_string()),
+            )
         };
         matched.push(Match {
             query: qw.text.clone(),
             guide_word: guide_word.to_string(),
             kind,
+            learned_text: learned,
         });
         if qw.weight < 1.0 {
             continue; // stop words are not marked in the snippet
@@ -193,6 +204,18 @@ pub(crate) fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) ->
         matched,
         score,
     }
+}
+
+/// The one learned text (of the guide's texts joined by [`LEARNED_SEPARATOR`]) that holds the
+/// bytes `start..end`.
+fn learned_text_around(texts: &str, start: usize, end: usize) -> &str {
+    let from = texts[..start]
+        .rfind(LEARNED_SEPARATOR)
+        .map_or(0, |at| at + LEARNED_SEPARATOR.len());
+    let to = texts[end..]
+        .find(LEARNED_SEPARATOR)
+        .map_or(texts.len(), |at| end + at);
+    &texts[from..to]
 }
 
 /// The window of body words with the most distinct matched query words (then the most matches).

@@ -2,7 +2,8 @@
 //! (title, body) and per form of a word (surface, stem, folded, compound part), plus stem pairs.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
+    STRING,
 };
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
@@ -135,8 +136,15 @@ pub struct Fields {
     pub audience_key: Field,
     /// Adjacent stem pairs of title and body.
     pub pair: Field,
-    /// Texts learned from feedback (stored, for explaining).
+    /// The text of a learned passage (stored, for explaining).
     pub learned: Field,
+    /// A learned passage's guide id (stored, exact); a guide's own document has none.
+    pub parent: Field,
+    /// [`PASSAGE`] on every learned passage: counts them.
+    pub passage: Field,
+    /// The guide a document speaks for, as a number ([`group_key`] of its id; fast): a guide
+    /// and its passages share it, so a guide is suggested once, by its best document.
+    pub group: Field,
     analyzed: [[Field; 4]; 3],
 }
 
@@ -145,6 +153,25 @@ impl Fields {
     pub fn analyzed(&self, source: Source, form: Form) -> Field {
         self.analyzed[source as usize][form as usize]
     }
+}
+
+/// The name of [`Fields::group`].
+pub const GROUP: &str = "group";
+
+/// The term of [`Fields::passage`].
+pub const PASSAGE: &str = "1";
+
+/// The number a guide's documents share ([`Fields::group`]): the first eight bytes of a keyed
+/// hash of its id (two ids of one index collide with odds of about one in 10^19 per pair).
+pub fn group_key(id: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(id.as_bytes());
+    // FxHash is fast but weak on short keys: mix once more (SplitMix64's finaliser).
+    let mut z = h.finish() ^ (id.len() as u64).rotate_left(32);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// Audience key of guides meant for everyone.
@@ -167,6 +194,9 @@ pub fn build() -> (Schema, Fields) {
     let keywords = b.add_text_field("keywords", stored_text.clone());
     let audiences = b.add_text_field("audiences", stored_text.clone());
     let learned = b.add_text_field("learned", stored_text);
+    let parent = b.add_text_field("parent", STRING | STORED);
+    let passage = b.add_text_field("passage", STRING);
+    let group = b.add_u64_field(GROUP, NumericOptions::default().set_fast());
     let category_key = b.add_text_field("category_key", STRING);
     let audience_key = b.add_text_field("audience_key", STRING);
     let pair = b.add_text_field("pair", analyzed.clone());
@@ -204,6 +234,9 @@ pub fn build() -> (Schema, Fields) {
         audience_key,
         pair,
         learned,
+        parent,
+        passage,
+        group,
         analyzed,
     };
     (schema, fields)

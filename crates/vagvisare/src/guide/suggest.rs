@@ -10,7 +10,7 @@ use tantivy::schema::Value;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use super::explain::{self, AnalysedGuide, Suggestion};
-use super::index::GuideIndex;
+use super::index::{GuideIndex, LEARNED_SEPARATOR};
 use super::plan::{self, expand, QueryPlan};
 use super::search::{self, filter_query, Filters, Scoring};
 use crate::text::analyzer::Analyzer;
@@ -107,16 +107,27 @@ impl GuideIndex {
             .filter_map(|(score, address)| {
                 let analysed = self.analysed.get_or_compute(generation, address, || {
                     let doc = self.document_of(&searcher, address)?;
+                    let text = |field| {
+                        doc.get_first(field)
+                            .and_then(|v| v.as_str())
+                            .map(str::to_string)
+                    };
+                    // A learned passage speaks for its guide, and explains with its own text.
+                    let (guide, learned) = match text(self.fields.parent) {
+                        Some(parent) => {
+                            let texts: Vec<&str> = doc
+                                .get_all(self.fields.learned)
+                                .filter_map(|v| v.as_str())
+                                .collect();
+                            (self.get(&parent)?, Some(texts.join(LEARNED_SEPARATOR)))
+                        }
+                        None => (self.guide_of(&doc), None),
+                    };
                     let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
                     let mut analyzer = Analyzer::new(&lexicon);
-                    let learned = doc
-                        .get_first(self.fields.learned)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("")
-                        .to_string();
                     Some(AnalysedGuide::new(
-                        self.guide_of(&doc),
-                        learned,
+                        guide,
+                        learned.unwrap_or_default(),
                         &mut analyzer,
                     ))
                 });
@@ -133,7 +144,8 @@ impl GuideIndex {
             .into_iter()
             .filter_map(|(_, address)| {
                 let doc = self.document_of(&searcher, address)?;
-                doc.get_first(self.fields.id)
+                (doc.get_first(self.fields.id))
+                    .or_else(|| doc.get_first(self.fields.parent))
                     .and_then(|v| v.as_str())
                     .map(str::to_string)
             })

@@ -44,11 +44,20 @@ fn top(index: &GuideIndex, text: &str) -> Vec<String> {
 }
 
 #[test]
-fn helped_text_becomes_a_learned_match() {
+fn helped_text_becomes_a_learned_match_once_two_people_gave_it() {
     let index = index();
     assert!(top(&index, "maskinen tuggar arken").is_empty());
     index
         .feedback(&[Feedback::helped("maskinen tuggar arken", "print").by("a")])
+        .unwrap();
+    index.commit().unwrap();
+    assert!(
+        top(&index, "maskinen tuggar arken").is_empty(),
+        "one person alone"
+    );
+    assert!(!index.learned("print")[0].active);
+    index
+        .feedback(&[Feedback::helped("Maskinen tuggar arken!", "print").by("b")])
         .unwrap();
     index.commit().unwrap();
     let s = index.suggest("maskinen tuggar", &SuggestOptions::limit(3));
@@ -61,6 +70,53 @@ fn helped_text_becomes_a_learned_match() {
     // Half-typed text finds it too.
     assert_eq!(top(&index, "maskinen tugg")[0], "print");
     assert_eq!(index.learned("print")[0].text, "maskinen tuggar arken");
+    assert!(index.learned("print")[0].active && !index.learned("print")[0].trusted);
+}
+
+#[test]
+fn a_taught_text_typed_again_shows_its_guide_first_and_names_the_text() {
+    let index = vagvisare::bundled::index().unwrap();
+    let target = "it-skrivare-toner";
+    let taught = "vem fixar bläcket till printern";
+    let before = index.suggest_ids(taught, &SuggestOptions::limit(5));
+    assert_ne!(
+        before.first().map(String::as_str),
+        Some(target),
+        "{before:?}"
+    );
+    index
+        .import_feedback(&[
+            Feedback::helped(taught, target),
+            Feedback::helped("skrivarn säger slut på svart", target),
+        ])
+        .unwrap();
+    index.commit().unwrap();
+    assert!(index.learned(target).iter().all(|t| t.trusted && t.active));
+    // Typed in full, typed up to its last word, without å/ä/ö, with a typo.
+    for typed in [
+        taught,
+        "vem fixar bläcket till print",
+        "vem fixar blacket till printern",
+        "vem fixar bläcket till printern",
+    ] {
+        let s = index.suggest(typed, &SuggestOptions::limit(5));
+        assert_eq!(
+            s[0].id,
+            target,
+            "{typed}: {:?}",
+            s.iter().map(|s| &s.id).collect::<Vec<_>>()
+        );
+    }
+    let s = index.suggest(taught, &SuggestOptions::limit(1));
+    let learned: Vec<_> = s[0]
+        .matched
+        .iter()
+        .filter(|m| m.kind == MatchKind::Learned)
+        .collect();
+    assert!(!learned.is_empty(), "{:?}", s[0].matched);
+    for m in learned {
+        assert_eq!(m.learned_text.as_deref(), Some(taught), "{m:?}");
+    }
 }
 
 #[test]
@@ -111,7 +167,7 @@ fn one_noisy_actor_cannot_move_a_guide_to_the_top_of_an_unrelated_text() {
 fn learned_text_stays_with_its_audience() {
     let index = index();
     index
-        .feedback(&[Feedback::helped("jobba hemifrån", "vpn").by("a")])
+        .import_feedback(&[Feedback::helped("jobba hemifrån", "vpn").by("a")])
         .unwrap();
     index.commit().unwrap();
     let mut citizens = SuggestOptions::limit(3);
@@ -126,7 +182,7 @@ fn learned_text_stays_with_its_audience() {
 fn replacing_keeps_and_deleting_forgets_learned_text() {
     let index = index();
     index
-        .feedback(&[Feedback::helped("maskinen tuggar", "print").by("a")])
+        .import_feedback(&[Feedback::helped("maskinen tuggar", "print").by("a")])
         .unwrap();
     index.commit().unwrap();
     let mut changed = guides()[0].clone();
@@ -146,11 +202,11 @@ fn replacing_keeps_and_deleting_forgets_learned_text() {
 fn editors_remove_and_freeze_learned_text() {
     let index = index();
     index
-        .feedback(&[Feedback::helped("maskinen tuggar", "print").by("a")])
+        .import_feedback(&[Feedback::helped("maskinen tuggar", "print").by("a")])
         .unwrap();
     index.freeze_learned("print", true);
     index
-        .feedback(&[Feedback::helped("toner slut", "print").by("b")])
+        .import_feedback(&[Feedback::helped("toner slut", "print").by("b")])
         .unwrap();
     index.commit().unwrap();
     assert_eq!(index.learned("print").len(), 1, "frozen: nothing new");
@@ -168,11 +224,11 @@ fn learned_text_survives_a_reopen_and_a_rollback_undoes_it() {
         index.upsert(&guides()).unwrap();
         index.commit().unwrap();
         index
-            .feedback(&[Feedback::helped("maskinen tuggar", "print").by("a")])
+            .import_feedback(&[Feedback::helped("maskinen tuggar", "print").by("a")])
             .unwrap();
         index.commit().unwrap();
         index
-            .feedback(&[Feedback::helped("toner slut", "print").by("b")])
+            .import_feedback(&[Feedback::helped("toner slut", "print").by("b")])
             .unwrap();
         index.rollback().unwrap();
         assert_eq!(index.learned("print").len(), 1);
@@ -305,7 +361,7 @@ fn learned_texts_are_capped_per_guide() {
         .enumerate()
         .map(|(i, t)| Feedback::helped(*t, "print").by(format!("u{i}")).at(now))
         .collect();
-    index.feedback(&records).unwrap();
+    index.import_feedback(&records).unwrap();
     index.commit().unwrap();
     let learned = index.learned("print");
     assert_eq!(learned.len(), 4, "all are listed for the editor");
@@ -319,7 +375,7 @@ fn old_feedback_has_faded_and_teaches_nothing() {
     let index = index();
     let long_ago = Utc::now() - Duration::days(3 * 365);
     index
-        .feedback(&[
+        .import_feedback(&[
             Feedback::helped("maskinen tuggar", "print")
                 .by("a")
                 .at(long_ago),
@@ -448,15 +504,15 @@ fn held_out_guides_are_asked_and_do_not_change() {
 }
 
 #[test]
-fn only_words_the_guide_lacks_are_learned() {
+fn a_guide_is_found_by_the_better_of_its_own_text_and_its_learned_passage() {
     let taught = index();
     taught
-        .feedback(&[Feedback::helped("glömt koden till lösenordet", "pw").by("a")])
+        .import_feedback(&[Feedback::helped("glömt det skruttiga lösenordet", "pw")])
         .unwrap();
     taught.commit().unwrap();
-    // "koden" is new to the guide: learned. "lösenordet" is in its body: matched there, and the
-    // learned text does not count it a second time.
-    let s = taught.suggest("koden lösenordet", &SuggestOptions::limit(3));
+    // "skruttiga" is only in the learned text, "lösenordet" in both: each is explained where it
+    // stands, the learned one with its text.
+    let s = taught.suggest("skruttiga lösenordet", &SuggestOptions::limit(3));
     assert_eq!(s[0].id, "pw");
     let kinds = |word: &str| -> Vec<MatchKind> {
         s[0].matched
@@ -465,35 +521,28 @@ fn only_words_the_guide_lacks_are_learned() {
             .map(|m| m.kind)
             .collect()
     };
-    assert!(
-        kinds("koden").contains(&MatchKind::Learned),
+    assert_eq!(kinds("skruttiga"), [MatchKind::Learned], "{:?}", s[0].matched);
+    assert_eq!(
+        kinds("lösenordet"),
+        [MatchKind::Exact],
         "{:?}",
         s[0].matched
     );
-    assert!(
-        !kinds("lösenordet").contains(&MatchKind::Learned),
-        "{:?}",
-        s[0].matched
-    );
-    assert!(
-        kinds("lösenordet").contains(&MatchKind::Exact),
-        "{:?}",
-        s[0].matched
-    );
-    // The score the guide's own text gives is not raised by the taught word it already has.
-    // Teaching re-indexed the guide; until a merge drops its old copy, BM25 statistics count
-    // it, so both indexes are merged into one segment first.
+    // A text the learned passage does not hold scores the guide's own text alone, as if nothing
+    // had been learned: the passage is not added to the guide's own score. (Teaching re-indexed
+    // the guide; until a merge drops its old copy BM25 statistics count it, so both indexes
+    // are merged first.)
     taught.optimize().unwrap();
     let plain = index();
     plain.optimize().unwrap();
-    let own = plain.suggest("lösenordet", &SuggestOptions::limit(1));
-    let learned = taught.suggest("lösenordet", &SuggestOptions::limit(1));
-    assert_eq!(own[0].id, "pw");
-    assert_eq!(learned[0].id, "pw");
+    let own = plain.suggest("intranätet", &SuggestOptions::limit(1));
+    let learned = taught.suggest("intranätet", &SuggestOptions::limit(1));
+    assert_eq!((own[0].id.as_str(), learned[0].id.as_str()), ("pw", "pw"));
     assert!(
         (own[0].score - learned[0].score).abs() < 1e-4,
         "{} vs {}",
         own[0].score,
         learned[0].score
     );
+    assert_eq!(taught.len(), plain.len(), "a passage is no guide");
 }

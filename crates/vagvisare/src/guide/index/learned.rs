@@ -1,5 +1,5 @@
 //! Learned texts: feedback records, and the texts people typed before a guide helped them,
-//! indexed as the guide's learned field (see [`crate::feedback`]).
+//! each indexed as a passage of its guide (see [`crate::feedback`]).
 
 use std::collections::BTreeSet;
 
@@ -13,12 +13,25 @@ use crate::guide::model::Guide;
 
 impl GuideIndex {
     /// Records feedback on suggestions (see [`crate::feedback`]): every record is kept, redacted,
-    /// for the report, and "helped" records teach their guide the typed text, searched in the
-    /// guide's learned field after [`commit`](Self::commit). The batch is refused, with nothing
-    /// recorded, if one record names a guide that is not committed in the index. Returns the
-    /// number of guides whose learned text changed.
+    /// for the report, and "helped" records teach their guide the typed text, searched as a
+    /// passage of the guide after [`commit`](Self::commit) once enough distinct actors gave it
+    /// ([`LearnPolicy::min_actors`]). The batch is refused, with nothing recorded, if one record
+    /// is invalid ([`Feedback::validate`]) or names a guide that is not committed in the index.
+    /// Returns the number of guides whose learned texts changed.
     pub fn feedback(&self, records: &[Feedback]) -> Result<usize, IndexError> {
+        self.learn(records, false)
+    }
+
+    /// [`feedback`](Self::feedback) from a trusted source (an editor's action, a curated file):
+    /// each text counts at once, whatever the number of actors, and is marked trusted
+    /// ([`LearnedTerm::trusted`]); the other guard rails hold.
+    pub fn import_feedback(&self, records: &[Feedback]) -> Result<usize, IndexError> {
+        self.learn(records, true)
+    }
+
+    fn learn(&self, records: &[Feedback], trusted: bool) -> Result<usize, IndexError> {
         for record in records {
+            record.validate()?;
             if let Some(id) = &record.guide {
                 if self.get(id).is_none() {
                     return Err(FeedbackError::UnknownGuide { id: id.clone() }.into());
@@ -27,7 +40,16 @@ impl GuideIndex {
         }
         let changed: BTreeSet<String> = {
             let mut feedback = self.feedback.write().unwrap_or_else(|e| e.into_inner());
-            records.iter().filter_map(|r| feedback.record(r)).collect()
+            records
+                .iter()
+                .filter_map(|r| {
+                    if trusted {
+                        feedback.record_trusted(r)
+                    } else {
+                        feedback.record(r)
+                    }
+                })
+                .collect()
         };
         self.reindex(&changed)?;
         Ok(changed.len())

@@ -8,6 +8,8 @@ mod learned;
 mod warm;
 mod write;
 
+pub(crate) use write::LEARNED_SEPARATOR;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock};
@@ -324,9 +326,18 @@ impl GuideIndex {
         Ok(())
     }
 
-    /// Number of committed guides.
+    /// Number of committed guides (their learned passages are documents too, not counted).
     pub fn len(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        let searcher = self.reader.searcher();
+        let passages = TermQuery::new(
+            Term::from_field_text(self.fields.passage, schema::PASSAGE),
+            IndexRecordOption::Basic,
+        );
+        let passages = searcher
+            .search(&passages, &tantivy::collector::Count)
+            .map_err(|e| self.read_errors.note(&e))
+            .unwrap_or(0);
+        searcher.num_docs().saturating_sub(passages as u64)
     }
 
     /// True when no guide is committed.

@@ -1,5 +1,7 @@
-//! Writing guides: each guide's Tantivy document, with every analysed form of its title,
-//! body and learned texts.
+//! Writing guides: each guide's Tantivy document, with every analysed form of its title and
+//! body, and, when people have taught it, a second document: its learned *passage*, the texts
+//! people typed before it helped them (their words' forms in the learned fields, their word
+//! pairs, the guide's filter keys and group). A guide is found by the better of the two.
 
 use chrono::Utc;
 use tantivy::{TantivyDocument, Term};
@@ -10,6 +12,9 @@ use crate::guide::model::{audience_key, category_keys, Guide};
 use crate::guide::schema::{self, Form, Source, EVERYONE};
 use crate::text::analyzer::{write_compound_pair_term, write_pair_term, Analyzer, Token};
 use crate::text::tokenize::{same_sentence, Word};
+
+/// What separates a guide's learned texts where they are analysed as one (a sentence's end).
+pub(crate) const LEARNED_SEPARATOR: &str = " . ";
 
 /// Guides of an upsert analysed before they are handed to the writer together.
 const ADD_CHUNK: usize = 1024;
@@ -41,17 +46,12 @@ impl GuideIndex {
                 lexicon.add(&word.text);
             }
         }
-        let learned: Vec<String> = {
+        let learned: Vec<Vec<String>> = {
             let feedback = self.feedback.read().unwrap_or_else(|e| e.into_inner());
             let now = Utc::now();
             guides
                 .iter()
-                .map(|g| {
-                    let own = [g.title.as_str(), g.body.as_str()]
-                        .into_iter()
-                        .chain(g.keywords.iter().map(String::as_str));
-                    feedback.learned_text_for(&g.id, own, now)
-                })
+                .map(|g| feedback.passages(&g.id, now))
                 .collect()
         };
         let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
@@ -65,17 +65,23 @@ impl GuideIndex {
         // a guide: the batch was checked above.
         let mut words = words.into_iter();
         for (chunk, learned) in guides.chunks(ADD_CHUNK).zip(learned.chunks(ADD_CHUNK)) {
-            let docs: Vec<TantivyDocument> = chunk
+            let docs: Vec<(TantivyDocument, Option<TantivyDocument>)> = chunk
                 .iter()
                 .zip(words.by_ref())
                 .zip(learned)
                 .map(|((guide, words), learned)| {
-                    self.document(guide, words, learned, &mut analyzer)
+                    let passage =
+                        (!learned.is_empty()).then(|| self.passage(guide, learned, &mut analyzer));
+                    (self.document(guide, words, &mut analyzer), passage)
                 })
                 .collect();
-            for (guide, doc) in chunk.iter().zip(docs) {
+            for (guide, (doc, passage)) in chunk.iter().zip(docs) {
                 writer.delete_term(Term::from_field_text(self.fields.id, &guide.id));
+                writer.delete_term(Term::from_field_text(self.fields.parent, &guide.id));
                 writer.add_document(doc)?;
+                if let Some(passage) = passage {
+                    writer.add_document(passage)?;
+                }
             }
         }
         Ok(())
@@ -87,12 +93,54 @@ impl GuideIndex {
         let mut feedback = self.feedback.write().unwrap_or_else(|e| e.into_inner());
         for id in ids {
             writer.delete_term(Term::from_field_text(self.fields.id, id.as_ref()));
+            writer.delete_term(Term::from_field_text(self.fields.parent, id.as_ref()));
             feedback.forget(id.as_ref());
         }
     }
 
+    /// The filter keys and group of a guide, on its own document and on its passages.
+    fn add_keys(&self, doc: &mut TantivyDocument, guide: &Guide) {
+        let f = &self.fields;
+        doc.add_u64(f.group, schema::group_key(&guide.id));
+        for a in &guide.audiences {
+            doc.add_text(f.audience_key, audience_key(a));
+        }
+        if guide.audiences.is_empty() {
+            doc.add_text(f.audience_key, EVERYONE);
+        }
+        for key in category_keys(&guide.category) {
+            doc.add_text(f.category_key, key);
+        }
+    }
+
+    /// The learned passage of a guide: its learned texts (each stored), their words' forms in
+    /// the learned fields and the word pairs within each text, and the guide's id as parent,
+    /// its filter keys and group. One passage for all of a guide's texts measured better than
+    /// one per text (docs/benchmarks.md, "Learning from use"): a typed text that shares one word
+    /// with one text and another with the next is evidence too, as in the guide's own text.
+    fn passage(
+        &self,
+        guide: &Guide,
+        texts: &[String],
+        analyzer: &mut Analyzer<'_>,
+    ) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.parent, &guide.id);
+        doc.add_text(f.passage, schema::PASSAGE);
+        for text in texts {
+            doc.add_text(f.learned, text);
+        }
+        self.add_keys(&mut doc, guide);
+        // Sentences apart, so that no word pair spans two texts.
+        let text = texts.join(LEARNED_SEPARATOR);
+        let tokens = analyzer.analyze_words(crate::text::tokenize::words(&text));
+        add_analysed(&mut doc, f, Source::Learned, &text, &tokens);
+        doc
+    }
+
     /// The Tantivy document of a guide: its stored fields, filter keys, and every analysed
-    /// form of its title, body and learned texts. Each analysed term is added as a value of its
+    /// form of its title and body. Each analysed term is added as a value of its
     /// own to a field with the `raw` tokenizer, which indexes it as one token, exactly as a
     /// pre-tokenized text would (the same terms, frequencies and field lengths), without the
     /// JSON round trip Tantivy's document makes of a pre-tokenized text.
@@ -100,7 +148,6 @@ impl GuideIndex {
         &self,
         guide: &Guide,
         words: GuideWords,
-        learned: &str,
         analyzer: &mut Analyzer<'_>,
     ) -> TantivyDocument {
         let f = &self.fields;
@@ -117,63 +164,49 @@ impl GuideIndex {
         }
         for a in &guide.audiences {
             doc.add_text(f.audiences, a);
-            doc.add_text(f.audience_key, audience_key(a));
         }
-        if guide.audiences.is_empty() {
-            doc.add_text(f.audience_key, EVERYONE);
-        }
-        for key in category_keys(&guide.category) {
-            doc.add_text(f.category_key, key);
-        }
-        if !learned.is_empty() {
-            doc.add_text(f.learned, learned);
-        }
-        let learned_words = if learned.is_empty() {
-            Vec::new()
-        } else {
-            crate::text::tokenize::words(learned)
-        };
-        let sources = [
-            (Source::Title, analyzer.analyze_words(words.title)),
-            (Source::Body, analyzer.analyze_words(words.body)),
-            (Source::Learned, analyzer.analyze_words(learned_words)),
-        ];
-        // Each analysed field gets one text: its terms, one a line (see `schema::Terms`).
-        let mut lines = Lines::default();
-        let mut pairs = Lines::default();
-        for (source, tokens) in &sources {
-            for form in Form::ALL {
-                for t in tokens {
-                    for text in form_terms(t, form) {
-                        lines.push(text);
-                    }
-                }
-                lines.add_to(&mut doc, f.analyzed(*source, form));
-            }
-            if *source == Source::Learned {
-                continue; // learned texts count as words, not as phrases of the guide
-            }
-            let text = match source {
-                Source::Title => words.title_text.as_str(),
-                _ => guide.body.as_str(),
-            };
-            let mut term = String::new();
-            for w in tokens.windows(2) {
-                if same_sentence(text, &w[0].word, &w[1].word) {
-                    write_pair_term(&mut term, w[0].stem(), w[1].stem());
-                    pairs.push(&term);
-                }
-            }
-            for t in tokens {
-                for heads in t.forms.part_heads.windows(2) {
-                    write_compound_pair_term(&mut term, &heads[0], &heads[1]);
-                    pairs.push(&term);
-                }
-            }
-        }
-        pairs.add_to(&mut doc, f.pair);
+        self.add_keys(&mut doc, guide);
+        let title = analyzer.analyze_words(words.title);
+        add_analysed(&mut doc, f, Source::Title, &words.title_text, &title);
+        let body = analyzer.analyze_words(words.body);
+        add_analysed(&mut doc, f, Source::Body, &guide.body, &body);
         doc
     }
+}
+
+/// Adds the analysed fields of one source of a document: each form's terms (one text per field,
+/// see `schema::Terms`), and the pairs of adjacent stems within a sentence of `text` and of
+/// the parts of each compound.
+fn add_analysed(
+    doc: &mut TantivyDocument,
+    f: &schema::Fields,
+    source: Source,
+    text: &str,
+    tokens: &[Token],
+) {
+    let mut lines = Lines::default();
+    for form in Form::ALL {
+        for t in tokens {
+            for term in form_terms(t, form) {
+                lines.push(term);
+            }
+        }
+        lines.add_to(doc, f.analyzed(source, form));
+    }
+    let mut term = String::new();
+    for w in tokens.windows(2) {
+        if same_sentence(text, &w[0].word, &w[1].word) {
+            write_pair_term(&mut term, w[0].stem(), w[1].stem());
+            lines.push(&term);
+        }
+    }
+    for t in tokens {
+        for heads in t.forms.part_heads.windows(2) {
+            write_compound_pair_term(&mut term, &heads[0], &heads[1]);
+            lines.push(&term);
+        }
+    }
+    lines.add_to(doc, f.pair);
 }
 
 /// The terms a token is indexed under in the fields of one form.

@@ -31,7 +31,10 @@ pub struct Weights {
     pub title: f32,
     /// A match in the body.
     pub body: f32,
-    /// A match in the texts learned from feedback.
+    /// A match in a guide's learned passage (the texts people typed before it helped them). A
+    /// guide scores the better of its own text and its passage, so this weighs the passage
+    /// against the guide's body (1.0) and title (1.5). 1.25 was tuned on corona-dev's feedback
+    /// split against the bundled set's held-out guides (docs/benchmarks.md, "Learning from use").
     pub learned: f32,
     /// Share of a word's other alternatives' scores added to its best one.
     pub tie_breaker: f32,
@@ -58,7 +61,7 @@ impl Default for Weights {
             compound_pair: 0.9,
             title: 1.5,
             body: 1.0,
-            learned: 0.3,
+            learned: 1.25,
             tie_breaker: 0.1,
             max_completions: 24,
             max_typo_neighbours: 8,

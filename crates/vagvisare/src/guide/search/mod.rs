@@ -53,6 +53,7 @@ pub(crate) use kept::KeptScores;
 pub(crate) use scoring::Scoring;
 
 use super::index::ReadErrors;
+use super::schema::GROUP;
 
 /// What a search needs before reading postings.
 pub(super) struct Prepared {
@@ -62,6 +63,8 @@ pub(super) struct Prepared {
     pub(super) weights: Vec<Option<Bm25Weight>>,
     /// Every term's document frequency.
     pub(super) doc_freqs: Vec<u64>,
+    /// Whether the index holds learned passages, whose hits are grouped with their guide's.
+    pub(super) grouped: bool,
 }
 
 impl Prepared {
@@ -94,7 +97,16 @@ pub(super) fn prepare(
         filter,
         weights,
         doc_freqs,
+        grouped: scoring.has_passages(searcher, errors),
     })
+}
+
+/// The group of each document of a segment (a guide's and its passages' common key).
+pub(super) fn groups(
+    segment: &tantivy::SegmentReader,
+    errors: &ReadErrors,
+) -> Option<tantivy::columnar::Column<u64>> {
+    errors.or(segment.fast_fields().u64(GROUP).map(Some), None)
 }
 
 /// The best `n` documents by the score of `scoring`, only those `filter` matches when there is
@@ -138,7 +150,17 @@ pub(crate) fn top_docs(
             };
             let docs = segment.max_doc() as usize;
             let kept = state.as_ref().map(|s| &s.segments[ord]);
-            select(&mut top, ord as u32, docs, kept, &mut scores, admitted);
+            let groups = prepared.grouped.then(|| groups(segment, errors)).flatten();
+            let group = |doc: DocId| groups.as_ref().and_then(|c| c.first(doc));
+            select(
+                &mut top,
+                ord as u32,
+                docs,
+                kept,
+                &mut scores,
+                admitted,
+                group,
+            );
         }
         acc.scores = scores;
     });

@@ -30,7 +30,10 @@ fn term_at_a_time(
 ) -> Vec<(Score, DocAddress)> {
     let errors = ReadErrors::default();
     let Some(Prepared {
-        filter, weights, ..
+        filter,
+        weights,
+        grouped,
+        ..
     }) = prepare(searcher, scoring, filter, n, &errors)
     else {
         return Vec::new();
@@ -46,7 +49,17 @@ fn term_at_a_time(
                     && allowed.as_ref().is_none_or(|a| a.contains(doc))
             };
             let docs = segment.max_doc() as usize;
-            select(&mut top, ord as u32, docs, None, &mut acc.scores, admitted);
+            let groups = grouped.then(|| super::groups(segment, &errors)).flatten();
+            let group = |doc: DocId| groups.as_ref().and_then(|c| c.first(doc));
+            select(
+                &mut top,
+                ord as u32,
+                docs,
+                None,
+                &mut acc.scores,
+                admitted,
+                group,
+            );
         }
     });
     top.into_sorted()

@@ -10,7 +10,7 @@ use tantivy::{Score, Searcher, Term};
 
 use crate::guide::index::ReadErrors;
 use crate::guide::plan::{Alternative, QueryPlan, Weights};
-use crate::guide::schema::{Fields, Source};
+use crate::guide::schema::{Fields, Form, Source, PASSAGE};
 
 /// One term of the score: which clause and alternative it belongs to and its boost.
 #[derive(Debug, Clone)]
@@ -53,6 +53,11 @@ pub(crate) struct Scoring {
     /// The leading clauses that stay as they are while the text grows, whose scores are kept
     /// ([`super::kept`]).
     pub(super) kept: usize,
+    /// The learned fields, whose average length is over the passages alone, and the term that
+    /// counts the passages.
+    learned: Option<([Field; 4], Term)>,
+    /// The pair field (in guides and passages alike).
+    pair_field: Option<Field>,
 }
 
 impl Scoring {
@@ -61,6 +66,11 @@ impl Scoring {
     pub(crate) fn of(plan: &QueryPlan, fields: &Fields, w: &Weights) -> Self {
         let mut scoring = Scoring {
             tie_breaker: w.tie_breaker,
+            learned: Some((
+                Form::ALL.map(|form| fields.analyzed(Source::Learned, form)),
+                Term::from_field_text(fields.passage, PASSAGE),
+            )),
+            pair_field: Some(fields.pair),
             ..Scoring::default()
         };
         let mut pairs = plan.pairs.iter().peekable();
@@ -161,7 +171,20 @@ impl Scoring {
                 return (vec![None; self.terms.len()], vec![0; self.terms.len()]);
             }
         };
-        let mut average_norm: HashMap<Field, Option<Score>> = HashMap::new();
+        // A learned passage is compared with the other passages, a guide's title and body with
+        // the other guides' (not with every document: passages have no title or body, guides no
+        // learned text), in length and in how rare a term is; pairs stand in both.
+        let passages = self
+            .learned
+            .as_ref()
+            .map_or(0, |(_, term)| errors.or(searcher.doc_freq(term), 0));
+        let is_learned = |field: Field| {
+            self.learned
+                .as_ref()
+                .is_some_and(|(fields, _)| fields.contains(&field))
+        };
+        // Per field, the documents it is counted over and their average length.
+        let mut stats: HashMap<Field, Option<(u64, Score)>> = HashMap::new();
         self.terms
             .iter()
             .map(|t| {
@@ -169,17 +192,44 @@ impl Scoring {
                 if doc_freq == 0 {
                     return (None, 0);
                 }
-                let average = *average_norm.entry(t.term.field()).or_insert_with(|| {
-                    let tokens = searcher.total_num_tokens(t.term.field());
+                let field = t.term.field();
+                let population = *stats.entry(field).or_insert_with(|| {
+                    let tokens = searcher.total_num_tokens(field);
                     let tokens = errors.or(tokens.map(Some), None)?;
-                    Some(tokens as Score / docs as Score)
+                    let over = if is_learned(field) {
+                        passages
+                    } else if Some(field) == self.pair_field {
+                        docs
+                    } else {
+                        docs.saturating_sub(passages) // a guide's own text, over the guides
+                    };
+                    let over = over.max(1);
+                    Some((over, tokens as Score / over as Score))
                 });
-                let weight = average.map(|average| {
-                    Bm25Weight::for_one_term(doc_freq, docs, average).boost_by(t.boost)
+                let weight = population.map(|(over, average)| {
+                    // Rarity among the documents that can hold the term (with no passages, every
+                    // document: as Tantivy computes it).
+                    let n = if is_learned(field) {
+                        // Evidence about a guide, rare or common among the guides (a passage
+                        // speaks for one): with few passages, their own count would make every
+                        // learned word look common.
+                        docs.saturating_sub(passages).max(passages)
+                    } else {
+                        over
+                    }
+                    .max(doc_freq);
+                    Bm25Weight::for_one_term(doc_freq, n, average).boost_by(t.boost)
                 });
                 (weight, doc_freq)
             })
             .unzip()
+    }
+
+    /// True when the searcher holds learned passages (then guides are grouped with them).
+    pub(super) fn has_passages(&self, searcher: &Searcher, errors: &ReadErrors) -> bool {
+        self.learned
+            .as_ref()
+            .is_some_and(|(_, term)| errors.or(searcher.doc_freq(term), 0) > 0)
     }
 
     /// True when clause `clause` is a query word (not a pair).

@@ -1,9 +1,10 @@
 //! Stage 2, **Candidates**, chosen: the best `n` guides by their summed scores, block by block,
-//! passing over every block that cannot reach them.
+//! passing over every block that cannot reach them. A guide and its learned passages are
+//! documents of one group: a guide counts once, by its best document.
 
 use std::cmp::Ordering;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 
 use tantivy::{DocAddress, DocId, Score};
 
@@ -15,6 +16,9 @@ use super::accumulate::{highest_sum, BlockScores, BLOCK};
 pub(super) struct Hit {
     pub(super) score: Score,
     pub(super) address: DocAddress,
+    /// The guide it speaks for ([`crate::guide::schema::group_key`]), when the index has
+    /// passages; `None` counts as a group of its own.
+    pub(super) group: Option<u64>,
 }
 
 impl Eq for Hit {}
@@ -33,11 +37,13 @@ impl PartialOrd for Hit {
     }
 }
 
-/// The best `n` hits seen so far; the worst of them is the threshold to beat.
+/// The best `n` hits of distinct groups seen so far; the worst of them is the threshold to beat.
 pub(super) struct TopN {
     pub(super) n: usize,
     /// A min-heap by hit quality: `Reverse` keeps the worst on top.
     heap: BinaryHeap<Reverse<Hit>>,
+    /// The score of each group's hit in the heap.
+    groups: HashMap<u64, Score>,
 }
 
 impl TopN {
@@ -45,6 +51,7 @@ impl TopN {
         Self {
             n,
             heap: BinaryHeap::with_capacity(n + 1),
+            groups: HashMap::new(),
         }
     }
 
@@ -58,13 +65,35 @@ impl TopN {
         }
     }
 
+    /// Offers a hit: it enters if it beats the worst, or its group's hit (which it replaces).
     pub(super) fn push(&mut self, hit: Hit) {
-        if self.heap.len() < self.n {
-            self.heap.push(Reverse(hit));
-        } else if self.heap.peek().is_some_and(|worst| hit > worst.0) {
-            self.heap.pop();
-            self.heap.push(Reverse(hit));
+        if let Some(group) = hit.group {
+            if let Some(&held) = self.groups.get(&group) {
+                // Hits come in address order, so on a tie the group's earlier document stays.
+                if hit.score <= held {
+                    return;
+                }
+                self.heap.retain(|h| h.0.group != Some(group));
+                self.groups.remove(&group);
+            }
         }
+        if self.heap.len() < self.n {
+            self.insert(hit);
+        } else if self.heap.peek().is_some_and(|worst| hit > worst.0) {
+            if let Some(Reverse(out)) = self.heap.pop() {
+                if let Some(group) = out.group {
+                    self.groups.remove(&group);
+                }
+            }
+            self.insert(hit);
+        }
+    }
+
+    fn insert(&mut self, hit: Hit) {
+        if let Some(group) = hit.group {
+            self.groups.insert(group, hit.score);
+        }
+        self.heap.push(Reverse(hit));
     }
 
     pub(super) fn into_sorted(self) -> Vec<(Score, DocAddress)> {
@@ -86,6 +115,7 @@ pub(super) fn select(
     kept: Option<&BlockScores>,
     scores: &mut BlockScores,
     admitted: impl Fn(DocId) -> bool,
+    group: impl Fn(DocId) -> Option<u64>,
 ) {
     let blocks = docs.div_ceil(BLOCK);
     let bounds: Vec<Score> = match kept {
@@ -109,6 +139,7 @@ pub(super) fn select(
                 top.push(Hit {
                     score,
                     address: DocAddress::new(ord, d as DocId),
+                    group: group(d as DocId),
                 });
             }
         }
@@ -141,6 +172,7 @@ mod tests {
         let hit = |score, doc| Hit {
             score,
             address: DocAddress::new(0, doc),
+            group: None,
         };
         assert!(hit(2.0, 9) > hit(1.0, 1));
         assert!(hit(1.0, 1) > hit(1.0, 2));
@@ -156,5 +188,38 @@ mod tests {
         }
         let kept: Vec<u32> = top.into_sorted().iter().map(|(_, a)| a.doc_id).collect();
         assert_eq!(kept, [2, 4]);
+    }
+
+    #[test]
+    fn a_group_is_held_once_by_its_best_hit() {
+        let hit = |score, doc, group| Hit {
+            score,
+            address: DocAddress::new(0, doc),
+            group: Some(group),
+        };
+        let mut top = TopN::new(2);
+        for h in [
+            hit(1.0, 1, 7),
+            hit(3.0, 2, 8),
+            hit(2.0, 3, 7), // replaces the group's first hit
+            hit(2.5, 4, 8), // below the group's hit: left out
+            hit(2.0, 5, 7), // a tie with the group's hit: the earlier stays
+            hit(1.5, 6, 9), // below the worst of a full top
+        ] {
+            top.push(h);
+        }
+        let kept: Vec<(Score, u32)> = top
+            .into_sorted()
+            .iter()
+            .map(|(s, a)| (*s, a.doc_id))
+            .collect();
+        assert_eq!(kept, [(3.0, 2), (2.0, 3)]);
+        let mut top = TopN::new(2);
+        for h in [hit(1.0, 1, 7), hit(2.0, 2, 8), hit(3.0, 3, 9)] {
+            top.push(h);
+        }
+        top.push(hit(1.5, 4, 7)); // group 7 was pushed out: it may come back
+        let kept: Vec<u32> = top.into_sorted().iter().map(|(_, a)| a.doc_id).collect();
+        assert_eq!(kept, [3, 2]);
     }
 }
