@@ -1,10 +1,19 @@
-# The one command that runs every test: `make test`.
-.PHONY: test lint rust-test python-test server-test eval eval-swefaq bench compare
+# The one command that runs every test: `make test`. Its first step checks for (and, as root on
+# Debian, installs) the packages the tests need; see scripts/ensure-deps.sh.
+.PHONY: test deps repo-check lint rust-test python-test server-test eval eval-swefaq bench compare
 
-SWEFAQ ?= ../shared/data/swefaq/dev
+# SweFAQ v2.0's dev split (Språkbanken Text, CC BY 4.0), shipped in data/swefaq.
+SWEFAQ ?= data/swefaq/dev
 SHELL := /bin/bash
 
-test: lint rust-test python-test server-test
+test: deps repo-check lint rust-test python-test server-test
+
+deps:
+	bash scripts/ensure-deps.sh
+
+# What a fresh clone needs to hold (licences, the SweFAQ split, CI running only `make test`, ...).
+repo-check:
+	bash scripts/repo-check.sh
 
 lint:
 	cargo fmt --all -- --check
@@ -18,11 +27,11 @@ rust-test:
 
 # The Python package: pip-installs ./bindings/python into a venv, then pytest and mypy.stubtest.
 # A dev build: it reuses what rust-test compiled (a release build is `bash bindings/python/run-tests.sh`).
-python-test:
+python-test: deps
 	VAGVISARE_PY_PROFILE=dev bash bindings/python/run-tests.sh
 
 # The service against a throwaway PostgreSQL, SIGKILL durability, the demo page in Chromium.
-server-test:
+server-test: deps
 	bash scripts/server-tests.sh
 
 # Suggestion quality on the bundled set and on SweFAQ dev, side by side with plain Tantivy.

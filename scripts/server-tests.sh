@@ -4,15 +4,31 @@
 # SQLite and PostgreSQL, the SIGKILL durability test against both, and the browser test of the
 # demo page in headless Chromium; stops PostgreSQL at the end, whatever happened.
 #
-# Needs (Debian): postgresql chromium chromium-driver python3-selenium.
-# Usage: bash scripts/server-tests.sh        (CARGO_TARGET_DIR is honoured)
+# Needs (Debian): postgresql chromium chromium-driver python3-selenium; all four are checked
+# before anything is built (scripts/ensure-deps.sh installs them).
+# Usage: bash scripts/server-tests.sh        (CARGO_TARGET_DIR is honoured; PYTHON names the
+#        python3 with Selenium if it is neither python3 on PATH nor /usr/bin/python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET="${CARGO_TARGET_DIR:-target}"
+# shellcheck source=ensure-deps.sh
+source scripts/ensure-deps.sh
 
+missing=()
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
-  echo "server-tests: PostgreSQL is not installed (apt-get install postgresql)" >&2
+  missing+=(postgresql)
+fi
+chromium_present || missing+=(chromium)
+chromedriver_present || missing+=(chromium-driver)
+SELENIUM_PYTHON="$(selenium_python)" || missing+=(python3-selenium)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "server-tests: missing: ${missing[*]} (Debian: apt-get install ${missing[*]}; or" \
+    "bash scripts/ensure-deps.sh as root)" >&2
+  if [[ " ${missing[*]} " == *" python3-selenium "* ]]; then
+    echo "server-tests: no python3 imports selenium (tried \$PYTHON, python3 on PATH," \
+      "/usr/bin/python3); pip install selenium into one of them, or set PYTHON" >&2
+  fi
   exit 1
 fi
 
@@ -45,4 +61,5 @@ cargo test -p vagvisare-server
 cargo test -p vagvisare-cli --test serve_durability -- --include-ignored
 # The demo page in headless Chromium.
 cargo build -p vagvisare-cli
-/usr/bin/python3 scripts/browser_test.py --binary "$TARGET/debug/vagvisare"
+echo "server-tests: browser test with $SELENIUM_PYTHON"
+"$SELENIUM_PYTHON" scripts/browser_test.py --binary "$TARGET/debug/vagvisare"

@@ -39,8 +39,16 @@ else
   cli_dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 fi
 
-echo "== pip install ./bindings/python ($profile build)"
-"$py" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps ./bindings/python
+echo "== pip install ./bindings/python ($profile build; cargo's progress below, the whole output in $target/pip-install.log)"
+# pip shows a build backend's output only with -v; of it, cargo's progress lines are shown.
+log="$target/pip-install.log"
+mkdir -p "$target"
+if ! "$py" -m pip install -v --disable-pip-version-check --force-reinstall --no-deps ./bindings/python 2>&1 |
+  tee "$log" | awk '/^ *(Compiling|Finished|Built wheel|Successfully installed)/ { print; fflush() }'; then
+  echo "run-tests.sh: pip install failed; the end of $log:" >&2
+  tail -n 40 "$log" >&2
+  exit 1
+fi
 
 echo "== building the CLI for the cross-check test"
 cargo build "${cli_build[@]}" -q -p vagvisare-cli
