@@ -171,14 +171,19 @@ impl StaticEmbedder {
             if i > 0 {
                 let key = &b[blob_at + last..blob_at + o];
                 if std::str::from_utf8(key).is_err() || (i > 1 && key <= prev) {
-                    return Err(EmbedError::Format(format!("key {} unsorted or not UTF-8", i - 1)));
+                    return Err(EmbedError::Format(format!(
+                        "key {} unsorted or not UTF-8",
+                        i - 1
+                    )));
                 }
                 prev = key;
             }
             last = o;
         }
         if last != key_bytes {
-            return Err(EmbedError::Format("key offsets do not end the key bytes".into()));
+            return Err(EmbedError::Format(
+                "key offsets do not end the key bytes".into(),
+            ));
         }
         Ok(Self {
             bytes,
@@ -286,10 +291,10 @@ impl StaticEmbedder {
         }
         let cuts = word
             .char_indices()
+            .rev()
             .map(|(i, _)| i)
             .filter(|&i| i >= MIN_PART && word.len() - i >= MIN_PART);
-        let cuts: Vec<usize> = cuts.collect();
-        for &cut in cuts.iter().rev() {
+        for cut in cuts {
             let (head, tail) = word.split_at(cut);
             let Some(h) = self.find(head) else { continue };
             if let Some(t) = self.find(tail) {
@@ -612,7 +617,12 @@ mod tests {
         StaticEmbedder::from_bytes(Box::leak(tiny_bytes().into_boxed_slice())).unwrap()
     }
 
-    fn vector(t: &StaticEmbedder, text: &str, kind: TextKind, g: Option<&dyn GuideWords>) -> Vec<f32> {
+    fn vector(
+        t: &StaticEmbedder,
+        text: &str,
+        kind: TextKind,
+        g: Option<&dyn GuideWords>,
+    ) -> Vec<f32> {
         let mut v = vec![0.0; t.dim()];
         t.embed_into(text, kind, g, &mut v);
         v
@@ -638,9 +648,15 @@ mod tests {
         let raw = [0.9 * 50.0 + 0.01 * 25.0, 0.01 * 25.0, 0.01 * 25.0];
         let n = raw.iter().map(|x: &f32| x * x).sum::<f32>().sqrt();
         let want: Vec<f32> = raw.iter().map(|x| x / n).collect();
-        assert!(close(&vector(&t, "Lösenord och", TextKind::Passage, None), &want));
+        assert!(close(
+            &vector(&t, "Lösenord och", TextKind::Passage, None),
+            &want
+        ));
         // Unknown words add nothing.
-        assert!(close(&vector(&t, "lösenord och qwzx", TextKind::Passage, None), &want));
+        assert!(close(
+            &vector(&t, "lösenord och qwzx", TextKind::Passage, None),
+            &want
+        ));
     }
 
     #[test]
@@ -658,9 +674,15 @@ mod tests {
         t.resolve("losenord", false, None, &mut rows);
         assert_eq!(rows, vec![t.find("lösenord").unwrap()]);
         t.resolve("lösenordsbyte", false, None, &mut rows);
-        assert_eq!(rows, vec![t.find("lösenord").unwrap(), t.find("byte").unwrap()]);
+        assert_eq!(
+            rows,
+            vec![t.find("lösenord").unwrap(), t.find("byte").unwrap()]
+        );
         t.resolve("lösenordbyte", false, None, &mut rows);
-        assert_eq!(rows, vec![t.find("lösenord").unwrap(), t.find("byte").unwrap()]);
+        assert_eq!(
+            rows,
+            vec![t.find("lösenord").unwrap(), t.find("byte").unwrap()]
+        );
         t.resolve("qwzxbyte", false, None, &mut rows);
         assert!(rows.is_empty());
     }
@@ -687,13 +709,18 @@ mod tests {
         let open = vector(&t, "lösenord by", TextKind::Query, Some(&g));
         let done = vector(&t, "lösenord by ", TextKind::Query, Some(&g));
         assert!(open[1] > 0.1);
-        assert!(close(&done, &vector(&t, "lösenord", TextKind::Passage, None)));
+        assert!(close(
+            &done,
+            &vector(&t, "lösenord", TextKind::Passage, None)
+        ));
     }
 
     #[test]
     fn nearest_names_the_closest_guide_word() {
         let t = tiny();
-        let (word, c) = t.nearest("lösenord", ["soptunna", "inloggning", "qwzx"]).unwrap();
+        let (word, c) = t
+            .nearest("lösenord", ["soptunna", "inloggning", "qwzx"])
+            .unwrap();
         assert_eq!(word, "inloggning");
         assert!(c > 0.9);
         assert_eq!(t.nearest("qwzx", ["lösenord"]), None);
@@ -703,7 +730,9 @@ mod tests {
     fn the_trait_embeds_every_text() {
         let t = tiny();
         let e: &dyn Embedder = &t;
-        let v = e.embed(&["lösenord", "qwzx", "soptunna"], TextKind::Passage).unwrap();
+        let v = e
+            .embed(&["lösenord", "qwzx", "soptunna"], TextKind::Passage)
+            .unwrap();
         assert_eq!(v.len(), 3);
         assert!((cosine(&v[0], &v[0]) - 1.0).abs() < 1e-5);
         assert_eq!(v[1], vec![0.0; 3]);
@@ -716,12 +745,21 @@ mod tests {
         let leak = |b: Vec<u8>| -> &'static [u8] { Box::leak(b.into_boxed_slice()) };
         let mut bad = good.clone();
         bad[0] = b'X';
-        assert!(matches!(StaticEmbedder::from_bytes(leak(bad)), Err(EmbedError::Format(_))));
+        assert!(matches!(
+            StaticEmbedder::from_bytes(leak(bad)),
+            Err(EmbedError::Format(_))
+        ));
         let mut bad = good.clone();
         bad[4] = 9;
-        assert!(matches!(StaticEmbedder::from_bytes(leak(bad)), Err(EmbedError::Format(_))));
+        assert!(matches!(
+            StaticEmbedder::from_bytes(leak(bad)),
+            Err(EmbedError::Format(_))
+        ));
         let short = good[..good.len() - 1].to_vec();
-        assert!(matches!(StaticEmbedder::from_bytes(leak(short)), Err(EmbedError::Format(_))));
+        assert!(matches!(
+            StaticEmbedder::from_bytes(leak(short)),
+            Err(EmbedError::Format(_))
+        ));
         let sorted_by_the_writer = table_bytes("x", 1, &[("b", 1.0, vec![1]), ("a", 1.0, vec![1])]);
         assert!(StaticEmbedder::from_bytes(leak(sorted_by_the_writer)).is_ok());
         // Swap the two one-byte keys in the blob: now unsorted.
@@ -729,12 +767,16 @@ mod tests {
         let at = swapped.windows(2).rposition(|w| w == b"ab").unwrap();
         swapped[at] = b'b';
         swapped[at + 1] = b'a';
-        assert!(matches!(StaticEmbedder::from_bytes(leak(swapped)), Err(EmbedError::Format(_))));
+        assert!(matches!(
+            StaticEmbedder::from_bytes(leak(swapped)),
+            Err(EmbedError::Format(_))
+        ));
     }
 
     #[test]
     fn a_file_is_memory_mapped() {
-        let path = std::env::temp_dir().join(format!("vagvisare-embed-{}.vvec", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("vagvisare-embed-{}.vvec", std::process::id()));
         std::fs::write(&path, tiny_bytes()).unwrap();
         let mapped = StaticEmbedder::open(&path).unwrap();
         let t = tiny();
@@ -744,7 +786,10 @@ mod tests {
             vector(&t, "lösenordsbyte och", TextKind::Passage, None)
         );
         std::fs::remove_file(&path).unwrap();
-        assert!(matches!(StaticEmbedder::open(&path), Err(EmbedError::Io { .. })));
+        assert!(matches!(
+            StaticEmbedder::open(&path),
+            Err(EmbedError::Io { .. })
+        ));
     }
 
     #[test]
@@ -757,12 +802,19 @@ mod tests {
         }
         let v = |w: &str| t.word_vector(w).unwrap();
         assert!(cosine(&v("lösenord"), &v("logga")) > cosine(&v("lösenord"), &v("sjuk")));
-        assert_eq!(t.nearest("lösenord", ["sjuk", "parkering", "logga"]).map(|n| n.0), Some("logga"));
+        assert_eq!(
+            t.nearest("lösenord", ["sjuk", "parkering", "logga"])
+                .map(|n| n.0),
+            Some("logga")
+        );
         // A compound the table lacks is its parts.
         assert!(t.find("lösenordsbyte").is_none());
         let mut rows = Vec::new();
         t.resolve("lösenordsbyte", false, None, &mut rows);
-        assert_eq!(rows, vec![t.find("lösenord").unwrap(), t.find("byte").unwrap()]);
+        assert_eq!(
+            rows,
+            vec![t.find("lösenord").unwrap(), t.find("byte").unwrap()]
+        );
         // Common words weigh less than rare ones.
         assert!(t.weight(t.find("och").unwrap()) < t.weight(t.find("lösenord").unwrap()));
     }
