@@ -19,6 +19,7 @@
 
 pub mod bundled;
 pub mod case;
+pub mod embed;
 pub mod eval;
 pub mod feedback;
 pub mod guide;

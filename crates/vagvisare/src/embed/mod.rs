@@ -1,0 +1,75 @@
+//! Embedders: texts in, vectors out, for the semantic stage of the ranking.
+//!
+//! Every embedder has a [name](Embedder::name) that an index records with the vectors it stores,
+//! so vectors of two embedders are never compared, and a fixed [dimension](Embedder::dim).
+//! [`StaticEmbedder`] is the default: a word-vector table shipped with the crate (built from
+//! multilingual-e5-small by `scripts/build_static_vectors.py`, see docs/semantic.md), which needs
+//! no model at search time and embeds a text in microseconds.
+
+mod table;
+
+pub use table::{GuideVocabulary, GuideWords, StaticEmbedder, BUNDLED_NAME};
+
+/// What a text is to the embedder: asymmetric encoders (e5) embed a query and a passage
+/// differently, and a query's last word may be half typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    /// What a person typed (its last word may be unfinished).
+    Query,
+    /// A guide's text, or a learned text of a guide.
+    Passage,
+}
+
+/// Why texts could not be embedded, or a vector table not read.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    /// A vector table file that cannot be read.
+    #[error("cannot read vector table {path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// Bytes that are not a vector table of a version this crate reads.
+    #[error("not a vector table: {0}")]
+    Format(String),
+    /// An embedder that answered with vectors of another dimension or count than asked.
+    #[error("embedder {name} answered {got} values where {expected} were expected")]
+    Shape {
+        /// The embedder's name.
+        name: String,
+        /// Values expected.
+        expected: usize,
+        /// Values received.
+        got: usize,
+    },
+    /// An embedder that failed (a remote service that did not answer, a model that could not
+    /// run): the caller falls back to another embedder or to no semantic stage.
+    #[error("embedder {name} failed: {message}")]
+    Failed {
+        /// The embedder's name.
+        name: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Something that turns texts into vectors of a fixed dimension.
+pub trait Embedder: Send + Sync {
+    /// A stable name for the embedder and its model (`static-e5-small-v1`), recorded with
+    /// stored vectors so that vectors of another embedder are never mixed in.
+    fn name(&self) -> &str;
+
+    /// Length of every vector.
+    fn dim(&self) -> usize;
+
+    /// One L2-normalised vector per text, in order. A text with nothing the embedder knows gets
+    /// a vector of zeros (it is near nothing).
+    fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EmbedError>;
+}
+
+/// Cosine of two L2-normalised vectors (their dot product); 0 for vectors of zeros.
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}

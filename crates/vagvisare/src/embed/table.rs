@@ -1,0 +1,821 @@
+//! The static embedder: a word-vector table read in place (compiled in, or memory-mapped).
+//!
+//! The file format ("VVEC" version 1) is written by `scripts/build_static_vectors.py`, whose
+//! docstring and docs/semantic.md describe it: a header (magic, version, name, dim, count), the
+//! keys (sorted by bytes, with an offset table), one SIF weight and one scale per key, and one
+//! int8 row per key. Nothing is copied out of the file when it is opened; a word is found by
+//! binary search over the keys.
+//!
+//! A text's vector is the SIF-weighted mean of its words' rows, L2-normalised. A word the table
+//! lacks still counts when it can be resolved, in this order: the last word of a query that is
+//! still being typed is completed from the guides' words; a word typed without å/ä/ö is the guide
+//! word (else the most frequent table word) it folds to; a word with one typo is the guide word
+//! one deletion or swap away; a compound is its longest known first part and a known rest (with
+//! or without a linking s or e). [`GuideWords`] is how the index lends its guides' words.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
+
+use super::{EmbedError, Embedder, TextKind};
+use crate::text::fold::fold;
+use crate::text::tokenize::words;
+
+/// Name of the table shipped with the crate.
+pub const BUNDLED_NAME: &str = "static-e5-small-v1";
+
+/// The shipped table: it sits in the binary's read-only pages, paged in on demand.
+static BUNDLED_BYTES: &[u8] = include_bytes!("../../../../data/vectors/static-e5-small-v1.vvec");
+
+const MAGIC: &[u8; 4] = b"VVEC";
+const VERSION: u32 = 1;
+/// Shortest part of a compound, in bytes.
+const MIN_PART: usize = 3;
+/// Most guide words a half-typed word is completed to.
+const COMPLETIONS: usize = 3;
+
+/// What an index knows about its guides' words, lent to the static embedder for the words its
+/// table lacks or that a person has not finished typing.
+pub trait GuideWords {
+    /// Up to `n` guide words that start with `prefix` and are longer, most frequent first.
+    fn completions(&self, prefix: &str, n: usize) -> Vec<&str>;
+    /// The guide word that `word`, typed without å/ä/ö, stands for (`losenord` → `lösenord`).
+    fn unfold(&self, word: &str) -> Option<&str>;
+    /// The guide word that `word` is one typo away from (a dropped or swapped letter).
+    fn correct(&self, word: &str) -> Option<&str>;
+}
+
+enum Bytes {
+    Static(&'static [u8]),
+    Mapped(memmap2::Mmap),
+}
+
+/// A word-vector table, read in place: see the [module](self) for how a text becomes a vector.
+pub struct StaticEmbedder {
+    bytes: Bytes,
+    name: String,
+    dim: usize,
+    count: usize,
+    offsets_at: usize,
+    blob_at: usize,
+    weights_at: usize,
+    scales_at: usize,
+    rows_at: usize,
+    /// Folded key → the most frequent key that folds to it, for keys with diacritics; built on
+    /// first need.
+    folded: OnceLock<FxHashMap<String, u32>>,
+}
+
+impl std::fmt::Debug for StaticEmbedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticEmbedder")
+            .field("name", &self.name)
+            .field("dim", &self.dim)
+            .field("count", &self.count)
+            .finish()
+    }
+}
+
+fn u32_at(b: &[u8], at: usize) -> Result<u32, EmbedError> {
+    b.get(at..at + 4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        .ok_or_else(|| EmbedError::Format(format!("truncated at byte {at}")))
+}
+
+fn align4(at: usize) -> usize {
+    at.div_ceil(4) * 4
+}
+
+impl StaticEmbedder {
+    /// The table shipped with the crate ([`BUNDLED_NAME`]), parsed once on first use.
+    pub fn bundled() -> &'static StaticEmbedder {
+        static BUNDLED: OnceLock<StaticEmbedder> = OnceLock::new();
+        BUNDLED.get_or_init(|| {
+            // A test reads the shipped bytes, so a broken table fails the build's tests.
+            Self::from_bytes(BUNDLED_BYTES).expect("the bundled vector table is valid")
+        })
+    }
+
+    /// A table in bytes that live for the whole program (`include_bytes!`).
+    pub fn from_bytes(bytes: &'static [u8]) -> Result<Self, EmbedError> {
+        Self::parse(Bytes::Static(bytes))
+    }
+
+    /// A table file, memory-mapped: pages are read when a word needs them. The file must not
+    /// change while it is open.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, EmbedError> {
+        let path = path.as_ref();
+        let io = |source| EmbedError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        // SAFETY: the map is read-only, and the caller keeps the file unchanged while it is
+        // open (documented above); every read below is bounds-checked against its length.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        Self::parse(Bytes::Mapped(map))
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match &self.bytes {
+            Bytes::Static(b) => b,
+            Bytes::Mapped(m) => &m[..],
+        }
+    }
+
+    fn parse(bytes: Bytes) -> Result<Self, EmbedError> {
+        let b: &[u8] = match &bytes {
+            Bytes::Static(b) => b,
+            Bytes::Mapped(m) => &m[..],
+        };
+        if b.get(..4) != Some(MAGIC.as_slice()) {
+            return Err(EmbedError::Format("no VVEC magic".into()));
+        }
+        let version = u32_at(b, 4)?;
+        if version != VERSION {
+            return Err(EmbedError::Format(format!(
+                "version {version}, this crate reads {VERSION}"
+            )));
+        }
+        let name_len = u32_at(b, 8)? as usize;
+        let name = b
+            .get(12..12 + name_len)
+            .and_then(|s| std::str::from_utf8(s).ok())
+            .ok_or_else(|| EmbedError::Format("bad name".into()))?
+            .to_string();
+        let mut at = align4(12 + name_len);
+        let dim = u32_at(b, at)? as usize;
+        let count = u32_at(b, at + 4)? as usize;
+        let key_bytes = u32_at(b, at + 8)? as usize;
+        at += 12;
+        let offsets_at = at;
+        let blob_at = offsets_at + 4 * (count + 1);
+        let weights_at = align4(blob_at + key_bytes);
+        let scales_at = weights_at + 4 * count;
+        let rows_at = scales_at + 4 * count;
+        if dim == 0 || rows_at + count * dim != b.len() {
+            return Err(EmbedError::Format(format!(
+                "{} bytes do not hold {count} rows of {dim}",
+                b.len()
+            )));
+        }
+        // Keys: offsets rising to the blob's end, valid UTF-8, strictly sorted.
+        let mut last = 0usize;
+        let mut prev: &[u8] = &[];
+        for i in 0..=count {
+            let o = u32_at(b, offsets_at + 4 * i)? as usize;
+            if o < last || o > key_bytes || (i == 0 && o != 0) {
+                return Err(EmbedError::Format(format!("bad key offset {i}")));
+            }
+            if i > 0 {
+                let key = &b[blob_at + last..blob_at + o];
+                if std::str::from_utf8(key).is_err() || (i > 1 && key <= prev) {
+                    return Err(EmbedError::Format(format!(
+                        "key {} unsorted or not UTF-8",
+                        i - 1
+                    )));
+                }
+                prev = key;
+            }
+            last = o;
+        }
+        if last != key_bytes {
+            return Err(EmbedError::Format(
+                "key offsets do not end the key bytes".into(),
+            ));
+        }
+        Ok(Self {
+            bytes,
+            name,
+            dim,
+            count,
+            offsets_at,
+            blob_at,
+            weights_at,
+            scales_at,
+            rows_at,
+            folded: OnceLock::new(),
+        })
+    }
+
+    /// Number of words in the table.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True for a table without words.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn offset(&self, i: usize) -> usize {
+        let b = self.bytes();
+        let at = self.offsets_at + 4 * i;
+        u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as usize
+    }
+
+    fn f32_at(&self, at: usize) -> f32 {
+        let b = self.bytes();
+        f32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+    }
+
+    /// The `i`-th key (keys are sorted by bytes).
+    pub fn key(&self, i: usize) -> &str {
+        let s = &self.bytes()[self.blob_at + self.offset(i)..self.blob_at + self.offset(i + 1)];
+        // Checked at parse time.
+        std::str::from_utf8(s).unwrap_or_default()
+    }
+
+    /// The index of a word (NFC, lower-case) in the table.
+    pub fn find(&self, word: &str) -> Option<usize> {
+        let (mut lo, mut hi) = (0, self.count);
+        let w = word.as_bytes();
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.key(mid).as_bytes().cmp(w) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+
+    /// The SIF weight of the `i`-th word: a / (a + its frequency), low for common words.
+    pub fn weight(&self, i: usize) -> f32 {
+        self.f32_at(self.weights_at + 4 * i)
+    }
+
+    fn row(&self, i: usize) -> (&[u8], f32) {
+        let at = self.rows_at + i * self.dim;
+        (
+            &self.bytes()[at..at + self.dim],
+            self.f32_at(self.scales_at + 4 * i),
+        )
+    }
+
+    /// Adds `factor` × the `i`-th word's row to `acc`.
+    fn add_row(&self, i: usize, factor: f32, acc: &mut [f32]) {
+        let (row, scale) = self.row(i);
+        let f = factor * scale;
+        for (a, &q) in acc.iter_mut().zip(row) {
+            *a += f * f32::from(q as i8);
+        }
+    }
+
+    fn folded(&self) -> &FxHashMap<String, u32> {
+        self.folded.get_or_init(|| {
+            let mut map: FxHashMap<String, u32> = FxHashMap::default();
+            for i in 0..self.count {
+                let key = self.key(i);
+                if key.is_ascii() {
+                    continue;
+                }
+                let entry = map.entry(fold(key)).or_insert(i as u32);
+                // Lower SIF weight = more frequent.
+                if self.weight(i) < self.weight(*entry as usize) {
+                    *entry = i as u32;
+                }
+            }
+            map
+        })
+    }
+
+    /// A compound the table lacks as its longest known first part and a known rest (the rest
+    /// perhaps after a linking s or e), both at least three letters: `lösenordsbyte` →
+    /// `lösenord` + `byte`.
+    pub fn split(&self, word: &str) -> Option<(usize, usize)> {
+        if !word.chars().all(char::is_alphabetic) {
+            return None;
+        }
+        let cuts = word
+            .char_indices()
+            .rev()
+            .map(|(i, _)| i)
+            .filter(|&i| i >= MIN_PART && word.len() - i >= MIN_PART);
+        for cut in cuts {
+            let (head, tail) = word.split_at(cut);
+            let Some(h) = self.find(head) else { continue };
+            if let Some(t) = self.find(tail) {
+                return Some((h, t));
+            }
+            if tail.len() > MIN_PART && (tail.starts_with('s') || tail.starts_with('e')) {
+                if let Some(t) = self.find(&tail[1..]) {
+                    return Some((h, t));
+                }
+            }
+        }
+        None
+    }
+
+    /// The rows a word stands for, onto `out` (cleared first); none when nothing is known.
+    /// `open` marks the half-typed last word of a query.
+    pub fn resolve(
+        &self,
+        word: &str,
+        open: bool,
+        guide_words: Option<&dyn GuideWords>,
+        out: &mut Vec<usize>,
+    ) {
+        out.clear();
+        let exact = self.find(word);
+        if let (true, Some(g)) = (open, guide_words) {
+            out.extend(
+                g.completions(word, COMPLETIONS)
+                    .into_iter()
+                    .filter_map(|c| self.find(c)),
+            );
+            if !out.is_empty() {
+                out.extend(exact);
+                return;
+            }
+        }
+        if let Some(i) = exact {
+            out.push(i);
+            return;
+        }
+        if word.is_ascii() {
+            if let Some(i) = guide_words
+                .and_then(|g| g.unfold(word))
+                .and_then(|w| self.find(w))
+            {
+                out.push(i);
+                return;
+            }
+            if let Some(&i) = self.folded().get(word) {
+                out.push(i as usize);
+                return;
+            }
+        }
+        if let Some(i) = guide_words
+            .and_then(|g| g.correct(word))
+            .and_then(|w| self.find(w))
+        {
+            out.push(i);
+            return;
+        }
+        if let Some((h, t)) = self.split(word) {
+            out.extend([h, t]);
+        }
+    }
+
+    /// The L2-normalised vector of a text into `out` (length [`dim`](Embedder::dim)); false,
+    /// with `out` all zeros, when no word of the text is known.
+    pub fn embed_into(
+        &self,
+        text: &str,
+        kind: TextKind,
+        guide_words: Option<&dyn GuideWords>,
+        out: &mut [f32],
+    ) -> bool {
+        out.fill(0.0);
+        let ws = words(text);
+        // A query's last word is still being typed unless a space or a full stop follows it.
+        let open = kind == TextKind::Query
+            && !text.ends_with(|c: char| c.is_whitespace() || matches!(c, '.' | '?' | '!'));
+        let mut rows = Vec::with_capacity(4);
+        let mut any = false;
+        for (n, w) in ws.iter().enumerate() {
+            self.resolve(&w.text, open && n + 1 == ws.len(), guide_words, &mut rows);
+            if rows.is_empty() && !w.hyphen_parts.is_empty() {
+                for part in &w.hyphen_parts {
+                    rows.extend(self.find(part));
+                }
+            }
+            let share = 1.0 / rows.len().max(1) as f32;
+            for &i in &rows {
+                self.add_row(i, self.weight(i) * share, out);
+                any = true;
+            }
+        }
+        let norm = out.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            out.iter_mut().for_each(|x| *x /= norm);
+        }
+        any && norm > 0.0
+    }
+
+    /// The L2-normalised vector of one word (resolved as in a passage), or `None`.
+    pub fn word_vector(&self, word: &str) -> Option<Vec<f32>> {
+        let mut out = vec![0.0; self.dim];
+        self.embed_into(word, TextKind::Passage, None, &mut out)
+            .then_some(out)
+    }
+
+    /// Which of a guide's words is closest to a typed word, and the cosine: what explains a
+    /// semantic match ("glömt" is closest to "lösenord"). `None` when the typed word or every
+    /// guide word is unknown.
+    pub fn nearest<'g>(
+        &self,
+        typed: &str,
+        guide_words: impl IntoIterator<Item = &'g str>,
+    ) -> Option<(&'g str, f32)> {
+        let t = self.word_vector(typed)?;
+        let mut v = vec![0.0; self.dim];
+        let mut best: Option<(&'g str, f32)> = None;
+        for g in guide_words {
+            if !self.embed_into(g, TextKind::Passage, None, &mut v) {
+                continue;
+            }
+            let c = super::cosine(&t, &v);
+            if best.is_none_or(|(_, b)| c > b) {
+                best = Some((g, c));
+            }
+        }
+        best
+    }
+}
+
+impl Embedder for StaticEmbedder {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EmbedError> {
+        Ok(texts
+            .iter()
+            .map(|t| {
+                let mut v = vec![0.0; self.dim];
+                self.embed_into(t, kind, None, &mut v);
+                v
+            })
+            .collect())
+    }
+}
+
+/// The words of a set of guide texts, as [`GuideWords`]: completions by frequency, unfolding
+/// and one-typo correction by lookup. For an index without its own (and for tests).
+#[derive(Debug, Default, Clone)]
+pub struct GuideVocabulary {
+    /// Words, sorted, with their counts.
+    sorted: Vec<(String, u32)>,
+    /// Folded word → the most frequent word folding to it.
+    unfolded: FxHashMap<String, usize>,
+    /// Each word with one letter dropped or two adjacent letters swapped → the word.
+    edits: FxHashMap<String, usize>,
+}
+
+impl GuideVocabulary {
+    /// The vocabulary of these texts.
+    pub fn from_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut counts: FxHashMap<String, u32> = FxHashMap::default();
+        for t in texts {
+            for w in words(t) {
+                *counts.entry(w.text).or_default() += 1;
+            }
+        }
+        let mut sorted: Vec<(String, u32)> = counts.into_iter().collect();
+        sorted.sort();
+        let mut out = Self {
+            sorted,
+            ..Self::default()
+        };
+        for (i, (w, c)) in out.sorted.iter().enumerate() {
+            let better = |j: &usize| out.sorted[*j].1 < *c;
+            let f = fold(w);
+            if f != *w {
+                match out.unfolded.get(&f) {
+                    Some(j) if !better(j) => {}
+                    _ => {
+                        out.unfolded.insert(f, i);
+                    }
+                }
+            }
+            let chars: Vec<char> = w.chars().collect();
+            if chars.len() < 4 {
+                continue;
+            }
+            for k in 0..chars.len() {
+                let mut e: String = chars[..k].iter().collect();
+                e.extend(&chars[k + 1..]);
+                match out.edits.get(&e) {
+                    Some(j) if !better(j) => {}
+                    _ => {
+                        out.edits.insert(e, i);
+                    }
+                }
+                if k + 1 < chars.len() {
+                    let mut s = chars.clone();
+                    s.swap(k, k + 1);
+                    let e: String = s.into_iter().collect();
+                    match out.edits.get(&e) {
+                        Some(j) if !better(j) => {}
+                        _ => {
+                            out.edits.insert(e, i);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+impl GuideWords for GuideVocabulary {
+    fn completions(&self, prefix: &str, n: usize) -> Vec<&str> {
+        let start = self.sorted.partition_point(|(w, _)| w.as_str() < prefix);
+        let mut found: Vec<&(String, u32)> = self.sorted[start..]
+            .iter()
+            .take_while(|(w, _)| w.starts_with(prefix))
+            .filter(|(w, _)| w.len() > prefix.len())
+            .collect();
+        found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        found.into_iter().take(n).map(|(w, _)| w.as_str()).collect()
+    }
+
+    fn unfold(&self, word: &str) -> Option<&str> {
+        self.unfolded.get(word).map(|&i| self.sorted[i].0.as_str())
+    }
+
+    fn correct(&self, word: &str) -> Option<&str> {
+        // The typed word is a guide word with a letter dropped or swapped…
+        if let Some(&i) = self.edits.get(word) {
+            return Some(self.sorted[i].0.as_str());
+        }
+        // …or has one letter too many.
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() < 5 {
+            return None;
+        }
+        let mut best: Option<&(String, u32)> = None;
+        for k in 0..chars.len() {
+            let mut e: String = chars[..k].iter().collect();
+            e.extend(&chars[k + 1..]);
+            if let Ok(i) = self.sorted.binary_search_by(|(w, _)| w.as_str().cmp(&e)) {
+                let cand = &self.sorted[i];
+                if best.is_none_or(|b| cand.1 > b.1) {
+                    best = Some(cand);
+                }
+            }
+        }
+        best.map(|(w, _)| w.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embed::cosine;
+
+    /// A table file in the VVEC format, as scripts/build_static_vectors.py writes it.
+    fn table_bytes(name: &str, dim: usize, entries: &[(&str, f32, Vec<i8>)]) -> Vec<u8> {
+        let mut entries: Vec<&(&str, f32, Vec<i8>)> = entries.iter().collect();
+        entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.resize(align4(out.len()), 0);
+        let blob: Vec<u8> = entries.iter().flat_map(|e| e.0.bytes()).collect();
+        for n in [dim, entries.len(), blob.len()] {
+            out.extend_from_slice(&(n as u32).to_le_bytes());
+        }
+        let mut off = 0u32;
+        out.extend_from_slice(&off.to_le_bytes());
+        for e in &entries {
+            off += e.0.len() as u32;
+            out.extend_from_slice(&off.to_le_bytes());
+        }
+        out.extend_from_slice(&blob);
+        out.resize(align4(out.len()), 0);
+        for e in &entries {
+            out.extend_from_slice(&e.1.to_le_bytes());
+        }
+        for _ in &entries {
+            out.extend_from_slice(&0.5f32.to_le_bytes());
+        }
+        for e in &entries {
+            assert_eq!(e.2.len(), dim);
+            out.extend(e.2.iter().map(|&q| q as u8));
+        }
+        out
+    }
+
+    fn tiny_bytes() -> Vec<u8> {
+        table_bytes(
+            "tiny-v1",
+            3,
+            &[
+                ("lösenord", 0.9, vec![100, 0, 0]),
+                ("byte", 0.8, vec![0, 100, 0]),
+                ("byta", 0.8, vec![0, 90, 10]),
+                ("inloggning", 0.9, vec![90, 20, 0]),
+                ("soptunna", 0.9, vec![0, 0, 100]),
+                ("och", 0.01, vec![50, 50, 50]),
+                ("ös", 0.9, vec![0, 0, -100]),
+            ],
+        )
+    }
+
+    fn tiny() -> StaticEmbedder {
+        StaticEmbedder::from_bytes(Box::leak(tiny_bytes().into_boxed_slice())).unwrap()
+    }
+
+    fn vector(
+        t: &StaticEmbedder,
+        text: &str,
+        kind: TextKind,
+        g: Option<&dyn GuideWords>,
+    ) -> Vec<f32> {
+        let mut v = vec![0.0; t.dim()];
+        t.embed_into(text, kind, g, &mut v);
+        v
+    }
+
+    fn close(a: &[f32], b: &[f32]) -> bool {
+        a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5)
+    }
+
+    #[test]
+    fn reads_the_header_and_finds_words() {
+        let t = tiny();
+        assert_eq!((t.name(), t.dim(), t.len()), ("tiny-v1", 3, 7));
+        assert_eq!(t.key(t.find("soptunna").unwrap()), "soptunna");
+        assert_eq!(t.find("sop"), None);
+        assert!((t.weight(t.find("och").unwrap()) - 0.01).abs() < 1e-7);
+    }
+
+    #[test]
+    fn a_text_is_the_weighted_mean_of_its_words() {
+        let t = tiny();
+        // lösenord (0.9 × 50, 0, 0) + och (0.01 × 25, 25, 25), normalised.
+        let raw = [0.9 * 50.0 + 0.01 * 25.0, 0.01 * 25.0, 0.01 * 25.0];
+        let n = raw.iter().map(|x: &f32| x * x).sum::<f32>().sqrt();
+        let want: Vec<f32> = raw.iter().map(|x| x / n).collect();
+        assert!(close(
+            &vector(&t, "Lösenord och", TextKind::Passage, None),
+            &want
+        ));
+        // Unknown words add nothing.
+        assert!(close(
+            &vector(&t, "lösenord och qwzx", TextKind::Passage, None),
+            &want
+        ));
+    }
+
+    #[test]
+    fn nothing_known_gives_zeros() {
+        let t = tiny();
+        let mut v = vec![1.0; 3];
+        assert!(!t.embed_into("qwzx blorp", TextKind::Passage, None, &mut v));
+        assert_eq!(v, vec![0.0; 3]);
+    }
+
+    #[test]
+    fn missing_diacritics_and_compounds_resolve() {
+        let t = tiny();
+        let mut rows = Vec::new();
+        t.resolve("losenord", false, None, &mut rows);
+        assert_eq!(rows, vec![t.find("lösenord").unwrap()]);
+        t.resolve("lösenordsbyte", false, None, &mut rows);
+        assert_eq!(
+            rows,
+            vec![t.find("lösenord").unwrap(), t.find("byte").unwrap()]
+        );
+        t.resolve("lösenordbyte", false, None, &mut rows);
+        assert_eq!(
+            rows,
+            vec![t.find("lösenord").unwrap(), t.find("byte").unwrap()]
+        );
+        t.resolve("qwzxbyte", false, None, &mut rows);
+        assert!(rows.is_empty());
+    }
+
+    #[test]
+    fn guide_words_complete_and_correct() {
+        let t = tiny();
+        let g = GuideVocabulary::from_texts(["Byta lösenord", "byta soptunna", "byte"]);
+        assert_eq!(g.completions("by", 3), vec!["byta", "byte"]);
+        assert_eq!(g.correct("lösnord"), Some("lösenord"));
+        assert_eq!(g.correct("lösneord"), Some("lösenord"));
+        assert_eq!(g.correct("lösenordd"), Some("lösenord"));
+        assert_eq!(g.unfold("soptunna"), None);
+        let mut rows = Vec::new();
+        // Half typed: the guides' completions, most frequent first.
+        t.resolve("by", true, Some(&g), &mut rows);
+        assert_eq!(rows, vec![t.find("byta").unwrap(), t.find("byte").unwrap()]);
+        // Finished: only itself.
+        t.resolve("byte", false, Some(&g), &mut rows);
+        assert_eq!(rows, vec![t.find("byte").unwrap()]);
+        t.resolve("lösnord", false, Some(&g), &mut rows);
+        assert_eq!(rows, vec![t.find("lösenord").unwrap()]);
+        // A query's last word is open until a space follows it.
+        let open = vector(&t, "lösenord by", TextKind::Query, Some(&g));
+        let done = vector(&t, "lösenord by ", TextKind::Query, Some(&g));
+        assert!(open[1] > 0.1);
+        assert!(close(
+            &done,
+            &vector(&t, "lösenord", TextKind::Passage, None)
+        ));
+    }
+
+    #[test]
+    fn nearest_names_the_closest_guide_word() {
+        let t = tiny();
+        let (word, c) = t
+            .nearest("lösenord", ["soptunna", "inloggning", "qwzx"])
+            .unwrap();
+        assert_eq!(word, "inloggning");
+        assert!(c > 0.9);
+        assert_eq!(t.nearest("qwzx", ["lösenord"]), None);
+    }
+
+    #[test]
+    fn the_trait_embeds_every_text() {
+        let t = tiny();
+        let e: &dyn Embedder = &t;
+        let v = e
+            .embed(&["lösenord", "qwzx", "soptunna"], TextKind::Passage)
+            .unwrap();
+        assert_eq!(v.len(), 3);
+        assert!((cosine(&v[0], &v[0]) - 1.0).abs() < 1e-5);
+        assert_eq!(v[1], vec![0.0; 3]);
+        assert!(cosine(&v[0], &v[2]).abs() < 1e-5);
+    }
+
+    #[test]
+    fn bad_bytes_are_refused() {
+        let good = tiny_bytes();
+        let leak = |b: Vec<u8>| -> &'static [u8] { Box::leak(b.into_boxed_slice()) };
+        let mut bad = good.clone();
+        bad[0] = b'X';
+        assert!(matches!(
+            StaticEmbedder::from_bytes(leak(bad)),
+            Err(EmbedError::Format(_))
+        ));
+        let mut bad = good.clone();
+        bad[4] = 9;
+        assert!(matches!(
+            StaticEmbedder::from_bytes(leak(bad)),
+            Err(EmbedError::Format(_))
+        ));
+        let short = good[..good.len() - 1].to_vec();
+        assert!(matches!(
+            StaticEmbedder::from_bytes(leak(short)),
+            Err(EmbedError::Format(_))
+        ));
+        let sorted_by_the_writer = table_bytes("x", 1, &[("b", 1.0, vec![1]), ("a", 1.0, vec![1])]);
+        assert!(StaticEmbedder::from_bytes(leak(sorted_by_the_writer)).is_ok());
+        // Swap the two one-byte keys in the blob: now unsorted.
+        let mut swapped = table_bytes("x", 1, &[("a", 1.0, vec![1]), ("b", 1.0, vec![1])]);
+        let at = swapped.windows(2).rposition(|w| w == b"ab").unwrap();
+        swapped[at] = b'b';
+        swapped[at + 1] = b'a';
+        assert!(matches!(
+            StaticEmbedder::from_bytes(leak(swapped)),
+            Err(EmbedError::Format(_))
+        ));
+    }
+
+    #[test]
+    fn a_file_is_memory_mapped() {
+        let path =
+            std::env::temp_dir().join(format!("vagvisare-embed-{}.vvec", std::process::id()));
+        std::fs::write(&path, tiny_bytes()).unwrap();
+        let mapped = StaticEmbedder::open(&path).unwrap();
+        let t = tiny();
+        assert_eq!(mapped.len(), t.len());
+        assert_eq!(
+            vector(&mapped, "lösenordsbyte och", TextKind::Passage, None),
+            vector(&t, "lösenordsbyte och", TextKind::Passage, None)
+        );
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(
+            StaticEmbedder::open(&path),
+            Err(EmbedError::Io { .. })
+        ));
+    }
+
+    #[test]
+    fn the_bundled_table_loads_and_knows_swedish() {
+        let t = StaticEmbedder::bundled();
+        assert_eq!(t.name(), BUNDLED_NAME);
+        assert!(t.len() > 10_000, "{} words", t.len());
+        for w in ["lösenord", "logga", "sjuk", "och"] {
+            assert!(t.find(w).is_some(), "{w}");
+        }
+        let v = |w: &str| t.word_vector(w).unwrap();
+        assert!(cosine(&v("lösenord"), &v("logga")) > cosine(&v("lösenord"), &v("sjuk")));
+        assert_eq!(
+            t.nearest("lösenord", ["sjuk", "parkering", "logga"])
+                .map(|n| n.0),
+            Some("logga")
+        );
+        // A compound the table lacks is its parts.
+        assert!(t.find("lösenordsbyte").is_none());
+        let mut rows = Vec::new();
+        t.resolve("lösenordsbyte", false, None, &mut rows);
+        assert_eq!(
+            rows,
+            vec![t.find("lösenord").unwrap(), t.find("byte").unwrap()]
+        );
+        // Common words weigh less than rare ones.
+        assert!(t.weight(t.find("och").unwrap()) < t.weight(t.find("lösenord").unwrap()));
+    }
+}
