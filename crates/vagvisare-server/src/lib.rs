@@ -36,9 +36,12 @@ pub mod store;
 use std::net::SocketAddr;
 
 pub use app::App;
-pub use config::{Config, Limits, ServiceConfig};
+pub use config::{
+    ConfigError, FieldKind, FormField, Limits, OfficerConfig, OrganisationConfig, ServiceConfig,
+};
+pub use config::Config;
 pub use error::{ApiError, ErrorCode};
-pub use log::Log;
+pub use log::{Log, LogFormat};
 pub use store::{Store, StoreError};
 
 /// The service could not start or stopped with an error.
@@ -61,6 +64,9 @@ pub enum ServerError {
     /// The configuration is not usable.
     #[error("{0}")]
     Config(String),
+    /// The configuration file is not usable: where, and what to write instead.
+    #[error(transparent)]
+    ConfigFile(#[from] ConfigError),
     /// Serving failed.
     #[error("the server failed: {0}")]
     Io(#[from] std::io::Error),
