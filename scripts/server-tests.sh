@@ -46,3 +46,4 @@ cargo test -p vagvisare-cli --test serve_durability -- --include-ignored
 # The demo page in headless Chromium.
 cargo build -p vagvisare-cli
 /usr/bin/python3 scripts/browser_test.py --binary "$TARGET/debug/vagvisare"
+/usr/bin/python3 scripts/widget_admin_browser_test.py --binary "$TARGET/debug/vagvisare"

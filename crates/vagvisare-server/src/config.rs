@@ -471,12 +471,14 @@ impl Config {
                 if field.label.trim().is_empty() {
                     return Err(err(Some(fspan), format!("a field of `{name}` has an empty label"), "write the question as the requester reads it in `label`".into()));
                 }
-                match (field.kind, field.options.is_empty()) {
-                    (FieldKind::Choice, true) => return Err(err(Some(fspan), format!("the choice `{}` has no options", field.label), "list them: `options = [\"Ja\", \"Nej\"]`".into())),
+                let options_span = field.options.as_ref().map(Spanned::span);
+                let options = field.options.map(Spanned::into_inner).unwrap_or_default();
+                match (field.kind, options.is_empty()) {
+                    (FieldKind::Choice, true) => return Err(err(options_span.or(Some(fspan)), format!("the choice `{}` has no options", field.label), "list them: `options = [\"Ja\", \"Nej\"]`".into())),
                     (FieldKind::Choice, false) | (_, true) => {}
-                    (_, false) => return Err(err(Some(fspan), format!("the field `{}` has options but is not a choice", field.label), "write `kind = \"choice\"`, or remove `options`".into())),
+                    (_, false) => return Err(err(options_span, format!("the field `{}` has options but is not a choice", field.label), "write `kind = \"choice\"`, or remove `options`".into())),
                 }
-                fields.push(FormField { label: field.label, kind: field.kind, required: field.required, options: field.options });
+                fields.push(FormField { label: field.label, kind: field.kind, required: field.required, options });
             }
             let numbers = Series { prefix: service.numbers.prefix, first: service.numbers.first, width: service.numbers.width };
             if let Err(e) = numbers.start() {
@@ -718,8 +720,7 @@ struct FileField {
     kind: FieldKind,
     #[serde(default)]
     required: bool,
-    #[serde(default)]
-    options: Vec<String>,
+    options: Option<Spanned<Vec<String>>>,
 }
 
 impl Default for Config {

@@ -77,12 +77,22 @@ pub enum ServerError {
 ///
 /// Prints `vagvisare: listening on http://ADDR` to standard error once it accepts requests.
 pub fn run(config: Config) -> Result<(), ServerError> {
+    // Received times and due dates follow the local time zone: set it before any thread starts.
+    if config::time_zone_exists(&config.time_zone) {
+        std::env::set_var("TZ", &config.time_zone);
+    } else {
+        return Err(ServerError::Config(format!(
+            "the time zone `{}` is not known on this machine: install the tz database (Debian: tzdata) or configure `time_zone = \"UTC\"`",
+            config.time_zone
+        )));
+    }
+    let log = Log::stderr().with_format(config.log_format);
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if let Some(threads) = config.worker_threads {
         builder.worker_threads(threads.max(1));
     }
     let runtime = builder.enable_all().build()?;
-    runtime.block_on(serve(config, Log::stderr()))
+    runtime.block_on(serve(config, log))
 }
 
 /// [`run`] inside an existing runtime.
@@ -104,10 +114,18 @@ pub async fn serve(config: Config, log: Log) -> Result<(), ServerError> {
         ),
         other => other.to_string(),
     };
-    eprintln!(
+    let started = format!(
         "vagvisare: {} guides, {where_}; listening on http://{local}",
         app.index().len()
     );
+    match app.config().log_format {
+        LogFormat::Text => eprintln!("{started}"),
+        // Scripts wait for the text line; a collector reads the JSON one.
+        LogFormat::Json => {
+            eprintln!("{started}");
+            app.log().line(&started);
+        }
+    }
     let poll = app.spawn_guide_poll();
     let result = axum::serve(listener, app.router())
         .with_graceful_shutdown(shutdown_signal())
