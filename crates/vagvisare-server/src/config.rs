@@ -388,7 +388,9 @@ impl Config {
         config.workflows = BTreeMap::new();
         for (id, def) in file.workflows {
             let span = def.span();
-            let rules = def.into_inner().rules(base, &|m, h| err(Some(span.clone()), format!("workflow `{id}`: {m}"), h))?;
+            let rules = def.into_inner().rules(base, &|m, h| {
+                err(Some(span.clone()), format!("workflow `{id}`: {m}"), h)
+            })?;
             config.workflows.insert(id, rules);
         }
         config.organisations = BTreeMap::new();
@@ -408,12 +410,22 @@ impl Config {
                         ))
                     }
                 };
-                officers.push(OfficerConfig { id: officer.id, name: officer.name, role });
+                officers.push(OfficerConfig {
+                    id: officer.id,
+                    name: officer.name,
+                    role,
+                });
             }
             let name = organisation.name.clone();
             if config
                 .organisations
-                .insert(name.clone(), OrganisationConfig { name: name.clone(), officers })
+                .insert(
+                    name.clone(),
+                    OrganisationConfig {
+                        name: name.clone(),
+                        officers,
+                    },
+                )
                 .is_some()
             {
                 return Err(err(
@@ -432,7 +444,10 @@ impl Config {
                 let known: Vec<&str> = config.workflows.keys().map(String::as_str).collect();
                 return Err(err(
                     Some(service.workflow.span()),
-                    format!("the service `{name}` names the workflow `{}`, which does not exist", service.workflow.get_ref()),
+                    format!(
+                        "the service `{name}` names the workflow `{}`, which does not exist",
+                        service.workflow.get_ref()
+                    ),
                     if known.is_empty() {
                         format!("define it: `[workflows.{}]` with `builtin = \"service_desk\"` (or `e_service`, or `file = \"…toml\"`)", service.workflow.get_ref())
                     } else {
@@ -440,7 +455,10 @@ impl Config {
                     },
                 ));
             }
-            if !config.organisations.contains_key(service.organisation.get_ref()) {
+            if !config
+                .organisations
+                .contains_key(service.organisation.get_ref())
+            {
                 let known: Vec<&str> = config.organisations.keys().map(String::as_str).collect();
                 return Err(err(
                     Some(service.organisation.span()),
@@ -456,7 +474,10 @@ impl Config {
                     "add its fields after it, at least the short description:\n  [[services.form]]\n  label = \"Kort beskrivning av ditt ärende\"\n  kind = \"description\"\n  required = true".into(),
                 ));
             }
-            let descriptions = form.iter().filter(|f| f.get_ref().kind == FieldKind::Description).count();
+            let descriptions = form
+                .iter()
+                .filter(|f| f.get_ref().kind == FieldKind::Description)
+                .count();
             if descriptions != 1 {
                 return Err(err(
                     Some(span),
@@ -469,24 +490,66 @@ impl Config {
                 let fspan = field.span();
                 let field = field.into_inner();
                 if field.label.trim().is_empty() {
-                    return Err(err(Some(fspan), format!("a field of `{name}` has an empty label"), "write the question as the requester reads it in `label`".into()));
+                    return Err(err(
+                        Some(fspan),
+                        format!("a field of `{name}` has an empty label"),
+                        "write the question as the requester reads it in `label`".into(),
+                    ));
                 }
                 let options_span = field.options.as_ref().map(Spanned::span);
                 let options = field.options.map(Spanned::into_inner).unwrap_or_default();
                 match (field.kind, options.is_empty()) {
-                    (FieldKind::Choice, true) => return Err(err(options_span.or(Some(fspan)), format!("the choice `{}` has no options", field.label), "list them: `options = [\"Ja\", \"Nej\"]`".into())),
+                    (FieldKind::Choice, true) => {
+                        return Err(err(
+                            options_span.or(Some(fspan)),
+                            format!("the choice `{}` has no options", field.label),
+                            "list them: `options = [\"Ja\", \"Nej\"]`".into(),
+                        ))
+                    }
                     (FieldKind::Choice, false) | (_, true) => {}
-                    (_, false) => return Err(err(options_span, format!("the field `{}` has options but is not a choice", field.label), "write `kind = \"choice\"`, or remove `options`".into())),
+                    (_, false) => {
+                        return Err(err(
+                            options_span,
+                            format!(
+                                "the field `{}` has options but is not a choice",
+                                field.label
+                            ),
+                            "write `kind = \"choice\"`, or remove `options`".into(),
+                        ))
+                    }
                 }
-                fields.push(FormField { label: field.label, kind: field.kind, required: field.required, options });
+                fields.push(FormField {
+                    label: field.label,
+                    kind: field.kind,
+                    required: field.required,
+                    options,
+                });
             }
-            let numbers = Series { prefix: service.numbers.prefix, first: service.numbers.first, width: service.numbers.width };
+            let numbers = Series {
+                prefix: service.numbers.prefix,
+                first: service.numbers.first,
+                width: service.numbers.width,
+            };
             if let Err(e) = numbers.start() {
-                return Err(err(Some(span), format!("the case numbers of `{name}`: {e}"), "write `numbers = { prefix = \"C\", first = 1, width = 7 }`".into()));
+                return Err(err(
+                    Some(span),
+                    format!("the case numbers of `{name}`: {e}"),
+                    "write `numbers = { prefix = \"C\", first = 1, width = 7 }`".into(),
+                ));
             }
-            let entry = ServiceConfig { name: name.clone(), organisation: service.organisation.into_inner(), workflow: service.workflow.into_inner(), numbers, form: fields };
+            let entry = ServiceConfig {
+                name: name.clone(),
+                organisation: service.organisation.into_inner(),
+                workflow: service.workflow.into_inner(),
+                numbers,
+                form: fields,
+            };
             if config.services.insert(name.clone(), entry).is_some() {
-                return Err(err(Some(span), format!("the service `{name}` is defined twice"), "give each `[[services]]` its own name".into()));
+                return Err(err(
+                    Some(span),
+                    format!("the service `{name}` is defined twice"),
+                    "give each `[[services]]` its own name".into(),
+                ));
             }
         }
         Ok(config)
@@ -499,7 +562,10 @@ impl Config {
         if let Some(url) = var(DATABASE_URL_VAR).filter(|u| !u.trim().is_empty()) {
             self.database_url = Some(url);
         }
-        if let Some(token) = var(ADMIN_TOKEN_VAR).map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
+        if let Some(token) = var(ADMIN_TOKEN_VAR)
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+        {
             self.admin_token = Some(token);
         }
     }
@@ -527,7 +593,8 @@ pub fn time_zone_exists(zone: &str) -> bool {
     let safe = !zone.is_empty()
         && !zone.starts_with('/')
         && zone.split('/').all(|part| !part.is_empty() && part != "..");
-    let dir = std::env::var_os("TZDIR").map_or_else(|| PathBuf::from("/usr/share/zoneinfo"), PathBuf::from);
+    let dir = std::env::var_os("TZDIR")
+        .map_or_else(|| PathBuf::from("/usr/share/zoneinfo"), PathBuf::from);
     safe && dir.join(zone).is_file()
 }
 
@@ -550,14 +617,22 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 fn quoted(names: &[&str]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 type MakeError<'a> = dyn Fn(Option<Range<usize>>, String, String) -> ConfigError + 'a;
 
 fn positive(value: Spanned<usize>, key: &str, err: &MakeError<'_>) -> Result<usize, ConfigError> {
     if *value.get_ref() == 0 {
-        return Err(err(Some(value.span()), format!("`{key}` is 0"), format!("write a number from 1, like `{key} = 4`")));
+        return Err(err(
+            Some(value.span()),
+            format!("`{key}` is 0"),
+            format!("write a number from 1, like `{key} = 4`"),
+        ));
     }
     Ok(value.into_inner())
 }
@@ -565,7 +640,11 @@ fn positive(value: Spanned<usize>, key: &str, err: &MakeError<'_>) -> Result<usi
 fn seconds(value: Spanned<f64>, key: &str, err: &MakeError<'_>) -> Result<Duration, ConfigError> {
     let secs = *value.get_ref();
     if !(secs.is_finite() && secs > 0.0 && secs < 1.0e9) {
-        return Err(err(Some(value.span()), format!("`{key}` must be a positive number of seconds"), format!("write e.g. `{key} = 2`")));
+        return Err(err(
+            Some(value.span()),
+            format!("`{key}` must be a positive number of seconds"),
+            format!("write e.g. `{key} = 2`"),
+        ));
     }
     Ok(Duration::from_secs_f64(secs))
 }

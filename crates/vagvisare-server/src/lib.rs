@@ -36,10 +36,10 @@ pub mod store;
 use std::net::SocketAddr;
 
 pub use app::App;
+pub use config::Config;
 pub use config::{
     ConfigError, FieldKind, FormField, Limits, OfficerConfig, OrganisationConfig, ServiceConfig,
 };
-pub use config::Config;
 pub use error::{ApiError, ErrorCode};
 pub use log::{Log, LogFormat};
 pub use store::{Store, StoreError};

@@ -42,7 +42,9 @@ impl std::str::FromStr for LogFormat {
         match text {
             "text" => Ok(LogFormat::Text),
             "json" => Ok(LogFormat::Json),
-            _ => Err(format!("the log format `{text}` is not known: write text or json")),
+            _ => Err(format!(
+                "the log format `{text}` is not known: write text or json"
+            )),
         }
     }
 }

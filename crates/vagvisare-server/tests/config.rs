@@ -73,13 +73,13 @@ fn an_unknown_key_names_its_line_and_the_keys_allowed() {
     let error = parse(&text).unwrap_err();
     assert_eq!(error.line, line_with(&text, "pool_sise"), "{error}");
     assert!(error.message.contains("pool_sise"), "{error}");
-    assert!(error.message.contains("pool_size"), "the allowed keys: {error}");
+    assert!(
+        error.message.contains("pool_size"),
+        "the allowed keys: {error}"
+    );
     let shown = error.to_string();
     assert!(
-        shown.starts_with(&format!(
-            "/etc/vagvisare/vagvisare.toml:{}:",
-            error.line
-        )),
+        shown.starts_with(&format!("/etc/vagvisare/vagvisare.toml:{}:", error.line)),
         "{shown}"
     );
     // Inside a table too.
@@ -102,7 +102,11 @@ fn a_workflow_that_does_not_exist_names_the_ones_that_do() {
     let error = parse(&text).unwrap_err();
     assert!(error.message.contains("bygglov"), "{error}");
     assert!(error.hint.contains("builtin = \"e_service\""), "{error}");
-    assert_eq!(error.line, line_with(&text, "[workflows.e_service]"), "{error}");
+    assert_eq!(
+        error.line,
+        line_with(&text, "[workflows.e_service]"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -126,12 +130,36 @@ fn a_service_without_a_form_is_refused_at_its_line() {
 #[test]
 fn other_mistakes_name_their_line_too() {
     for (from, to, needle) in [
-        ("organisation = \"Användarstöd\"", "organisation = \"Användarstod\"", "Användarstod"),
-        ("time_zone = \"Europe/Stockholm\"", "time_zone = \"Europe/Stokholm\"", "Stokholm"),
-        ("addr = \"127.0.0.1:8080\"", "addr = \"localhost\"", "localhost"),
-        ("kind = \"checkbox\"", "kind = \"checkbox\"\noptions = [\"a\"]", "options = [\"a\"]"),
-        ("role = \"officer\" }]\n\n[[organisations]]\nname = \"Skellefteå", "role = \"chef\" }]\n\n[[organisations]]\nname = \"Skellefteå", "chef"),
-        ("max_suggestions = 20", "max_suggestions = 0", "max_suggestions = 0"),
+        (
+            "organisation = \"Användarstöd\"",
+            "organisation = \"Användarstod\"",
+            "Användarstod",
+        ),
+        (
+            "time_zone = \"Europe/Stockholm\"",
+            "time_zone = \"Europe/Stokholm\"",
+            "Stokholm",
+        ),
+        (
+            "addr = \"127.0.0.1:8080\"",
+            "addr = \"localhost\"",
+            "localhost",
+        ),
+        (
+            "kind = \"checkbox\"",
+            "kind = \"checkbox\"\noptions = [\"a\"]",
+            "options = [\"a\"]",
+        ),
+        (
+            "role = \"officer\" }]\n\n[[organisations]]\nname = \"Skellefteå",
+            "role = \"chef\" }]\n\n[[organisations]]\nname = \"Skellefteå",
+            "chef",
+        ),
+        (
+            "max_suggestions = 20",
+            "max_suggestions = 0",
+            "max_suggestions = 0",
+        ),
     ] {
         let text = example();
         assert!(text.contains(from), "{from}");
@@ -146,7 +174,10 @@ fn other_mistakes_name_their_line_too() {
         assert!(!error.hint.is_empty(), "{error}");
     }
     // Two description fields in one form.
-    let text = example().replace("kind = \"textarea\"\nrequired = true", "kind = \"description\"");
+    let text = example().replace(
+        "kind = \"textarea\"\nrequired = true",
+        "kind = \"description\"",
+    );
     let error = parse(&text).unwrap_err();
     assert!(error.message.contains("exactly one"), "{error}");
 }
@@ -244,8 +275,7 @@ async fn a_configured_service_starts_with_its_forms_and_without_the_demo_page() 
         .collect();
     assert_eq!(names, vec!["Felanmälan gata", "Kontakta Användarstöd"]);
     assert_eq!(
-        services["services"][0]["form"][0]["kind"],
-        "description",
+        services["services"][0]["form"][0]["kind"], "description",
         "{services}"
     );
 }

@@ -11,7 +11,12 @@ use vagvisare_server::{App, Log, LogFormat};
 
 async fn scrape(env: &Env) -> String {
     let (status, headers, body) = env
-        .send(Request::builder().uri("/metrics").body(Body::empty()).unwrap())
+        .send(
+            Request::builder()
+                .uri("/metrics")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers["content-type"]
@@ -52,7 +57,10 @@ async fn metrics_and_json_logs_count_everything_and_hold_no_typed_text() {
             let (status, _) = env
                 .call(
                     "GET",
-                    &format!("/api/suggest?q={}", q(&format!("patient {secret} glömt lösen"))),
+                    &format!(
+                        "/api/suggest?q={}",
+                        q(&format!("patient {secret} glömt lösen"))
+                    ),
                     None,
                     None,
                 )
@@ -105,7 +113,11 @@ async fn metrics_and_json_logs_count_everything_and_hold_no_typed_text() {
             Some(1.0),
             "{text}"
         );
-        assert_eq!(sample(&text, "vagvisare_guides_indexed"), Some(4.0), "{text}");
+        assert_eq!(
+            sample(&text, "vagvisare_guides_indexed"),
+            Some(4.0),
+            "{text}"
+        );
         assert_eq!(
             sample(
                 &text,
@@ -130,8 +142,19 @@ async fn metrics_and_json_logs_count_everything_and_hold_no_typed_text() {
         assert!(lines.len() >= 8, "{lines:?}");
         let mut requests = 0;
         for line in lines.iter().chain(std::iter::once(&text)) {
-            for leak in [secret, "8101052382", "810105", "logga in", "glömt", "skrivaren", "patient"] {
-                assert!(!line.to_lowercase().contains(leak), "{leak:?} leaked: {line}");
+            for leak in [
+                secret,
+                "8101052382",
+                "810105",
+                "logga in",
+                "glömt",
+                "skrivaren",
+                "patient",
+            ] {
+                assert!(
+                    !line.to_lowercase().contains(leak),
+                    "{leak:?} leaked: {line}"
+                );
             }
         }
         for line in &lines {
@@ -140,15 +163,19 @@ async fn metrics_and_json_logs_count_everything_and_hold_no_typed_text() {
             assert!(value["time"].is_string(), "{line}");
             if value.get("route").is_some() {
                 requests += 1;
-                assert!(value["status"].is_u64() && value["ms"].is_number(), "{line}");
+                assert!(
+                    value["status"].is_u64() && value["ms"].is_number(),
+                    "{line}"
+                );
             } else {
                 assert!(value["message"].is_string(), "{line}");
             }
         }
         assert!(requests >= 8, "{lines:?}");
         assert!(
-            lines.iter().any(|l| l.contains("\"route\":\"/api/suggest\"")
-                && l.contains("\"status\":200")),
+            lines
+                .iter()
+                .any(|l| l.contains("\"route\":\"/api/suggest\"") && l.contains("\"status\":200")),
             "{lines:?}"
         );
         assert!(

@@ -68,7 +68,11 @@ pub async fn list(
         let haystack = folded(&format!("{} {} {} {}", g.id, g.title, g.category, g.body));
         words.iter().all(|w| haystack.contains(w.as_str()))
     });
-    guides.sort_by(|a, b| folded(&a.title).cmp(&folded(&b.title)).then(a.id.cmp(&b.id)));
+    guides.sort_by(|a, b| {
+        folded(&a.title)
+            .cmp(&folded(&b.title))
+            .then(a.id.cmp(&b.id))
+    });
     let total = guides.len();
     let listed: Vec<Value> = guides
         .iter()

@@ -254,12 +254,7 @@ mod tests {
     #[test]
     fn requests_are_counted_by_route_template() {
         let metrics = Metrics::new();
-        metrics.observe(
-            &Method::GET,
-            "/api/suggest",
-            200,
-            Duration::from_millis(1),
-        );
+        metrics.observe(&Method::GET, "/api/suggest", 200, Duration::from_millis(1));
         metrics.observe(
             &Method::POST,
             "/api/feedback",
@@ -273,8 +268,14 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(text.contains("vagvisare_suggest_duration_seconds_count 1"), "{text}");
-        assert!(text.contains("vagvisare_feedback_recorded_total 1"), "{text}");
+        assert!(
+            text.contains("vagvisare_suggest_duration_seconds_count 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("vagvisare_feedback_recorded_total 1"),
+            "{text}"
+        );
         assert!(text.ends_with("# EOF\n"), "{text}");
     }
 }

@@ -155,7 +155,10 @@ impl CurrentUser {
     /// names without a role header, whom an organisation lists as an officer or approver, acts
     /// in that role for that organisation (and under the configured name if the proxy sends
     /// none). A role header, when sent, always wins.
-    pub fn from_headers_in(headers: &HeaderMap, config: &Config) -> Result<Option<Actor>, ApiError> {
+    pub fn from_headers_in(
+        headers: &HeaderMap,
+        config: &Config,
+    ) -> Result<Option<Actor>, ApiError> {
         let Some(mut actor) = CurrentUser::from_headers(headers)? else {
             return Ok(None);
         };
@@ -377,19 +380,25 @@ mod tests {
         let config = Config::new();
         let mut headers = HeaderMap::new();
         headers.insert(USER_HEADER, "julia".parse().unwrap());
-        let actor = CurrentUser::from_headers_in(&headers, &config).unwrap().unwrap();
+        let actor = CurrentUser::from_headers_in(&headers, &config)
+            .unwrap()
+            .unwrap();
         assert_eq!(actor.role, Role::Officer);
         assert_eq!(actor.organisation.as_deref(), Some("Användarstöd"));
         assert_eq!(actor.name, "Landsell, Julia");
         // The proxy's role header wins.
         headers.insert(ROLE_HEADER, "requester".parse().unwrap());
-        let actor = CurrentUser::from_headers_in(&headers, &config).unwrap().unwrap();
+        let actor = CurrentUser::from_headers_in(&headers, &config)
+            .unwrap()
+            .unwrap();
         assert_eq!(actor.role, Role::Requester);
         assert_eq!(actor.organisation, None);
         // Someone no organisation lists stays a requester.
         let mut other = HeaderMap::new();
         other.insert(USER_HEADER, "jeseks".parse().unwrap());
-        let actor = CurrentUser::from_headers_in(&other, &config).unwrap().unwrap();
+        let actor = CurrentUser::from_headers_in(&other, &config)
+            .unwrap()
+            .unwrap();
         assert_eq!(actor.role, Role::Requester);
     }
 
