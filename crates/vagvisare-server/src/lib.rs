@@ -120,11 +120,8 @@ pub async fn serve(config: Config, log: Log) -> Result<(), ServerError> {
     );
     match app.config().log_format {
         LogFormat::Text => eprintln!("{started}"),
-        // Scripts wait for the text line; a collector reads the JSON one.
-        LogFormat::Json => {
-            eprintln!("{started}");
-            app.log().line(&started);
-        }
+        // A collector reads JSON only: the same line as a message.
+        LogFormat::Json => app.log().line(&started),
     }
     let poll = app.spawn_guide_poll();
     let result = axum::serve(listener, app.router())
