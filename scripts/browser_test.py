@@ -80,9 +80,9 @@ class Failure(Exception):
     pass
 
 
-def start_server(binary, data_dir):
+def start_server(binary, data_dir, extra=()):
     process = subprocess.Popen(
-        [binary, "serve", "--addr", "127.0.0.1:0", "--data-dir", data_dir, "--quiet"],
+        [binary, "serve", "--addr", "127.0.0.1:0", "--data-dir", data_dir, "--quiet", *extra],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

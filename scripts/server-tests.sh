@@ -61,5 +61,6 @@ cargo test -p vagvisare-server
 cargo test -p vagvisare-cli --test serve_durability -- --include-ignored
 # The demo page in headless Chromium.
 cargo build -p vagvisare-cli
-echo "server-tests: browser test with $SELENIUM_PYTHON"
+echo "server-tests: browser tests with $SELENIUM_PYTHON"
 "$SELENIUM_PYTHON" scripts/browser_test.py --binary "$TARGET/debug/vagvisare"
+"$SELENIUM_PYTHON" scripts/widget_admin_browser_test.py --binary "$TARGET/debug/vagvisare"

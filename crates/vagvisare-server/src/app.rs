@@ -1,6 +1,6 @@
 //! The application: configuration, store and suggestion index together, and the router.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use axum::Router;
 use vagvisare::case::CaseRules;
 use vagvisare::{Guide, GuideIndex};
 
+use crate::api::metrics::Metrics;
 use crate::api::{self, blocking};
 use crate::config::{Config, ServiceConfig};
 use crate::error::{ApiError, ErrorCode};
@@ -35,6 +36,9 @@ struct Inner {
     /// The feedback rows the index has learned from; held while it learns more.
     applied: tokio::sync::Mutex<Applied>,
     log: Log,
+    metrics: Metrics,
+    /// Guides an editor froze (they keep what they learned but learn nothing new).
+    frozen: std::sync::Mutex<BTreeSet<String>>,
 }
 
 /// The service: cheap to clone, shared by every request.
@@ -114,6 +118,8 @@ impl App {
                 revision: tokio::sync::Mutex::new(revision),
                 applied: tokio::sync::Mutex::new(applied),
                 log,
+                metrics: Metrics::new(),
+                frozen: std::sync::Mutex::new(BTreeSet::new()),
             }),
         })
     }
@@ -133,9 +139,39 @@ impl App {
         &self.inner.index
     }
 
+    /// The suggestion index, to move into a blocking task.
+    pub fn index_handle(&self) -> Arc<GuideIndex> {
+        Arc::clone(&self.inner.index)
+    }
+
     /// The log.
     pub fn log(&self) -> &Log {
         &self.inner.log
+    }
+
+    /// The metrics `/metrics` reports.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Whether an editor froze the guide's learning on this instance.
+    pub fn is_frozen(&self, guide: &str) -> bool {
+        self.inner
+            .frozen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(guide)
+    }
+
+    /// Freezes (or thaws) a guide's learning on this instance.
+    pub fn set_frozen(&self, guide: &str, frozen: bool) {
+        self.inner.index.freeze_learned(guide, frozen);
+        let mut set = self.inner.frozen.lock().unwrap_or_else(|e| e.into_inner());
+        if frozen {
+            set.insert(guide.to_string());
+        } else {
+            set.remove(guide);
+        }
     }
 
     /// The rules of a workflow.
@@ -264,12 +300,30 @@ impl App {
         })
     }
 
-    /// The router: the JSON API, the OpenAPI description and the demo page.
+    /// The router: the JSON API, the OpenAPI description, `/metrics`, the widget, the editors'
+    /// page and (unless the configuration turns it off) the demo page.
     pub fn router(&self) -> Router {
         let limits = &self.config().limits;
-        let api = Router::new()
-            .route("/", get(api::page::index))
+        let mut pages = Router::new();
+        if self.config().demo_page {
+            pages = pages.route("/", get(api::page::index));
+        }
+        let api = pages
             .route("/openapi.json", get(api::page::openapi))
+            .route("/metrics", get(api::metrics::get))
+            .route("/static/vagvisare.js", get(api::page::widget))
+            .route("/api/services", get(api::page::services))
+            .route("/admin", get(api::admin::page))
+            .route("/api/admin/guides", get(api::admin::list))
+            .route(
+                "/api/admin/guides/{id}/learned",
+                get(api::admin::learned).delete(api::admin::remove_learned),
+            )
+            .route(
+                "/api/admin/guides/{id}/learned/freeze",
+                post(api::admin::freeze),
+            )
+            .route("/api/admin/report.svg", get(api::admin::chart))
             .route("/health", get(api::page::health))
             .route(
                 "/api/suggest",
@@ -316,6 +370,10 @@ impl App {
             .layer(middleware::from_fn_with_state(
                 self.inner.log.clone(),
                 catch_panic,
+            ))
+            .layer(middleware::from_fn_with_state(
+                self.clone(),
+                api::metrics::track,
             ));
         if self.config().log_requests {
             router.layer(middleware::from_fn_with_state(

@@ -36,9 +36,12 @@ pub mod store;
 use std::net::SocketAddr;
 
 pub use app::App;
-pub use config::{Config, Limits, ServiceConfig};
+pub use config::Config;
+pub use config::{
+    ConfigError, FieldKind, FormField, Limits, OfficerConfig, OrganisationConfig, ServiceConfig,
+};
 pub use error::{ApiError, ErrorCode};
-pub use log::Log;
+pub use log::{Log, LogFormat};
 pub use store::{Store, StoreError};
 
 /// The service could not start or stopped with an error.
@@ -61,6 +64,9 @@ pub enum ServerError {
     /// The configuration is not usable.
     #[error("{0}")]
     Config(String),
+    /// The configuration file is not usable: where, and what to write instead.
+    #[error(transparent)]
+    ConfigFile(#[from] ConfigError),
     /// Serving failed.
     #[error("the server failed: {0}")]
     Io(#[from] std::io::Error),
@@ -71,12 +77,22 @@ pub enum ServerError {
 ///
 /// Prints `vagvisare: listening on http://ADDR` to standard error once it accepts requests.
 pub fn run(config: Config) -> Result<(), ServerError> {
+    // Received times and due dates follow the local time zone: set it before any thread starts.
+    if config::time_zone_exists(&config.time_zone) {
+        std::env::set_var("TZ", &config.time_zone);
+    } else {
+        return Err(ServerError::Config(format!(
+            "the time zone `{}` is not known on this machine: install the tz database (Debian: tzdata) or configure `time_zone = \"UTC\"`",
+            config.time_zone
+        )));
+    }
+    let log = Log::stderr().with_format(config.log_format);
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if let Some(threads) = config.worker_threads {
         builder.worker_threads(threads.max(1));
     }
     let runtime = builder.enable_all().build()?;
-    runtime.block_on(serve(config, Log::stderr()))
+    runtime.block_on(serve(config, log))
 }
 
 /// [`run`] inside an existing runtime.
@@ -98,10 +114,15 @@ pub async fn serve(config: Config, log: Log) -> Result<(), ServerError> {
         ),
         other => other.to_string(),
     };
-    eprintln!(
+    let started = format!(
         "vagvisare: {} guides, {where_}; listening on http://{local}",
         app.index().len()
     );
+    match app.config().log_format {
+        LogFormat::Text => eprintln!("{started}"),
+        // A collector reads JSON only: the same line as a message.
+        LogFormat::Json => app.log().line(&started),
+    }
     let poll = app.spawn_guide_poll();
     let result = axum::serve(listener, app.router())
         .with_graceful_shutdown(shutdown_signal())

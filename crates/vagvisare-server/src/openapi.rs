@@ -25,6 +25,14 @@ pub const PATHS: &[&str] = &[
     "/api/cases/{id}/commands",
     "/api/cases/{id}/attachments",
     "/api/cases/{id}/attachments/{seq}/{index}",
+    "/api/services",
+    "/metrics",
+    "/static/vagvisare.js",
+    "/admin",
+    "/api/admin/guides",
+    "/api/admin/guides/{id}/learned",
+    "/api/admin/guides/{id}/learned/freeze",
+    "/api/admin/report.svg",
 ];
 
 fn error_response(codes: &[ErrorCode]) -> Value {
@@ -105,6 +113,108 @@ pub fn document() -> Value {
                     "schema_version": { "type": "integer" }, "guides": { "type": "integer" } } })),
                 "503": error_response(&[ErrorCode::StorageUnavailable]),
             }
+        }}),
+    );
+    paths.insert(
+        "/api/services".into(),
+        json!({ "get": {
+            "summary": "The services (forms) this portal offers, with their fields", "tags": ["cases"],
+            "responses": { "200": ok("The services", json!({ "type": "object", "properties": {
+                "services": { "type": "array", "items": { "type": "object", "properties": {
+                    "name": { "type": "string" }, "organisation": { "type": "string" },
+                    "workflow": { "type": "string" },
+                    "form": { "type": "array", "items": { "type": "object", "properties": {
+                        "label": { "type": "string" },
+                        "kind": { "enum": ["description", "text", "textarea", "choice", "checkbox"] },
+                        "required": { "type": "boolean" },
+                        "options": { "type": "array", "items": { "type": "string" } } } } } } } } } })) }
+        }}),
+    );
+    paths.insert(
+        "/metrics".into(),
+        json!({ "get": {
+            "summary": "Prometheus metrics of this instance (OpenMetrics text); never typed text", "tags": ["meta"],
+            "responses": { "200": { "description": "OpenMetrics text", "content": { "application/openmetrics-text": {} } } }
+        }}),
+    );
+    paths.insert(
+        "/static/vagvisare.js".into(),
+        json!({ "get": {
+            "summary": "The drop-in widget: Möjliga lösningar for a description field of any page", "tags": ["demo"],
+            "responses": { "200": { "description": "JavaScript", "content": { "text/javascript": {} } } }
+        }}),
+    );
+    paths.insert(
+        "/admin".into(),
+        json!({ "get": {
+            "summary": "The editors' page (guides, what they learned, the report), in Swedish; its data needs the admin token", "tags": ["admin"],
+            "responses": { "200": { "description": "HTML", "content": { "text/html": {} } } }
+        }}),
+    );
+    let guide_id =
+        json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
+    let learned = json!({ "type": "object", "properties": {
+        "guide": { "type": "string" }, "frozen": { "type": "boolean" },
+        "terms": { "type": "array", "items": { "type": "object", "properties": {
+            "text": { "type": "string" }, "weight": { "type": "number" },
+            "actors": { "type": "integer" }, "active": { "type": "boolean" } } } } } });
+    let admin_errors = |extra: &[ErrorCode]| {
+        let mut codes = vec![ErrorCode::AdminTokenRequired];
+        codes.extend_from_slice(extra);
+        error_response(&codes)
+    };
+    paths.insert(
+        "/api/admin/guides".into(),
+        json!({ "get": {
+            "summary": "Stored guides whose id, title, category or text holds every word of q", "tags": ["admin"],
+            "security": admin,
+            "parameters": [{ "name": "q", "in": "query", "schema": { "type": "string" } }],
+            "responses": {
+                "200": ok("At most 500 guides by title", json!({ "type": "object", "properties": {
+                    "total": { "type": "integer" },
+                    "guides": { "type": "array", "items": { "type": "object", "properties": {
+                        "id": { "type": "string" }, "title": { "type": "string" }, "category": { "type": "string" },
+                        "learned": { "type": "integer" }, "frozen": { "type": "boolean" } } } } } })),
+                "401": admin_errors(&[]),
+                "403": error_response(&[ErrorCode::GuideEditingDisabled]),
+            }
+        }}),
+    );
+    paths.insert(
+        "/api/admin/guides/{id}/learned".into(),
+        json!({
+            "parameters": guide_id,
+            "get": {
+                "summary": "What the guide learned from feedback", "tags": ["admin"], "security": admin,
+                "responses": { "200": ok("Learned texts, heaviest first", learned.clone()),
+                    "401": admin_errors(&[]), "404": error_response(&[ErrorCode::GuideNotFound]) }
+            },
+            "delete": {
+                "summary": "Forget one learned text (this instance, until it restarts)", "tags": ["admin"], "security": admin,
+                "parameters": [{ "name": "text", "in": "query", "required": true, "schema": { "type": "string" } }],
+                "responses": { "200": ok("What it learned now", learned.clone()),
+                    "400": error_response(&[ErrorCode::BadRequest]),
+                    "401": admin_errors(&[]), "404": error_response(&[ErrorCode::GuideNotFound]) }
+            }
+        }),
+    );
+    paths.insert(
+        "/api/admin/guides/{id}/learned/freeze".into(),
+        json!({
+            "parameters": guide_id,
+            "post": {
+                "summary": "Freeze (or thaw) what the guide learns (this instance, until it restarts)", "tags": ["admin"], "security": admin,
+                "requestBody": json_body(json!({ "type": "object", "required": ["frozen"], "properties": { "frozen": { "type": "boolean" } } })),
+                "responses": { "200": ok("What it learned now", learned),
+                    "401": admin_errors(&[]), "404": error_response(&[ErrorCode::GuideNotFound]) }
+            }
+        }),
+    );
+    paths.insert(
+        "/api/admin/report.svg".into(),
+        json!({ "get": {
+            "summary": "The weekly deflection rate as an SVG chart", "tags": ["admin"], "security": admin,
+            "responses": { "200": { "description": "SVG", "content": { "image/svg+xml": {} } }, "401": admin_errors(&[]) }
         }}),
     );
     let suggest_parameters = json!([

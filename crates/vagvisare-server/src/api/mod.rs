@@ -2,9 +2,11 @@
 //! user from the proxy's headers, path parameters, the admin token, lenient query strings, and
 //! running store calls off the async threads.
 
+pub mod admin;
 pub mod cases;
 pub mod feedback;
 pub mod guides;
+pub mod metrics;
 pub mod page;
 pub mod suggest;
 
@@ -19,7 +21,7 @@ use serde::de::DeserializeOwned;
 use vagvisare::case::{Actor, Role};
 
 use crate::app::App;
-use crate::config::{NAME_HEADER, ORGANISATION_HEADER, ROLE_HEADER, USER_HEADER};
+use crate::config::{Config, NAME_HEADER, ORGANISATION_HEADER, ROLE_HEADER, USER_HEADER};
 use crate::error::{ApiError, ErrorCode};
 use crate::store::StoreError;
 
@@ -145,11 +147,38 @@ fn header_text(raw: &[u8], name: &str) -> Result<String, ApiError> {
     Ok(text)
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+impl CurrentUser {
+    /// [`CurrentUser::from_headers`], then the configuration's organisations: a user the proxy
+    /// names without a role header, whom an organisation lists as an officer or approver, acts
+    /// in that role for that organisation (and under the configured name if the proxy sends
+    /// none). A role header, when sent, always wins.
+    pub fn from_headers_in(
+        headers: &HeaderMap,
+        config: &Config,
+    ) -> Result<Option<Actor>, ApiError> {
+        let Some(mut actor) = CurrentUser::from_headers(headers)? else {
+            return Ok(None);
+        };
+        if headers.get(ROLE_HEADER).is_none() {
+            if let Some((organisation, officer)) = config.officer(&actor.id) {
+                actor.role = officer.role;
+                if headers.get(ORGANISATION_HEADER).is_none() {
+                    actor = actor.in_organisation(organisation.name.clone());
+                }
+                if let (None, Some(name)) = (headers.get(NAME_HEADER), &officer.name) {
+                    actor.name = name.clone();
+                }
+            }
+        }
+        Ok(Some(actor))
+    }
+}
+
+impl FromRequestParts<App> for CurrentUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        match CurrentUser::from_headers(&parts.headers)? {
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        match CurrentUser::from_headers_in(&parts.headers, app.config())? {
             Some(actor) => Ok(CurrentUser(actor)),
             None => Err(unauthenticated(format!(
                 "no acting user: the `{USER_HEADER}` header must be set by the portal's authentication proxy"
@@ -200,7 +229,7 @@ fn path_error(rejection: &PathRejection) -> ApiError {
     ApiError::new(ErrorCode::BadRequest, message)
 }
 
-/// Checks the admin token guide editing needs.
+/// Checks the admin token guide editing (and the editors' page's data) needs.
 pub(crate) fn require_admin(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(expected) = app.config().admin_token.as_deref() else {
         return Err(ApiError::new(
@@ -341,6 +370,33 @@ mod tests {
         assert_eq!(actor.organisation.as_deref(), Some("Användarstöd"));
         headers.insert(ROLE_HEADER, "admin".parse().unwrap());
         assert!(CurrentUser::from_headers(&headers).is_err());
+    }
+
+    #[test]
+    fn a_configured_officer_gets_their_role_when_the_proxy_sends_none() {
+        let config = Config::new();
+        let mut headers = HeaderMap::new();
+        headers.insert(USER_HEADER, "julia".parse().unwrap());
+        let actor = CurrentUser::from_headers_in(&headers, &config)
+            .unwrap()
+            .unwrap();
+        assert_eq!(actor.role, Role::Officer);
+        assert_eq!(actor.organisation.as_deref(), Some("Användarstöd"));
+        assert_eq!(actor.name, "Landsell, Julia");
+        // The proxy's role header wins.
+        headers.insert(ROLE_HEADER, "requester".parse().unwrap());
+        let actor = CurrentUser::from_headers_in(&headers, &config)
+            .unwrap()
+            .unwrap();
+        assert_eq!(actor.role, Role::Requester);
+        assert_eq!(actor.organisation, None);
+        // Someone no organisation lists stays a requester.
+        let mut other = HeaderMap::new();
+        other.insert(USER_HEADER, "jeseks".parse().unwrap());
+        let actor = CurrentUser::from_headers_in(&other, &config)
+            .unwrap()
+            .unwrap();
+        assert_eq!(actor.role, Role::Requester);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The demo portal page (`GET /`), the OpenAPI description (`GET /openapi.json`) and the health
-//! check (`GET /health`).
+//! The demo portal page (`GET /`), the drop-in widget (`GET /static/vagvisare.js`), the services
+//! and their forms (`GET /api/services`), the OpenAPI description (`GET /openapi.json`) and the
+//! health check (`GET /health`).
 
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
@@ -11,11 +12,14 @@ use super::blocking;
 use crate::app::App;
 use crate::error::ApiError;
 
-/// The demo page: one file, Swedish, no external assets.
+/// The demo page: one file, Swedish, no external assets but the widget from this service.
 pub const INDEX_HTML: &str = include_str!("../../assets/index.html");
 
+/// The drop-in widget: "Möjliga lösningar" for a description field of any portal page.
+pub const WIDGET_JS: &str = include_str!("../../assets/vagvisare.js");
+
 /// Everything the page loads comes from this service; scripts and styles are inline.
-const PAGE_POLICY: &str = "default-src 'none'; script-src 'unsafe-inline'; \
+const PAGE_POLICY: &str = "default-src 'none'; script-src 'self' 'unsafe-inline'; \
     style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; \
     form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
 
@@ -29,6 +33,36 @@ pub async fn index() -> impl IntoResponse {
         ],
         INDEX_HTML,
     )
+}
+
+/// `GET /static/vagvisare.js`.
+pub async fn widget() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=300"),
+        ],
+        WIDGET_JS,
+    )
+}
+
+/// `GET /api/services`: the services (forms) this portal offers, with their fields, so a page
+/// can render a form from the configuration.
+pub async fn services(State(app): State<App>) -> Json<Value> {
+    let services: Vec<Value> = app
+        .config()
+        .services
+        .values()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "organisation": s.organisation,
+                "workflow": s.workflow,
+                "form": s.form,
+            })
+        })
+        .collect();
+    Json(json!({ "services": services }))
 }
 
 /// `GET /openapi.json`.

@@ -1,0 +1,188 @@
+//! The editors' page (`GET /admin`) and the JSON it reads, all behind the admin token: the
+//! guides (list and search), what a guide learned from feedback (see it, remove a text, freeze
+//! it), and the report's weekly chart.
+//!
+//! The page itself holds no data: it asks for the admin token, keeps it in the tab's session
+//! storage, and sends it as `Authorization: Bearer …` with every call, to these routes and to
+//! the guide and report routes of the API (`PUT`/`DELETE /api/guides/{id}`,
+//! `GET /api/feedback/report`).
+//!
+//! Removing or freezing a learned text changes this instance's index at once; it is not stored,
+//! so it lasts until the instance restarts and does not reach other instances (the store has no
+//! table for editors' decisions yet).
+
+use axum::extract::{RawQuery, Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{blocking, first, query_pairs, read_json, require_admin, PathParam};
+use crate::app::App;
+use crate::error::{ApiError, ErrorCode};
+
+/// The editors' page: one file, Swedish, no external assets.
+pub const ADMIN_HTML: &str = include_str!("../../assets/admin.html");
+
+/// Everything the page loads comes from this service; the chart is a `data:` image.
+const ADMIN_POLICY: &str = "default-src 'none'; script-src 'unsafe-inline'; \
+    style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; \
+    form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Most guides one list answers.
+const MAX_LISTED: usize = 500;
+
+/// `GET /admin`.
+pub async fn page() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/html; charset=utf-8"),
+            (CONTENT_SECURITY_POLICY, ADMIN_POLICY),
+            (CACHE_CONTROL, "no-cache"),
+        ],
+        ADMIN_HTML,
+    )
+}
+
+fn folded(text: &str) -> String {
+    text.to_lowercase()
+}
+
+/// `GET /api/admin/guides?q=`: the stored guides whose id, title, category or body holds every
+/// word of `q` (case-insensitive), by title, at most 500; with how many texts each learned.
+pub async fn list(
+    State(app): State<App>,
+    RawQuery(raw): RawQuery,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    require_admin(&app, request.headers())?;
+    let pairs = query_pairs(raw.as_deref());
+    let words: Vec<String> = folded(first(&pairs, "q").unwrap_or(""))
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let store = app.store();
+    let (_, mut guides) = blocking(move || store.all_guides()).await?;
+    guides.retain(|g| {
+        let haystack = folded(&format!("{} {} {} {}", g.id, g.title, g.category, g.body));
+        words.iter().all(|w| haystack.contains(w.as_str()))
+    });
+    guides.sort_by(|a, b| {
+        folded(&a.title)
+            .cmp(&folded(&b.title))
+            .then(a.id.cmp(&b.id))
+    });
+    let total = guides.len();
+    let listed: Vec<Value> = guides
+        .iter()
+        .take(MAX_LISTED)
+        .map(|g| {
+            json!({
+                "id": g.id,
+                "title": g.title,
+                "category": g.category,
+                "learned": app.index().learned(&g.id).len(),
+                "frozen": app.is_frozen(&g.id),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "total": total, "guides": listed })))
+}
+
+fn indexed(app: &App, id: &str) -> Result<(), ApiError> {
+    if app.index().get(id).is_none() {
+        return Err(ApiError::new(
+            ErrorCode::GuideNotFound,
+            "no guide with this id is indexed",
+        ));
+    }
+    Ok(())
+}
+
+fn learned_answer(app: &App, id: &str) -> Value {
+    json!({
+        "guide": id,
+        "frozen": app.is_frozen(id),
+        "terms": app.index().learned(id),
+    })
+}
+
+/// `GET /api/admin/guides/{id}/learned`: the texts the guide learned, heaviest first (each with
+/// its weight, distinct people, and whether it counts now), and whether it is frozen.
+pub async fn learned(
+    State(app): State<App>,
+    PathParam(id): PathParam<String>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    require_admin(&app, request.headers())?;
+    indexed(&app, &id)?;
+    Ok(Json(learned_answer(&app, &id)))
+}
+
+/// `DELETE /api/admin/guides/{id}/learned?text=`: forgets one learned text.
+pub async fn remove_learned(
+    State(app): State<App>,
+    PathParam(id): PathParam<String>,
+    RawQuery(raw): RawQuery,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    require_admin(&app, request.headers())?;
+    indexed(&app, &id)?;
+    let pairs = query_pairs(raw.as_deref());
+    let text = first(&pairs, "text").unwrap_or("").to_string();
+    let index = app.index_handle();
+    let key = id.clone();
+    tokio::task::spawn_blocking(move || {
+        index.remove_learned(&key, &text).map_err(|_| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                "the guide has not learned this text (reload the list)",
+            )
+        })?;
+        index
+            .commit()
+            .map_err(|e| ApiError::internal(format!("the index cannot be updated: {e}")))?;
+        index.warm();
+        Ok::<_, ApiError>(())
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("updating the index failed: {e}")))??;
+    Ok(Json(learned_answer(&app, &id)))
+}
+
+/// The body of `POST /api/admin/guides/{id}/learned/freeze`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FreezeRequest {
+    /// Freeze (true) or thaw (false).
+    pub frozen: bool,
+}
+
+/// `POST /api/admin/guides/{id}/learned/freeze` with `{"frozen": true}`: the guide keeps what
+/// it learned but learns nothing new (or, with `false`, learns again).
+pub async fn freeze(
+    State(app): State<App>,
+    PathParam(id): PathParam<String>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    require_admin(&app, request.headers())?;
+    indexed(&app, &id)?;
+    let body: FreezeRequest = read_json(&app, request).await?;
+    app.set_frozen(&id, body.frozen);
+    Ok(Json(learned_answer(&app, &id)))
+}
+
+/// `GET /api/admin/report.svg`: the weekly deflection rate as an SVG chart (the core's).
+pub async fn chart(State(app): State<App>, request: Request) -> Result<Response, ApiError> {
+    require_admin(&app, request.headers())?;
+    let svg = app.index().feedback_report(0).weekly_svg();
+    Ok((
+        [
+            (CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    )
+        .into_response())
+}
