@@ -317,6 +317,8 @@ impl App {
                 self.inner.log.clone(),
                 catch_panic,
             ));
+        // Limits against load and abuse (crate::limits), inside the request log.
+        let router = crate::limits::protect(router, &self.config().serve_limits);
         if self.config().log_requests {
             router.layer(middleware::from_fn_with_state(
                 self.inner.log.clone(),

@@ -88,6 +88,8 @@ pub struct Config {
     pub worker_threads: Option<usize>,
     /// Limits.
     pub limits: Limits,
+    /// Limits against load and abuse: connections, timeouts, rates, searches, uploads, quotas.
+    pub serve_limits: crate::limits::ServeLimits,
     /// The rules of each workflow, by workflow id.
     pub workflows: BTreeMap<String, CaseRules>,
     /// The services, by name.
@@ -141,6 +143,7 @@ impl Config {
             guide_poll: Duration::from_secs(2),
             worker_threads: None,
             limits: Limits::default(),
+            serve_limits: crate::limits::ServeLimits::default(),
             workflows,
             services,
             log_requests: true,
