@@ -35,6 +35,8 @@ struct Inner {
     /// The feedback rows the index has learned from; held while it learns more.
     applied: tokio::sync::Mutex<Applied>,
     log: Log,
+    /// The keyed hash of feedback actors (crate::api::feedback::ActorKeys).
+    actor_keys: api::feedback::ActorKeys,
 }
 
 /// The service: cheap to clone, shared by every request.
@@ -77,6 +79,13 @@ impl App {
         })
         .await
         .map_err(|e| ServerError::Config(format!("opening the store failed: {e}")))??;
+        // The actor keys' secret, and old unkeyed actor keys replaced before anything learns.
+        let actor_keys = api::feedback::ActorKeys::open(config.actor_secret.as_deref(), &config.data_dir)
+            .map_err(ServerError::Config)?;
+        let (rekeyed, keys) = (Arc::clone(&store), actor_keys.clone());
+        tokio::task::spawn_blocking(move || rekeyed.rekey_feedback_actors(&|k| keys.rekey_legacy(k)))
+            .await
+            .map_err(|e| ServerError::Config(format!("rekeying feedback failed: {e}")))??;
         let seed = config.seed_bundled_guides;
         let opened = Arc::clone(&store);
         let (revision, index, applied) = tokio::task::spawn_blocking(move || {
@@ -114,6 +123,7 @@ impl App {
                 revision: tokio::sync::Mutex::new(revision),
                 applied: tokio::sync::Mutex::new(applied),
                 log,
+                actor_keys,
             }),
         })
     }
@@ -131,6 +141,11 @@ impl App {
     /// The suggestion index.
     pub fn index(&self) -> &GuideIndex {
         &self.inner.index
+    }
+
+    /// The keyed hash feedback actors are kept as.
+    pub fn actor_keys(&self) -> &api::feedback::ActorKeys {
+        &self.inner.actor_keys
     }
 
     /// The log.

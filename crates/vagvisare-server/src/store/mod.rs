@@ -331,6 +331,14 @@ pub trait Store: Send + Sync {
         index: u32,
     ) -> Result<Option<(String, Vec<u8>)>, StoreError>;
 
+    /// Replaces every stored feedback actor key for which `rekey` gives a new one (one
+    /// transaction, run alone); returns how many changed. Used once to replace the unkeyed
+    /// hashes of older versions ([`crate::api::feedback::ActorKeys::rekey_legacy`]).
+    fn rekey_feedback_actors(
+        &self,
+        rekey: &(dyn Fn(&str) -> Option<String> + Sync),
+    ) -> Result<usize, StoreError>;
+
     /// Stores a feedback record (its `query` must already be redacted); returns its id.
     fn add_feedback(&self, record: &FeedbackRow) -> Result<i64, StoreError>;
 

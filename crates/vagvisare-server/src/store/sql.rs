@@ -686,6 +686,31 @@ impl<B: Backend> Store for B {
         })
     }
 
+    fn rekey_feedback_actors(
+        &self,
+        rekey: &(dyn Fn(&str) -> Option<String> + Sync),
+    ) -> Result<usize, StoreError> {
+        self.within(Access::Serial, |tx| {
+            let rows = tx.query(
+                "SELECT id, actor FROM feedback WHERE actor IS NOT NULL ORDER BY id",
+                &[],
+            )?;
+            let mut changed = 0;
+            for mut row in rows {
+                let id: i64 = row.get(0)?;
+                let actor: String = row.get(1)?;
+                if let Some(key) = rekey(&actor) {
+                    tx.execute(
+                        "UPDATE feedback SET actor = ?1 WHERE id = ?2",
+                        &[Value::Text(&key), Value::Int(id)],
+                    )?;
+                    changed += 1;
+                }
+            }
+            Ok(changed)
+        })
+    }
+
     fn add_feedback(&self, record: &FeedbackRow) -> Result<i64, StoreError> {
         self.within(Access::Single, |tx| {
             tx.query_one(
