@@ -207,11 +207,16 @@ impl RateLimiter {
     }
 
     /// Who the request is from: the acting user, else the configured client header's last
-    /// value, else the peer address.
-    fn key(&self, request: &Request) -> String {
+    /// value, else the peer address. `None` for a request that did not come over a connection
+    /// of [`serve_connections`] (a portal calling the router in its own process): not limited.
+    fn key(&self, request: &Request) -> Option<String> {
+        let ClientAddr(addr) = *request.extensions().get::<ClientAddr>()?;
         let headers = request.headers();
         if let Some(user) = headers.get(USER_HEADER) {
-            return format!("u:{}", String::from_utf8_lossy(&user.as_bytes()[..user.len().min(256)]));
+            return Some(format!(
+                "u:{}",
+                String::from_utf8_lossy(&user.as_bytes()[..user.len().min(256)])
+            ));
         }
         if let Some(value) = self
             .client_header
@@ -221,13 +226,11 @@ impl RateLimiter {
             let text = String::from_utf8_lossy(value.as_bytes());
             let last = text.rsplit(',').next().unwrap_or("").trim();
             if !last.is_empty() {
-                return format!("h:{}", &last[..last.len().min(64)]);
+                let (last, _) = crate::api::cut(last, 64);
+                return Some(format!("h:{last}"));
             }
         }
-        match request.extensions().get::<ClientAddr>() {
-            Some(ClientAddr(addr)) => format!("a:{}", addr.ip()),
-            None => "local".to_string(),
-        }
+        Some(format!("a:{}", addr.ip()))
     }
 }
 
@@ -235,7 +238,9 @@ async fn rate_limit(State(limiter): State<Arc<RateLimiter>>, request: Request, n
     if request.uri().path() == "/health" {
         return next.run(request).await;
     }
-    let key = limiter.key(&request);
+    let Some(key) = limiter.key(&request) else {
+        return next.run(request).await;
+    };
     match limiter.take(&key, Instant::now()) {
         Ok(()) => next.run(request).await,
         Err(wait) => {
