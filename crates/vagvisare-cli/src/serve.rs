@@ -36,6 +36,43 @@ pub struct ServeArgs {
     /// Do not log one line per request.
     #[arg(long)]
     quiet: bool,
+    // Limits against load and abuse (vagvisare_server::limits::ServeLimits; README "Security").
+    /// Most connections open at once.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Seconds a connection has to send a request head (idle keep-alive included).
+    #[arg(long, default_value_t = 10.0)]
+    header_read_timeout: f64,
+    /// Seconds without reading or writing before a connection is closed.
+    #[arg(long, default_value_t = 60.0)]
+    idle_timeout: f64,
+    /// Requests per second one client may make on average (0: no limit).
+    #[arg(long, default_value_t = 20.0)]
+    rate_limit: f64,
+    /// Requests one client may make at once after a pause.
+    #[arg(long, default_value_t = 40)]
+    rate_burst: u32,
+    /// Header naming the client for the rate limit when no user is set (its last value), e.g.
+    /// x-forwarded-for as the portal's proxy sets it; default the peer address.
+    #[arg(long)]
+    client_header: Option<String>,
+    /// Long-text searches (more than 24 words) running at once.
+    #[arg(long, default_value_t = 1)]
+    heavy_searches: usize,
+    /// Attachment uploads running at once.
+    #[arg(long, default_value_t = 4)]
+    max_uploads: usize,
+    /// Most attachment bytes per case.
+    #[arg(long, default_value_t = 200_000_000)]
+    case_attachment_quota: u64,
+    /// Most attachment bytes per user.
+    #[arg(long, default_value_t = 500_000_000)]
+    user_attachment_quota: u64,
+    /// A file holding the secret of the feedback actor keys (also VAGVISARE_ACTOR_SECRET);
+    /// default: actor-key.secret in the data directory, created once. Give every instance over
+    /// one PostgreSQL the same.
+    #[arg(long)]
+    actor_secret_file: Option<PathBuf>,
 }
 
 /// Runs the service until SIGINT or SIGTERM.
@@ -65,5 +102,30 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     config.worker_threads = args.threads;
     config.pool_size = args.pool_size.max(1);
     config.log_requests = !args.quiet;
+    // Limits against load and abuse.
+    let seconds = |value: f64, flag: &str| {
+        (value.is_finite() && value > 0.0)
+            .then(|| Duration::from_secs_f64(value))
+            .ok_or_else(|| format!("--{flag} must be a positive number of seconds"))
+    };
+    let limits = &mut config.serve_limits;
+    limits.max_connections = args.max_connections.max(1);
+    limits.header_read_timeout = seconds(args.header_read_timeout, "header-read-timeout")?;
+    limits.idle_timeout = seconds(args.idle_timeout, "idle-timeout")?;
+    if !(args.rate_limit.is_finite() && args.rate_limit >= 0.0) {
+        return Err("--rate-limit must be a number of requests per second, 0 for none".into());
+    }
+    limits.rate_per_second = args.rate_limit;
+    limits.rate_burst = args.rate_burst.max(1);
+    limits.client_header = args.client_header;
+    limits.heavy_searches = args.heavy_searches.max(1);
+    limits.uploads = args.max_uploads.max(1);
+    limits.case_attachment_bytes = args.case_attachment_quota;
+    limits.user_attachment_bytes = args.user_attachment_quota;
+    config.actor_secret = match args.actor_secret_file {
+        Some(path) => Some(std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?),
+        None => std::env::var("VAGVISARE_ACTOR_SECRET").ok().map(String::into_bytes),
+    }
+    .filter(|s| !s.is_empty());
     vagvisare_server::run(config).map_err(|e| e.to_string())
 }
