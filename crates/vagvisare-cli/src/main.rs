@@ -322,8 +322,9 @@ fn run(cli: Cli) -> Result<(), String> {
                     seed,
                     typed_share: false,
                 };
-                let r = eval::feedback_split::run_with_records(&index, &queries, &records, &options)
-                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                let r =
+                    eval::feedback_split::run_with_records(&index, &queries, &records, &options)
+                        .map_err(|e| format!("{}: {e}", file.display()))?;
                 eprintln!(
                     "{} feedback records from {}; {} queries asked before and after",
                     r.feedback_records,

@@ -124,7 +124,9 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     limits.user_attachment_bytes = args.user_attachment_quota;
     config.actor_secret = match args.actor_secret_file {
         Some(path) => Some(std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?),
-        None => std::env::var("VAGVISARE_ACTOR_SECRET").ok().map(String::into_bytes),
+        None => std::env::var("VAGVISARE_ACTOR_SECRET")
+            .ok()
+            .map(String::into_bytes),
     }
     .filter(|s| !s.is_empty());
     vagvisare_server::run(config).map_err(|e| e.to_string())

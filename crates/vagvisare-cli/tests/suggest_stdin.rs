@@ -20,7 +20,11 @@ fn a_line_that_is_not_utf8_gets_an_error_line_and_the_stream_goes_on() {
         .write_all(b"skrivare\n\xff\xfe trasig\nskrivaren fungerar inte\n")
         .unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
         .unwrap()
         .lines()

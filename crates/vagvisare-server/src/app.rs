@@ -80,12 +80,15 @@ impl App {
         .await
         .map_err(|e| ServerError::Config(format!("opening the store failed: {e}")))??;
         // The actor keys' secret, and old unkeyed actor keys replaced before anything learns.
-        let actor_keys = api::feedback::ActorKeys::open(config.actor_secret.as_deref(), &config.data_dir)
-            .map_err(ServerError::Config)?;
+        let actor_keys =
+            api::feedback::ActorKeys::open(config.actor_secret.as_deref(), &config.data_dir)
+                .map_err(ServerError::Config)?;
         let (rekeyed, keys) = (Arc::clone(&store), actor_keys.clone());
-        tokio::task::spawn_blocking(move || rekeyed.rekey_feedback_actors(&|k| keys.rekey_legacy(k)))
-            .await
-            .map_err(|e| ServerError::Config(format!("rekeying feedback failed: {e}")))??;
+        tokio::task::spawn_blocking(move || {
+            rekeyed.rekey_feedback_actors(&|k| keys.rekey_legacy(k))
+        })
+        .await
+        .map_err(|e| ServerError::Config(format!("rekeying feedback failed: {e}")))??;
         let seed = config.seed_bundled_guides;
         let opened = Arc::clone(&store);
         let (revision, index, applied) = tokio::task::spawn_blocking(move || {

@@ -80,15 +80,13 @@ pub enum ErrorCode {
     TooManyUploads,
     /// The case's or the user's attachments would go over their quota.
     AttachmentQuotaExceeded,
-    /// A command that changes a case came without the version it was based on.
-    VersionRequired,
     /// `case_number` in feedback is not a case number.
     InvalidCaseNumber,
 }
 
 impl ErrorCode {
     /// Code, HTTP status and meaning of every error: the one table.
-    pub const TABLE: [(ErrorCode, &'static str, u16, &'static str); 37] = [
+    pub const TABLE: [(ErrorCode, &'static str, u16, &'static str); 36] = [
         (ErrorCode::BadRequest, "bad_request", 400, "a parameter or field is missing or of the wrong type"),
         (ErrorCode::InvalidJson, "invalid_json", 400, "the body is not JSON of the expected shape"),
         (ErrorCode::Unauthenticated, "unauthenticated", 401, "no acting user: the user header set by the portal's proxy is missing or unusable"),
@@ -118,13 +116,12 @@ impl ErrorCode {
         (ErrorCode::Internal, "internal", 500, "a bug or corrupt data; the log says more"),
         (ErrorCode::StorageUnavailable, "storage_unavailable", 503, "the database cannot be reached or refused the operation; try again"),
         (ErrorCode::Timeout, "timeout", 503, "the request took longer than the request timeout; a write may or may not have been committed"),
-        (ErrorCode::UriTooLong, "uri_too_long", 414, "the request target (path and query) is over 16 KiB; send long texts as the POST form"),
+        (ErrorCode::UriTooLong, "uri_too_long", 414, "the request target (path and query) is over 60 KiB; send long texts as the POST form"),
         (ErrorCode::HeadersTooLarge, "headers_too_large", 431, "the request headers are over 32 KiB together"),
         (ErrorCode::RateLimited, "rate_limited", 429, "the client sent more requests than its rate allows; wait `Retry-After` seconds"),
         (ErrorCode::Overloaded, "overloaded", 503, "too many searches at once; try again in a moment"),
         (ErrorCode::TooManyUploads, "too_many_uploads", 429, "too many attachment uploads at once; try again in a moment"),
         (ErrorCode::AttachmentQuotaExceeded, "attachment_quota_exceeded", 413, "the case's or the user's attachments would go over their quota"),
-        (ErrorCode::VersionRequired, "version_required", 428, "this command changes the case: send `expected_version` (or `If-Match`) with the version it is based on"),
         (ErrorCode::InvalidCaseNumber, "invalid_case_number", 422, "`case_number` is not a case number"),
     ];
 
@@ -315,7 +312,6 @@ mod tests {
             ErrorCode::Overloaded,
             ErrorCode::TooManyUploads,
             ErrorCode::AttachmentQuotaExceeded,
-            ErrorCode::VersionRequired,
             ErrorCode::InvalidCaseNumber,
         ];
         // Exhaustive: a new variant fails to compile here until it is added to `all` too.
@@ -355,7 +351,6 @@ mod tests {
             | ErrorCode::Overloaded
             | ErrorCode::TooManyUploads
             | ErrorCode::AttachmentQuotaExceeded
-            | ErrorCode::VersionRequired
             | ErrorCode::InvalidCaseNumber => (),
         };
         for code in all {

@@ -106,7 +106,8 @@ pub async fn serve(config: Config, log: Log) -> Result<(), ServerError> {
     );
     let poll = app.spawn_guide_poll();
     let limits = app.config().serve_limits.clone();
-    let result = limits::serve_connections(listener, app.router(), &limits, shutdown_signal()).await;
+    let result =
+        limits::serve_connections(listener, app.router(), &limits, shutdown_signal()).await;
     poll.abort();
     result.map_err(ServerError::Io)
 }

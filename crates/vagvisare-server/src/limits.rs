@@ -78,7 +78,7 @@ impl Default for ServeLimits {
             max_connections: 1024,
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
-            max_uri_bytes: 16 * 1024,
+            max_uri_bytes: 60 * 1024,
             max_header_bytes: 32 * 1024,
             rate_per_second: 20.0,
             rate_burst: 40,
@@ -176,7 +176,10 @@ impl RateLimiter {
         RateLimiter {
             rate: limits.rate_per_second,
             burst: f64::from(limits.rate_burst.max(1)),
-            client_header: limits.client_header.as_ref().map(|h| h.to_ascii_lowercase()),
+            client_header: limits
+                .client_header
+                .as_ref()
+                .map(|h| h.to_ascii_lowercase()),
             buckets: Mutex::new(HashMap::new()),
         }
     }
@@ -193,9 +196,7 @@ impl RateLimiter {
                 *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
             });
         }
-        let (tokens, at) = buckets
-            .entry(key.to_string())
-            .or_insert((self.burst, now));
+        let (tokens, at) = buckets.entry(key.to_string()).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(self.burst);
         *at = now;
         if *tokens >= 1.0 {
@@ -234,7 +235,11 @@ impl RateLimiter {
     }
 }
 
-async fn rate_limit(State(limiter): State<Arc<RateLimiter>>, request: Request, next: Next) -> Response {
+async fn rate_limit(
+    State(limiter): State<Arc<RateLimiter>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if request.uri().path() == "/health" {
         return next.run(request).await;
     }
@@ -302,15 +307,17 @@ pub async fn serve_connections(
         let dispatched = Arc::new(AtomicBool::new(false));
         let io = hyper_util::rt::TokioIo::new(Guarded::new(stream, idle, Arc::clone(&dispatched)));
         let router = router.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-            dispatched.store(true, Ordering::Release);
-            request.extensions_mut().insert(ClientAddr(peer));
-            let router = router.clone();
-            async move {
-                use tower::ServiceExt;
-                router.oneshot(request.map(axum::body::Body::new)).await
-            }
-        });
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                dispatched.store(true, Ordering::Release);
+                request.extensions_mut().insert(ClientAddr(peer));
+                let router = router.clone();
+                async move {
+                    use tower::ServiceExt;
+                    router.oneshot(request.map(axum::body::Body::new)).await
+                }
+            },
+        );
         let connection = builder.serve_connection(io, service);
         let mut stopped = stopped.clone();
         tokio::spawn(async move {
@@ -383,7 +390,10 @@ fn json_for_automatic_answer(head: &[u8]) -> Option<Vec<u8>> {
         "HTTP/1.1 431" | "HTTP/1.0 431" => ErrorCode::HeadersTooLarge,
         _ => return None,
     };
-    if !text.to_ascii_lowercase().contains("\r\ncontent-length: 0\r\n") {
+    if !text
+        .to_ascii_lowercase()
+        .contains("\r\ncontent-length: 0\r\n")
+    {
         return None;
     }
     let message = match code {
@@ -421,7 +431,10 @@ impl<S: AsyncRead + Unpin> AsyncRead for Guarded<S> {
             }
             Poll::Pending => {
                 if self.idle_expired(cx) {
-                    Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "idle connection")))
+                    Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "idle connection",
+                    )))
                 } else {
                     Poll::Pending
                 }
@@ -476,7 +489,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Guarded<S> {
             }
             Poll::Pending => {
                 if this.idle_expired(cx) {
-                    Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "idle connection")))
+                    Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "idle connection",
+                    )))
                 } else {
                     Poll::Pending
                 }
@@ -522,7 +538,8 @@ mod tests {
 
     #[test]
     fn hyper_automatic_answers_get_a_json_body() {
-        let head = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        let head =
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
         let answer = String::from_utf8(json_for_automatic_answer(head).unwrap()).unwrap();
         assert!(answer.starts_with("HTTP/1.1 431 "));
         let body = answer.split("\r\n\r\n").nth(1).unwrap();
@@ -530,7 +547,12 @@ mod tests {
         assert_eq!(json["error"]["code"], "headers_too_large");
         assert!(answer.contains(&format!("content-length: {}\r\n", body.len())));
         // A response with a body, or another status, is left alone.
-        assert!(json_for_automatic_answer(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_none());
-        assert!(json_for_automatic_answer(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 2\r\n\r\n{}").is_none());
+        assert!(
+            json_for_automatic_answer(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_none()
+        );
+        assert!(json_for_automatic_answer(
+            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 2\r\n\r\n{}"
+        )
+        .is_none());
     }
 }

@@ -19,7 +19,9 @@ async fn app(dir: &std::path::Path, change: impl FnOnce(&mut Config)) -> App {
     config.log_requests = false;
     config.seed_bundled_guides = false;
     change(&mut config);
-    App::open(config, Log::capture().0).await.expect("the service opens")
+    App::open(config, Log::capture().0)
+        .await
+        .expect("the service opens")
 }
 
 async fn send(app: &App, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Value) {
@@ -138,7 +140,9 @@ async fn an_attachment_comes_back_whole_from_its_parts() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path(), |_| {}).await;
     let id = new_case(&app, "jeseks").await;
-    let content: Vec<u8> = (0..(2 << 20) + 12345).map(|i| (i * 7 % 251) as u8).collect();
+    let content: Vec<u8> = (0..(2 << 20) + 12345)
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
     let request = as_user(
         Request::post(format!("/api/cases/{id}/attachments?name=a.bin")),
         "jeseks",
@@ -147,13 +151,22 @@ async fn an_attachment_comes_back_whole_from_its_parts() {
     .unwrap();
     let (status, _, answer) = send(&app, request).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
-    let url = answer["messages"][0]["attachments"][0]["url"].as_str().unwrap().to_string();
+    let url = answer["messages"][0]["attachments"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let response = app
         .router()
-        .oneshot(as_user(Request::get(url), "jeseks").body(Body::empty()).unwrap())
+        .oneshot(
+            as_user(Request::get(url), "jeseks")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
-    let bytes = axum::body::to_bytes(response.into_body(), 8 << 20).await.unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), 8 << 20)
+        .await
+        .unwrap();
     assert_eq!(bytes.len(), content.len());
     assert!(bytes[..] == content[..]);
 }
@@ -206,8 +219,14 @@ async fn a_client_over_its_rate_is_refused_with_json() {
             let response = router.oneshot(request).await.unwrap();
             let status = response.status();
             let headers = response.headers().clone();
-            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-            (status, headers, serde_json::from_slice::<Value>(&bytes).unwrap())
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (
+                status,
+                headers,
+                serde_json::from_slice::<Value>(&bytes).unwrap(),
+            )
         }
     };
     let from = |ip: [u8; 4], uri: &str| {
@@ -218,14 +237,20 @@ async fn a_client_over_its_rate_is_refused_with_json() {
         request
     };
     for _ in 0..3 {
-        assert_eq!(send(from([10, 0, 0, 1], "/api/suggest?q=a")).await.0, StatusCode::OK);
+        assert_eq!(
+            send(from([10, 0, 0, 1], "/api/suggest?q=a")).await.0,
+            StatusCode::OK
+        );
     }
     let (status, headers, answer) = send(from([10, 0, 0, 1], "/api/suggest?q=a")).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(answer["error"]["code"], "rate_limited");
     assert!(headers.get("retry-after").is_some());
     assert_eq!(send(from([10, 0, 0, 1], "/health")).await.0, StatusCode::OK);
-    assert_eq!(send(from([10, 0, 0, 2], "/api/suggest?q=a")).await.0, StatusCode::OK);
+    assert_eq!(
+        send(from([10, 0, 0, 2], "/api/suggest?q=a")).await.0,
+        StatusCode::OK
+    );
 }
 
 /// Issue 20.5: 414 and 431 had empty bodies. The service's own head limits answer with JSON.
@@ -233,7 +258,7 @@ async fn a_client_over_its_rate_is_refused_with_json() {
 async fn long_targets_and_large_headers_get_json_errors() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path(), |_| {}).await;
-    let long = format!("/api/suggest?q={}", "a".repeat(20 * 1024));
+    let long = format!("/api/suggest?q={}", "a".repeat(62 * 1024));
     let (status, _, answer) = send(&app, Request::get(long).body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::URI_TOO_LONG);
     assert_eq!(answer["error"]["code"], "uri_too_long");
@@ -267,7 +292,9 @@ async fn serve(dir: &std::path::Path, change: impl FnOnce(&mut Config)) -> Socke
 /// Sends raw bytes, returns the status and the body of the answer.
 fn raw(addr: SocketAddr, request: &[u8]) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     let _ = stream.write_all(request);
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
@@ -285,22 +312,37 @@ async fn the_http_layer_answers_with_json_too() {
     let addr = serve(dir.path(), |_| {}).await;
     let cases: Vec<(Vec<u8>, u16, &str)> = vec![
         (b"NOT HTTP AT ALL\r\n\r\n".to_vec(), 400, "bad_request"),
-        (b"GET /health HTTP/1.1\r\nBad Header\r\n\r\n".to_vec(), 400, "bad_request"),
         (
-            format!("GET /health HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n", "a".repeat(300 * 1024)).into_bytes(),
+            b"GET /health HTTP/1.1\r\nBad Header\r\n\r\n".to_vec(),
+            400,
+            "bad_request",
+        ),
+        (
+            format!(
+                "GET /health HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n",
+                "a".repeat(300 * 1024)
+            )
+            .into_bytes(),
             431,
             "headers_too_large",
         ),
         (
-            format!("GET /api/suggest?q={} HTTP/1.1\r\nhost: x\r\n\r\n", "a".repeat(20 * 1024)).into_bytes(),
+            format!(
+                "GET /api/suggest?q={} HTTP/1.1\r\nhost: x\r\n\r\n",
+                "a".repeat(62 * 1024)
+            )
+            .into_bytes(),
             414,
             "uri_too_long",
         ),
     ];
     for (request, status, code) in cases {
-        let answer = tokio::task::spawn_blocking(move || raw(addr, &request)).await.unwrap();
+        let answer = tokio::task::spawn_blocking(move || raw(addr, &request))
+            .await
+            .unwrap();
         assert_eq!(answer.0, status, "{answer:?}");
-        let body: Value = serde_json::from_str(&answer.1).unwrap_or_else(|_| panic!("not JSON: {answer:?}"));
+        let body: Value =
+            serde_json::from_str(&answer.1).unwrap_or_else(|_| panic!("not JSON: {answer:?}"));
         assert_eq!(body["error"]["code"], code);
     }
 }
@@ -318,10 +360,15 @@ async fn idle_connections_do_not_make_the_service_unreachable() {
     })
     .await;
     let answered = tokio::task::spawn_blocking(move || {
-        let idle: Vec<TcpStream> = (0..600).filter_map(|_| TcpStream::connect(addr).ok()).collect();
+        let idle: Vec<TcpStream> = (0..600)
+            .filter_map(|_| TcpStream::connect(addr).ok())
+            .collect();
         assert!(idle.len() >= 300, "only {} connections opened", idle.len());
         let started = Instant::now();
-        let answer = raw(addr, b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+        let answer = raw(
+            addr,
+            b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+        );
         drop(idle);
         (answer, started.elapsed())
     })
@@ -353,7 +400,9 @@ async fn feedback_actor_keys_are_keyed_and_old_ones_replaced() {
     store.add_feedback(&old).unwrap();
     let request = as_user(Request::post("/api/feedback"), "196403014444")
         .header("content-type", "application/json")
-        .body(Body::from(json!({"q": "skrivare", "helped": false}).to_string()))
+        .body(Body::from(
+            json!({"q": "skrivare", "helped": false}).to_string(),
+        ))
         .unwrap();
     assert_eq!(send(&app, request).await.0, StatusCode::CREATED);
     let rows = store.feedback(10).unwrap();
@@ -368,4 +417,30 @@ async fn feedback_actor_keys_are_keyed_and_old_ones_replaced() {
     let replaced = rows[1].actor.clone().unwrap();
     assert_ne!(replaced, "0123456789abcdef");
     assert_eq!(replaced.len(), 32);
+}
+
+/// Issue 20.5: `feedback.case_number` was stored as given. It is a case number now, or refused.
+#[tokio::test]
+async fn feedback_case_numbers_are_case_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path(), |_| {}).await;
+    let feedback = |number: &str| {
+        Request::post("/api/feedback")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({"q": "skrivare", "helped": false, "filed_anyway": true, "case_number": number})
+                    .to_string(),
+            ))
+            .unwrap()
+    };
+    let (status, _, answer) = send(&app, feedback("<script>alert(1)</script>")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer["error"]["code"], "invalid_case_number");
+    assert_eq!(
+        send(&app, feedback(" C2304625 ")).await.0,
+        StatusCode::CREATED
+    );
+    let rows = app.store().feedback(10).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].case_number.as_deref(), Some("C2304625"));
 }

@@ -116,7 +116,8 @@ impl ActorKeys {
             }
             // Another instance on the same directory created it first.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let secret = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let secret =
+                    std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
                 ActorKeys::new(&secret)
             }
             Err(e) => Err(format!("{}: {e}", path.display())),
@@ -164,6 +165,20 @@ pub async fn post(
             ));
         }
     }
+    // A case number is stored as the core writes it, or refused: never as given.
+    let case_number = match body.case_number.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(
+            text.parse::<vagvisare::case::CaseNumber>()
+                .map_err(|_| {
+                    ApiError::new(
+                        ErrorCode::InvalidCaseNumber,
+                        "`case_number` is not a case number (a prefix and digits, like C2304625)",
+                    )
+                })?
+                .to_string(),
+        ),
+    };
     let (text, _) = cut(&body.q, app.config().limits.query_bytes);
     let record = FeedbackRow {
         id: 0,
@@ -173,7 +188,7 @@ pub async fn post(
         helped: body.helped,
         rank: body.rank,
         filed_anyway: body.filed_anyway,
-        case_number: body.case_number,
+        case_number,
         actor: actor.map(|a| app.actor_keys().key(&a.id)),
     };
     // The core's rules for a record (a rank counts from 1), on the record the row becomes.
