@@ -222,7 +222,7 @@ impl RateLimiter {
         if let Some(value) = self
             .client_header
             .as_deref()
-            .and_then(|name| headers.get_all(name).iter().last())
+            .and_then(|name| headers.get_all(name).iter().next_back())
         {
             let text = String::from_utf8_lossy(value.as_bytes());
             let last = text.rsplit(',').next().unwrap_or("").trim();

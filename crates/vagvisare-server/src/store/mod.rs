@@ -128,6 +128,9 @@ pub enum BlobContent {
     File(std::sync::Arc<SpoolFile>),
 }
 
+/// Called with each part of a blob: its number and bytes.
+pub(crate) type PartFn<'a> = dyn FnMut(u32, &[u8]) -> Result<(), StoreError> + 'a;
+
 /// The size of one stored part of an attachment.
 pub const PART_BYTES: usize = 1 << 20;
 
@@ -161,10 +164,7 @@ impl BlobContent {
     }
 
     /// Calls `part` with each part of at most [`PART_BYTES`], in order.
-    pub(crate) fn for_each_part(
-        &self,
-        part: &mut dyn FnMut(u32, &[u8]) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    pub(crate) fn for_each_part(&self, part: &mut PartFn<'_>) -> Result<(), StoreError> {
         match self {
             BlobContent::Memory(bytes) => {
                 for (i, chunk) in bytes.chunks(PART_BYTES).enumerate() {
