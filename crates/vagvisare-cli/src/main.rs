@@ -242,10 +242,36 @@ fn run(cli: Cli) -> Result<(), String> {
             if stdin {
                 let out = std::io::stdout();
                 let mut out = out.lock();
-                for line in std::io::stdin().lock().lines() {
-                    let line = line.map_err(|e| format!("standard input: {e}"))?;
-                    let suggestions = index.suggest(&line, &options);
-                    print_suggestions(&mut out, &suggestions, format).map_err(|e| e.to_string())?;
+                // Lines as bytes: a line that is not UTF-8 gets an error line of its own (JSON
+                // in the JSON formats) and the stream goes on.
+                for (number, line) in std::io::stdin().lock().split(b'\n').enumerate() {
+                    let mut line = line.map_err(|e| format!("standard input: {e}"))?;
+                    if line.last() == Some(&b'\r') {
+                        line.pop();
+                    }
+                    match String::from_utf8(line) {
+                        Ok(line) => {
+                            let suggestions = index.suggest(&line, &options);
+                            print_suggestions(&mut out, &suggestions, format)
+                                .map_err(|e| e.to_string())?;
+                        }
+                        Err(e) => {
+                            let message = format!(
+                                "line {} is not UTF-8 (invalid byte at offset {})",
+                                number + 1,
+                                e.utf8_error().valid_up_to()
+                            );
+                            match format {
+                                Format::Json | Format::Jsonl => writeln!(
+                                    out,
+                                    "{}",
+                                    serde_json::json!({"error": {"code": "invalid_utf8", "line": number + 1, "message": message}})
+                                ),
+                                Format::Text => writeln!(out, "(fel: {message})"),
+                            }
+                            .map_err(|e| e.to_string())?;
+                        }
+                    }
                     out.flush().map_err(|e| e.to_string())?;
                 }
                 return Ok(());

@@ -49,6 +49,44 @@ pub struct ServeArgs {
     /// `text` (default) or `json`: one JSON object per log line.
     #[arg(long)]
     log_format: Option<LogFormat>,
+    // Limits against load and abuse (vagvisare_server::limits::ServeLimits, whose defaults hold
+    // unless a flag is given; README "Security").
+    /// Most connections open at once.
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// Seconds a connection has to send a request head (idle keep-alive included).
+    #[arg(long)]
+    header_read_timeout: Option<f64>,
+    /// Seconds without reading or writing before a connection is closed.
+    #[arg(long)]
+    idle_timeout: Option<f64>,
+    /// Requests per second one client may make on average (0: no limit).
+    #[arg(long)]
+    rate_limit: Option<f64>,
+    /// Requests one client may make at once after a pause.
+    #[arg(long)]
+    rate_burst: Option<u32>,
+    /// Header naming the client for the rate limit when no user is set (its last value), e.g.
+    /// x-forwarded-for as the portal's proxy sets it; default the peer address.
+    #[arg(long)]
+    client_header: Option<String>,
+    /// Long-text searches (more than 24 words) running at once.
+    #[arg(long)]
+    heavy_searches: Option<usize>,
+    /// Attachment uploads running at once.
+    #[arg(long)]
+    max_uploads: Option<usize>,
+    /// Most attachment bytes per case.
+    #[arg(long)]
+    case_attachment_quota: Option<u64>,
+    /// Most attachment bytes per user.
+    #[arg(long)]
+    user_attachment_quota: Option<u64>,
+    /// A file holding the secret of the feedback actor keys (also VAGVISARE_ACTOR_SECRET);
+    /// default: actor-key.secret in the data directory, created once. Give every instance over
+    /// one PostgreSQL the same.
+    #[arg(long)]
+    actor_secret_file: Option<PathBuf>,
 }
 
 /// Runs the service until SIGINT or SIGTERM.
@@ -95,5 +133,52 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     if let Some(format) = args.log_format {
         config.log_format = format;
     }
+    // Limits against load and abuse.
+    let seconds = |value: f64, flag: &str| {
+        (value.is_finite() && value > 0.0)
+            .then(|| Duration::from_secs_f64(value))
+            .ok_or_else(|| format!("--{flag} must be a positive number of seconds"))
+    };
+    let limits = &mut config.serve_limits;
+    if let Some(n) = args.max_connections {
+        limits.max_connections = n.max(1);
+    }
+    if let Some(t) = args.header_read_timeout {
+        limits.header_read_timeout = seconds(t, "header-read-timeout")?;
+    }
+    if let Some(t) = args.idle_timeout {
+        limits.idle_timeout = seconds(t, "idle-timeout")?;
+    }
+    if let Some(rate) = args.rate_limit {
+        if !(rate.is_finite() && rate >= 0.0) {
+            return Err("--rate-limit must be a number of requests per second, 0 for none".into());
+        }
+        limits.rate_per_second = rate;
+    }
+    if let Some(burst) = args.rate_burst {
+        limits.rate_burst = burst.max(1);
+    }
+    if args.client_header.is_some() {
+        limits.client_header = args.client_header;
+    }
+    if let Some(n) = args.heavy_searches {
+        limits.heavy_searches = n.max(1);
+    }
+    if let Some(n) = args.max_uploads {
+        limits.uploads = n.max(1);
+    }
+    if let Some(bytes) = args.case_attachment_quota {
+        limits.case_attachment_bytes = bytes;
+    }
+    if let Some(bytes) = args.user_attachment_quota {
+        limits.user_attachment_bytes = bytes;
+    }
+    if let Some(path) = args.actor_secret_file {
+        config.actor_secret =
+            Some(std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?);
+    } else if let Ok(secret) = std::env::var("VAGVISARE_ACTOR_SECRET") {
+        config.actor_secret = Some(secret.into_bytes());
+    }
+    config.actor_secret = config.actor_secret.take().filter(|s| !s.is_empty());
     vagvisare_server::run(config).map_err(|e| e.to_string())
 }

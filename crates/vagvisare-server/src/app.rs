@@ -39,6 +39,8 @@ struct Inner {
     metrics: Metrics,
     /// Guides an editor froze (they keep what they learned but learn nothing new).
     frozen: std::sync::Mutex<BTreeSet<String>>,
+    /// The keyed hash of feedback actors (crate::api::feedback::ActorKeys).
+    actor_keys: api::feedback::ActorKeys,
 }
 
 /// The service: cheap to clone, shared by every request.
@@ -81,6 +83,16 @@ impl App {
         })
         .await
         .map_err(|e| ServerError::Config(format!("opening the store failed: {e}")))??;
+        // The actor keys' secret, and old unkeyed actor keys replaced before anything learns.
+        let actor_keys =
+            api::feedback::ActorKeys::open(config.actor_secret.as_deref(), &config.data_dir)
+                .map_err(ServerError::Config)?;
+        let (rekeyed, keys) = (Arc::clone(&store), actor_keys.clone());
+        tokio::task::spawn_blocking(move || {
+            rekeyed.rekey_feedback_actors(&|k| keys.rekey_legacy(k))
+        })
+        .await
+        .map_err(|e| ServerError::Config(format!("rekeying feedback failed: {e}")))??;
         let seed = config.seed_bundled_guides;
         let opened = Arc::clone(&store);
         let (revision, index, applied) = tokio::task::spawn_blocking(move || {
@@ -120,6 +132,7 @@ impl App {
                 log,
                 metrics: Metrics::new(),
                 frozen: std::sync::Mutex::new(BTreeSet::new()),
+                actor_keys,
             }),
         })
     }
@@ -142,6 +155,11 @@ impl App {
     /// The suggestion index, to move into a blocking task.
     pub fn index_handle(&self) -> Arc<GuideIndex> {
         Arc::clone(&self.inner.index)
+    }
+
+    /// The keyed hash feedback actors are kept as.
+    pub fn actor_keys(&self) -> &api::feedback::ActorKeys {
+        &self.inner.actor_keys
     }
 
     /// The log.
@@ -375,6 +393,8 @@ impl App {
                 self.clone(),
                 api::metrics::track,
             ));
+        // Limits against load and abuse (crate::limits), inside the request log.
+        let router = crate::limits::protect(router, &self.config().serve_limits);
         if self.config().log_requests {
             router.layer(middleware::from_fn_with_state(
                 self.inner.log.clone(),

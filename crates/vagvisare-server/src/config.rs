@@ -163,6 +163,11 @@ pub struct Config {
     pub worker_threads: Option<usize>,
     /// Limits.
     pub limits: Limits,
+    /// Limits against load and abuse: connections, timeouts, rates, searches, uploads, quotas.
+    pub serve_limits: crate::limits::ServeLimits,
+    /// The secret of the feedback actor keys (`None`: the file `actor-key.secret` in `data_dir`,
+    /// created once). Instances sharing a PostgreSQL must be given the same one.
+    pub actor_secret: Option<Vec<u8>>,
     /// The rules of each workflow, by workflow id.
     pub workflows: BTreeMap<String, CaseRules>,
     /// The services, by name.
@@ -272,6 +277,8 @@ impl Config {
             guide_poll: Duration::from_secs(2),
             worker_threads: None,
             limits: Limits::default(),
+            serve_limits: crate::limits::ServeLimits::default(),
+            actor_secret: None,
             workflows,
             services,
             log_requests: true,

@@ -68,11 +68,25 @@ pub enum ErrorCode {
     StorageUnavailable,
     /// A bug or corrupt data; the log has the details (without personal data).
     Internal,
+    /// The request target (path and query) is over the limit.
+    UriTooLong,
+    /// The request headers are over the limit.
+    HeadersTooLarge,
+    /// The client sent more requests than its rate allows.
+    RateLimited,
+    /// Too many searches at once; try again in a moment.
+    Overloaded,
+    /// Too many attachment uploads at once.
+    TooManyUploads,
+    /// The case's or the user's attachments would go over their quota.
+    AttachmentQuotaExceeded,
+    /// `case_number` in feedback is not a case number.
+    InvalidCaseNumber,
 }
 
 impl ErrorCode {
     /// Code, HTTP status and meaning of every error: the one table.
-    pub const TABLE: [(ErrorCode, &'static str, u16, &'static str); 29] = [
+    pub const TABLE: [(ErrorCode, &'static str, u16, &'static str); 36] = [
         (ErrorCode::BadRequest, "bad_request", 400, "a parameter or field is missing or of the wrong type"),
         (ErrorCode::InvalidJson, "invalid_json", 400, "the body is not JSON of the expected shape"),
         (ErrorCode::Unauthenticated, "unauthenticated", 401, "no acting user: the user header set by the portal's proxy is missing or unusable"),
@@ -102,6 +116,13 @@ impl ErrorCode {
         (ErrorCode::Internal, "internal", 500, "a bug or corrupt data; the log says more"),
         (ErrorCode::StorageUnavailable, "storage_unavailable", 503, "the database cannot be reached or refused the operation; try again"),
         (ErrorCode::Timeout, "timeout", 503, "the request took longer than the request timeout; a write may or may not have been committed"),
+        (ErrorCode::UriTooLong, "uri_too_long", 414, "the request target (path and query) is over 60 KiB; send long texts as the POST form"),
+        (ErrorCode::HeadersTooLarge, "headers_too_large", 431, "the request headers are over 32 KiB together"),
+        (ErrorCode::RateLimited, "rate_limited", 429, "the client sent more requests than its rate allows; wait `Retry-After` seconds"),
+        (ErrorCode::Overloaded, "overloaded", 503, "too many searches at once; try again in a moment"),
+        (ErrorCode::TooManyUploads, "too_many_uploads", 429, "too many attachment uploads at once; try again in a moment"),
+        (ErrorCode::AttachmentQuotaExceeded, "attachment_quota_exceeded", 413, "the case's or the user's attachments would go over their quota"),
+        (ErrorCode::InvalidCaseNumber, "invalid_case_number", 422, "`case_number` is not a case number"),
     ];
 
     fn row(self) -> (&'static str, u16, &'static str) {
@@ -193,6 +214,15 @@ impl IntoResponse for ApiError {
             error["current_version"] = json!(version);
         }
         let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
+        if matches!(
+            self.code,
+            ErrorCode::Overloaded | ErrorCode::TooManyUploads | ErrorCode::StorageUnavailable
+        ) {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
         response.extensions_mut().insert(LoggedCode(self.code.id()));
         response
     }
@@ -276,6 +306,13 @@ mod tests {
             ErrorCode::Timeout,
             ErrorCode::StorageUnavailable,
             ErrorCode::Internal,
+            ErrorCode::UriTooLong,
+            ErrorCode::HeadersTooLarge,
+            ErrorCode::RateLimited,
+            ErrorCode::Overloaded,
+            ErrorCode::TooManyUploads,
+            ErrorCode::AttachmentQuotaExceeded,
+            ErrorCode::InvalidCaseNumber,
         ];
         // Exhaustive: a new variant fails to compile here until it is added to `all` too.
         let _named = |code: ErrorCode| match code {
@@ -307,7 +344,14 @@ mod tests {
             | ErrorCode::NumbersExhausted
             | ErrorCode::Timeout
             | ErrorCode::StorageUnavailable
-            | ErrorCode::Internal => (),
+            | ErrorCode::Internal
+            | ErrorCode::UriTooLong
+            | ErrorCode::HeadersTooLarge
+            | ErrorCode::RateLimited
+            | ErrorCode::Overloaded
+            | ErrorCode::TooManyUploads
+            | ErrorCode::AttachmentQuotaExceeded
+            | ErrorCode::InvalidCaseNumber => (),
         };
         for code in all {
             assert!(

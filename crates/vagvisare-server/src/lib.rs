@@ -29,8 +29,10 @@ mod app;
 pub mod config;
 pub mod error;
 pub mod learn;
+pub mod limits;
 pub mod log;
 pub mod openapi;
+pub mod search_pool;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -124,9 +126,9 @@ pub async fn serve(config: Config, log: Log) -> Result<(), ServerError> {
         LogFormat::Json => app.log().line(&started),
     }
     let poll = app.spawn_guide_poll();
-    let result = axum::serve(listener, app.router())
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let limits = app.config().serve_limits.clone();
+    let result =
+        limits::serve_connections(listener, app.router(), &limits, shutdown_signal()).await;
     poll.abort();
     result.map_err(ServerError::Io)
 }

@@ -33,10 +33,13 @@ use vagvisare::case::{
     NotificationPreferences, Person, StatusCategory,
 };
 
-use super::{blocking, cut, first, query_pairs, read_body, read_json, CurrentUser, PathParam};
+use super::{blocking, cut, first, query_pairs, read_json, CurrentUser, PathParam};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
-use crate::store::{Blob, CaseId, CaseMeta, Decided, Series, StoreError, StoredCase, Target};
+use crate::limits::Uploads;
+use crate::store::{
+    Blob, BlobContent, CaseId, CaseMeta, Decided, Series, SpoolFile, StoreError, StoredCase, Target,
+};
 
 /// Longest attachment file name kept, in bytes.
 const MAX_FILE_NAME: usize = 255;
@@ -630,24 +633,72 @@ pub async fn upload(
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
+    // A bounded number of uploads at once; one more is refused at once, not queued.
+    let uploads = request
+        .extensions()
+        .get::<Uploads>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("the upload limit is not configured"))?;
+    let _permit = uploads.0.try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            ErrorCode::TooManyUploads,
+            "too many attachment uploads at once; try again in a moment",
+        )
+    })?;
     let loaded = load_visible(&app, id, &actor).await?;
-    let bytes = read_body(request, limit).await.map_err(|e| {
+    // Quotas: what the case holds (the core's record of its attachments) and what the user has
+    // sent, checked against the declared size before reading and the real size after.
+    let quotas = &app.config().serve_limits;
+    let case_bytes: u64 = loaded
+        .case
+        .messages()
+        .iter()
+        .flat_map(|m| m.attachments.iter())
+        .map(|a| a.size_bytes)
+        .sum();
+    let store = app.store();
+    let sender = actor.id.clone();
+    let user_bytes = blocking(move || store.attachment_bytes_of(&sender)).await?;
+    let over_quota = |size: u64| {
+        if case_bytes.saturating_add(size) > quotas.case_attachment_bytes {
+            Some(format!(
+                "the case's attachments would go over its quota of {} bytes",
+                quotas.case_attachment_bytes
+            ))
+        } else if user_bytes.saturating_add(size) > quotas.user_attachment_bytes {
+            Some(format!(
+                "your attachments would go over your quota of {} bytes",
+                quotas.user_attachment_bytes
+            ))
+        } else {
+            None
+        }
+    };
+    let quota_error = |message: String| ApiError::new(ErrorCode::AttachmentQuotaExceeded, message);
+    if let Some(message) = over_quota(declared.unwrap_or(0)) {
+        return Err(quota_error(message));
+    }
+    let spooled = spool(&app, request, limit as u64).await.map_err(|e| {
         if e.code == ErrorCode::PayloadTooLarge {
             too_large()
         } else {
             e
         }
     })?;
+    if let Some(message) = over_quota(spooled.len) {
+        return Err(quota_error(message));
+    }
     let seq = loaded.stored.version() + 1;
     let command = Command::SendMessage {
         text,
-        attachments: vec![Attachment::new(name.clone(), bytes.len() as u64)],
+        attachments: vec![Attachment::new(name.clone(), spooled.len)],
     };
     let blobs = vec![Blob {
         seq,
         index: 0,
         name,
-        bytes,
+        sender: actor.id.clone(),
+        content: BlobContent::File(Arc::new(spooled)),
     }];
     run(
         &app,
@@ -659,6 +710,88 @@ pub async fn upload(
         blobs,
     )
     .await
+}
+
+/// The directory uploads are spooled to before they are stored (under the data directory).
+const SPOOL_DIR: &str = "uploads";
+
+/// Streams the request body to a new file in the spool directory, refusing it once it is over
+/// `limit` bytes: at most one frame of the body is in memory at a time. The file is removed when
+/// the returned [`SpoolFile`] is dropped (stored or not).
+async fn spool(app: &App, request: Request, limit: u64) -> Result<SpoolFile, ApiError> {
+    use http_body_util::BodyExt;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let dir = app.config().data_dir.join(SPOOL_DIR);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let path = dir.join(format!(
+        "{}-{nanos}-{}.part",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let opened = path.clone();
+    let file = blocking(move || {
+        std::fs::create_dir_all(&dir).map_err(spool_error)?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&opened)
+            .map_err(spool_error)
+    })
+    .await?;
+    // From here the file is removed whatever happens.
+    let mut spooled = SpoolFile { path, len: 0 };
+    let mut file = Some(file);
+    let mut pending: Vec<u8> = Vec::with_capacity(SPOOL_CHUNK);
+    let mut body = request.into_body();
+    loop {
+        let frame = body.frame().await;
+        let done = frame.is_none();
+        if let Some(frame) = frame {
+            let frame = frame.map_err(|e| {
+                ApiError::new(
+                    ErrorCode::BadRequest,
+                    format!("the body could not be read: {e}"),
+                )
+            })?;
+            if let Ok(data) = frame.into_data() {
+                spooled.len += data.len() as u64;
+                if spooled.len > limit {
+                    return Err(ApiError::new(
+                        ErrorCode::PayloadTooLarge,
+                        format!("the body is over the limit of {limit} bytes"),
+                    ));
+                }
+                pending.extend_from_slice(&data);
+            }
+        }
+        // Written to disk off the request threads, at most one chunk at a time in memory.
+        if pending.len() >= SPOOL_CHUNK || (done && !pending.is_empty()) {
+            let (mut f, chunk) = (file.take(), std::mem::take(&mut pending));
+            let (f, mut chunk) = blocking(move || {
+                use std::io::Write;
+                if let Some(f) = f.as_mut() {
+                    f.write_all(&chunk).map_err(spool_error)?;
+                }
+                Ok((f, chunk))
+            })
+            .await?;
+            chunk.clear();
+            pending = chunk;
+            file = f;
+        }
+        if done {
+            return Ok(spooled);
+        }
+    }
+}
+
+/// Bytes of an upload gathered in memory before they are written to the spool file.
+const SPOOL_CHUNK: usize = 1 << 20;
+
+fn spool_error(e: std::io::Error) -> StoreError {
+    StoreError::Unavailable(format!("the upload cannot be spooled: {e}"))
 }
 
 /// `GET /api/cases/{id}/attachments/{seq}/{index}`: the file's bytes.

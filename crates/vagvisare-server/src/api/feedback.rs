@@ -5,7 +5,8 @@
 //!
 //! The typed text is redacted (`vagvisare::redact`: personnummer, phone numbers, e-mail
 //! addresses) and cut to the query cap *before* it is stored. The acting user, when known, is
-//! kept only as an opaque key (a hash of the user id), enough to count distinct people.
+//! kept only as an opaque key ([`ActorKeys`]: a keyed hash of the user id under a secret kept
+//! outside the database), enough to count distinct people.
 
 use axum::extract::{RawQuery, Request, State};
 use axum::http::StatusCode;
@@ -42,15 +43,111 @@ pub struct FeedbackRequest {
     pub case_number: Option<String>,
 }
 
-/// An opaque, stable key for a user id (64-bit FNV-1a, hex). It lets reports count distinct
-/// people without storing who they are; it is not a secret pseudonym.
-pub fn actor_key(user_id: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in "vagvisare-feedback:".bytes().chain(user_id.bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+/// The file, in the data directory, that holds the secret of the actor keys when the operator
+/// gives none (created once, readable by the service's user only).
+pub const SECRET_FILE: &str = "actor-key.secret";
+
+/// Opaque, stable keys for user ids: HMAC-SHA256 of the id under a secret the service keeps
+/// outside the database, so that the stored feedback alone reveals nobody (a personnummer cannot
+/// be found by hashing every candidate without the secret).
+#[derive(Clone)]
+pub struct ActorKeys {
+    secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for ActorKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ActorKeys(..)")
     }
-    format!("{hash:016x}")
+}
+
+/// Shortest secret accepted, in bytes.
+const MIN_SECRET: usize = 16;
+
+impl ActorKeys {
+    /// Keys under `secret` (at least 16 bytes).
+    pub fn new(secret: &[u8]) -> Result<Self, String> {
+        if secret.len() < MIN_SECRET {
+            return Err(format!(
+                "the actor key secret must be at least {MIN_SECRET} bytes"
+            ));
+        }
+        Ok(ActorKeys {
+            secret: secret.to_vec(),
+        })
+    }
+
+    /// The operator's secret if given, else the one in `data_dir` (created, with permissions
+    /// 0600, the first time).
+    pub fn open(given: Option<&[u8]>, data_dir: &std::path::Path) -> Result<Self, String> {
+        if let Some(secret) = given {
+            return ActorKeys::new(secret);
+        }
+        let path = data_dir.join(SECRET_FILE);
+        match std::fs::read(&path) {
+            Ok(secret) => return ActorKeys::new(&secret),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(format!("{}: {e}", path.display()))
+            }
+            Err(_) => {}
+        }
+        std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
+        let mut secret = [0u8; 32];
+        {
+            use std::io::Read;
+            std::fs::File::open("/dev/urandom")
+                .and_then(|mut f| f.read_exact(&mut secret))
+                .map_err(|e| format!("no random bytes for the actor key secret: {e}"))?;
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(&path) {
+            Ok(mut file) => {
+                use std::io::Write;
+                file.write_all(&secret)
+                    .and_then(|()| file.sync_all())
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                ActorKeys::new(&secret)
+            }
+            // Another instance on the same directory created it first.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let secret =
+                    std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                ActorKeys::new(&secret)
+            }
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    }
+
+    fn mac(&self, domain: &str, text: &str) -> String {
+        use hmac::{KeyInit, Mac};
+        let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&self.secret)
+            .expect("HMAC takes a key of any length");
+        mac.update(domain.as_bytes());
+        mac.update(text.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The key of `user_id`: 128 bits of HMAC-SHA256, as 32 hexadecimal digits.
+    pub fn key(&self, user_id: &str) -> String {
+        self.mac("vagvisare-feedback-actor:", user_id)
+    }
+
+    /// The replacement of a key written by versions before keyed hashing (16 hexadecimal digits
+    /// of an unsalted FNV-1a hash of the user id, reversible by brute force): the HMAC of that
+    /// old key. Rows of the same person keep one key among themselves (the one-actor rule still
+    /// holds for them), but it no longer leads back to the id, and it does not link to the key
+    /// the same person's new feedback gets. `None` for a key that is not an old one.
+    pub fn rekey_legacy(&self, stored: &str) -> Option<String> {
+        let legacy = stored.len() == 16 && stored.bytes().all(|b| b.is_ascii_hexdigit());
+        legacy.then(|| self.mac("vagvisare-feedback-legacy-actor:", stored))
+    }
 }
 
 /// `POST /api/feedback`.
@@ -68,6 +165,20 @@ pub async fn post(
             ));
         }
     }
+    // A case number is stored as the core writes it, or refused: never as given.
+    let case_number = match body.case_number.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(
+            text.parse::<vagvisare::case::CaseNumber>()
+                .map_err(|_| {
+                    ApiError::new(
+                        ErrorCode::InvalidCaseNumber,
+                        "`case_number` is not a case number (a prefix and digits, like C2304625)",
+                    )
+                })?
+                .to_string(),
+        ),
+    };
     let (text, _) = cut(&body.q, app.config().limits.query_bytes);
     let record = FeedbackRow {
         id: 0,
@@ -77,8 +188,8 @@ pub async fn post(
         helped: body.helped,
         rank: body.rank,
         filed_anyway: body.filed_anyway,
-        case_number: body.case_number,
-        actor: actor.map(|a| actor_key(&a.id)),
+        case_number,
+        actor: actor.map(|a| app.actor_keys().key(&a.id)),
     };
     // The core's rules for a record (a rank counts from 1), on the record the row becomes.
     feedback_of(&record)
@@ -130,11 +241,59 @@ pub async fn report(
 mod tests {
     use super::*;
 
+    /// The unkeyed key of versions before 0.x: 64-bit FNV-1a of a fixed prefix and the id.
+    fn old_fnv_key(user_id: &str) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in "vagvisare-feedback:".bytes().chain(user_id.bytes()) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{hash:016x}")
+    }
+
     #[test]
-    fn actor_keys_are_stable_and_distinct() {
-        assert_eq!(actor_key("jeseks"), actor_key("jeseks"));
-        assert_ne!(actor_key("jeseks"), actor_key("julia"));
-        assert_eq!(actor_key("jeseks").len(), 16);
-        assert!(!actor_key("jeseks").contains("jeseks"));
+    fn actor_keys_are_keyed_stable_and_distinct() {
+        let keys = ActorKeys::new(b"a secret of sixteen bytes or more").unwrap();
+        let other = ActorKeys::new(b"another secret, also long enough").unwrap();
+        let id = "196403014444";
+        assert_eq!(keys.key(id), keys.key(id));
+        assert_ne!(keys.key(id), keys.key("196403024443"));
+        assert_eq!(keys.key(id).len(), 32);
+        // Not the old unkeyed hash, and another secret gives another key.
+        assert_ne!(keys.key(id), old_fnv_key(id));
+        assert!(!keys.key(id).contains(&old_fnv_key(id)));
+        assert_ne!(keys.key(id), other.key(id));
+        assert!(ActorKeys::new(b"short").is_err());
+    }
+
+    #[test]
+    fn old_keys_are_replaced_and_new_ones_kept() {
+        let keys = ActorKeys::new(b"a secret of sixteen bytes or more").unwrap();
+        let old = old_fnv_key("jeseks");
+        let replaced = keys.rekey_legacy(&old).unwrap();
+        assert_ne!(replaced, old);
+        assert_eq!(keys.rekey_legacy(&old), Some(replaced.clone()));
+        // A new key, or a replaced one, is left alone: rekeying runs once.
+        assert_eq!(keys.rekey_legacy(&keys.key("jeseks")), None);
+        assert_eq!(keys.rekey_legacy(&replaced), None);
+    }
+
+    #[test]
+    fn the_secret_is_created_once_and_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = ActorKeys::open(None, dir.path()).unwrap();
+        let again = ActorKeys::open(None, dir.path()).unwrap();
+        assert_eq!(first.key("jeseks"), again.key("jeseks"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(SECRET_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let given = ActorKeys::open(Some(b"the operator's own secret"), dir.path()).unwrap();
+        assert_ne!(given.key("jeseks"), first.key("jeseks"));
     }
 }

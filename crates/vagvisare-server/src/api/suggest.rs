@@ -6,8 +6,10 @@
 //! ([`Limits::query_bytes`](crate::config::Limits), the library's `MAX_QUERY_BYTES`) is cut at a
 //! character boundary before it is analysed, and the answer says so (`query_truncated`).
 
+use std::sync::Arc;
+
 use axum::extract::{RawQuery, Request, State};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use vagvisare::{Filters, SuggestOptions};
@@ -15,6 +17,7 @@ use vagvisare::{Filters, SuggestOptions};
 use super::{cut, first, query_pairs, read_json};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
+use crate::search_pool::SearchPool;
 
 /// The parameters of a suggestion request.
 #[derive(Debug, Default, Deserialize)]
@@ -35,7 +38,11 @@ pub struct SuggestRequest {
 }
 
 /// `GET /api/suggest`.
-pub async fn get(State(app): State<App>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
+pub async fn get(
+    State(app): State<App>,
+    Extension(pool): Extension<Arc<SearchPool>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
     let pairs = query_pairs(raw.as_deref());
     let limit = match first(&pairs, "limit") {
         None | Some("") => None,
@@ -59,16 +66,27 @@ pub async fn get(State(app): State<App>, RawQuery(raw): RawQuery) -> Result<Json
         category: values("category"),
         audience: values("audience"),
     };
-    Ok(Json(answer(&app, &request)))
+    answer(app, &pool, request).await.map(Json)
 }
 
 /// `POST /api/suggest` with a JSON body of the same parameters.
-pub async fn post(State(app): State<App>, request: Request) -> Result<Json<Value>, ApiError> {
+pub async fn post(
+    State(app): State<App>,
+    Extension(pool): Extension<Arc<SearchPool>>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
     let request: SuggestRequest = read_json(&app, request).await?;
-    Ok(Json(answer(&app, &request)))
+    answer(app, &pool, request).await.map(Json)
 }
 
-fn answer(app: &App, request: &SuggestRequest) -> Value {
+/// Runs the search on the search pool ([`SearchPool`]), never on a request thread.
+async fn answer(app: App, pool: &SearchPool, request: SuggestRequest) -> Result<Value, ApiError> {
+    let (text, _) = cut(&request.q, app.config().limits.query_bytes);
+    let text = text.to_string();
+    pool.run(&text, move || search(&app, &request)).await
+}
+
+fn search(app: &App, request: &SuggestRequest) -> Value {
     let limits = &app.config().limits;
     let limit = request.limit.unwrap_or(5).clamp(1, limits.max_suggestions);
     let (text, truncated) = cut(&request.q, limits.query_bytes);

@@ -139,6 +139,23 @@ CREATE TABLE feedback (
 CREATE INDEX feedback_by_guide ON feedback (guide_id);
 ",
     },
+    Migration {
+        version: 4,
+        name: "attachment parts and quotas",
+        sql: "
+CREATE TABLE attachment_parts (
+    case_id {int8} NOT NULL,
+    seq {int8} NOT NULL,
+    idx INTEGER NOT NULL,
+    part INTEGER NOT NULL,
+    content {bytes} NOT NULL,
+    PRIMARY KEY (case_id, seq, idx, part)
+);
+ALTER TABLE attachments ADD COLUMN size {int8};
+ALTER TABLE attachments ADD COLUMN sender TEXT;
+CREATE INDEX attachments_by_sender ON attachments (sender);
+",
+    },
 ];
 
 /// The newest version in [`MIGRATIONS`].

@@ -111,8 +111,97 @@ pub struct Blob {
     pub index: u32,
     /// The file name.
     pub name: String,
+    /// Who sent it (the user id; attachment quotas count per sender).
+    pub sender: String,
     /// The content.
-    pub bytes: axum::body::Bytes,
+    pub content: BlobContent,
+}
+
+/// Where a blob's bytes are before they are stored: in memory, or spooled to a file (uploads,
+/// so that no upload is ever held whole in memory). The store copies them in parts of
+/// [`PART_BYTES`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlobContent {
+    /// Bytes in memory.
+    Memory(axum::body::Bytes),
+    /// A spooled file, removed when the last clone is dropped.
+    File(std::sync::Arc<SpoolFile>),
+}
+
+/// Called with each part of a blob: its number and bytes.
+pub(crate) type PartFn<'a> = dyn FnMut(u32, &[u8]) -> Result<(), StoreError> + 'a;
+
+/// The size of one stored part of an attachment.
+pub const PART_BYTES: usize = 1 << 20;
+
+/// A file an upload is spooled to, removed when dropped.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SpoolFile {
+    /// Where it is.
+    pub path: std::path::PathBuf,
+    /// How many bytes it holds.
+    pub len: u64,
+}
+
+impl Drop for SpoolFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl BlobContent {
+    /// Its length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            BlobContent::Memory(bytes) => bytes.len() as u64,
+            BlobContent::File(file) => file.len,
+        }
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `part` with each part of at most [`PART_BYTES`], in order.
+    pub(crate) fn for_each_part(&self, part: &mut PartFn<'_>) -> Result<(), StoreError> {
+        match self {
+            BlobContent::Memory(bytes) => {
+                for (i, chunk) in bytes.chunks(PART_BYTES).enumerate() {
+                    part(u32::try_from(i).unwrap_or(u32::MAX), chunk)?;
+                }
+                Ok(())
+            }
+            BlobContent::File(file) => {
+                use std::io::Read;
+                let unreadable = |e: std::io::Error| StoreError::Unstorable {
+                    what: "attachment".into(),
+                    message: format!("the spooled upload cannot be read: {e}"),
+                };
+                let mut reader = std::fs::File::open(&file.path).map_err(unreadable)?;
+                let mut buffer = vec![0u8; PART_BYTES];
+                let mut i = 0u32;
+                loop {
+                    let mut filled = 0;
+                    while filled < PART_BYTES {
+                        let n = reader.read(&mut buffer[filled..]).map_err(unreadable)?;
+                        if n == 0 {
+                            break;
+                        }
+                        filled += n;
+                    }
+                    if filled == 0 {
+                        return Ok(());
+                    }
+                    part(i, &buffer[..filled])?;
+                    i += 1;
+                    if filled < PART_BYTES {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// What a write appends: the new events, the case's meta data after them, and any file bytes.
@@ -330,6 +419,18 @@ pub trait Store: Send + Sync {
         seq: u64,
         index: u32,
     ) -> Result<Option<(String, Vec<u8>)>, StoreError>;
+
+    /// Replaces every stored feedback actor key for which `rekey` gives a new one (one
+    /// transaction, run alone); returns how many changed. Used once to replace the unkeyed
+    /// hashes of older versions ([`crate::api::feedback::ActorKeys::rekey_legacy`]).
+    fn rekey_feedback_actors(
+        &self,
+        rekey: &(dyn Fn(&str) -> Option<String> + Sync),
+    ) -> Result<usize, StoreError>;
+
+    /// The attachment bytes `sender` has stored, over every case (attachments stored before
+    /// schema version 4 do not count: their sender was not recorded).
+    fn attachment_bytes_of(&self, sender: &str) -> Result<u64, StoreError>;
 
     /// Stores a feedback record (its `query` must already be redacted); returns its id.
     fn add_feedback(&self, record: &FeedbackRow) -> Result<i64, StoreError>;

@@ -469,17 +469,35 @@ fn write_case_in(
         )?;
     }
     for b in &decided.blobs {
+        // The row, then the content in parts: never more than one part in memory.
+        let seq = int(b.seq, "attachment's event number")?;
         tx.execute(
-            "INSERT INTO attachments (case_id, seq, idx, name, content)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO attachments (case_id, seq, idx, name, content, size, sender)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             &[
                 Value::Int(id),
-                Value::Int(int(b.seq, "attachment's event number")?),
+                Value::Int(seq),
                 Value::Small(b.index),
                 Value::Text(&b.name),
-                Value::Bytes(&b.bytes[..]),
+                Value::Bytes(&[]),
+                Value::Int(int(b.content.len(), "attachment size")?),
+                Value::Text(&b.sender),
             ],
         )?;
+        b.content.for_each_part(&mut |part, bytes| {
+            tx.execute(
+                "INSERT INTO attachment_parts (case_id, seq, idx, part, content)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                &[
+                    Value::Int(id),
+                    Value::Int(seq),
+                    Value::Small(b.index),
+                    Value::Small(part),
+                    Value::Bytes(bytes),
+                ],
+            )?;
+            Ok(())
+        })?;
     }
     Ok((id, decided))
 }
@@ -676,13 +694,65 @@ impl<B: Backend> Store for B {
         index: u32,
     ) -> Result<Option<(String, Vec<u8>)>, StoreError> {
         let seq = int(seq, "event number")?;
-        self.within(Access::Single, |tx| {
-            tx.query_opt(
+        self.within(Access::Read, |tx| {
+            let key = [Value::Int(case), Value::Int(seq), Value::Small(index)];
+            let Some(mut row) = tx.query_opt(
                 "SELECT name, content FROM attachments WHERE case_id = ?1 AND seq = ?2 AND idx = ?3",
-                &[Value::Int(case), Value::Int(seq), Value::Small(index)],
+                &key,
             )?
-            .map(|mut row| Ok((row.get(0)?, row.get(1)?)))
-            .transpose()
+            else {
+                return Ok(None);
+            };
+            let name: String = row.get(0)?;
+            // Before schema version 4 the content was in the row; since, it is in parts.
+            let mut content: Vec<u8> = row.get(1)?;
+            for mut part in tx.query(
+                "SELECT content FROM attachment_parts WHERE case_id = ?1 AND seq = ?2 AND idx = ?3
+                 ORDER BY part",
+                &key,
+            )? {
+                let bytes: Vec<u8> = part.get(0)?;
+                content.extend_from_slice(&bytes);
+            }
+            Ok(Some((name, content)))
+        })
+    }
+
+    fn attachment_bytes_of(&self, sender: &str) -> Result<u64, StoreError> {
+        self.within(Access::Single, |tx| {
+            // PostgreSQL sums BIGINTs as NUMERIC: cast back.
+            let total: i64 = tx
+                .query_one(
+                    "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments WHERE sender = ?1",
+                    &[Value::Text(sender)],
+                )?
+                .get(0)?;
+            Ok(u64::try_from(total).unwrap_or(0))
+        })
+    }
+
+    fn rekey_feedback_actors(
+        &self,
+        rekey: &(dyn Fn(&str) -> Option<String> + Sync),
+    ) -> Result<usize, StoreError> {
+        self.within(Access::Serial, |tx| {
+            let rows = tx.query(
+                "SELECT id, actor FROM feedback WHERE actor IS NOT NULL ORDER BY id",
+                &[],
+            )?;
+            let mut changed = 0;
+            for mut row in rows {
+                let id: i64 = row.get(0)?;
+                let actor: String = row.get(1)?;
+                if let Some(key) = rekey(&actor) {
+                    tx.execute(
+                        "UPDATE feedback SET actor = ?1 WHERE id = ?2",
+                        &[Value::Text(&key), Value::Int(id)],
+                    )?;
+                    changed += 1;
+                }
+            }
+            Ok(changed)
         })
     }
 
