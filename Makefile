@@ -1,6 +1,6 @@
 # The one command that runs every test: `make test`. Its first step checks for (and, as root on
 # Debian, installs) the packages the tests need; see scripts/ensure-deps.sh.
-.PHONY: test deps repo-check lint rust-test python-test server-test eval eval-swefaq bench compare
+.PHONY: test deps repo-check lint rust-test python-test server-test eval eval-swefaq eval-learning bench compare
 
 # SweFAQ v2.0's dev split (Språkbanken Text, CC BY 4.0), shipped in data/swefaq.
 SWEFAQ ?= data/swefaq/dev
@@ -40,6 +40,19 @@ eval:
 
 eval-swefaq:
 	cargo run --release -q -p vagvisare-cli -- eval --guides $(SWEFAQ)/guides.jsonl --queries $(SWEFAQ)/queries.jsonl --engine both
+
+# Learning from use on real people's paraphrases: corona-dev's asked half before and after its
+# feedback file. The set has no licence, so it is never in the repository: measured when
+# ../shared is beside the checkout.
+CORONA ?= ../shared/data/corona-dev
+eval-learning:
+	@if [ -f $(CORONA)/feedback-split/feedback.jsonl ]; then \
+	  cargo run --release -q -p vagvisare-cli -- eval --guides $(CORONA)/guides.jsonl \
+	    --queries $(CORONA)/feedback-split/asked.jsonl --feedback $(CORONA)/feedback-split/feedback.jsonl; \
+	else \
+	  echo "eval-learning: $(CORONA) is not here (it is not shipped: it has no licence); set CORONA=DIR to measure it"; \
+	fi
+	cargo run --release -q -p vagvisare-cli -- eval --guides data/guides --queries data/eval --feedback-split 7 --feedback-holdout 0.3
 
 # Criterion benchmarks (scale, keystroke, analyzer, cases), then their tables in docs/benchmarks.md.
 bench:

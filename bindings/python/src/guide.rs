@@ -376,10 +376,12 @@ impl PyGuideIndex {
     /// The text is redacted (personnummer, phone numbers, e-mail addresses) before it is kept;
     /// a "helped" answer teaches the guide the text, searchable after ``commit()``. Feedback
     /// about a guide the index does not hold raises ``InputError`` and nothing is recorded.
+    /// A text counts once two distinct actors gave it (``set_learn_policy(min_actors=…)``);
+    /// ``trusted=True`` (an editor's action, a curated import) makes it count at once.
     /// Returns how many guides learned new text (0 or 1).
     #[pyo3(
-        signature = (query, guide=None, *, helped, rank=None, filed_anyway=None, at=None, actor=None),
-        text_signature = "($self, query, guide=None, *, helped, rank=None, filed_anyway=False, at=None, actor=None)"
+        signature = (query, guide=None, *, helped, rank=None, filed_anyway=None, at=None, actor=None, trusted=false),
+        text_signature = "($self, query, guide=None, *, helped, rank=None, filed_anyway=False, at=None, actor=None, trusted=False)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn feedback(
@@ -392,6 +394,7 @@ impl PyGuideIndex {
         filed_anyway: Option<&Bound<'_, PyAny>>,
         at: Option<&Bound<'_, PyAny>>,
         actor: Option<&Bound<'_, PyAny>>,
+        trusted: bool,
     ) -> PyResult<usize> {
         let record = feedback::record(
             "feedback",
@@ -405,22 +408,42 @@ impl PyGuideIndex {
                 actor,
             },
         )?;
-        let result = py.detach(|| self.inner.feedback(std::slice::from_ref(&record)));
+        let records = std::slice::from_ref(&record);
+        let result = py.detach(|| {
+            if trusted {
+                self.inner.import_feedback(records)
+            } else {
+                self.inner.feedback(records)
+            }
+        });
         index_result(result)
     }
 
     /// Records many answers: an iterable of dicts in the JSON Lines shape of ``vagvisare
     /// feedback`` (``query``, ``guide``, ``helped``, ``rank``, ``filed_anyway``, ``at``,
     /// ``actor``). All or nothing: one bad record, or one about a guide the index does not
-    /// hold, raises and none is recorded. Returns how many guides learned new text.
-    fn feedback_many(&self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<usize> {
+    /// hold, raises and none is recorded. ``trusted`` as for ``feedback``. Returns how many
+    /// guides learned new text.
+    #[pyo3(signature = (records, *, trusted=false))]
+    fn feedback_many(
+        &self,
+        py: Python<'_>,
+        records: &Bound<'_, PyAny>,
+        trusted: bool,
+    ) -> PyResult<usize> {
         let records = feedback::records(records)?;
-        let result = py.detach(|| self.inner.feedback(&records));
+        let result = py.detach(|| {
+            if trusted {
+                self.inner.import_feedback(&records)
+            } else {
+                self.inner.feedback(&records)
+            }
+        });
         index_result(result)
     }
 
     /// A guide's learned texts, heaviest first, as an editor reviews them: dicts with
-    /// ``text``, ``weight``, ``actors`` and ``active`` (counts in search now).
+    /// ``text``, ``weight``, ``actors``, ``trusted`` and ``active`` (counts in search now).
     fn learned(&self, py: Python<'_>, id: &str) -> PyResult<Py<PyAny>> {
         let terms = py.detach(|| self.inner.learned(id));
         convert::to_py_data(py, &terms)

@@ -26,17 +26,33 @@ def top(index: vagvisare.GuideIndex, text: str) -> str | None:
 def test_helped_feedback_teaches_the_guide_and_is_explained_as_learned() -> None:
     index = fresh()
     assert top(index, "kopiatorn hackar") != "printer"
-    changed = index.feedback("kopiatorn hackar", "printer", helped=True, rank=2, actor="a1")
+    index.feedback("kopiatorn hackar", "printer", helped=True, rank=2, actor="a1")
+    index.commit()
+    assert top(index, "kopiatorn hackar") != "printer", "one person alone teaches nothing"
+    changed = index.feedback("kopiatorn hackar", "printer", helped=True, rank=1, actor="a2")
     assert changed == 1
     index.commit()
     best = index.suggest("kopiatorn hackar")[0]
     assert best.id == "printer"
-    assert "learned" in {m.kind for m in best.matched}
+    learned = [m for m in best.matched if m.kind == "learned"]
+    assert learned and all(m.learned_text == "kopiatorn hackar" for m in learned)
+    assert all(m.learned_text is None for m in best.matched if m.kind != "learned")
     # Half-typed text finds it too.
     assert top(index, "kopiat") == "printer"
     learned = index.learned("printer")
     assert [t["text"] for t in learned] == ["kopiatorn hackar"]
-    assert learned[0]["active"] is True and learned[0]["actors"] == 1
+    assert learned[0]["active"] is True and learned[0]["actors"] == 2
+    assert learned[0]["trusted"] is False
+
+
+def test_a_trusted_import_counts_at_once() -> None:
+    index = fresh()
+    assert index.feedback("kopiatorn hackar", "printer", helped=True, trusted=True) == 1
+    index.feedback_many([{"query": "skrivarn tuggar", "guide": "printer", "helped": True}], trusted=True)
+    index.commit()
+    assert top(index, "kopiatorn hackar") == "printer"
+    assert top(index, "skrivarn tuggar") == "printer"
+    assert all(t["trusted"] and t["active"] for t in index.learned("printer"))
 
 
 def test_no_and_filed_anyway_teach_nothing_and_unknown_guides_are_refused() -> None:
@@ -62,7 +78,10 @@ def test_no_and_filed_anyway_teach_nothing_and_unknown_guides_are_refused() -> N
 def test_personal_data_is_redacted_before_it_is_kept() -> None:
     index = fresh()
     index.feedback(
-        "glömt lösen 19810105-2382 ring 070-123 45 67 anna@example.se", "pw", helped=True
+        "glömt lösen 19810105-2382 ring 070-123 45 67 anna@example.se",
+        "pw",
+        helped=True,
+        trusted=True,
     )
     index.commit()
     texts = " ".join(t["text"] for t in index.learned("pw"))
@@ -71,9 +90,8 @@ def test_personal_data_is_redacted_before_it_is_kept() -> None:
     assert "glömt lösen" in texts
 
 
-def test_one_actor_counts_once_and_a_minimum_of_actors_can_be_required() -> None:
+def test_one_actor_counts_once_and_two_are_needed_by_default() -> None:
     index = fresh()
-    index.set_learn_policy(min_actors=2)
     for _ in range(5):
         index.feedback("kopiatorn hackar", "printer", helped=True, actor="same")
     index.commit()
@@ -88,7 +106,7 @@ def test_one_actor_counts_once_and_a_minimum_of_actors_can_be_required() -> None
 
 def test_editors_remove_and_freeze_learned_texts() -> None:
     index = fresh()
-    index.feedback("kopiatorn hackar", "printer", helped=True)
+    index.feedback("kopiatorn hackar", "printer", helped=True, trusted=True)
     index.commit()
     index.remove_learned("printer", "kopiatorn hackar")
     index.commit()
@@ -97,16 +115,16 @@ def test_editors_remove_and_freeze_learned_texts() -> None:
     with pytest.raises(vagvisare.InputError):
         index.remove_learned("printer", "never learned")
     index.freeze_learned("printer")
-    assert index.feedback("kopiatorn hackar", "printer", helped=True) == 0
+    assert index.feedback("kopiatorn hackar", "printer", helped=True, trusted=True) == 0
     index.freeze_learned("printer", frozen=False)
-    assert index.feedback("kopiatorn hackar", "printer", helped=True) == 1
+    assert index.feedback("kopiatorn hackar", "printer", helped=True, trusted=True) == 1
 
 
 def test_old_feedback_fades() -> None:
     index = fresh()
     index.set_learn_policy(half_life_days=30)
     long_ago = datetime.now(timezone.utc) - timedelta(days=365)
-    index.feedback("kopiatorn hackar", "printer", helped=True, at=long_ago)
+    index.feedback("kopiatorn hackar", "printer", helped=True, at=long_ago, trusted=True)
     index.commit()
     assert index.learned("printer")[0]["active"] is False
     assert top(index, "kopiatorn hackar") != "printer"
@@ -116,7 +134,7 @@ def test_learned_texts_survive_a_reopen(tmp_path: Path) -> None:
     index = vagvisare.GuideIndex(tmp_path / "idx")
     index.upsert(GUIDES)
     index.commit()
-    index.feedback("kopiatorn hackar", "printer", helped=True)
+    index.feedback("kopiatorn hackar", "printer", helped=True, trusted=True)
     index.commit()
     del index
     again = vagvisare.GuideIndex(tmp_path / "idx")

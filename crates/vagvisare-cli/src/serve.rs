@@ -49,6 +49,9 @@ pub struct ServeArgs {
     /// `text` (default) or `json`: one JSON object per log line.
     #[arg(long)]
     log_format: Option<LogFormat>,
+    /// Distinct people who must give a text before the suggestions learn it (default 2).
+    #[arg(long)]
+    feedback_min_actors: Option<usize>,
     // Limits against load and abuse (vagvisare_server::limits::ServeLimits, whose defaults hold
     // unless a flag is given; README "Security").
     /// Most connections open at once.
@@ -132,6 +135,9 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     }
     if let Some(format) = args.log_format {
         config.log_format = format;
+    }
+    if let Some(n) = args.feedback_min_actors {
+        config.feedback_min_actors = n.max(1);
     }
     // Limits against load and abuse.
     let seconds = |value: f64, flag: &str| {

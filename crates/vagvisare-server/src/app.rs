@@ -94,6 +94,10 @@ impl App {
         .await
         .map_err(|e| ServerError::Config(format!("rekeying feedback failed: {e}")))??;
         let seed = config.seed_bundled_guides;
+        let learn_policy = vagvisare::feedback::LearnPolicy {
+            min_actors: config.feedback_min_actors.max(1),
+            ..vagvisare::feedback::LearnPolicy::default()
+        };
         let opened = Arc::clone(&store);
         let (revision, index, applied) = tokio::task::spawn_blocking(move || {
             if seed {
@@ -101,6 +105,7 @@ impl App {
             }
             let (revision, guides) = opened.all_guides()?;
             let index = GuideIndex::in_memory()?;
+            index.set_learn_policy(learn_policy)?;
             let valid: Vec<Guide> = guides
                 .into_iter()
                 .filter(|g| g.validate().is_ok())

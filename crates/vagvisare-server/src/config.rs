@@ -182,6 +182,10 @@ pub struct Config {
     pub time_zone: String,
     /// Serve the demo portal page at `/` (a production portal does not).
     pub demo_page: bool,
+    /// Distinct people who must give a text ("helped" by the same guide) before the suggestions
+    /// learn it: two by default, so that no single person, and no anonymous caller, can teach a
+    /// guide anything alone ([`vagvisare::feedback::LearnPolicy::min_actors`]).
+    pub feedback_min_actors: usize,
 }
 
 impl Config {
@@ -278,6 +282,7 @@ impl Config {
             worker_threads: None,
             limits: Limits::default(),
             serve_limits: crate::limits::ServeLimits::default(),
+            feedback_min_actors: vagvisare::feedback::LearnPolicy::default().min_actors,
             actor_secret: None,
             workflows,
             services,
@@ -378,6 +383,9 @@ impl Config {
         }
         if let Some(format) = file.log_format {
             config.log_format = format;
+        }
+        if let Some(v) = file.feedback_min_actors {
+            config.feedback_min_actors = positive(v, "feedback_min_actors", &err)?;
         }
         if let Some(limits) = file.limits {
             limits.apply(&mut config.limits, &err)?;
@@ -672,6 +680,7 @@ struct FileConfig {
     bundled_guides: Option<bool>,
     request_log: Option<bool>,
     log_format: Option<LogFormat>,
+    feedback_min_actors: Option<Spanned<usize>>,
     limits: Option<FileLimits>,
     #[serde(default)]
     workflows: BTreeMap<String, Spanned<FileWorkflow>>,

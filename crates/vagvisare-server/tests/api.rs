@@ -1144,6 +1144,18 @@ async fn helped_feedback_teaches_every_instance_and_the_report_counts_it() {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{answer}");
+        // One person alone teaches nothing; a second person giving the same text does.
+        let (_, alone) = env.call("GET", &asked, None, None).await;
+        assert!(!ids(&alone).contains(&"printer".to_string()), "{alone}");
+        let (status, answer) = env
+            .call(
+                "POST",
+                "/api/feedback",
+                Some(&ULLA),
+                Some(json!({"q": "Kopiatorn hackar!", "guide": "printer", "helped": true})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
         // The instance that stored it has learned it at once ...
         let (_, after) = env.call("GET", &asked, None, None).await;
         assert_eq!(
@@ -1186,7 +1198,7 @@ async fn helped_feedback_teaches_every_instance_and_the_report_counts_it() {
         assert_eq!(status, StatusCode::OK, "{report}");
         assert_eq!(
             (report["answers"].as_u64(), report["helped"].as_u64()),
-            (Some(2), Some(1)),
+            (Some(3), Some(2)),
             "{report}"
         );
         assert!(
@@ -1528,5 +1540,44 @@ async fn the_schema_is_versioned_and_data_survives_a_restart() {
             .to_string();
         assert!(error.contains("version 99"), "{backend}: {error}");
         let _ = dir;
+    }
+}
+
+/// Issue 17: one anonymous request taught any guide any word it lacked ("gatlykta" made the
+/// password guide first). A text now counts once two distinct people gave it, so neither one
+/// user nor any number of anonymous requests moves a guide for a text of their choosing.
+#[tokio::test]
+async fn one_person_cannot_teach_a_guide_an_unrelated_text() {
+    for env in envs(|_| {}).await {
+        env.add_small_guides().await;
+        let asked = format!("/api/suggest?q={}", q("gatlykta trasig"));
+        let (_, before) = env.call("GET", &asked, None, None).await;
+        let first_before = ids(&before).first().cloned();
+        assert_ne!(first_before.as_deref(), Some("pw-komnet"), "{before}");
+        for user in [None, Some(&JESSICA)] {
+            for _ in 0..20 {
+                let (status, answer) = env
+                    .call(
+                        "POST",
+                        "/api/feedback",
+                        user,
+                        Some(json!({"q": "gatlykta trasig", "guide": "pw-komnet", "helped": true})),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::CREATED, "{answer}");
+            }
+        }
+        let (_, after) = env.call("GET", &asked, None, None).await;
+        assert_eq!(
+            ids(&after).first().cloned(),
+            first_before,
+            "{}: one person moved a guide: {after}",
+            env.backend
+        );
+        assert!(
+            !ids(&after).contains(&"pw-komnet".to_string()),
+            "{}: {after}",
+            env.backend
+        );
     }
 }

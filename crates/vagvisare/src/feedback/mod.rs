@@ -13,9 +13,9 @@
 //!   kept, then normalised with the query analysis (NFC, words, lower case), cut to what a query
 //!   may be ([`normalise`]);
 //! - only "helped: yes" without a case filed anyway adds a text;
-//! - one actor counts once per guide and text (records without an actor key count as one
-//!   anonymous actor), and a text counts only once [`LearnPolicy::min_actors`] distinct actors
-//!   gave it (two by default, so that no single person, and no anonymous caller, can teach a
+//! - one actor counts once per guide and text, and a text counts only once
+//!   [`LearnPolicy::min_actors`] distinct actors gave it (records without an actor key count as
+//!   one anonymous actor, and only where one actor is enough; two by default, so that no single person, and no anonymous caller, can teach a
 //!   guide anything alone); a *trusted* import ([`FeedbackStore::record_trusted`]: an editor's
 //!   action, a curated feedback file) counts at once, and the text says so
 //!   ([`LearnedTerm::trusted`]);
@@ -189,7 +189,7 @@ pub struct LearnedTerm {
     pub text: String,
     /// Its current weight (see [`LearnPolicy`]).
     pub weight: f64,
-    /// Distinct actors that gave it.
+    /// Distinct actors that gave it (anonymous records count only where one actor is enough).
     pub actors: usize,
     /// Whether a trusted import gave it (it then counts whatever the number of actors).
     pub trusted: bool,
@@ -345,12 +345,18 @@ impl FeedbackStore {
             .map(|(text, actors)| {
                 let weight = self.weight(actors, now);
                 let trusted = learning.trusted.contains(text);
+                // Anonymous records cannot be told apart: they count as a person only where
+                // one person is enough.
+                let counted = actors
+                    .keys()
+                    .filter(|a| a.as_str() != ANONYMOUS || self.policy.min_actors <= 1)
+                    .count();
                 LearnedTerm {
                     text: text.clone(),
                     weight,
-                    actors: actors.len(),
+                    actors: counted,
                     trusted,
-                    active: (trusted || actors.len() >= self.policy.min_actors)
+                    active: (trusted || counted >= self.policy.min_actors)
                         && weight >= self.policy.min_weight,
                 }
             })
@@ -540,7 +546,11 @@ mod tests {
         assert!(store.learned("g", day(1)).is_empty());
         assert_eq!(store.records().len(), 2, "kept for the report");
         assert_eq!(
-            store.record(&Feedback::helped("skrivaren krånglar", "g").at(day(1))),
+            store.record(
+                &Feedback::helped("skrivaren krånglar", "g")
+                    .by("u1")
+                    .at(day(1))
+            ),
             Some("g".into())
         );
         assert_eq!(
@@ -605,8 +615,21 @@ mod tests {
         assert_eq!(learned[0].actors, 1);
         assert!(!learned[0].active);
         assert!(store.passages("g", day(1)).is_empty());
+        store.record(&Feedback::helped("köp aktier", "g").at(day(1)));
+        assert!(
+            store.passages("g", day(1)).is_empty(),
+            "an anonymous record is no second person"
+        );
         store.record(&Feedback::helped("köp aktier", "g").by("other").at(day(1)));
         assert_eq!(store.passages("g", day(1)), ["köp aktier"]);
+        store.set_policy(LearnPolicy {
+            min_actors: 1,
+            ..LearnPolicy::default()
+        });
+        store.record(&Feedback::helped("sälj aktier", "g").at(day(1)));
+        assert!(store
+            .passages("g", day(1))
+            .contains(&"sälj aktier".to_string()));
     }
 
     #[test]

@@ -521,7 +521,12 @@ fn a_guide_is_found_by_the_better_of_its_own_text_and_its_learned_passage() {
             .map(|m| m.kind)
             .collect()
     };
-    assert_eq!(kinds("skruttiga"), [MatchKind::Learned], "{:?}", s[0].matched);
+    assert_eq!(
+        kinds("skruttiga"),
+        [MatchKind::Learned],
+        "{:?}",
+        s[0].matched
+    );
     assert_eq!(
         kinds("lösenordet"),
         [MatchKind::Exact],
