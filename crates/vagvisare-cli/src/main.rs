@@ -167,7 +167,7 @@ enum Command {
         source: Source,
     },
     /// Run the HTTP service and demo portal (see docs/service.md).
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
 }
 
 fn main() -> ExitCode {
@@ -392,7 +392,7 @@ fn run(cli: Cli) -> Result<(), String> {
             format,
         } => feedback::report(&index, &out, &sessions, format != Format::Text, gaps),
         Command::Try { source } => interactive::run(&open_source(&source)?),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
     }
 }
 

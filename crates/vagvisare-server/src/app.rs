@@ -41,6 +41,8 @@ struct Inner {
     frozen: std::sync::Mutex<BTreeSet<String>>,
     /// The keyed hash of feedback actors (crate::api::feedback::ActorKeys).
     actor_keys: api::feedback::ActorKeys,
+    /// How many of the index's read failures the log has reported.
+    read_errors_logged: std::sync::atomic::AtomicU64,
 }
 
 /// The service: cheap to clone, shared by every request.
@@ -138,6 +140,7 @@ impl App {
                 metrics: Metrics::new(),
                 frozen: std::sync::Mutex::new(BTreeSet::new()),
                 actor_keys,
+                read_errors_logged: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -229,6 +232,7 @@ impl App {
     /// Brings the index up to date with the guides stored by any instance; returns how many
     /// guides changed.
     pub async fn sync_guides(&self) -> Result<usize, ApiError> {
+        self.log_read_errors();
         let mut revision = self.inner.revision.lock().await;
         let since = *revision;
         let store = self.store();
@@ -272,6 +276,27 @@ impl App {
         .map_err(|e| ApiError::internal(format!("updating the index failed: {e}")))?;
         *revision = now;
         Ok(count)
+    }
+
+    /// Reports in the log what the index could not read since the last report (a search answers
+    /// on without it: what cannot be read counts as absent). Run with every guide poll. The
+    /// message is the storage layer's, never what anyone typed.
+    pub fn log_read_errors(&self) -> u64 {
+        let index = &self.inner.index;
+        let count = index.read_errors();
+        let logged = self
+            .inner
+            .read_errors_logged
+            .swap(count, std::sync::atomic::Ordering::Relaxed);
+        if count > logged {
+            self.inner.log.line(&format!(
+                "index: {} read failures since the last report, searches answered without what \
+                 failed (latest: {})",
+                count - logged,
+                index.last_read_error().unwrap_or_default()
+            ));
+        }
+        count - logged.min(count)
     }
 
     /// Teaches the index the feedback stored (by any instance) since it last learned; returns
