@@ -216,13 +216,6 @@ pub(crate) fn to_py_data<T: serde::Serialize + ?Sized>(
     json_to_py(py, &json)
 }
 
-/// The character (code point) offset of a byte offset in `text`, so that Python slices
-/// (`text[start:end]`) mark the same words the core's byte ranges do.
-pub(crate) fn char_offset(text: &str, byte: usize) -> usize {
-    let byte = byte.min(text.len());
-    text.char_indices().take_while(|(at, _)| *at < byte).count()
-}
-
 /// `repr()` of a Python string, for `__repr__`s.
 pub(crate) fn repr_str(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);

@@ -14,7 +14,7 @@ use vagvisare::guide::{Match, Snippet};
 use vagvisare::text::synonyms::Synonyms;
 use vagvisare::{Filters, Guide, GuideIndex, IndexError, SuggestOptions, Suggestion};
 
-use crate::convert::{self, char_offset, repr_str, type_name, wrong_type};
+use crate::convert::{self, repr_str, type_name, wrong_type};
 use crate::errors::{self, py_err, Error};
 use crate::feedback;
 
@@ -644,14 +644,11 @@ impl PySuggestion {
     }
 
     /// The suggestion as plain data, in the shape of the CLI's JSON output (highlights as
-    /// character offsets), ready for ``json.dumps`` or a web framework's JSON response.
+    /// character offsets, and ``highlights_utf16`` for JavaScript), ready for ``json.dumps`` or
+    /// a web framework's JSON response.
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let mut value =
+        let value =
             serde_json::to_value(&self.inner).map_err(|e| PyTypeError::new_err(e.to_string()))?;
-        if let Some(snippet) = value.get_mut("snippet") {
-            let highlights = PySnippet::from(&self.inner.snippet).highlights;
-            snippet["highlights"] = serde_json::json!(highlights);
-        }
         convert::json_to_py(py, &value)
     }
 
@@ -685,11 +682,7 @@ impl From<&Snippet> for PySnippet {
         Self {
             text: s.text.clone(),
             html: s.html.clone(),
-            highlights: s
-                .highlights
-                .iter()
-                .map(|&(from, to)| (char_offset(&s.text, from), char_offset(&s.text, to)))
-                .collect(),
+            highlights: s.highlights.clone(),
         }
     }
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,11 @@ def test_to_dict_is_the_cli_json_shape(small: vagvisare.GuideIndex) -> None:
     d = small.suggest("soptunna")[0].to_dict()
     assert d["id"] == "bins" and d["url"] == "https://example.invalid/sopor"
     assert set(d) == {"id", "title", "category", "url", "snippet", "matched", "score"}
-    assert set(d["snippet"]) == {"text", "html", "highlights"}
+    assert set(d["snippet"]) == {"text", "html", "highlights", "highlights_utf16"}
+    # Character offsets, the unit of every interface: they slice the words <mark> wraps.
+    text, html = d["snippet"]["text"], d["snippet"]["html"]
+    marked = [text[a:b] for a, b in d["snippet"]["highlights"]]
+    assert marked and marked == re.findall(r"<mark>(.*?)</mark>", html)
     assert d["matched"][0]["kind"] in {"exact", "stemmed", "prefix"}
     json.dumps(d)  # plain data
 

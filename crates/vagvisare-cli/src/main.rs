@@ -436,19 +436,21 @@ fn print_suggestions(
 
 /// The snippet with matched words in *stars*, for a terminal.
 fn marked_text(snippet: &vagvisare::guide::Snippet) -> String {
+    let chars: Vec<char> = snippet.text.chars().collect();
     let mut out = String::new();
     let mut at = 0;
+    // The highlights are character offsets (the one unit of every interface).
     for &(from, to) in &snippet.highlights {
-        if from < at || to > snippet.text.len() {
+        if from < at || to > chars.len() {
             continue;
         }
-        out.push_str(&snippet.text[at..from]);
+        out.extend(&chars[at..from]);
         out.push('*');
-        out.push_str(&snippet.text[from..to]);
+        out.extend(&chars[from..to]);
         out.push('*');
         at = to;
     }
-    out.push_str(&snippet.text[at..]);
+    out.extend(&chars[at..]);
     out
 }
 

@@ -36,3 +36,50 @@ fn a_line_that_is_not_utf8_gets_an_error_line_and_the_stream_goes_on() {
     assert_eq!(lines[1]["error"]["line"], 2);
     assert!(lines[2]["suggestions"].is_array());
 }
+
+/// Issue 21.3: the CLI's JSON gave byte offsets where Python gave characters. They are character
+/// offsets now, as everywhere, with UTF-16 units beside them for browsers.
+#[test]
+fn the_json_highlights_are_character_offsets() {
+    let output = Command::new(env!("CARGO_BIN_EXE_vagvisare"))
+        .args([
+            "suggest",
+            "--format",
+            "json",
+            "--limit",
+            "1",
+            "glömt lösenordet",
+        ])
+        .output()
+        .expect("run vagvisare suggest");
+    assert!(output.status.success());
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let snippet = &answer["suggestions"][0]["snippet"];
+    let chars: Vec<char> = snippet["text"].as_str().unwrap().chars().collect();
+    let marked: Vec<String> = snippet["highlights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let (a, b) = (
+                r[0].as_u64().unwrap() as usize,
+                r[1].as_u64().unwrap() as usize,
+            );
+            chars[a..b].iter().collect()
+        })
+        .collect();
+    assert!(!marked.is_empty(), "{snippet}");
+    let html = snippet["html"].as_str().unwrap();
+    for word in &marked {
+        assert!(
+            html.contains(&format!("<mark>{word}</mark>")),
+            "{word:?} in {html}"
+        );
+    }
+    assert!(
+        marked
+            .iter()
+            .any(|w| w.to_lowercase().starts_with("lösenord")),
+        "{marked:?}"
+    );
+}

@@ -438,7 +438,8 @@ pub fn document() -> Value {
                         "id": { "type": "string" }, "title": { "type": "string" }, "category": { "type": "string" },
                         "url": { "type": "string" },
                         "snippet": { "type": "object", "properties": { "text": { "type": "string" }, "html": { "type": "string" },
-                            "highlights": { "type": "array", "items": { "type": "array", "items": { "type": "integer" } } } } },
+                            "highlights": { "type": "array", "description": "[start, end) of each matched word in text, in characters (Unicode scalar values)", "items": { "type": "array", "items": { "type": "integer" } } },
+                            "highlights_utf16": { "type": "array", "description": "the same ranges in UTF-16 code units, for JavaScript's String.slice", "items": { "type": "array", "items": { "type": "integer" } } } } },
                         "matched": { "type": "array", "items": { "type": "object", "properties": {
                             "query": { "type": "string" }, "guide_word": { "type": "string" },
                             "kind": { "enum": ["exact", "stemmed", "folded", "compound_part", "synonym", "typo", "prefix", "learned"] } } } },

@@ -1581,3 +1581,49 @@ async fn one_person_cannot_teach_a_guide_an_unrelated_text() {
         );
     }
 }
+
+/// Issue 21.3: the API's highlights were byte offsets, so a page slicing them in JavaScript marked
+/// "glömt " and "ösenordet t". They are characters now, with UTF-16 units beside them.
+#[tokio::test]
+async fn suggest_highlights_slice_whole_words_in_characters_and_utf16() {
+    for env in envs(|_| {}).await {
+        env.add_small_guides().await;
+        let (_, answer) = env
+            .call(
+                "GET",
+                &format!("/api/suggest?q={}&limit=1", q("glömt lösenordet")),
+                None,
+                None,
+            )
+            .await;
+        let snippet = &answer["suggestions"][0]["snippet"];
+        let text = snippet["text"].as_str().unwrap();
+        let chars: Vec<char> = text.chars().collect();
+        let utf16: Vec<u16> = text.encode_utf16().collect();
+        let slices = |key: &str, by_char: bool| -> Vec<String> {
+            snippet[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let (a, b) = (
+                        r[0].as_u64().unwrap() as usize,
+                        r[1].as_u64().unwrap() as usize,
+                    );
+                    if by_char {
+                        chars[a..b].iter().collect()
+                    } else {
+                        String::from_utf16(&utf16[a..b]).unwrap()
+                    }
+                })
+                .collect()
+        };
+        let marked = slices("highlights", true);
+        assert!(
+            marked.iter().any(|w| w == "glömt") && marked.iter().any(|w| w == "lösenordet"),
+            "{}: {marked:?} of {text:?}",
+            env.backend
+        );
+        assert_eq!(slices("highlights_utf16", false), marked);
+    }
+}

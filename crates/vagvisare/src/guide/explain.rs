@@ -41,8 +41,13 @@ pub struct Snippet {
     pub text: String,
     /// The same text, HTML-escaped, with matched words in `<mark>`.
     pub html: String,
-    /// Byte ranges of matched words in `text`.
+    /// Where the matched words stand in `text`, as `[start, end)` offsets in **characters**
+    /// (Unicode scalar values: Python's `str` indexes, Rust's `text.chars()`). The one unit
+    /// of every interface: the CLI's and the service's JSON carry the same numbers.
     pub highlights: Vec<(usize, usize)>,
+    /// The same ranges in UTF-16 code units, for JavaScript's `String.prototype.slice` (equal to
+    /// `highlights` unless the text holds characters outside the Basic Multilingual Plane).
+    pub highlights_utf16: Vec<(usize, usize)>,
 }
 
 /// How one query word matched a guide.
@@ -225,6 +230,7 @@ fn snippet(body: &str, tokens: &[Token], hits: &[Vec<usize>]) -> Snippet {
             text: String::new(),
             html: String::new(),
             highlights: Vec::new(),
+            highlights_utf16: Vec::new(),
         };
     }
     let window = SNIPPET_WORDS.min(tokens.len());
@@ -272,10 +278,18 @@ fn snippet(body: &str, tokens: &[Token], hits: &[Vec<usize>]) -> Snippet {
     let trimmed = text.trim_end().len();
     text.truncate(trimmed);
     let html = mark_html(&text, &highlights);
+    let offsets = |unit: fn(char) -> usize| {
+        let at = |byte: usize| text[..byte].chars().map(unit).sum::<usize>();
+        highlights
+            .iter()
+            .map(|&(from, to)| (at(from), at(to)))
+            .collect::<Vec<_>>()
+    };
     Snippet {
+        highlights: offsets(|_| 1),
+        highlights_utf16: offsets(char::len_utf16),
         text,
         html,
-        highlights,
     }
 }
 

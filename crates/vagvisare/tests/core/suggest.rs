@@ -1104,9 +1104,14 @@ mod any_input {
             for sugg in &s {
                 prop_assert!(sugg.score.is_finite());
                 prop_assert!(main_index().get(&sugg.id).is_some());
+                let chars = sugg.snippet.text.chars().count();
                 for &(from, to) in &sugg.snippet.highlights {
-                    prop_assert!(from <= to && to <= sugg.snippet.text.len());
+                    prop_assert!(from <= to && to <= chars);
                 }
+                prop_assert_eq!(
+                    sugg.snippet.highlights.len(),
+                    sugg.snippet.highlights_utf16.len()
+                );
             }
             let ids = main_index().suggest_ids(&text, &options);
             prop_assert!(ids.len() <= limit);
@@ -1355,13 +1360,55 @@ mod snippet {
             top.snippet.html
         );
         for &(from, to) in &top.snippet.highlights {
-            let marked = &top.snippet.text[from..to];
+            let marked: String = top
+                .snippet
+                .text
+                .chars()
+                .skip(from)
+                .take(to - from)
+                .collect();
             assert!(
-                ["soptunna", "trasig"].contains(&marked),
+                ["soptunna", "trasig"].contains(&marked.as_str()),
                 "marked {marked:?}"
             );
         }
         assert!(!top.snippet.highlights.is_empty());
+    }
+
+    /// Issue 21: the offsets were bytes in Rust, the CLI and HTTP but characters in Python, so a
+    /// page slicing the API's offsets marked "glömt " and "ösenordet t". One unit now:
+    /// characters, and UTF-16 units beside them for JavaScript.
+    #[test]
+    fn highlights_are_character_offsets_and_utf16_for_browsers() {
+        let index = GuideIndex::in_memory().unwrap();
+        index
+            .upsert(&[Guide::new(
+                "pw",
+                "Lösenord",
+                "😀 Har du glömt lösenordet till kontot? Byt det själv.",
+            )])
+            .unwrap();
+        index.commit().unwrap();
+        let s = index.suggest("glömt lösenordet", &SuggestOptions::limit(1));
+        let snippet = &s[0].snippet;
+        let chars: Vec<char> = snippet.text.chars().collect();
+        let marked: Vec<String> = snippet
+            .highlights
+            .iter()
+            .map(|&(a, b)| chars[a..b].iter().collect())
+            .collect();
+        assert_eq!(marked, ["glömt", "lösenordet"], "{snippet:?}");
+        let utf16: Vec<u16> = snippet.text.encode_utf16().collect();
+        let marked16: Vec<String> = snippet
+            .highlights_utf16
+            .iter()
+            .map(|&(a, b)| String::from_utf16(&utf16[a..b]).unwrap())
+            .collect();
+        assert_eq!(
+            marked16, marked,
+            "the emoji is two UTF-16 units, one character"
+        );
+        assert_ne!(snippet.highlights, snippet.highlights_utf16);
     }
 
     #[test]
