@@ -80,6 +80,25 @@ fn guide_from(item: &Bound<'_, PyAny>, position: usize) -> PyResult<Guide> {
             false,
         )
     };
+    // A JSON Lines file refuses `null` for the guide's texts: so does a dict (None), so that
+    // every entry point accepts the same guides (the rest is `Guide::validate`, below).
+    for key in ["id", "title", "body", "category", "audiences", "keywords"] {
+        let given = if let Ok(dict) = item.cast::<PyDict>() {
+            dict.get_item(key)?
+        } else {
+            Some(item.call_method1("get", (key,))?)
+        };
+        if given.is_some_and(|v| v.is_none()) {
+            return Err(Error::Guide {
+                message: format!(
+                    "guide #{position} {key:?} is None; leave the key out or give a value (a JSON \
+                     Lines file refuses null there too)"
+                ),
+                guide_id: None,
+            }
+            .into());
+        }
+    }
     let id = text("id")?;
     let missing = |key: &str, id: Option<&str>| -> PyErr {
         Error::Guide {

@@ -332,3 +332,19 @@ def test_same_figures_and_suggestions_as_the_cli(tmp_path: Path) -> None:
             assert c["score"] == pytest.approx(s.score, rel=1e-6)
             assert c["matched"] == s.to_dict()["matched"]
             assert c["snippet"]["text"] == s.snippet.text
+
+
+def test_upsert_refuses_what_a_json_lines_file_refuses() -> None:
+    # Issue 21.7: one validation for every entry point. A JSON Lines file refuses null texts
+    # and a title with nothing visible in it; so does upsert.
+    index = vagvisare.GuideIndex()
+    for bad in (
+        {"id": "a", "title": "T", "body": None},
+        {"id": "a", "title": "T", "category": None},
+        {"id": "a", "title": "\u200b\u200d"},
+    ):
+        with pytest.raises(vagvisare.InputError):
+            index.upsert([bad])
+    index.upsert([{"id": "a", "title": "T"}])  # body and category may be left out, as in a file
+    index.commit()
+    assert len(index) == 1

@@ -72,6 +72,14 @@ impl Guide {
         if self.title.trim().is_empty() {
             return Err("the title is empty".into());
         }
+        // A title of zero-width or control characters alone shows as nothing.
+        if !self.title.chars().any(|c| {
+            !c.is_whitespace()
+                && !c.is_control()
+                && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}')
+        }) {
+            return Err("the title has no visible characters".into());
+        }
         Ok(())
     }
 }
@@ -157,7 +165,9 @@ pub fn read_jsonl_path<T>(
             path: file.clone(),
             source,
         })?;
-        let items = parse(&text).map_err(|e| match e {
+        // Some editors save UTF-8 with a byte-order mark: it is no part of the first line.
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+        let items = parse(text).map_err(|e| match e {
             IndexError::BadLine { line, message } => IndexError::BadFileLine {
                 path: file.clone(),
                 line,
@@ -188,6 +198,28 @@ pub fn read_guides(path: &std::path::Path) -> Result<Vec<Guide>, IndexError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 20.5: a guide file with a byte-order mark was refused with a message that did not
+    /// mention it, and a title of zero-width characters alone was accepted.
+    #[test]
+    fn a_byte_order_mark_is_read_past_and_an_invisible_title_refused() {
+        let dir = std::env::temp_dir().join(format!("vv-bom-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("guides.jsonl");
+        std::fs::write(
+            &path,
+            "\u{FEFF}{\"id\": \"a\", \"title\": \"Byta lösenord\"}\n",
+        )
+        .unwrap();
+        let guides = read_guides(&path).unwrap();
+        assert_eq!(guides[0].id, "a");
+        std::fs::remove_dir_all(&dir).unwrap();
+        for title in ["\u{200B}\u{200D}", "\u{FEFF} \u{2060}", "\u{7}"] {
+            let err = Guide::new("a", title, "text").validate().unwrap_err();
+            assert!(err.contains("visible"), "{title:?}: {err}");
+        }
+        assert!(Guide::new("a", "\u{200B}Lösen", "").validate().is_ok());
+    }
 
     #[test]
     fn reads_guides_with_optional_fields() {
