@@ -80,6 +80,10 @@ class Failure(Exception):
     pass
 
 
+# The editors' token of the service under test (a throwaway one).
+ADMIN_TOKEN = "browser-test-token"
+
+
 def start_server(binary, data_dir, extra=()):
     process = subprocess.Popen(
         [binary, "serve", "--addr", "127.0.0.1:0", "--data-dir", data_dir, "--quiet", *extra],
@@ -231,6 +235,20 @@ class Run:
                            "C2304625" in self.by_id("filed").text)
         self.shot("2-filed")
 
+        # Issue 21.5: the report counts what the page showed before the case was filed (it
+        # said shown 0 and listed the text as a gap that found nothing).
+        def report(d):
+            return self.driver.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "window.fetch('/api/feedback/report?gaps=20',"
+                " {headers: {authorization: 'Bearer ' + arguments[0]}})"
+                ".then((r) => r.json()).then(done, (e) => done(null));", ADMIN_TOKEN)
+        self.check("the report counts the suggestions shown before the case was filed",
+                   lambda d: (lambda r: r is not None and r.get("shown", 0) >= 1
+                              and r.get("filed", 0) >= 1
+                              and all(g.get("found_nothing", 0) == 0
+                                      for g in r.get("gaps", [])))(report(d)))
+
         # Mina ärenden.
         self.by_id("nav-cases").click()
         self.check("Mina ärenden lists the case as open",
@@ -294,7 +312,11 @@ def main():
     server = driver = None
     run = None
     try:
-        server, base = start_server(os.path.abspath(args.binary), data_dir)
+        token_file = os.path.join(data_dir, "admin-token")
+        with open(token_file, "w", encoding="utf-8") as f:
+            f.write(ADMIN_TOKEN)
+        server, base = start_server(os.path.abspath(args.binary), data_dir,
+                                    ["--admin-token-file", token_file])
         driver = browser()
         run = Run(driver, base, args.screenshots)
         run.main()

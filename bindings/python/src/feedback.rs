@@ -52,6 +52,7 @@ pub(crate) fn record(where_: &str, v: &Values<'_, '_>) -> PyResult<Feedback> {
         guide,
         helped,
         rank,
+        shown: Vec::new(),
         filed_anyway: flag(&format!("{where_} filed_anyway"), v.filed_anyway, false)?,
         at,
         actor: convert::optional_string(&format!("{where_} actor"), v.actor)?,

@@ -69,6 +69,7 @@ pub fn feedback_of(row: &FeedbackRow) -> Feedback {
         guide: row.guide.clone(),
         helped: row.helped,
         rank: row.rank,
+        shown: row.shown.clone(),
         filed_anyway: row.filed_anyway,
         at: DateTime::parse_from_rfc3339(&row.at)
             .map(|t| t.with_timezone(&Utc))
@@ -113,6 +114,7 @@ mod tests {
             filed_anyway: false,
             case_number: None,
             actor: Some("a1".into()),
+            shown: Vec::new(),
         }
     }
 

@@ -254,7 +254,8 @@ pub fn document() -> Value {
         "requestBody": json_body(json!({ "type": "object", "required": ["helped"], "properties": {
             "q": { "type": "string" }, "guide": { "type": ["string", "null"] },
             "helped": { "type": "boolean" }, "rank": { "type": ["integer", "null"], "minimum": 1 },
-            "filed_anyway": { "type": "boolean" }, "case_number": { "type": ["string", "null"] } } })),
+            "filed_anyway": { "type": "boolean" }, "case_number": { "type": ["string", "null"] },
+            "shown": { "type": "array", "maxItems": 50, "description": "the ids of the guides the page showed, best first", "items": { "type": "string" } } } })),
         "responses": {
             "201": ok("Stored", json!({ "type": "object", "properties": { "id": { "type": "integer" } } })),
             "404": error_response(&[ErrorCode::GuideNotFound]),

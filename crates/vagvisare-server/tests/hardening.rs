@@ -396,6 +396,7 @@ async fn feedback_actor_keys_are_keyed_and_old_ones_replaced() {
         filed_anyway: false,
         case_number: None,
         actor: Some("0123456789abcdef".into()),
+        shown: Vec::new(),
     };
     store.add_feedback(&old).unwrap();
     let request = as_user(Request::post("/api/feedback"), "196403014444")

@@ -41,6 +41,10 @@ pub struct FeedbackRequest {
     /// The number of the case filed, if any.
     #[serde(default)]
     pub case_number: Option<String>,
+    /// The guides the page showed for the text, best first, so that the report counts what
+    /// people saw (also when they answered "Nej" and filed a case).
+    #[serde(default)]
+    pub shown: Vec<String>,
 }
 
 /// The file, in the data directory, that holds the secret of the actor keys when the operator
@@ -190,6 +194,7 @@ pub async fn post(
         filed_anyway: body.filed_anyway,
         case_number,
         actor: actor.map(|a| app.actor_keys().key(&a.id)),
+        shown: body.shown,
     };
     // The core's rules for a record (a rank counts from 1), on the record the row becomes.
     feedback_of(&record)

@@ -156,6 +156,13 @@ ALTER TABLE attachments ADD COLUMN sender TEXT;
 CREATE INDEX attachments_by_sender ON attachments (sender);
 ",
     },
+    Migration {
+        version: 5,
+        name: "the guides a feedback answer was shown",
+        sql: "
+ALTER TABLE feedback ADD COLUMN shown TEXT;
+",
+    },
 ];
 
 /// The newest version in [`MIGRATIONS`].

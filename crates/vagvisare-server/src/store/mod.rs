@@ -281,6 +281,9 @@ pub struct FeedbackRow {
     pub case_number: Option<String>,
     /// An opaque key of who answered (a hash of the user id), if known.
     pub actor: Option<String>,
+    /// The guides the page showed, best first (empty when not told).
+    #[serde(default)]
+    pub shown: Vec<String>,
 }
 
 /// A store could not do what was asked.

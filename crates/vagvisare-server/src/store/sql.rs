@@ -511,7 +511,7 @@ fn read_feedback(
 ) -> Result<Vec<FeedbackRow>, StoreError> {
     let rows = tx.query(
         &format!(
-            "SELECT id, at, query, guide_id, helped, rank, filed_anyway, case_number, actor
+            "SELECT id, at, query, guide_id, helped, rank, filed_anyway, case_number, actor, shown
              FROM feedback WHERE id > ?1 {order} LIMIT ?2"
         ),
         &[Value::Int(after), Value::Int(limit(count))],
@@ -528,6 +528,18 @@ fn read_feedback(
                 filed_anyway: row.get(6)?,
                 case_number: row.get(7)?,
                 actor: row.get(8)?,
+                shown: {
+                    let shown: Option<String> = row.get(9)?;
+                    match shown {
+                        None => Vec::new(),
+                        Some(json) => {
+                            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+                                what: "feedback's shown guides".into(),
+                                message: e.to_string(),
+                            })?
+                        }
+                    }
+                },
             })
         })
         .collect()
@@ -757,10 +769,18 @@ impl<B: Backend> Store for B {
     }
 
     fn add_feedback(&self, record: &FeedbackRow) -> Result<i64, StoreError> {
+        let shown = (!record.shown.is_empty())
+            .then(|| serde_json::to_string(&record.shown))
+            .transpose()
+            .map_err(|e| StoreError::Unstorable {
+                what: "feedback's shown guides".into(),
+                message: e.to_string(),
+            })?;
         self.within(Access::Single, |tx| {
             tx.query_one(
                 "INSERT INTO feedback (at, query, guide_id, helped, rank, filed_anyway,
-                 case_number, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+                 case_number, actor, shown) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 RETURNING id",
                 &[
                     Value::Text(&record.at),
                     Value::Text(&record.query),
@@ -770,6 +790,7 @@ impl<B: Backend> Store for B {
                     Value::Bool(record.filed_anyway),
                     Value::OptText(record.case_number.as_deref()),
                     Value::OptText(record.actor.as_deref()),
+                    Value::OptText(shown.as_deref()),
                 ],
             )?
             .get(0)
@@ -896,6 +917,7 @@ mod tests {
                 filed_anyway: false,
                 case_number: None,
                 actor: None,
+                shown: Vec::new(),
             };
             match (store.backend(), store.add_feedback(&record)) {
                 ("sqlite", Ok(id)) => {

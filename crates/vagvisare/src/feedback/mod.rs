@@ -49,6 +49,9 @@ use crate::redact::{find, redact, PersonalData};
 use crate::text::tokenize::words;
 use crate::text::{MAX_QUERY_BYTES, MAX_QUERY_WORDS};
 
+/// Most guides a feedback record may say were shown.
+pub const MAX_SHOWN: usize = 50;
+
 /// Version of the feedback file format.
 pub const FEEDBACK_FORMAT_VERSION: u32 = 1;
 /// Name of the feedback file in an index directory.
@@ -67,6 +70,10 @@ pub struct Feedback {
     /// The 1-based rank the guide was shown at.
     #[serde(default)]
     pub rank: Option<u32>,
+    /// Every guide the page showed for the text, best first (so that the report counts what
+    /// people saw, also when they answered "Nej" or chose none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shown: Vec<String>,
     /// Whether a case was filed anyway.
     #[serde(default)]
     pub filed_anyway: bool,
@@ -86,6 +93,7 @@ impl Feedback {
             guide: Some(guide.into()),
             helped: true,
             rank: None,
+            shown: Vec::new(),
             filed_anyway: false,
             at: Utc::now(),
             actor: None,
@@ -111,6 +119,14 @@ impl Feedback {
         if self.rank == Some(0) {
             return Err(FeedbackError::ZeroRank);
         }
+        if self.shown.len() > MAX_SHOWN
+            || self
+                .shown
+                .iter()
+                .any(|id| id.trim().is_empty() || id.len() > crate::text::MAX_ID_BYTES)
+        {
+            return Err(FeedbackError::BadShown);
+        }
         Ok(())
     }
 
@@ -132,6 +148,9 @@ pub enum FeedbackError {
     /// A record gives rank 0; ranks count from 1, the first suggestion shown.
     #[error("rank 0 is not a rank: ranks count from 1, the first suggestion shown")]
     ZeroRank,
+    /// The guides a record says were shown are too many or not guide ids.
+    #[error("`shown` lists the ids of the guides shown, best first: at most {MAX_SHOWN}, none empty or over 256 bytes")]
+    BadShown,
     /// A JSON Lines feedback line is not valid.
     #[error("feedback line {line}: {message}")]
     BadLine {

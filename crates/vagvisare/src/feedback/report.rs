@@ -109,15 +109,23 @@ struct Answer<'a> {
 
 impl<'a> Answer<'a> {
     fn from_feedback(r: &'a Feedback) -> Self {
+        // What the page showed, at its ranks, and the guide answered about if it is not among
+        // them (a record that names no list shows just that guide).
+        let mut shown: Vec<(&str, Option<u32>)> = r
+            .shown
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.as_str(), u32::try_from(i + 1).ok()))
+            .collect();
+        if let Some(g) = r.guide.as_deref() {
+            if !shown.iter().any(|(s, _)| *s == g) {
+                shown.push((g, r.rank));
+            }
+        }
         Answer {
             text: &r.query,
             date: r.at.date_naive(),
-            shown: r
-                .guide
-                .as_deref()
-                .map(|g| (g, r.rank))
-                .into_iter()
-                .collect(),
+            shown,
             helped: r.helped,
             helpful: r
                 .guide
@@ -439,10 +447,29 @@ mod tests {
             guide: guide.map(str::to_string),
             helped,
             rank: Some(1),
+            shown: Vec::new(),
             filed_anyway: filed,
             at: Utc.with_ymd_and_hms(2026, 3, day, 9, 0, 0).unwrap(),
             actor: None,
         }
+    }
+
+    /// Issue 21.5: the page showed five guides, the person answered "Nej" and filed a case; the
+    /// report said shown 0 and listed the text as a content gap that found nothing.
+    #[test]
+    fn what_the_page_showed_counts_when_the_answer_names_no_guide() {
+        let mut filed = answer("glömt lösenordet", None, false, true, 2);
+        filed.rank = None;
+        filed.shown = vec!["pw".into(), "print".into()];
+        let r = report(&[filed], 10);
+        assert_eq!((r.answers, r.shown, r.deflected, r.filed), (1, 1, 0, 1));
+        assert_eq!(r.gaps.len(), 1, "{:?}", r.gaps);
+        assert_eq!(r.gaps[0].found_nothing, 0, "it found guides; none helped");
+        let pw = r.guides.iter().find(|g| g.guide == "pw").unwrap();
+        assert_eq!((pw.shown, pw.helped, pw.filed_anyway), (1, 0, 1));
+        let mut bad = answer("x", None, false, false, 2);
+        bad.shown = vec![String::new()];
+        assert_eq!(bad.validate(), Err(super::super::FeedbackError::BadShown));
     }
 
     #[test]

@@ -4,8 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::IndexError;
 
-/// Longest accepted guide id, in bytes.
-pub const MAX_ID_BYTES: usize = 256;
+pub use crate::text::MAX_ID_BYTES;
 
 /// A help article that may solve a person's problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,3 +13,5 @@ pub mod tokenize;
 pub const MAX_QUERY_BYTES: usize = 2048;
 /// Words of typed text beyond this many are ignored (see [`MAX_QUERY_BYTES`]).
 pub const MAX_QUERY_WORDS: usize = 64;
+/// Longest accepted guide id, in bytes (a limit of every entry point: guides, feedback).
+pub const MAX_ID_BYTES: usize = 256;
