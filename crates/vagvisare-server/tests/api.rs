@@ -1497,7 +1497,7 @@ async fn the_schema_is_versioned_and_data_survives_a_restart() {
     for env in envs(|_| {}).await {
         let case = env.file_case(&JESSICA, "Överlever omstart").await;
         let (_, health) = env.call("GET", "/health", None, None).await;
-        assert_eq!(health["schema_version"], 4);
+        assert_eq!(health["schema_version"], 5);
         let config = env.config.clone();
         let backend = env.backend;
         let dir = env.dir;
