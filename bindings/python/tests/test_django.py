@@ -448,3 +448,49 @@ def test_the_packaged_widget_is_the_services_widget() -> None:
     assert (installed / "templates" / "vagvisare" / "widget.html").is_file()
     source = ROOT / "bindings" / "python" / "python" / "vagvisare" / "django" / "static" / "vagvisare" / "vagvisare.js"
     assert source.read_bytes() == service.read_bytes()
+
+
+# ----- the README's example -----
+
+
+def readme_blocks() -> list[tuple[str, str]]:
+    text = (ROOT / "bindings" / "python" / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Django\n", 1)[1].split("\n## ", 1)[0]
+    return [(m.group(1), m.group(2)) for m in re.finditer(r"^```(\w+)\n(.*?)^```", section, re.S | re.M)]
+
+
+def test_the_readme_example_works() -> None:
+    blocks = readme_blocks()
+    assert [kind for kind, _ in blocks] == ["py", "py", "html"]
+    site: dict[str, Any] = {}
+    exec(blocks[0][1], site)  # settings.py
+    assert "vagvisare.django" in site["INSTALLED_APPS"]
+    urls: dict[str, Any] = {}
+    exec(blocks[1][1], urls)  # urls.py
+    import types
+
+    urlconf = types.ModuleType("readme_urls")
+    urlconf.urlpatterns = urls["urlpatterns"] + [  # type: ignore[attr-defined]
+        path("felanmalan", lambda request: HttpResponse(
+            engines["django"].from_string(blocks[2][1]).render({"form": IssueForm()}, request)
+        )),
+    ]
+    readme_settings = {**site["VAGVISARE"], "INDEX_PATH": None, "BUNDLED_GUIDES": True}
+    with override_settings(VAGVISARE=site["VAGVISARE"]):
+        assert apps.check_settings() == []
+    with override_settings(ROOT_URLCONF=urlconf, VAGVISARE=readme_settings):
+        client = Client(enforce_csrf_checks=True)
+        html = client.get("/felanmalan").content.decode()
+        assert 'data-vagvisare-base="/vagvisare"' in html and 'name="csrfmiddlewaretoken"' in html
+        token = re.search(r'data-vagvisare-csrf="([^"]+)"', html)
+        assert token
+        found = client.get("/vagvisare/api/suggest", {"q": "glömt lösen"}).json()["suggestions"]
+        assert found[0]["id"] == "it-losenord-komnet-glomt"
+        reply = client.post(
+            "/vagvisare/api/feedback",
+            {"q": "glömt lösen", "guide": found[0]["id"], "helped": True, "rank": 1},
+            content_type="application/json",
+            headers={"X-CSRFToken": token.group(1)},
+        )
+        assert reply.status_code == 201
+    vdj.reset_index()
