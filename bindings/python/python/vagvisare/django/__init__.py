@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """``vagvisare.django``: "Möjliga lösningar" in a Django site.
 
 Add ``"vagvisare.django"`` to ``INSTALLED_APPS``, include ``vagvisare.django.urls`` (it answers

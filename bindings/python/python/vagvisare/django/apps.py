@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """The Django application ``vagvisare.django`` (label ``vagvisare``)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """The ``VAGVISARE`` setting, the process's guide index and the feedback actor key."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from django.conf import settings
+from django import conf as _django_conf
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.utils.crypto import salted_hmac
@@ -48,7 +49,7 @@ def _whole(name: str, value: Any, low: int, high: Optional[int] = None) -> int:
 def config() -> Config:
     """``settings.VAGVISARE`` checked: an unknown key, a value of the wrong type, or neither (or
     both) of ``INDEX_PATH`` and ``BUNDLED_GUIDES`` raise ``ImproperlyConfigured``."""
-    given = getattr(settings, "VAGVISARE", {})
+    given = getattr(_django_conf.settings, "VAGVISARE", {})
     if not isinstance(given, Mapping):
         raise ImproperlyConfigured("settings.VAGVISARE must be a dict, for example {'BUNDLED_GUIDES': True}")
     unknown = sorted(str(k) for k in given if k not in DEFAULTS)

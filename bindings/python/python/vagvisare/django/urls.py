@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """``path("vagvisare/", include("vagvisare.django.urls"))`` answers ``vagvisare/api/suggest``
 and ``vagvisare/api/feedback``; the template tag finds them by name (namespace ``vagvisare``)."""
 

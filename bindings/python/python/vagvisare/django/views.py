@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """``api/suggest`` and ``api/feedback``: the service's ``/api/suggest`` and ``/api/feedback`` in
 Django, answering the same JSON, so the drop-in widget works against either unchanged.
 
@@ -15,7 +16,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from functools import wraps
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar, cast
 
 from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.http import HttpRequest, JsonResponse, QueryDict
@@ -45,7 +46,7 @@ def error(code: str, status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "status": status, "message": message}}, status=status)
 
 
-View = Callable[[HttpRequest], JsonResponse]
+View = TypeVar("View", bound=Callable[..., JsonResponse])
 
 
 def api(*methods: str) -> Callable[[View], View]:
@@ -74,7 +75,7 @@ def api(*methods: str) -> Callable[[View], View]:
                 logger.error("vagvisare.django: %s in %s\n%s", type(e).__name__, view.__name__, stack)
                 return error("internal", 500, "a bug; the log says more")
 
-        return run
+        return cast(View, run)
 
     return wrap
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """``{% load vagvisare %}{% vagvisare_widget form.description audience="invånare" %}``: the form
 field, with "Möjliga lösningar" under it (the drop-in widget, ``static/vagvisare/vagvisare.js``,
 asking this site's ``vagvisare.django.urls``)."""
@@ -9,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any, Optional, Union
 
 from django import template
-from django.conf import settings
+from django import conf as _django_conf
 from django.forms import BoundField
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -67,7 +68,7 @@ def vagvisare_widget(
         "data-vagvisare-feedback": None if feedback else "false",
         "data-vagvisare-heading": heading,
         "data-vagvisare-csrf": str(context.get("csrf_token") or "") or None,
-        "data-vagvisare-csrf-header": _header(settings.CSRF_HEADER_NAME),
+        "data-vagvisare-csrf-header": _header(_django_conf.settings.CSRF_HEADER_NAME),
     }
     field_html = field.as_widget(attrs={k: v for k, v in attrs.items() if v is not None})
     return render_to_string("vagvisare/widget.html", {"field_html": field_html, "list_id": list_id})
