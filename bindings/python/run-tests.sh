@@ -26,7 +26,7 @@ fi
 py="$venv/bin/python"
 
 echo "== installing test tools into $venv"
-"$py" -m pip install -q --disable-pip-version-check 'pytest>=7' 'mypy>=1.10' 'flask>=2.3'
+"$py" -m pip install -q --disable-pip-version-check 'pytest>=7' 'mypy>=1.10' 'flask>=2.3' 'django>=4.2'
 
 profile="${VAGVISARE_PY_PROFILE:-release}"
 if [ "$profile" = release ]; then

@@ -61,5 +61,7 @@ fn _vagvisare(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<deflection::PyCaseNumberSeries>()?;
     m.add_function(wrap_pyfunction!(deflection::redact, m)?)?;
     m.add_function(wrap_pyfunction!(deflection::contains_personal_data, m)?)?;
+    // Typed text beyond this many bytes is cut before analysis (a web view says so).
+    m.add("MAX_QUERY_BYTES", vagvisare::text::MAX_QUERY_BYTES)?;
     Ok(())
 }

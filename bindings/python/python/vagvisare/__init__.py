@@ -27,6 +27,7 @@ from ._errors import (
     WorkflowError,
 )
 from ._vagvisare import (
+    MAX_QUERY_BYTES,
     Actor,
     Approval,
     Attachment,
@@ -65,6 +66,7 @@ except PackageNotFoundError:  # pragma: no cover - only when not installed
     __version__ = "0+unknown"
 
 __all__ = [
+    "MAX_QUERY_BYTES",
     "Actor",
     "Approval",
     "Attachment",

@@ -45,7 +45,11 @@ __all__ = [
     "CaseNumberSeries",
     "redact",
     "contains_personal_data",
+    "MAX_QUERY_BYTES",
 ]
+
+#: Typed text beyond this many bytes (UTF-8) is cut at a character boundary before analysis.
+MAX_QUERY_BYTES: int
 
 # ----- guides -----
 

@@ -1,0 +1,1 @@
+"""Template tags of ``vagvisare.django`` (``{% load vagvisare %}``)."""
