@@ -221,6 +221,8 @@
     root.dataset.q = text;
     this.root.dataset.q = text;   // the element the host named says which text it answers
     this.shown = suggestions.map(function (s) { return s.id; });
+    // What the person last saw, kept past a cleared list, for the feedback's `shown`.
+    if (this.shown.length) this.lastShown = this.shown;
     if (state === "idle" || state === "error" || (!suggestions.length && text.trim())) {
       var message = state === "idle" ? this.texts.idle : state === "error" ? this.texts.error : this.texts.none;
       root.replaceChildren(el("p", { class: "empty" }, message));
@@ -318,9 +320,10 @@
   };
 
   /**
-   * Records the answer to "Fick du hjälp?": the text as typed now, the guide opened (if any)
-   * and its rank. `extra` may add {filed_anyway, case_number, q}. A "Ja" about a guide teaches
-   * it the text. Returns the service's answer (a Promise).
+   * Records the answer to "Fick du hjälp?": the text as typed now, the guides shown (best
+   * first, so the report counts what the person saw), the guide opened (if any) and its rank.
+   * `extra` may add {filed_anyway, case_number, q}. A "Ja" about a guide teaches it the text.
+   * Returns the service's answer (a Promise).
    */
   Widget.prototype.feedback = function (helped, extra) {
     var body = Object.assign({
@@ -328,6 +331,7 @@
       helped: !!helped,
       guide: this.chosen ? this.chosen.id : null,
       rank: this.chosen ? this.chosen.rank : null,
+      shown: (this.shown && this.shown.length ? this.shown : this.lastShown || []).slice(0, 50),
       filed_anyway: false
     }, extra || {});
     return global.fetch(this.base + "/api/feedback", { method: "POST", headers: this.headers(true), body: JSON.stringify(body) })
