@@ -19,6 +19,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::guides::not_indexed;
 use super::{blocking, first, query_pairs, read_json, Admin, PathParam};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
@@ -102,10 +103,7 @@ impl FromRequestParts<App> for EditedGuide {
         let PathParam(id) = PathParam::<String>::from_request_parts(parts, app).await?;
         Admin::from_request_parts(parts, app).await?;
         if app.index().get(&id).is_none() {
-            return Err(ApiError::new(
-                ErrorCode::GuideNotFound,
-                "no guide with this id is indexed",
-            ));
+            return Err(not_indexed());
         }
         Ok(EditedGuide(id))
     }

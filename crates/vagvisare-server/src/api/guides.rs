@@ -50,10 +50,12 @@ pub async fn get(
     State(app): State<App>,
     PathParam(id): PathParam<String>,
 ) -> Result<Json<Guide>, ApiError> {
-    app.index()
-        .get(&id)
-        .map(Json)
-        .ok_or_else(|| ApiError::new(ErrorCode::GuideNotFound, "no guide with this id is indexed"))
+    app.index().get(&id).map(Json).ok_or_else(not_indexed)
+}
+
+/// The answer for a guide id this instance's index does not hold.
+pub(crate) fn not_indexed() -> ApiError {
+    ApiError::new(ErrorCode::GuideNotFound, "no guide with this id is indexed")
 }
 
 /// `PUT /api/guides/{id}`: the body is the guide; its `id`, if given, must match the path.
