@@ -13,143 +13,20 @@ the "Ja" answer too. Ends with one line `browser: N passed, 0 failed`.
 Usage: python3 scripts/browser_test.py --binary target/debug/vagvisare [--screenshots DIR]
 """
 
-import argparse
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 
-from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
+from browser_common import DELAY_STEP_MS, DELAY_SUGGEST_ANSWERS, Run, run_main
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 PASSWORD_GUIDE = "it-losenord-komnet-glomt"
-
-# Wraps window.fetch so that /api/suggest answers come back in the wrong order: each is held
-# back (LONGEST - len(q)) * STEP ms, and STEP is longer than the time between two typed letters,
-# so a request for a shorter text is answered after those for longer ones typed later. The page's
-# AbortController is honoured (an aborted request rejects at once with AbortError). Every request
-# is recorded in window.__suggestLog: its text, when it started, when it was due, its outcome.
-DELAY_SUGGEST_ANSWERS = """
-const STEP = arguments[0], LONGEST = arguments[1];
-const realFetch = window.fetch;
-window.__realFetch = realFetch;
-const log = window.__suggestLog = [];
-window.fetch = function (input, init) {
-  const url = new URL(typeof input === "string" ? input : input.url, location.href);
-  if (url.pathname !== "/api/suggest") return realFetch.call(window, input, init);
-  const q = url.searchParams.get("q") || "";
-  const delay = Math.max(0, LONGEST - q.length) * STEP;
-  const started = performance.now();
-  const entry = { q, started, due: started + delay, outcome: "pending" };
-  log.push(entry);
-  const signal = init && init.signal;
-  const answer = realFetch.call(window, input, init);   // aborted with the page's signal too
-  answer.catch(() => {});
-  return new Promise((resolve, reject) => {
-    const aborted = () => {
-      clearTimeout(timer);
-      entry.outcome = "aborted";
-      reject(signal.reason instanceof DOMException ? signal.reason
-             : new DOMException("The operation was aborted.", "AbortError"));
-    };
-    const timer = setTimeout(() => {
-      if (signal) signal.removeEventListener("abort", aborted);
-      answer.then((r) => { entry.outcome = "answered"; resolve(r); },
-                  (e) => { entry.outcome = e.name; reject(e); });
-    }, delay);
-    if (signal) {
-      if (signal.aborted) { aborted(); return; }
-      signal.addEventListener("abort", aborted, { once: true });
-    }
-  });
-};
-"""
-
-#: Milliseconds of delay per letter fewer: more than the ~40-100 ms between two typed letters.
-DELAY_STEP_MS = 200
-
-
-class Failure(Exception):
-    pass
-
-
-# The editors' token of the service under test (a throwaway one).
+# The editors' token of the service under test (a throwaway one), for reading the report.
 ADMIN_TOKEN = "browser-test-token"
 
 
-def start_server(binary, data_dir, extra=()):
-    process = subprocess.Popen(
-        [binary, "serve", "--addr", "127.0.0.1:0", "--data-dir", data_dir, "--quiet", *extra],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        line = process.stderr.readline()
-        if not line:
-            raise Failure("vagvisare serve stopped before it listened")
-        if "listening on http://" in line:
-            url = "http://" + line.split("listening on http://", 1)[1].strip()
-            threading.Thread(target=lambda: process.stderr.read(), daemon=True).start()
-            return process, url
-        sys.stderr.write("serve: " + line)
-    process.kill()
-    raise Failure("vagvisare serve did not start within 300 s")
-
-
-def browser():
-    options = Options()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1280,1000", "--lang=sv-SE"):
-        options.add_argument(argument)
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    return webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-
-
-class Run:
-    def __init__(self, driver, base, screenshots):
-        self.driver = driver
-        self.base = base
-        self.screenshots = screenshots
-        self.passed = 0
-
-    def check(self, name, condition, timeout=15):
-        """Waits until `condition(driver)` is truthy; counts a pass or raises."""
-        try:
-            value = WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(
-                lambda d: condition(d))
-        except TimeoutException:
-            self.shot("failed-" + name)
-            raise Failure(name)
-        self.passed += 1
-        print(f"  ok  {name}")
-        return value
-
-    def shot(self, name):
-        if self.screenshots:
-            os.makedirs(self.screenshots, exist_ok=True)
-            self.driver.save_screenshot(os.path.join(self.screenshots, name + ".png"))
-
-    def js(self, script, *args):
-        return self.driver.execute_script(script, *args)
-
-    def by_id(self, element_id):
-        return self.driver.find_element(By.ID, element_id)
-
-    def type_slowly(self, element, text):
-        for letter in text:
-            element.send_keys(letter)
-            time.sleep(0.04)
+class DemoRun(Run):
+    """The demo page's checks."""
 
     def switch_user(self, user_id):
         Select(self.by_id("user")).select_by_value(user_id)
@@ -188,14 +65,7 @@ class Run:
             return shown if shown and PASSWORD_GUIDE in shown else None
         ids = self.check("the password guide is suggested for the final text", final_list)
         self.check("it is among the first three", lambda d: PASSWORD_GUIDE in ids[:3])
-        log = self.check(
-            "every delayed suggestion request has settled",
-            lambda d: self.js(
-                "const log = window.__suggestLog;"
-                "const last = Math.max(...log.map((e) => e.due));"
-                "return log.every((e) => e.outcome !== 'pending') && performance.now() > last + 300"
-                " ? log : null;"),
-            timeout=30)
+        log = self.settled_suggest_log("every delayed suggestion request has settled", timeout=30)
         final = [e for e in log if e["q"] == text]
         self.check("the final text was asked for once",
                    lambda d: len(final) == 1 and final[0]["outcome"] == "answered")
@@ -303,37 +173,11 @@ class Run:
         return filed
 
 
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", required=True, help="the vagvisare binary")
-    parser.add_argument("--screenshots", help="save screenshots here")
-    args = parser.parse_args()
-    data_dir = tempfile.mkdtemp(prefix="vagvisare-browser-")
-    server = driver = None
-    run = None
-    try:
-        token_file = os.path.join(data_dir, "admin-token")
-        with open(token_file, "w", encoding="utf-8") as f:
-            f.write(ADMIN_TOKEN)
-        server, base = start_server(os.path.abspath(args.binary), data_dir,
-                                    ["--admin-token-file", token_file])
-        driver = browser()
-        run = Run(driver, base, args.screenshots)
-        run.main()
-        print(f"browser: {run.passed} passed, 0 failed")
-        return 0
-    except Failure as failure:
-        passed = run.passed if run else 0
-        print(f"browser: check failed: {failure}", file=sys.stderr)
-        print(f"browser: {passed} passed, 1 failed")
-        return 1
-    finally:
-        if driver is not None:
-            driver.quit()
-        if server is not None:
-            server.kill()
-            server.wait()
-        shutil.rmtree(data_dir, ignore_errors=True)
+    # The service takes its admin token from the environment (it inherits this process's).
+    os.environ["VAGVISARE_ADMIN_TOKEN"] = ADMIN_TOKEN
+    return run_main("browser", __doc__.splitlines()[0], "vagvisare-browser-", DemoRun)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ service the way a portal's proxy does. Ends with one line `widget+admin: N passe
 Usage: python3 scripts/widget_admin_browser_test.py --binary target/debug/vagvisare [--screenshots DIR]
 """
 
-import argparse
 import http.server
 import json
 import os
@@ -19,15 +18,12 @@ import shutil
 import sys
 import tempfile
 import threading
-import time
 import urllib.error
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser_test import (DELAY_STEP_MS, DELAY_SUGGEST_ANSWERS, Failure, Run, browser,  # noqa: E402
-                          start_server)
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
+from browser_common import DELAY_STEP_MS, DELAY_SUGGEST_ANSWERS, Failure, Run, run_main
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 TOKEN = "widget-admin-test-token"
 
@@ -135,6 +131,10 @@ def portal(directory, service):
 
 
 class WidgetRun(Run):
+    def main(self):
+        guide, text = self.widget(self.base)
+        self.admin(guide, text)
+
     def active(self):
         return self.js("const a = document.activeElement;"
                        "return a ? (a.id || (a.dataset && a.dataset.id) || a.tagName) : null;")
@@ -207,14 +207,7 @@ class WidgetRun(Run):
         self.check("the list ends on the final text",
                    lambda d: (lambda ids: ids if ids and "pw-treserva" in ids else None)(self.listed(text)),
                    timeout=30)
-        log = self.check(
-            "every delayed request has settled",
-            lambda d: self.js(
-                "const log = window.__suggestLog;"
-                "const last = Math.max(...log.map((e) => e.due));"
-                "return log.every((e) => e.outcome !== 'pending') && performance.now() > last + 300"
-                " ? log : null;"),
-            timeout=40)
+        log = self.settled_suggest_log("every delayed request has settled", timeout=40)
         final = [e for e in log if e["q"] == text]
         self.check("the final text was asked for once", lambda d: len(final) == 1)
         self.check("answers for shorter texts were due after the final one (the test bites)",
@@ -333,47 +326,25 @@ class WidgetRun(Run):
                    lambda d: call(self.service, "GET", "/api/guides/parkeringstillstand-for-rullstol")[0] == 404)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", required=True, help="the vagvisare binary")
-    parser.add_argument("--screenshots", help="save screenshots here")
-    args = parser.parse_args()
-    data_dir = tempfile.mkdtemp(prefix="vagvisare-widget-")
-    page_dir = tempfile.mkdtemp(prefix="vagvisare-portal-")
-    server = driver = web = None
-    run = None
-    os.environ["VAGVISARE_ADMIN_TOKEN"] = TOKEN
-    try:
-        server, service = start_server(os.path.abspath(args.binary), data_dir, ["--no-bundled-guides"])
-        status, answer = call(service, "POST", "/api/guides", GUIDES, token=TOKEN)
-        if status != 200:
-            raise Failure("storing the test guides: %s %s" % (status, answer))
-        with open(os.path.join(page_dir, "index.html"), "w", encoding="utf-8") as f:
-            f.write(PAGE)
-        web, page = portal(page_dir, service)
-        driver = browser()
-        run = WidgetRun(driver, page, args.screenshots)
-        run.service = service
-        guide, text = run.widget(page)
-        run.admin(guide, text)
-        print(f"widget+admin: {run.passed} passed, 0 failed")
-        return 0
-    except Failure as failure:
-        passed = run.passed if run else 0
-        print(f"widget+admin: check failed: {failure}", file=sys.stderr)
-        print(f"widget+admin: {passed} passed, 1 failed")
-        return 1
-    finally:
-        if driver is not None:
-            driver.quit()
-        if web is not None:
-            web.shutdown()
-        if server is not None:
-            server.kill()
-            server.wait()
-        shutil.rmtree(data_dir, ignore_errors=True)
-        shutil.rmtree(page_dir, ignore_errors=True)
 
+def portal_page(service, cleanup):
+    """Stores the test guides and serves the plain portal page; its address."""
+    status, answer = call(service, "POST", "/api/guides", GUIDES, token=TOKEN)
+    if status != 200:
+        raise Failure("storing the test guides: %s %s" % (status, answer))
+    page_dir = tempfile.mkdtemp(prefix="vagvisare-portal-")
+    cleanup.callback(shutil.rmtree, page_dir, ignore_errors=True)
+    with open(os.path.join(page_dir, "index.html"), "w", encoding="utf-8") as f:
+        f.write(PAGE)
+    web, page = portal(page_dir, service)
+    cleanup.callback(web.shutdown)
+    return page
+
+
+def main():
+    os.environ["VAGVISARE_ADMIN_TOKEN"] = TOKEN
+    return run_main("widget+admin", __doc__.splitlines()[0], "vagvisare-widget-", WidgetRun,
+                    ["--no-bundled-guides"], prepare=portal_page)
 
 if __name__ == "__main__":
     sys.exit(main())

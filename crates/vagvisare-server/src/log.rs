@@ -152,14 +152,21 @@ fn now() -> String {
         .to_string()
 }
 
+/// The route template a request matched (`/api/cases/{id}`), never its path, which can hold ids
+/// and what someone typed; `(no route)` for a path no route matches. The request log and the
+/// metrics both label requests by it.
+pub(crate) fn route_template(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "(no route)".to_string(), |m| m.as_str().to_string())
+}
+
 /// Middleware: logs each request after it is answered.
 pub async fn requests(State(log): State<Log>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "(no route)".to_string(), |m| m.as_str().to_string());
+    let route = route_template(&request);
     let response = next.run(request).await;
     let code = response.extensions().get::<LoggedCode>().map(|c| c.0);
     log.request(

@@ -3,8 +3,7 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use common::*;
 use serde_json::json;
 
@@ -121,31 +120,13 @@ async fn the_editors_routes_list_guides_and_manage_what_they_learned() {
         assert_eq!(code(&missing), "guide_not_found");
 
         // The chart.
-        let (status, headers, svg) = env
-            .send(
-                Request::builder()
-                    .uri("/api/admin/report.svg")
-                    .header("authorization", format!("Bearer {TOKEN}"))
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
+        let (status, headers, svg) = env.get_raw("/api/admin/report.svg", true).await;
         assert_eq!(status, StatusCode::OK);
-        assert!(headers["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("image/svg+xml"));
+        assert!(content_type(&headers).starts_with("image/svg+xml"));
         assert!(String::from_utf8(svg).unwrap().starts_with("<svg"));
 
         // The page: Swedish, no data in it, no external assets.
-        let (status, headers, page) = env
-            .send(
-                Request::builder()
-                    .uri("/admin")
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
+        let (status, headers, page) = env.get_raw("/admin", false).await;
         assert_eq!(status, StatusCode::OK);
         assert!(headers.contains_key("content-security-policy"));
         let page = String::from_utf8(page).unwrap();

@@ -25,9 +25,7 @@ async fn suggest_finds_guides_as_people_type() {
             ("skrivarn skriver int", "printer"),
             ("soptunnan har inte tömts", "soptunna"),
         ] {
-            let (status, answer) = env
-                .call("GET", &format!("/api/suggest?q={}", q(typed)), None, None)
-                .await;
+            let (status, answer) = env.suggest(typed).await;
             assert_eq!(status, StatusCode::OK, "{}: {typed}", env.backend);
             assert_eq!(
                 ids(&answer).first().map(String::as_str),
@@ -125,9 +123,7 @@ async fn suggest_never_errors_on_any_text() {
             );
             assert!(answer["suggestions"].is_array(), "{query:.80}");
         }
-        let (_, answer) = env
-            .call("GET", &format!("/api/suggest?q={}", q(&long)), None, None)
-            .await;
+        let (_, answer) = env.suggest(&long).await;
         assert_eq!(answer["query_truncated"], true);
         assert_eq!(ids(&answer)[0], "pw-komnet");
         let (_, answer) = env.call("GET", "/api/suggest?q=glömt", None, None).await;
@@ -157,14 +153,7 @@ async fn suggest_works_on_the_bundled_guides() {
     let (_, health) = env.call("GET", "/health", None, None).await;
     let count = health["guides"].as_u64().unwrap();
     assert!(count >= 100, "{health}");
-    let (_, answer) = env
-        .call(
-            "GET",
-            &format!("/api/suggest?q={}", q("glömt lösen")),
-            None,
-            None,
-        )
-        .await;
+    let (_, answer) = env.suggest("glömt lösen").await;
     assert_eq!(ids(&answer)[0], "it-losenord-komnet-glomt");
     // Seeding happens once in a database's life: a guide deleted stays deleted after a restart.
     let (status, _) = env
@@ -283,14 +272,7 @@ async fn instances_over_one_store_pick_up_each_others_guide_changes() {
         env.add_small_guides().await;
         let started = std::time::Instant::now();
         loop {
-            let (_, answer) = second
-                .call(
-                    "GET",
-                    &format!("/api/suggest?q={}", q("glömt lösen")),
-                    None,
-                    None,
-                )
-                .await;
+            let (_, answer) = second.suggest("glömt lösen").await;
             if ids(&answer).first().map(String::as_str) == Some("pw-komnet") {
                 break;
             }
@@ -305,14 +287,7 @@ async fn instances_over_one_store_pick_up_each_others_guide_changes() {
         let (status, _) = second.admin("DELETE", "/api/guides/pw-komnet", None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(env.app.sync_guides().await.unwrap(), 1);
-        let (_, answer) = env
-            .call(
-                "GET",
-                &format!("/api/suggest?q={}", q("glömt lösen")),
-                None,
-                None,
-            )
-            .await;
+        let (_, answer) = env.suggest("glömt lösen").await;
         assert!(!ids(&answer).contains(&"pw-komnet".to_string()));
         poll.abort();
     }
@@ -1370,16 +1345,7 @@ async fn logs_never_hold_what_people_typed() {
     for env in envs(|_| {}).await {
         env.add_small_guides().await;
         let secret = "19810105-2382";
-        env.call(
-            "GET",
-            &format!(
-                "/api/suggest?q={}",
-                q(&format!("patient {secret} glömt lösen"))
-            ),
-            None,
-            None,
-        )
-        .await;
+        env.suggest(&format!("patient {secret} glömt lösen")).await;
         let case = env
             .file_case(&JESSICA, &format!("Patient {secret} kan inte logga in"))
             .await;
@@ -1436,14 +1402,9 @@ async fn logs_never_hold_what_people_typed() {
 #[tokio::test]
 async fn the_demo_page_and_the_openapi_description_are_served() {
     let env = envs(|_| {}).await.remove(0);
-    let (status, headers, body) = env
-        .send(Request::builder().uri("/").body(Body::empty()).unwrap())
-        .await;
+    let (status, headers, body) = env.get_raw("/", false).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(content_type(&headers).starts_with("text/html"));
     let html = String::from_utf8(body).unwrap();
     for text in [
         "Kontakta Användarstöd",

@@ -3,26 +3,15 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use common::*;
 use serde_json::{json, Value};
-use vagvisare_server::{App, Log, LogFormat};
+use vagvisare_server::LogFormat;
 
 async fn scrape(env: &Env) -> String {
-    let (status, headers, body) = env
-        .send(
-            Request::builder()
-                .uri("/metrics")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (status, headers, body) = env.get_raw("/metrics", false).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/openmetrics-text"));
+    assert!(content_type(&headers).starts_with("application/openmetrics-text"));
     String::from_utf8(body).unwrap()
 }
 
@@ -36,35 +25,11 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 
 #[tokio::test]
 async fn metrics_and_json_logs_count_everything_and_hold_no_typed_text() {
-    for backend in backends() {
-        let dir = tempfile::tempdir().unwrap();
-        let config = test_config(&backend, &dir);
-        let (log, lines) = Log::capture();
-        let app = App::open(config.clone(), log.with_format(LogFormat::Json))
-            .await
-            .unwrap();
-        let env = Env {
-            router: app.router(),
-            app,
-            log: lines,
-            backend: "any",
-            config,
-            dir: Some(dir),
-        };
+    for env in envs_logging(|_| {}, LogFormat::Json).await {
         env.add_small_guides().await;
         let secret = "19810105-2382";
         for _ in 0..3 {
-            let (status, _) = env
-                .call(
-                    "GET",
-                    &format!(
-                        "/api/suggest?q={}",
-                        q(&format!("patient {secret} glömt lösen"))
-                    ),
-                    None,
-                    None,
-                )
-                .await;
+            let (status, _) = env.suggest(&format!("patient {secret} glömt lösen")).await;
             assert_eq!(status, StatusCode::OK);
         }
         let (status, _) = env

@@ -11,14 +11,16 @@
 //! so it lasts until the instance restarts and does not reach other instances (the store has no
 //! table for editors' decisions yet).
 
-use axum::extract::{RawQuery, Request, State};
+use axum::extract::{FromRequestParts, RawQuery, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{blocking, first, query_pairs, read_json, require_admin, PathParam};
+use super::guides::not_indexed;
+use super::{blocking, first, query_pairs, read_json, Admin, PathParam};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
 
@@ -54,9 +56,8 @@ fn folded(text: &str) -> String {
 pub async fn list(
     State(app): State<App>,
     RawQuery(raw): RawQuery,
-    request: Request,
+    _admin: Admin,
 ) -> Result<Json<Value>, ApiError> {
-    require_admin(&app, request.headers())?;
     let pairs = query_pairs(raw.as_deref());
     let words: Vec<String> = folded(first(&pairs, "q").unwrap_or(""))
         .split_whitespace()
@@ -90,14 +91,22 @@ pub async fn list(
     Ok(Json(json!({ "total": total, "guides": listed })))
 }
 
-fn indexed(app: &App, id: &str) -> Result<(), ApiError> {
-    if app.index().get(id).is_none() {
-        return Err(ApiError::new(
-            ErrorCode::GuideNotFound,
-            "no guide with this id is indexed",
-        ));
+/// The id in the path of a guide an editor works on: the path read first, then the admin token
+/// ([`Admin`]), then that this instance's index holds the guide (`guide_not_found` if not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EditedGuide(pub String);
+
+impl FromRequestParts<App> for EditedGuide {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let PathParam(id) = PathParam::<String>::from_request_parts(parts, app).await?;
+        Admin::from_request_parts(parts, app).await?;
+        if app.index().get(&id).is_none() {
+            return Err(not_indexed());
+        }
+        Ok(EditedGuide(id))
     }
-    Ok(())
 }
 
 fn learned_answer(app: &App, id: &str) -> Value {
@@ -112,23 +121,17 @@ fn learned_answer(app: &App, id: &str) -> Value {
 /// its weight, distinct people, and whether it counts now), and whether it is frozen.
 pub async fn learned(
     State(app): State<App>,
-    PathParam(id): PathParam<String>,
-    request: Request,
+    EditedGuide(id): EditedGuide,
 ) -> Result<Json<Value>, ApiError> {
-    require_admin(&app, request.headers())?;
-    indexed(&app, &id)?;
     Ok(Json(learned_answer(&app, &id)))
 }
 
 /// `DELETE /api/admin/guides/{id}/learned?text=`: forgets one learned text.
 pub async fn remove_learned(
     State(app): State<App>,
-    PathParam(id): PathParam<String>,
+    EditedGuide(id): EditedGuide,
     RawQuery(raw): RawQuery,
-    request: Request,
 ) -> Result<Json<Value>, ApiError> {
-    require_admin(&app, request.headers())?;
-    indexed(&app, &id)?;
     let pairs = query_pairs(raw.as_deref());
     let text = first(&pairs, "text").unwrap_or("").to_string();
     let index = app.index_handle();
@@ -163,19 +166,16 @@ pub struct FreezeRequest {
 /// it learned but learns nothing new (or, with `false`, learns again).
 pub async fn freeze(
     State(app): State<App>,
-    PathParam(id): PathParam<String>,
+    EditedGuide(id): EditedGuide,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
-    require_admin(&app, request.headers())?;
-    indexed(&app, &id)?;
     let body: FreezeRequest = read_json(&app, request).await?;
     app.set_frozen(&id, body.frozen);
     Ok(Json(learned_answer(&app, &id)))
 }
 
 /// `GET /api/admin/report.svg`: the weekly deflection rate as an SVG chart (the core's).
-pub async fn chart(State(app): State<App>, request: Request) -> Result<Response, ApiError> {
-    require_admin(&app, request.headers())?;
+pub async fn chart(State(app): State<App>, _admin: Admin) -> Result<Response, ApiError> {
     let svg = app.index().feedback_report(0).weekly_svg();
     Ok((
         [

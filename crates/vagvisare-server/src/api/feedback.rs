@@ -14,7 +14,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{blocking, cut, first, query_pairs, read_json, require_admin, CurrentUser};
+use super::{blocking, cut, first, query_pairs, read_json, Admin, CurrentUser};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
 use crate::learn::feedback_of;
@@ -220,9 +220,8 @@ const MAX_GAPS: usize = 1_000;
 pub async fn report(
     State(app): State<App>,
     RawQuery(raw): RawQuery,
-    request: Request,
+    _admin: Admin,
 ) -> Result<Json<Value>, ApiError> {
-    require_admin(&app, request.headers())?;
     let pairs = query_pairs(raw.as_deref());
     let gaps = match first(&pairs, "gaps") {
         None | Some("") => 20,

@@ -13,7 +13,7 @@ use axum::Json;
 use serde_json::{json, Value};
 use vagvisare::Guide;
 
-use super::{blocking, read_json, require_admin, PathParam};
+use super::{blocking, read_json, Admin, PathParam};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
 
@@ -50,19 +50,21 @@ pub async fn get(
     State(app): State<App>,
     PathParam(id): PathParam<String>,
 ) -> Result<Json<Guide>, ApiError> {
-    app.index()
-        .get(&id)
-        .map(Json)
-        .ok_or_else(|| ApiError::new(ErrorCode::GuideNotFound, "no guide with this id is indexed"))
+    app.index().get(&id).map(Json).ok_or_else(not_indexed)
+}
+
+/// The answer for a guide id this instance's index does not hold.
+pub(crate) fn not_indexed() -> ApiError {
+    ApiError::new(ErrorCode::GuideNotFound, "no guide with this id is indexed")
 }
 
 /// `PUT /api/guides/{id}`: the body is the guide; its `id`, if given, must match the path.
 pub async fn put(
     State(app): State<App>,
     PathParam(id): PathParam<String>,
+    _admin: Admin,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
-    require_admin(&app, request.headers())?;
     let mut body: Value = read_json(&app, request).await?;
     match body.get("id") {
         None => {
@@ -91,9 +93,9 @@ pub async fn put(
 /// `POST /api/guides`: a JSON array of guides, stored together or not at all.
 pub async fn post(
     State(app): State<App>,
+    _admin: Admin,
     request: Request,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    require_admin(&app, request.headers())?;
     let guides: Vec<Guide> = read_json(&app, request).await?;
     if guides.is_empty() {
         return Err(ApiError::new(
@@ -112,9 +114,8 @@ pub async fn post(
 pub async fn delete(
     State(app): State<App>,
     PathParam(id): PathParam<String>,
-    request: Request,
+    _admin: Admin,
 ) -> Result<Json<Value>, ApiError> {
-    require_admin(&app, request.headers())?;
     let store = app.store();
     let key = id.clone();
     let revision = blocking(move || store.delete_guide(&key))

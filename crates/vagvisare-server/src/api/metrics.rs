@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::Method;
 use axum::middleware::Next;
@@ -34,6 +34,7 @@ use prometheus_client::registry::Registry;
 use super::blocking;
 use crate::app::App;
 use crate::error::ApiError;
+use crate::log::route_template;
 use crate::store::{Store, StoreError};
 
 type Labels = Vec<(&'static str, String)>;
@@ -171,10 +172,7 @@ impl Metrics {
 pub async fn track(State(app): State<App>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "(no route)".to_string(), |m| m.as_str().to_string());
+    let route = route_template(&request);
     let response = next.run(request).await;
     app.metrics().observe(
         &method,

@@ -229,8 +229,22 @@ fn path_error(rejection: &PathRejection) -> ApiError {
     ApiError::new(ErrorCode::BadRequest, message)
 }
 
+/// An editor: the request carries the admin token ([`require_admin`]). A handler that takes it
+/// answers nobody else; put it after the path and query extractors and before the body, so a bad
+/// path is refused first, as with the check in the handler's body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Admin;
+
+impl FromRequestParts<App> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        require_admin(app, &parts.headers).map(|()| Admin)
+    }
+}
+
 /// Checks the admin token guide editing (and the editors' page's data) needs.
-pub(crate) fn require_admin(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
+fn require_admin(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(expected) = app.config().admin_token.as_deref() else {
         return Err(ApiError::new(
             ErrorCode::GuideEditingDisabled,

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
 use serde_json::{json, Value};
 use tower::ServiceExt;
-use vagvisare_server::{App, Config, Log};
+use vagvisare_server::{App, Config, Log, LogFormat};
 
 /// The admin token the test services are configured with.
 pub const TOKEN: &str = "test-admin-token";
@@ -164,8 +164,18 @@ pub async fn open_with(
     backend: &'static str,
     dir: Option<tempfile::TempDir>,
 ) -> Env {
+    open_logging(config, backend, dir, LogFormat::Text).await
+}
+
+/// Opens a service with `config`, its log captured in `format`.
+pub async fn open_logging(
+    config: Config,
+    backend: &'static str,
+    dir: Option<tempfile::TempDir>,
+    format: LogFormat,
+) -> Env {
     let (log, lines) = Log::capture();
-    let app = App::open(config.clone(), log)
+    let app = App::open(config.clone(), log.with_format(format))
         .await
         .unwrap_or_else(|e| panic!("{backend}: open: {e}"));
     Env {
@@ -180,6 +190,11 @@ pub async fn open_with(
 
 /// One test service per backend, each configured by `tweak`.
 pub async fn envs(tweak: impl Fn(&mut Config)) -> Vec<Env> {
+    envs_logging(tweak, LogFormat::Text).await
+}
+
+/// One test service per backend, each configured by `tweak`, its log captured in `format`.
+pub async fn envs_logging(tweak: impl Fn(&mut Config), format: LogFormat) -> Vec<Env> {
     let mut out = Vec::new();
     for backend in backends() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -189,7 +204,7 @@ pub async fn envs(tweak: impl Fn(&mut Config)) -> Vec<Env> {
             Backend::Sqlite => "sqlite",
             Backend::Postgres(_) => "postgresql",
         };
-        out.push(open_with(config, name, Some(dir)).await);
+        out.push(open_logging(config, name, Some(dir), format).await);
     }
     out
 }
@@ -281,6 +296,23 @@ impl Env {
         )
     }
 
+    /// `GET /api/suggest?q=…` for `text`, as nobody in particular.
+    pub async fn suggest(&self, text: &str) -> (StatusCode, Value) {
+        self.call("GET", &format!("/api/suggest?q={}", q(text)), None, None)
+            .await
+    }
+
+    /// `GET uri` with no user (and the admin token, when `admin`): the status, headers and body
+    /// bytes, for answers that are not JSON (pages, charts, metrics).
+    pub async fn get_raw(&self, uri: &str, admin: bool) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut request = Request::builder().uri(uri);
+        if admin {
+            request = request.header("authorization", format!("Bearer {TOKEN}"));
+        }
+        self.send(request.body(Body::empty()).expect("a request"))
+            .await
+    }
+
     /// Sends any request; the status, headers and body bytes.
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
         let response = self
@@ -325,6 +357,13 @@ pub fn ids(answer: &Value) -> Vec<String> {
         .iter()
         .map(|s| s["id"].as_str().unwrap_or("").to_string())
         .collect()
+}
+
+/// An answer's content type (empty when it has none).
+pub fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get("content-type")
+        .map_or("", |v| v.to_str().expect("an ASCII content type"))
 }
 
 /// The error code of an error answer.
