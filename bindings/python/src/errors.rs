@@ -234,6 +234,20 @@ fn index_error(py: Python<'_>, error: IndexError) -> PyErr {
             message,
             &guide_attributes(py, None, Some(line), Some(path.display().to_string())),
         ),
+        IndexError::BadRecords { problems } => {
+            let first = problems.first();
+            raise(
+                py,
+                Class::Guide,
+                message,
+                &guide_attributes(
+                    py,
+                    None,
+                    first.map(|p| p.line),
+                    first.and_then(|p| p.path.as_ref().map(|p| p.display().to_string())),
+                ),
+            )
+        }
         IndexError::BadGuide { id, .. } => raise(
             py,
             Class::Guide,

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use vagvisare::eval::{self, baseline::Baseline, Engine, Report};
-use vagvisare::guide::{read_guides, Filters, GuideIndex, IndexError, SuggestOptions, Suggestion};
+use vagvisare::guide::{
+    read_guides_any, Filters, GuideIndex, IndexError, OnBad, SuggestOptions, Suggestion,
+};
 use vagvisare::text::synonyms::Synonyms;
 
 mod feedback;
@@ -27,15 +29,20 @@ struct Cli {
     command: Command,
 }
 
-/// Where the guides come from: an index directory, a JSON Lines file or folder, or the bundled set.
+/// Where the guides come from: an index directory, guide files or pages, or the bundled set.
 #[derive(clap::Args, Clone)]
 struct Source {
     /// Open this on-disk index (built by `vagvisare index`).
     #[arg(long, conflicts_with = "guides")]
     index: Option<PathBuf>,
-    /// Index these guides in memory: a JSON Lines file or a folder of them. Default: the bundled guides.
+    /// Index these guides in memory: a JSON Lines or CSV file, a folder of them, or a folder of
+    /// Markdown or HTML pages. Default: the bundled guides.
     #[arg(long)]
     guides: Option<PathBuf>,
+    /// With --guides: leave out the guides that cannot be read (each reported on standard
+    /// error) instead of refusing them all.
+    #[arg(long, requires = "guides")]
+    skip_bad: bool,
     #[command(flatten)]
     analysis: Analysis,
 }
@@ -92,9 +99,13 @@ enum Command {
     },
     /// Build an on-disk index from guides.
     Index {
-        /// A JSON Lines file or a folder of them.
+        /// A JSON Lines or CSV file, a folder of them, or a folder of Markdown or HTML pages.
         #[arg(long)]
         guides: PathBuf,
+        /// Leave out the guides that cannot be read (each reported on standard error) instead of
+        /// refusing them all.
+        #[arg(long)]
+        skip_bad: bool,
         /// The index directory to create.
         #[arg(long)]
         out: PathBuf,
@@ -103,9 +114,14 @@ enum Command {
     },
     /// Measure quality on labelled queries: recall@k, MRR, as typed, with typos, without å/ä/ö.
     Eval {
-        /// Guides: a JSON Lines file or a folder of them.
+        /// Guides: a JSON Lines or CSV file, a folder of them, or a folder of Markdown or HTML
+        /// pages.
         #[arg(long)]
         guides: PathBuf,
+        /// Leave out the guides that cannot be read (each reported on standard error) instead of
+        /// refusing them all.
+        #[arg(long)]
+        skip_bad: bool,
         /// Labelled queries: a JSON Lines file or a folder of them.
         #[arg(long)]
         queries: PathBuf,
@@ -208,6 +224,24 @@ fn err(e: IndexError) -> String {
     e.to_string()
 }
 
+/// Reads guides in any format the core reads; with `skip_bad`, each guide left out is reported
+/// on standard error.
+fn load_guides(path: &Path, skip_bad: bool) -> Result<Vec<vagvisare::Guide>, String> {
+    let on_bad = if skip_bad { OnBad::Skip } else { OnBad::Refuse };
+    let imported = read_guides_any(path, on_bad).map_err(err)?;
+    for bad in &imported.skipped {
+        eprintln!("vagvisare: skipped {bad}");
+    }
+    if !imported.skipped.is_empty() {
+        eprintln!(
+            "vagvisare: skipped {} guides that cannot be read, read {}",
+            imported.skipped.len(),
+            imported.guides.len()
+        );
+    }
+    Ok(imported.guides)
+}
+
 fn open_source(source: &Source) -> Result<GuideIndex, String> {
     match (&source.index, &source.guides) {
         (Some(dir), _) => {
@@ -215,7 +249,9 @@ fn open_source(source: &Source) -> Result<GuideIndex, String> {
             configure(&index, &source.analysis)?;
             Ok(index)
         }
-        (None, Some(path)) => build_in_memory(&read_guides(path).map_err(err)?, &source.analysis),
+        (None, Some(path)) => {
+            build_in_memory(&load_guides(path, source.skip_bad)?, &source.analysis)
+        }
         (None, None) => build_in_memory(&vagvisare::bundled::guides(), &source.analysis),
     }
 }
@@ -283,10 +319,11 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Index {
             guides,
+            skip_bad,
             out,
             analysis,
         } => {
-            let guides = read_guides(&guides).map_err(err)?;
+            let guides = load_guides(&guides, skip_bad)?;
             let started = std::time::Instant::now();
             let index = GuideIndex::create(&out).map_err(err)?;
             configure(&index, &analysis)?;
@@ -303,6 +340,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Eval {
             guides,
+            skip_bad,
             queries,
             engine,
             seed,
@@ -312,7 +350,7 @@ fn run(cli: Cli) -> Result<(), String> {
             format,
             analysis,
         } => {
-            let guides = read_guides(&guides).map_err(err)?;
+            let guides = load_guides(&guides, skip_bad)?;
             let queries =
                 vagvisare::guide::read_jsonl_path(&queries, eval::parse_queries).map_err(err)?;
             if let Some(file) = feedback {

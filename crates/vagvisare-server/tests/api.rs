@@ -227,6 +227,43 @@ async fn guide_editing_needs_the_admin_token() {
     }
 }
 
+/// `POST /api/guides` with a CSV body (issue 22): stored like a JSON array, a bad row refused
+/// with its line and nothing stored.
+#[tokio::test]
+async fn guides_are_posted_as_csv() {
+    for env in envs(|_| {}).await {
+        let post = |csv: &'static str| {
+            Request::builder()
+                .method("POST")
+                .uri("/api/guides")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header("content-type", "text/csv; charset=utf-8")
+                .body(Body::from(csv))
+                .expect("request")
+        };
+        let bad = "id,title,body\nett,Ett,\"text, med komma\"\ntva,,text\n";
+        let (status, _, bytes) = env.send(post(bad)).await;
+        let answer: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_guide")
+        );
+        assert!(answer.to_string().contains("line 3"), "{answer}");
+        let (status, _) = env.call("GET", "/api/guides/ett", None, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{}", env.backend);
+
+        let good = "id,title,body,category,audiences\ncsv-larm,Larmet larmar inte,\"Testa knappen,\nring oss.\",Vård,utförare;handläggare\n";
+        let (status, _, bytes) = env.send(post(good)).await;
+        let answer: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["stored"], 1);
+        let (status, guide) = env.call("GET", "/api/guides/csv-larm", None, None).await;
+        assert_eq!(status, StatusCode::OK, "{}", env.backend);
+        assert_eq!(guide["body"], "Testa knappen,\nring oss.");
+        assert_eq!(guide["audiences"], json!(["utförare", "handläggare"]));
+    }
+}
+
 #[tokio::test]
 async fn a_bad_guide_refuses_the_whole_batch() {
     for env in envs(|_| {}).await {

@@ -1,6 +1,7 @@
 //! Guides: read one (`GET /api/guides/{id}`), and, with the admin token, add or replace one
-//! (`PUT /api/guides/{id}`), many (`POST /api/guides`, a JSON array, all or nothing) or delete
-//! one (`DELETE /api/guides/{id}`).
+//! (`PUT /api/guides/{id}`), many (`POST /api/guides`, a JSON array or, with
+//! `Content-Type: text/csv`, CSV with a header row; all or nothing) or delete one
+//! (`DELETE /api/guides/{id}`).
 //!
 //! A change is committed to the store first, then this instance's index catches up at once;
 //! other instances catch up at their next poll (every two seconds by default).
@@ -8,12 +9,13 @@
 use std::collections::HashSet;
 
 use axum::extract::{Request, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 use vagvisare::Guide;
 
-use super::{blocking, read_json, Admin, PathParam};
+use super::{blocking, read_body, read_json, Admin, PathParam};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
 
@@ -90,18 +92,50 @@ pub async fn put(
     Ok(Json(json!({ "id": id, "revision": revision })))
 }
 
-/// `POST /api/guides`: a JSON array of guides, stored together or not at all.
+/// Whether the request's body is CSV (`text/csv`).
+fn is_csv(request: &Request) -> bool {
+    request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("text/csv"))
+}
+
+/// Guides from a CSV body, as the core reads them; every bad row is named in the error.
+async fn read_csv(app: &App, request: Request) -> Result<Vec<Guide>, ApiError> {
+    let bytes = read_body(request, app.config().limits.body_bytes).await?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            format!(
+                "the CSV body is not UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    vagvisare::guide::parse_csv(text, vagvisare::guide::OnBad::Refuse)
+        .map(|imported| imported.guides)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidGuide, e.to_string()))
+}
+
+/// `POST /api/guides`: a JSON array of guides, or CSV with a header row (`Content-Type:
+/// text/csv`), stored together or not at all.
 pub async fn post(
     State(app): State<App>,
     _admin: Admin,
     request: Request,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let guides: Vec<Guide> = read_json(&app, request).await?;
-    if guides.is_empty() {
-        return Err(ApiError::new(
-            ErrorCode::BadRequest,
+    let (guides, empty) = if is_csv(&request) {
+        (read_csv(&app, request).await?, "the CSV has no guide rows")
+    } else {
+        (
+            read_json(&app, request).await?,
             "the array of guides is empty",
-        ));
+        )
+    };
+    if guides.is_empty() {
+        return Err(ApiError::new(ErrorCode::BadRequest, empty));
     }
     let (revision, count) = store_guides(&app, guides).await?;
     Ok((

@@ -27,6 +27,13 @@ pub enum IndexError {
         /// What is wrong with it.
         message: String,
     },
+    /// Several guides of an import cannot be read (one alone is [`IndexError::BadFileLine`] or
+    /// [`IndexError::BadLine`]); nothing was imported.
+    #[error("{} guides cannot be read, so none was imported:{}", problems.len(), problems.iter().map(|p| format!("\n  {p}")).collect::<String>())]
+    BadRecords {
+        /// Each bad guide: its file, line and what is wrong, in file and line order.
+        problems: Vec<super::import::BadRecord>,
+    },
     /// Feedback that cannot be used, or a feedback file that cannot be read or written.
     #[error(transparent)]
     Feedback(#[from] crate::feedback::FeedbackError),

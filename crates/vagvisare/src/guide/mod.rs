@@ -19,11 +19,13 @@
 //! `suggest` runs one keystroke through the four ([`GuideIndex::suggest`]). `index/` opens,
 //! writes, commits and warms the index, and keeps the texts learned from feedback (see
 //! [`crate::feedback`]); `schema` lays out its fields, one per source (title, body, learned)
-//! and form of a word; `cache` keeps what a committed state computes once.
+//! and form of a word; `cache` keeps what a committed state computes once; `import` reads guides
+//! from JSON Lines, CSV and folders of Markdown or HTML pages ([`read_guides_any`]).
 
 mod cache;
 mod error;
 mod explain;
+mod import;
 mod index;
 mod model;
 mod plan;
@@ -33,6 +35,7 @@ mod suggest;
 
 pub use error::IndexError;
 pub use explain::{Match, Snippet, Suggestion};
+pub use import::{parse_csv, read_guides_any, BadRecord, Imported, OnBad};
 pub use index::GuideIndex;
 pub use model::{parse_jsonl, read_guides, read_jsonl_path, Guide};
 pub use plan::{Alternative, MatchKind, QueryPlan, QueryWord, Weights};

@@ -179,19 +179,10 @@ pub fn read_jsonl_path<T>(
     Ok(out)
 }
 
-/// Reads guides from a JSON Lines file or a directory of them. Ids must be unique across files.
+/// Reads guides from a JSON Lines, CSV, Markdown or HTML file, or a folder of them (see
+/// [`super::read_guides_any`]), refusing them all if one is bad. Ids must be unique across files.
 pub fn read_guides(path: &std::path::Path) -> Result<Vec<Guide>, IndexError> {
-    let guides = read_jsonl_path(path, parse_jsonl)?;
-    let mut seen = std::collections::HashSet::new();
-    for g in &guides {
-        if !seen.insert(g.id.as_str()) {
-            return Err(IndexError::BadGuide {
-                id: g.id.clone(),
-                message: format!("appears twice in {}", path.display()),
-            });
-        }
-    }
-    Ok(guides)
+    super::import::read_guides_any(path, super::import::OnBad::Refuse).map(|i| i.guides)
 }
 
 #[cfg(test)]
