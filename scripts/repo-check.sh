@@ -49,7 +49,7 @@ make test'
 grep -q '^    make test ' README.md || fail "the README's first screen does not show 'make test'"
 
 # `make test` checks the packages first, before anything is built.
-first="$(make -n test 2>/dev/null | sed -n 1p)"
+first="$(make --no-print-directory -n test 2>/dev/null | sed -n 1p)"
 [ "$first" = "bash scripts/ensure-deps.sh" ] || fail "make test's first step is '$first', not the dependency check"
 
 # The service's data folder, made inside the checkout, is not offered to git.
