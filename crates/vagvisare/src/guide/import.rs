@@ -166,12 +166,14 @@ pub fn read_guides_any(path: &Path, on_bad: OnBad) -> Result<Imported, IndexErro
                 continue;
             }
         };
+        // Some editors save UTF-8 with a byte-order mark: it is no part of the first line.
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
         let file_rows = match (format, relative) {
-            (Format::JsonLines, _) => jsonl_rows(&text),
-            (Format::Csv, _) => csv_rows(&text),
+            (Format::JsonLines, _) => jsonl_rows(text),
+            (Format::Csv, _) => csv_rows(text),
             (Format::Markdown | Format::Html, relative) => {
                 let relative = relative.unwrap_or_else(|| file.clone());
-                vec![page_row(&relative, &text, format == Format::Html)]
+                vec![page_row(&relative, text, format == Format::Html)]
             }
         };
         rows.extend(
