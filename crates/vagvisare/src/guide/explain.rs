@@ -7,9 +7,10 @@ use serde::Serialize;
 
 use super::index::LEARNED_SEPARATOR;
 use super::model::Guide;
-use super::plan::{Alternative, MatchKind, QueryPlan};
+use super::plan::{Alternative, MatchKind, QueryPlan, QueryWord};
 use super::schema::Form;
-use crate::text::analyzer::{Analyzer, Token};
+use crate::text::analyzer::{compound_pair_term, pair_term, Analyzer, Token};
+use crate::text::tokenize::same_sentence;
 
 /// Words of body text a snippet shows.
 const SNIPPET_WORDS: usize = 26;
@@ -84,6 +85,10 @@ pub(crate) struct AnalysedGuide {
     /// Per form (indexed by `Form as usize`), where each term stands: word numbers counting the
     /// title's words first, then the body's.
     positions: [HashMap<String, Vec<u32>>; 4],
+    /// Where each pair term (as the index holds them in the pair field) first stands: the first
+    /// and the last word number it covers (two adjacent words of a sentence, or one compound
+    /// whose adjacent parts it is).
+    pairs: HashMap<String, (u32, u32)>,
 }
 
 impl AnalysedGuide {
@@ -93,6 +98,30 @@ impl AnalysedGuide {
         let title_tokens = analyzer.analyze(&title_text);
         let body_tokens = analyzer.analyze(&guide.body);
         let learned_tokens = analyzer.analyze(&learned_text);
+        let mut pairs: HashMap<String, (u32, u32)> = HashMap::new();
+        let mut first = 0u32;
+        for (text, tokens) in [
+            (title_text.as_str(), &title_tokens),
+            (guide.body.as_str(), &body_tokens),
+            (learned_text.as_str(), &learned_tokens),
+        ] {
+            // As `index::write` pairs them: adjacent words of a sentence, adjacent compound parts.
+            for (i, pair) in tokens.windows(2).enumerate() {
+                if same_sentence(text, &pair[0].word, &pair[1].word) {
+                    let at = first + i as u32;
+                    let term = pair_term(pair[0].stem(), pair[1].stem());
+                    pairs.entry(term).or_insert((at, at + 1));
+                }
+            }
+            for (i, token) in tokens.iter().enumerate() {
+                let at = first + i as u32;
+                for heads in token.forms.part_heads.windows(2) {
+                    let term = compound_pair_term(&heads[0], &heads[1]);
+                    pairs.entry(term).or_insert((at, at));
+                }
+            }
+            first += tokens.len() as u32;
+        }
         let mut positions: [HashMap<String, Vec<u32>>; 4] = Default::default();
         let all = title_tokens
             .iter()
@@ -124,7 +153,33 @@ impl AnalysedGuide {
             learned_text,
             learned_tokens,
             positions,
+            pairs,
         }
+    }
+
+    /// The word at word number `at` (title first, then body, then learned texts): its text as
+    /// written, and for a learned word the learned text that holds it.
+    fn word_at(&self, at: usize) -> Option<(&Token, &str)> {
+        let titled = self.title_tokens.len();
+        let bodied = titled + self.body_tokens.len();
+        if at < titled {
+            Some((&self.title_tokens[at], &self.title_text))
+        } else if at < bodied {
+            Some((&self.body_tokens[at - titled], &self.guide.body))
+        } else {
+            Some((self.learned_tokens.get(at - bodied)?, &self.learned_text))
+        }
+    }
+
+    /// The guide's words `from..=to` (of one source) as written, and for learned words the
+    /// learned text that holds them.
+    fn words_between(&self, from: usize, to: usize) -> Option<(&str, Option<&str>)> {
+        let (first, text) = self.word_at(from)?;
+        let (last, _) = self.word_at(to)?;
+        let written = text.get(first.word.start..last.word.end)?;
+        let learned = (from >= self.title_tokens.len() + self.body_tokens.len())
+            .then(|| learned_text_around(text, first.word.start, last.word.end));
+        Some((written, learned))
     }
 
     /// Where any term of the alternative stands (word numbers, title first).
@@ -143,59 +198,61 @@ impl AnalysedGuide {
 pub(crate) fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) -> Suggestion {
     let AnalysedGuide {
         guide,
-        title_text,
         title_tokens,
         body_tokens,
-        learned_text,
-        learned_tokens,
         ..
     } = analysed;
     let titled = title_tokens.len();
-    let bodied = titled + body_tokens.len();
     let mut matched = Vec::new();
     // For each body token, the query words it matches (for the snippet).
     let mut body_hits: Vec<Vec<usize>> = vec![Vec::new(); body_tokens.len()];
+    let mut hit = |wi: usize, at: usize| {
+        let body_word = at.checked_sub(titled).filter(|&b| b < body_tokens.len());
+        if let Some(hits) = body_word.map(|b| &mut body_hits[b]) {
+            if hits.last() != Some(&wi) {
+                hits.push(wi);
+            }
+        }
+    };
     for (wi, qw) in plan.words.iter().enumerate() {
         let mut alternatives: Vec<&Alternative> = qw.alternatives.iter().collect();
         alternatives.sort_by(|a, b| b.boost.total_cmp(&a.boost));
         let best = alternatives
             .iter()
             .find_map(|alt| Some((alt.kind, analysed.positions_of(alt).min()?)));
-        let Some((kind, at)) = best else {
+        let found = match best {
+            Some((kind, at)) => Some((kind, at, at)),
+            // No way of the word alone: a pair it is part of (the word with its neighbour, or
+            // its compound's parts), found in the guide as a pair, scores it.
+            None => pair_match(analysed, plan, qw),
+        };
+        let Some((kind, from, to)) = found else {
             continue;
         };
-        let (kind, guide_word, learned) = if at < titled {
-            let word = &title_tokens[at].word;
-            (kind, &title_text[word.start..word.end], None)
-        } else if at < bodied {
-            let word = &body_tokens[at - titled].word;
-            (kind, &guide.body[word.start..word.end], None)
-        } else {
-            let word = &learned_tokens[at - bodied].word;
-            let text = learned_text_around(learned_text, word.start, word.end);
-            (
-                MatchKind::Learned,
-                &learned_text[word.start..word.end],
-                Some(text.to_string()),
-            )
+        let Some((guide_word, learned)) = analysed.words_between(from, to) else {
+            continue;
         };
         matched.push(Match {
             query: qw.text.clone(),
             guide_word: guide_word.to_string(),
-            kind,
-            learned_text: learned,
+            kind: if learned.is_some() {
+                MatchKind::Learned
+            } else {
+                kind
+            },
+            learned_text: learned.map(str::to_string),
         });
         if qw.weight < 1.0 {
             continue; // stop words are not marked in the snippet
         }
+        if best.is_none() {
+            for at in from..=to {
+                hit(wi, at);
+            }
+        }
         for alt in &qw.alternatives {
             for at in analysed.positions_of(alt) {
-                let body_word = at.checked_sub(titled).filter(|&b| b < body_tokens.len());
-                if let Some(hits) = body_word.map(|b| &mut body_hits[b]) {
-                    if hits.last() != Some(&wi) {
-                        hits.push(wi);
-                    }
-                }
+                hit(wi, at);
             }
         }
     }
@@ -209,6 +266,35 @@ pub(crate) fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) ->
         matched,
         score,
     }
+}
+
+/// The first pair of the plan that joins the query word and stands in the guide: how it
+/// matched and the guide's words it covers (first and last word number). A pair of two typed
+/// words matches each of them to its own guide word (by stem, or both to the guide's compound
+/// of them); a pair of a typed compound's parts matches the compound to the guide's words.
+fn pair_match(
+    analysed: &AnalysedGuide,
+    plan: &QueryPlan,
+    qw: &QueryWord,
+) -> Option<(MatchKind, usize, usize)> {
+    plan.pairs.iter().find_map(|pair| {
+        let side = pair.words.iter().position(|w| *w == qw.text)?;
+        let &(from, to) = analysed.pairs.get(&pair.term)?;
+        let (from, to) = (from as usize, to as usize);
+        if pair.words.len() == 2 && from != to {
+            // Two typed words, two guide words: this word is the one on its side.
+            let at = if side == 0 { from } else { to };
+            let (token, _) = analysed.word_at(at)?;
+            let kind = if token.surface() == qw.text {
+                MatchKind::Exact
+            } else {
+                MatchKind::Stemmed
+            };
+            Some((kind, at, at))
+        } else {
+            Some((MatchKind::CompoundPart, from, to))
+        }
+    })
 }
 
 /// The one learned text (of the guide's texts joined by [`LEARNED_SEPARATOR`]) that holds the

@@ -4,6 +4,7 @@
 mod case_due_dates;
 mod case_properties;
 mod case_seeds;
+mod explain;
 mod feedback;
 mod optimize;
 mod suggest;

@@ -113,6 +113,9 @@ pub(crate) struct Pair {
     pub(crate) weight: f32,
     /// Number of the typed word (token) that completed it.
     pub(crate) at: usize,
+    /// The typed words (as in [`QueryWord::text`]) the pair joins: two adjacent words, or one
+    /// compound whose parts it is. What explains a guide found by the pair alone.
+    pub(crate) words: Vec<String>,
 }
 
 /// The plan of a typed text (stage 1): its words with every way each may match, and the pairs
@@ -248,22 +251,30 @@ pub(crate) fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weigh
     // that completes it; a pair found twice in a row counts once (a pair repeated later in the
     // text counts again, as a repeated phrase says more).
     for (at, token) in tokens.iter().enumerate() {
-        let mut found: Vec<(String, f32)> = Vec::new();
+        let mut found: Vec<(String, f32, Vec<String>)> = Vec::new();
         if at > 0 && same_sentence(cut_text, &tokens[at - 1].word, &token.word) {
             let before = &tokens[at - 1];
             let (a, b) = (before.stem(), token.stem());
-            found.push((pair_term(a, b), w.pair));
+            let words = vec![before.surface().to_string(), token.surface().to_string()];
+            found.push((pair_term(a, b), w.pair, words.clone()));
             if !before.forms.stop && !token.forms.stop {
-                found.push((compound_pair_term(a, b), w.compound_pair));
+                found.push((compound_pair_term(a, b), w.compound_pair, words));
             }
         }
         for heads in token.forms.part_heads.windows(2) {
-            found.push((compound_pair_term(&heads[0], &heads[1]), w.compound_pair));
-            found.push((pair_term(&heads[0], &heads[1]), w.pair));
+            let words = vec![token.surface().to_string()];
+            let (a, b) = (&heads[0], &heads[1]);
+            found.push((compound_pair_term(a, b), w.compound_pair, words.clone()));
+            found.push((pair_term(a, b), w.pair, words));
         }
-        for (term, weight) in found {
+        for (term, weight, words) in found {
             if plan.pairs.last().is_none_or(|p| p.term != term) {
-                plan.pairs.push(Pair { term, weight, at });
+                plan.pairs.push(Pair {
+                    term,
+                    weight,
+                    at,
+                    words,
+                });
             }
         }
     }
