@@ -5,10 +5,13 @@
 //!
 //! Builds the corpus (`generate`, seed 1) in RAM, optimizes it, then replays every prefix of every
 //! k-th bundled labelled query in typing order `passes` times (the first pass starts with empty
-//! caches), printing p50 / p90 / p99 / max of `suggest` for each pass.
+//! caches), printing p50 / p90 / p99 / max of `suggest` for each pass. With `--learned-share F`
+//! a seeded share F of the guides is first taught three short texts each (trusted feedback, words
+//! of the labelled queries and of other guides' titles), so learned passages are searched too.
 use std::time::Instant;
 
 use clap::Parser;
+use vagvisare::feedback::Feedback;
 use vagvisare::{GuideIndex, SuggestOptions};
 use vagvisare_benches::{generate, keystrokes, queries};
 
@@ -33,6 +36,9 @@ struct Args {
     /// nothing prepared, and print the median of the passes.
     #[arg(long)]
     cold: bool,
+    /// Share of the guides (0 to 1, seeded) taught three learned texts each before `optimize`.
+    #[arg(long, default_value_t = 0.0)]
+    learned_share: f64,
 }
 
 fn main() {
@@ -46,6 +52,36 @@ fn main() {
     let upserted = start.elapsed().as_secs_f64();
     index.commit().expect("commit");
     let committed = start.elapsed().as_secs_f64();
+    if args.learned_share > 0.0 {
+        let mut words: Vec<String> = queries().into_iter().map(|q| q.query).collect();
+        words.extend(guides.iter().step_by(97).map(|g| g.title.clone()));
+        let words: Vec<&str> = words.iter().flat_map(|t| t.split_whitespace()).collect();
+        let mut state = 17u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        let mut records = Vec::new();
+        for guide in &guides {
+            if (next() % 10_000) as f64 >= args.learned_share * 10_000.0 {
+                continue;
+            }
+            for k in 0..3 {
+                let text: Vec<&str> = (0..3).map(|_| words[next() % words.len()]).collect();
+                records.push(Feedback::helped(text.join(" "), &guide.id).by(format!("bench-{k}")));
+            }
+        }
+        let taught = index.import_feedback(&records).expect("valid feedback");
+        index.commit().expect("commit");
+        println!(
+            "learned: {} texts on {taught} guides in {:.2} s",
+            records.len(),
+            start.elapsed().as_secs_f64() - committed
+        );
+    }
+    let learned = start.elapsed().as_secs_f64();
     let segments = index.searcher().segment_readers().len();
     index.optimize().expect("optimize");
     let total = start.elapsed().as_secs_f64();
@@ -55,7 +91,7 @@ fn main() {
         args.size,
         args.size as f64 / total,
         committed - upserted,
-        total - committed,
+        total - learned,
     );
     // What `optimize` warmed, timed again from empty caches.
     index.clear_caches();
