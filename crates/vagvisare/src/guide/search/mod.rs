@@ -92,12 +92,13 @@ pub(super) fn prepare(
         let weight = q.weight(EnableScoring::disabled_from_searcher(searcher));
         errors.or(weight.map(Some), None)
     });
-    let (weights, doc_freqs) = scoring.weights(searcher, errors);
+    let passages = scoring.passages(searcher, errors);
+    let (weights, doc_freqs) = scoring.weights(searcher, passages, errors);
     Some(Prepared {
         filter,
         weights,
         doc_freqs,
-        grouped: scoring.has_passages(searcher, errors),
+        grouped: passages > 0,
     })
 }
 

@@ -162,6 +162,7 @@ impl Scoring {
     pub(super) fn weights(
         &self,
         searcher: &Searcher,
+        passages: u64,
         errors: &ReadErrors,
     ) -> (Vec<Option<Bm25Weight>>, Vec<u64>) {
         let docs = match searcher.total_num_docs() {
@@ -174,10 +175,6 @@ impl Scoring {
         // A learned passage is compared with the other passages, a guide's title and body with
         // the other guides' (not with every document: passages have no title or body, guides no
         // learned text), in length and in how rare a term is; pairs stand in both.
-        let passages = self
-            .learned
-            .as_ref()
-            .map_or(0, |(_, term)| errors.or(searcher.doc_freq(term), 0));
         let is_learned = |field: Field| {
             self.learned
                 .as_ref()
@@ -225,11 +222,11 @@ impl Scoring {
             .unzip()
     }
 
-    /// True when the searcher holds learned passages (then guides are grouped with them).
-    pub(super) fn has_passages(&self, searcher: &Searcher, errors: &ReadErrors) -> bool {
+    /// How many learned passages the searcher holds (with any, guides are grouped with them).
+    pub(super) fn passages(&self, searcher: &Searcher, errors: &ReadErrors) -> u64 {
         self.learned
             .as_ref()
-            .is_some_and(|(_, term)| errors.or(searcher.doc_freq(term), 0) > 0)
+            .map_or(0, |(_, term)| errors.or(searcher.doc_freq(term), 0))
     }
 
     /// True when clause `clause` is a query word (not a pair).
