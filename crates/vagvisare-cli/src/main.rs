@@ -55,6 +55,12 @@ struct Analysis {
     /// Extra word list for compound splitting, one word a line.
     #[arg(long)]
     words: Option<PathBuf>,
+    /// Rank by words alone: no semantic stage (the same as `--semantic-weight 0`).
+    #[arg(long, conflicts_with = "semantic_weight")]
+    no_semantic: bool,
+    /// Share of the semantic stage in the ranking, 0 to 1 (default: the library's).
+    #[arg(long)]
+    semantic_weight: Option<f32>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -204,6 +210,14 @@ fn configure(index: &GuideIndex, analysis: &Analysis) -> Result<(), String> {
     if let Some(path) = &analysis.words {
         index.add_word_list(&read(path)?);
     }
+    let weight = if analysis.no_semantic {
+        Some(0.0)
+    } else {
+        analysis.semantic_weight
+    };
+    if let Some(weight) = weight {
+        index.set_semantic_weight(weight).map_err(err)?;
+    }
     Ok(())
 }
 
@@ -274,6 +288,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     categories: category,
                     audiences: audience,
                 },
+                semantic: None,
             };
             if stdin {
                 let out = std::io::stdout();

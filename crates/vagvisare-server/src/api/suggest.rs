@@ -1,4 +1,4 @@
-//! `GET /api/suggest?q=…&limit=…&category=…&audience=…` (and the same as a JSON `POST`): the
+//! `GET /api/suggest?q=…&limit=…&category=…&audience=…&semantic=…` (and the same as a JSON `POST`): the
 //! guides that may solve what the person has typed so far ("Möjliga lösningar").
 //!
 //! Never an error because of the text: any `q` (empty, emoji, query syntax, invalid
@@ -35,6 +35,9 @@ pub struct SuggestRequest {
     /// Only guides for everyone or for these audiences.
     #[serde(default)]
     pub audience: Vec<String>,
+    /// Share of the semantic stage in this search, 0 (off) to 1; default: the index's.
+    #[serde(default)]
+    pub semantic: Option<f32>,
 }
 
 /// `GET /api/suggest`.
@@ -53,6 +56,22 @@ pub async fn get(
             )
         })?),
     };
+    let semantic = match first(&pairs, "semantic") {
+        None | Some("") => None,
+        Some("off" | "false") => Some(0.0),
+        Some(text) => Some(
+            text.trim()
+                .parse::<f32>()
+                .ok()
+                .filter(|w| (0.0..=1.0).contains(w))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::BadRequest,
+                        "`semantic` must be a number from 0 (off) to 1, or `off`",
+                    )
+                })?,
+        ),
+    };
     let values = |name: &str| -> Vec<String> {
         pairs
             .iter()
@@ -65,6 +84,7 @@ pub async fn get(
         limit,
         category: values("category"),
         audience: values("audience"),
+        semantic,
     };
     answer(app, &pool, request).await.map(Json)
 }
@@ -81,6 +101,12 @@ pub async fn post(
 
 /// Runs the search on the search pool ([`SearchPool`]), never on a request thread.
 async fn answer(app: App, pool: &SearchPool, request: SuggestRequest) -> Result<Value, ApiError> {
+    if request.semantic.is_some_and(|w| !(0.0..=1.0).contains(&w)) {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "`semantic` must be a number from 0 (off) to 1",
+        ));
+    }
     let (text, _) = cut(&request.q, app.config().limits.query_bytes);
     let text = text.to_string();
     pool.run(&text, move || search(&app, &request)).await
@@ -96,6 +122,7 @@ fn search(app: &App, request: &SuggestRequest) -> Value {
             categories: request.category.clone(),
             audiences: request.audience.clone(),
         },
+        semantic: request.semantic,
     };
     let suggestions = app.index().suggest(text, &options);
     json!({

@@ -67,6 +67,56 @@ pub trait Embedder: Send + Sync {
     /// One L2-normalised vector per text, in order. A text with nothing the embedder knows gets
     /// a vector of zeros (it is near nothing).
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EmbedError>;
+
+    /// The vector of what a person typed, with what the index knows of the typed words (the
+    /// completions of a half-typed last word, the guide words a misspelt word stands for).
+    /// By default the words are not needed: the text is embedded as a [`TextKind::Query`].
+    fn embed_query(
+        &self,
+        text: &str,
+        words: Option<&dyn GuideWords>,
+    ) -> Result<Vec<f32>, EmbedError> {
+        let _ = words;
+        let mut out = self.embed(&[text], TextKind::Query)?;
+        out.pop().ok_or_else(|| EmbedError::Shape {
+            name: self.name().to_string(),
+            expected: self.dim(),
+            got: 0,
+        })
+    }
+
+    /// True for an embedder cheap enough to run on every keystroke (microseconds, like the
+    /// static one). A costly one (a model, a remote service) is asked only when a word is
+    /// complete: while a word is being typed the index reuses the vector of the text before it.
+    fn is_cheap(&self) -> bool {
+        false
+    }
+}
+
+/// The number an index records with each stored vector to say which embedder made it: the
+/// 32-bit FNV-1a hash of its [name](Embedder::name) and dimension. Vectors of another key are
+/// never compared with a query's.
+pub fn embedder_key(embedder: &dyn Embedder) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    let dim = (embedder.dim() as u32).to_le_bytes();
+    for b in embedder.name().bytes().chain(dim) {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// Scales a vector to unit length in place (a vector of zeros stays zeros); false when it is
+/// zeros or not finite.
+pub fn normalise(v: &mut [f32]) -> bool {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 && norm.is_finite() {
+        v.iter_mut().for_each(|x| *x /= norm);
+        true
+    } else {
+        v.iter_mut().for_each(|x| *x = 0.0);
+        false
+    }
 }
 
 /// Cosine of two L2-normalised vectors (their dot product); 0 for vectors of zeros.

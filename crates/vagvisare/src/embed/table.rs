@@ -446,6 +446,20 @@ impl Embedder for StaticEmbedder {
             })
             .collect())
     }
+
+    fn embed_query(
+        &self,
+        text: &str,
+        words: Option<&dyn GuideWords>,
+    ) -> Result<Vec<f32>, EmbedError> {
+        let mut v = vec![0.0; self.dim];
+        self.embed_into(text, TextKind::Query, words, &mut v);
+        Ok(v)
+    }
+
+    fn is_cheap(&self) -> bool {
+        true
+    }
 }
 
 /// The words of a set of guide texts, as [`GuideWords`]: completions by frequency, unfolding

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 /// The format version an index directory is written in. Bump it whenever the schema or the
 /// analysis changes what is stored.
-pub const INDEX_FORMAT_VERSION: u32 = 7;
+pub const INDEX_FORMAT_VERSION: u32 = 8;
 
 /// What went wrong building, opening or changing a guide index.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +75,9 @@ pub enum IndexError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A setting outside what it may be.
+    #[error("{0}")]
+    BadSetting(String),
     /// The search engine underneath failed.
     #[error("index storage: {0}")]
     Storage(#[from] tantivy::TantivyError),

@@ -268,6 +268,79 @@ pub(crate) fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) ->
     }
 }
 
+/// Cosine of word vectors above which a guide word is named as related to a typed word.
+const RELATED_MIN: f32 = 0.3;
+
+/// Adds a [`MatchKind::Related`] match to a suggestion the semantic stage brought or moved: for
+/// each typed word it does not match otherwise, the guide word (or word of the learned text
+/// `learned`, when that is the text nearest the typed text) whose vector in `table` is nearest,
+/// when near enough; and when the suggestion has no match at all, the nearest pair whatever its
+/// cosine (no suggestion comes without an explanation).
+pub(crate) fn relate(
+    suggestion: &mut Suggestion,
+    analysed: &AnalysedGuide,
+    plan: &QueryPlan,
+    learned: Option<&str>,
+    table: &crate::embed::StaticEmbedder,
+) {
+    let learned_words: Vec<String>;
+    let candidates: Vec<&str> = match learned {
+        Some(text) => {
+            learned_words = crate::text::tokenize::words(text)
+                .into_iter()
+                .map(|w| w.text)
+                .collect();
+            learned_words.iter().map(String::as_str).collect()
+        }
+        None => {
+            let mut seen = std::collections::HashSet::new();
+            analysed
+                .title_tokens
+                .iter()
+                .chain(&analysed.body_tokens)
+                .map(Token::surface)
+                .filter(|w| seen.insert(*w))
+                .collect()
+        }
+    };
+    let mut best: Option<Match> = None;
+    let mut best_cosine = f32::NEG_INFINITY;
+    for qw in &plan.words {
+        if suggestion.matched.iter().any(|m| m.query == qw.text) {
+            continue;
+        }
+        // The word as typed, else what the plan completed or corrected it to.
+        let mut forms = std::iter::once(qw.text.as_str()).chain(
+            qw.alternatives
+                .iter()
+                .filter(|a| matches!(a.kind, MatchKind::Prefix | MatchKind::Typo))
+                .flat_map(|a| &a.terms)
+                .filter(|(form, _)| *form == Form::Word)
+                .map(|(_, t)| t.as_str())
+                .take(3),
+        );
+        let Some((word, cosine)) = forms.find_map(|f| table.nearest(f, candidates.iter().copied()))
+        else {
+            continue;
+        };
+        let found = Match {
+            query: qw.text.clone(),
+            guide_word: word.to_string(),
+            kind: MatchKind::Related,
+            learned_text: learned.map(str::to_string),
+        };
+        if cosine >= RELATED_MIN && qw.weight >= 1.0 {
+            suggestion.matched.push(found);
+        } else if cosine > best_cosine {
+            best_cosine = cosine;
+            best = Some(found);
+        }
+    }
+    if suggestion.matched.is_empty() {
+        suggestion.matched.extend(best);
+    }
+}
+
 /// The first pair of the plan that joins the query word and stands in the guide: how it
 /// matched and the guide's words it covers (first and last word number). A pair of two typed
 /// words matches each of them to its own guide word (by stem, or both to the guide's compound

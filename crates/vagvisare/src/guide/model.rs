@@ -31,6 +31,11 @@ pub struct Guide {
 }
 
 impl Guide {
+    /// The text the semantic stage embeds for the guide: its title, then its body.
+    pub fn semantic_text(&self) -> String {
+        format!("{}. {}", self.title, self.body)
+    }
+
     /// A guide with id, title and body; category, audiences, keywords and url empty.
     pub fn new(id: impl Into<String>, title: impl Into<String>, body: impl Into<String>) -> Self {
         Self {

@@ -2,8 +2,8 @@
 //! (title, body) and per form of a word (surface, stem, folded, compound part), plus stem pairs.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
-    STRING,
+    BytesOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
+    STORED, STRING,
 };
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
@@ -145,6 +145,9 @@ pub struct Fields {
     /// The guide a document speaks for, as a number ([`group_key`] of its id; fast): a guide
     /// and its passages share it, so a guide is suggested once, by its best document.
     pub group: Field,
+    /// The document's vectors, a block per embedder (fast; see the semantic stage,
+    /// `search/semantic.rs`).
+    pub vectors: Field,
     analyzed: [[Field; 4]; 3],
 }
 
@@ -157,6 +160,9 @@ impl Fields {
 
 /// The name of [`Fields::group`].
 pub const GROUP: &str = "group";
+
+/// The name of [`Fields::vectors`].
+pub const VECTORS: &str = "vectors";
 
 /// The term of [`Fields::passage`].
 pub const PASSAGE: &str = "1";
@@ -197,6 +203,7 @@ pub fn build() -> (Schema, Fields) {
     let parent = b.add_text_field("parent", STRING | STORED);
     let passage = b.add_text_field("passage", STRING);
     let group = b.add_u64_field(GROUP, NumericOptions::default().set_fast());
+    let vectors = b.add_bytes_field(VECTORS, BytesOptions::default().set_fast());
     let category_key = b.add_text_field("category_key", STRING);
     let audience_key = b.add_text_field("audience_key", STRING);
     let pair = b.add_text_field("pair", analyzed.clone());
@@ -237,6 +244,7 @@ pub fn build() -> (Schema, Fields) {
         parent,
         passage,
         group,
+        vectors,
         analyzed,
     };
     (schema, fields)

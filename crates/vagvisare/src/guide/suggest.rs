@@ -3,25 +3,33 @@
 //! 1. **Plan**: [`GuideIndex::plan`] analyses the typed text ([`plan::plan`]) and expands it
 //!    against the index's dictionaries ([`plan::expand`]).
 //! 2. **Candidates** and 3. **Scoring**: [`GuideIndex::candidates`] reads the postings of the
-//!    plan's terms and scores them ([`search::top_docs`]), keeping the best.
-//! 4. **Explanation**: [`explain::explain`] says what matched each candidate and cuts a snippet.
+//!    plan's terms and scores them ([`search::top_docs`]), keeping the best; then the semantic
+//!    stage (3b, [`search::semantic`]) re-scores them, adds the guides nearest the typed text in
+//!    meaning, and fuses the two scores.
+//! 4. **Explanation**: [`explain::explain`] says what matched each candidate and cuts a snippet
+//!    ([`explain::relate`] names the nearest words of a semantic match).
 
 use tantivy::schema::Value;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use super::explain::{self, AnalysedGuide, Suggestion};
-use super::index::{GuideIndex, LEARNED_SEPARATOR};
+use super::index::{GuideIndex, SemanticQuery, LEARNED_SEPARATOR};
 use super::plan::{self, expand, QueryPlan};
+use super::search::semantic::{self, Fused};
 use super::search::{self, filter_query, Filters, Scoring};
 use crate::text::analyzer::Analyzer;
 
 /// Options of one suggestion request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SuggestOptions {
     /// Most suggestions returned.
     pub limit: usize,
     /// Category and audience filters.
     pub filters: Filters,
+    /// Share of the semantic stage in this search's ranking (0 turns it off); `None`: the
+    /// index's ([`GuideIndex::semantic_weight`]). Values outside 0–1 are taken as the nearest
+    /// end of it.
+    pub semantic: Option<f32>,
 }
 
 impl Default for SuggestOptions {
@@ -29,6 +37,7 @@ impl Default for SuggestOptions {
         Self {
             limit: 5,
             filters: Filters::default(),
+            semantic: None,
         }
     }
 }
@@ -62,27 +71,99 @@ impl GuideIndex {
         plan
     }
 
-    /// Stages 2 and 3, Candidates and Scoring: the best `n` guides by the lexical score.
+    /// Stages 2 and 3, Candidates and Scoring: the best `limit` guides by the lexical score,
+    /// fused with the semantic one when the stage is on.
     fn candidates(
         &self,
         searcher: &Searcher,
+        text: &str,
         plan: &QueryPlan,
-        filters: &Filters,
-        n: usize,
-    ) -> Vec<(f32, DocAddress)> {
+        options: &SuggestOptions,
+    ) -> (Vec<Fused>, Option<SemanticQuery>) {
+        let n = options.limit;
         if plan.is_empty() || n == 0 {
-            return Vec::new();
+            return (Vec::new(), None);
         }
+        let weight = options.semantic.unwrap_or_else(|| self.semantic_weight());
+        let weight = if weight.is_nan() {
+            0.0
+        } else {
+            weight.clamp(0.0, 1.0)
+        };
+        let semantic = (weight > 0.0)
+            .then(|| self.semantic_query(text, plan, searcher))
+            .flatten();
+        let depth = match semantic {
+            Some(_) => n.max(self.weights.semantic_depth),
+            None => n,
+        };
         // Room is reserved for the whole limit: never more than there are guides.
-        let n = n.min(
+        let depth = depth.min(
             usize::try_from(searcher.num_docs())
                 .unwrap_or(usize::MAX)
                 .max(1),
         );
         let scoring = Scoring::of(plan, &self.fields, &self.weights);
-        let filter = filter_query(&self.fields, filters);
+        let filter = filter_query(&self.fields, &options.filters);
         let errors = &self.read_errors;
-        search::top_docs(searcher, &scoring, filter.as_deref(), n, &self.kept, errors)
+        let lexical = search::top_docs(
+            searcher,
+            &scoring,
+            filter.as_deref(),
+            depth,
+            &self.kept,
+            errors,
+        );
+        let Some(sq) = semantic else {
+            let found = lexical
+                .into_iter()
+                .map(|(score, address)| Fused {
+                    address,
+                    lexical: score,
+                    semantic: None,
+                    row: None,
+                    score,
+                })
+                .collect();
+            return (found, None);
+        };
+        let mut found: Vec<Fused> = lexical
+            .into_iter()
+            .map(|(score, address)| {
+                let best = sq.set.best_of(&sq.query, address);
+                Fused {
+                    address,
+                    lexical: score,
+                    semantic: best.map(|b| b.0),
+                    row: best.map(|b| b.1),
+                    score,
+                }
+            })
+            .collect();
+        let w = &self.weights;
+        if sq.set.len() <= w.semantic_scan && w.semantic_extra > 0 {
+            let skip = found
+                .iter()
+                .filter_map(|c| sq.set.group(c.address))
+                .collect();
+            let filter = filter.as_deref().and_then(|q| {
+                let scoring = tantivy::query::EnableScoring::disabled_from_searcher(searcher);
+                errors.or(q.weight(scoring).map(Some), None)
+            });
+            let admitted = semantic::admitted_by(searcher, filter.as_deref());
+            for (cosine, row) in sq.set.nearest(&sq.query, w.semantic_extra, &skip, admitted) {
+                found.push(Fused {
+                    address: sq.set.source(row).0,
+                    lexical: 0.0,
+                    semantic: Some(cosine),
+                    row: Some(row),
+                    score: 0.0,
+                });
+            }
+        }
+        semantic::fuse(&mut found, weight);
+        found.truncate(n);
+        (found, Some(sq))
     }
 
     /// The stored document of a candidate, the failure to read it counted.
@@ -99,51 +180,85 @@ impl GuideIndex {
     pub fn suggest(&self, text: &str, options: &SuggestOptions) -> Vec<Suggestion> {
         let searcher = self.reader.searcher();
         let plan = self.plan(text, &searcher);
-        let candidates = self.candidates(&searcher, &plan, &options.filters, options.limit);
-        let generation = searcher.generation().generation_id();
+        let (candidates, semantic) = self.candidates(&searcher, text, &plan, options);
         // Stage 4, Explanation.
         candidates
             .into_iter()
-            .filter_map(|(score, address)| {
-                let analysed = self.analysed.get_or_compute(generation, address, || {
-                    let doc = self.document_of(&searcher, address)?;
-                    let text = |field| {
-                        doc.get_first(field)
-                            .and_then(|v| v.as_str())
-                            .map(str::to_string)
-                    };
-                    // A learned passage speaks for its guide, and explains with its own text.
-                    let (guide, learned) = match text(self.fields.parent) {
-                        Some(parent) => {
-                            let texts: Vec<&str> = doc
-                                .get_all(self.fields.learned)
-                                .filter_map(|v| v.as_str())
-                                .collect();
-                            (self.get(&parent)?, Some(texts.join(LEARNED_SEPARATOR)))
-                        }
-                        None => (self.guide_of(&doc), None),
-                    };
-                    let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
-                    let mut analyzer = Analyzer::new(&lexicon);
-                    Some(AnalysedGuide::new(
-                        guide,
-                        learned.unwrap_or_default(),
-                        &mut analyzer,
-                    ))
-                });
-                Some(explain::explain(analysed.as_ref().as_ref()?, score, &plan))
+            .filter_map(|c| {
+                let analysed = self.analysed_of(&searcher, c.address)?;
+                let analysed = analysed.as_ref().as_ref()?;
+                let mut suggestion = explain::explain(analysed, c.score, &plan);
+                if let (Some(row), Some(sq)) = (c.row, &semantic) {
+                    let learned = self.learned_text_of(&searcher, sq.set.source(row));
+                    let table = self.base_embedder();
+                    explain::relate(&mut suggestion, analysed, &plan, learned.as_deref(), table);
+                }
+                Some(suggestion)
             })
             .collect()
+    }
+
+    /// A candidate's guide analysed for explaining (cached per committed state). A learned
+    /// passage speaks for its guide, and explains with its own text.
+    fn analysed_of(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+    ) -> Option<std::sync::Arc<Option<AnalysedGuide>>> {
+        let generation = searcher.generation().generation_id();
+        let analysed = self.analysed.get_or_compute(generation, address, || {
+            let doc = self.document_of(searcher, address)?;
+            let text = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
+            let (guide, learned) = match text(self.fields.parent) {
+                Some(parent) => {
+                    let texts: Vec<&str> = doc
+                        .get_all(self.fields.learned)
+                        .filter_map(|v| v.as_str())
+                        .collect();
+                    (self.get(&parent)?, Some(texts.join(LEARNED_SEPARATOR)))
+                }
+                None => (self.guide_of(&doc), None),
+            };
+            let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
+            let mut analyzer = Analyzer::new(&lexicon);
+            Some(AnalysedGuide::new(
+                guide,
+                learned.unwrap_or_default(),
+                &mut analyzer,
+            ))
+        });
+        analysed.as_ref().is_some().then_some(analysed)
+    }
+
+    /// The learned text a stored vector is of (`None` for a guide's own text).
+    fn learned_text_of(
+        &self,
+        searcher: &Searcher,
+        (address, text): (DocAddress, u16),
+    ) -> Option<String> {
+        let doc = self.document_of(searcher, address)?;
+        doc.get_first(self.fields.parent)?;
+        let found = doc
+            .get_all(self.fields.learned)
+            .filter_map(|v| v.as_str())
+            .nth(usize::from(text))
+            .map(str::to_string);
+        found
     }
 
     /// Only the ids of the best guides (what evaluation and benchmarks need).
     pub fn suggest_ids(&self, text: &str, options: &SuggestOptions) -> Vec<String> {
         let searcher = self.reader.searcher();
         let plan = self.plan(text, &searcher);
-        self.candidates(&searcher, &plan, &options.filters, options.limit)
+        self.candidates(&searcher, text, &plan, options)
+            .0
             .into_iter()
-            .filter_map(|(_, address)| {
-                let doc = self.document_of(&searcher, address)?;
+            .filter_map(|c| {
+                let doc = self.document_of(&searcher, c.address)?;
                 (doc.get_first(self.fields.id))
                     .or_else(|| doc.get_first(self.fields.parent))
                     .and_then(|v| v.as_str())

@@ -5,13 +5,16 @@
 //! searchable as soon as `commit` returns.
 
 mod learned;
+mod vectors;
 mod warm;
 mod write;
+
+pub(crate) use vectors::SemanticQuery;
 
 pub(crate) use write::LEARNED_SEPARATOR;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
 use tantivy::collector::TopDocs;
@@ -84,8 +87,16 @@ pub struct GuideIndex {
     pub(super) analysed: GenerationCache<DocAddress, Option<AnalysedGuide>>,
     /// Scores of the words already typed, and of common words, kept between keystrokes.
     pub(super) kept: KeptScores,
-    /// Failures to read the index while searching.
+    /// Failures to read the index while searching (and of an embedder).
     pub(super) read_errors: ReadErrors,
+    /// The embedders of the semantic stage.
+    embedders: RwLock<vectors::Embedders>,
+    /// Stored vectors of the latest committed state, by embedder key.
+    vector_sets: GenerationCache<u32, crate::guide::search::semantic::VectorSet>,
+    /// Query vectors of a costly embedder, by text.
+    query_vectors: Mutex<vectors::QueryVectors>,
+    /// Semantic weight of searches that do not choose one (f32 bits).
+    semantic_weight: AtomicU32,
 }
 
 impl std::fmt::Debug for GuideIndex {
@@ -217,6 +228,10 @@ impl GuideIndex {
             analysed: GenerationCache::default(),
             kept: KeptScores::default(),
             read_errors: ReadErrors::default(),
+            embedders: RwLock::default(),
+            vector_sets: GenerationCache::with_capacity(4),
+            query_vectors: Mutex::default(),
+            semantic_weight: AtomicU32::new(Weights::default().semantic.to_bits()),
         })
     }
 
@@ -247,11 +262,32 @@ impl GuideIndex {
         &self.weights
     }
 
-    /// Replaces the ranking weights (for tuning and evaluation).
+    /// Replaces the ranking weights (for tuning and evaluation); the semantic weight of searches
+    /// becomes theirs.
     pub fn set_weights(&mut self, weights: Weights) {
+        self.semantic_weight
+            .store(weights.semantic.to_bits(), Ordering::Relaxed);
         self.weights = weights;
         self.resolved.clear();
         self.kept.clear();
+    }
+
+    /// The semantic weight of searches that do not choose one ([`SuggestOptions::semantic`](
+    /// crate::guide::SuggestOptions::semantic)): 0 turns the semantic stage off for this index.
+    pub fn semantic_weight(&self) -> f32 {
+        f32::from_bits(self.semantic_weight.load(Ordering::Relaxed))
+    }
+
+    /// Sets [`semantic_weight`](Self::semantic_weight); refused unless within 0–1.
+    pub fn set_semantic_weight(&self, weight: f32) -> Result<(), IndexError> {
+        if !(0.0..=1.0).contains(&weight) {
+            return Err(IndexError::BadSetting(format!(
+                "the semantic weight must be within 0 and 1, not {weight}"
+            )));
+        }
+        self.semantic_weight
+            .store(weight.to_bits(), Ordering::Relaxed);
+        Ok(())
     }
 
     fn writer(&self) -> MutexGuard<'_, IndexWriter> {

@@ -65,14 +65,28 @@ impl GuideIndex {
         // a guide: the batch was checked above.
         let mut words = words.into_iter();
         for (chunk, learned) in guides.chunks(ADD_CHUNK).zip(learned.chunks(ADD_CHUNK)) {
+            // The chunk's vectors in one call per embedder (a model or a remote one batches).
+            let texts: Vec<String> = chunk.iter().map(Guide::semantic_text).collect();
+            let mut vector_texts: Vec<Vec<&str>> = Vec::with_capacity(2 * chunk.len());
+            for (text, learned) in texts.iter().zip(learned) {
+                vector_texts.push(vec![text.as_str()]);
+                vector_texts.push(learned.iter().map(String::as_str).collect());
+            }
+            let mut vectors = self.vector_values(&vector_texts).into_iter();
             let docs: Vec<(TantivyDocument, Option<TantivyDocument>)> = chunk
                 .iter()
                 .zip(words.by_ref())
                 .zip(learned)
                 .map(|((guide, words), learned)| {
-                    let passage =
-                        (!learned.is_empty()).then(|| self.passage(guide, learned, &mut analyzer));
-                    (self.document(guide, words, &mut analyzer), passage)
+                    let mut doc = self.document(guide, words, &mut analyzer);
+                    add_vectors(&mut doc, self.fields.vectors, vectors.next());
+                    let vectors = vectors.next();
+                    let passage = (!learned.is_empty()).then(|| {
+                        let mut passage = self.passage(guide, learned, &mut analyzer);
+                        add_vectors(&mut passage, self.fields.vectors, vectors);
+                        passage
+                    });
+                    (doc, passage)
                 })
                 .collect();
             for (guide, (doc, passage)) in chunk.iter().zip(docs) {
@@ -171,6 +185,13 @@ impl GuideIndex {
         let body = analyzer.analyze_words(words.body);
         add_analysed(&mut doc, f, Source::Body, &guide.body, &body);
         doc
+    }
+}
+
+/// Adds a document's stored vectors (nothing when it has none).
+fn add_vectors(doc: &mut TantivyDocument, field: tantivy::schema::Field, value: Option<Vec<u8>>) {
+    if let Some(value) = value.filter(|v| !v.is_empty()) {
+        doc.add_bytes(field, &value);
     }
 }
 

@@ -54,6 +54,9 @@ pub enum MatchKind {
     Prefix,
     /// A text people typed before this guide helped them (learned from feedback).
     Learned,
+    /// Near in meaning (the semantic stage): the guide word, or learned text, whose vector is
+    /// closest to the typed word's.
+    Related,
 }
 
 impl MatchKind {
@@ -68,6 +71,7 @@ impl MatchKind {
             MatchKind::Typo => "typo",
             MatchKind::Prefix => "prefix",
             MatchKind::Learned => "learned",
+            MatchKind::Related => "related",
         }
     }
 }

@@ -42,6 +42,16 @@ pub struct Weights {
     pub max_completions: usize,
     /// Most spelling neighbours of a word that are searched.
     pub max_typo_neighbours: usize,
+    /// Share of the semantic stage in the fused score of a guide (0: off; see
+    /// `search/semantic.rs`). What a search uses unless it chooses its own.
+    pub semantic: f32,
+    /// Lexical candidates the semantic stage re-scores (the best ones).
+    pub semantic_depth: usize,
+    /// Guides nearest the typed text that join the candidates although no word of it found them.
+    pub semantic_extra: usize,
+    /// Most stored vectors compared with every typed text to find `semantic_extra` guides;
+    /// beyond it only the lexical candidates are re-scored (each comparison reads a vector).
+    pub semantic_scan: usize,
 }
 
 impl Default for Weights {
@@ -64,6 +74,10 @@ impl Default for Weights {
             learned: 1.25,
             tie_breaker: 0.1,
             max_completions: 24,
+            semantic: 0.2,
+            semantic_depth: 50,
+            semantic_extra: 10,
+            semantic_scan: 20_000,
             max_typo_neighbours: 8,
         }
     }

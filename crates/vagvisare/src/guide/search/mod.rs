@@ -38,6 +38,7 @@ mod kept;
 mod reference;
 mod scoring;
 mod select;
+pub(crate) mod semantic;
 
 use tantivy::query::{Bm25Weight, EnableScoring, Query, Weight};
 use tantivy::{DocAddress, DocId, Score, Searcher};

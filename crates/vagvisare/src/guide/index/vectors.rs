@@ -1,0 +1,255 @@
+//! The embedders of an index and the vectors it stores (see the semantic stage,
+//! `search/semantic.rs`): every guide text and learned text has a vector of the shipped static
+//! table (the *base*, always there, what a search falls back to) and, when the host chose
+//! another embedder (a sentence encoder in-process or behind HTTP), one of that embedder too.
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+use tantivy::collector::DocSetCollector;
+use tantivy::query::AllQuery;
+use tantivy::schema::Value;
+use tantivy::{Searcher, TantivyDocument};
+
+use super::GuideIndex;
+use crate::embed::{embedder_key, normalise, Embedder, StaticEmbedder, TextKind};
+use crate::guide::error::IndexError;
+use crate::guide::model::Guide;
+use crate::guide::plan::QueryPlan;
+use crate::guide::search::semantic::{PlanWords, Query, VectorSet};
+
+/// Query vectors of a costly embedder kept, by text, before the cache starts over.
+const QUERY_CACHE: usize = 4096;
+
+/// The embedders of an index.
+pub(crate) struct Embedders {
+    /// The static table: every document has its vectors.
+    pub(crate) base: &'static StaticEmbedder,
+    /// The host's embedder, when it chose one.
+    pub(crate) primary: Option<Arc<dyn Embedder>>,
+}
+
+impl Default for Embedders {
+    fn default() -> Self {
+        Self {
+            base: StaticEmbedder::bundled(),
+            primary: None,
+        }
+    }
+}
+
+/// A typed text's vector and the stored vectors it is compared with.
+pub(crate) struct SemanticQuery {
+    pub(crate) query: Query,
+    pub(crate) set: Arc<VectorSet>,
+}
+
+impl GuideIndex {
+    /// Chooses the embedder of the semantic stage (`None`: the shipped static table), and
+    /// re-embeds every committed guide with it (searchable after [`commit`](Self::commit)).
+    /// Until then, and whenever the embedder fails, searches use the static table's vectors,
+    /// which every guide keeps. Fails only when the guides cannot be written again.
+    pub fn set_embedder(&self, embedder: Option<Arc<dyn Embedder>>) -> Result<(), IndexError> {
+        self.embedders
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .primary = embedder;
+        self.query_vectors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        let guides = self.all_guides();
+        if guides.is_empty() {
+            return Ok(());
+        }
+        self.upsert(&guides)
+    }
+
+    /// The static table every guide has vectors of (it names the words of a semantic match).
+    pub(crate) fn base_embedder(&self) -> &'static StaticEmbedder {
+        self.embedders
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .base
+    }
+
+    /// The name of the embedder searches use (the static table's unless another was chosen).
+    pub fn embedder_name(&self) -> String {
+        let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
+        match &e.primary {
+            Some(p) => p.name().to_string(),
+            None => e.base.name().to_string(),
+        }
+    }
+
+    /// Every committed guide.
+    fn all_guides(&self) -> Vec<Guide> {
+        let searcher = self.reader.searcher();
+        let Ok(addresses) = searcher.search(&AllQuery, &DocSetCollector) else {
+            return Vec::new();
+        };
+        let mut addresses: Vec<_> = addresses.into_iter().collect();
+        addresses.sort();
+        addresses
+            .into_iter()
+            .filter_map(|a| searcher.doc::<TantivyDocument>(a).ok())
+            .filter(|d| {
+                d.get_first(self.fields.id)
+                    .and_then(|v| v.as_str())
+                    .is_some()
+            })
+            .map(|d| self.guide_of(&d))
+            .collect()
+    }
+
+    /// The stored `vectors` value of each document, given each document's texts: a block of
+    /// the base table's vectors, and one of the host's embedder's when it answers (a failure is
+    /// counted in [`read_errors`](Self::read_errors) and the documents keep the base vectors).
+    pub(super) fn vector_values(&self, docs: &[Vec<&str>]) -> Vec<Vec<u8>> {
+        let embedders = self.embedders.read().unwrap_or_else(|e| e.into_inner());
+        let flat: Vec<&str> = docs.iter().flatten().copied().collect();
+        let mut values = vec![Vec::new(); docs.len()];
+        let base: &dyn Embedder = embedders.base;
+        let all = std::iter::once(base).chain(embedders.primary.as_deref());
+        for embedder in all {
+            let vectors = match embedder.embed(&flat, TextKind::Passage) {
+                Ok(v) if v.len() == flat.len() && v.iter().all(|x| x.len() == embedder.dim()) => v,
+                Ok(v) => {
+                    self.read_errors.note(&crate::embed::EmbedError::Shape {
+                        name: embedder.name().to_string(),
+                        expected: flat.len() * embedder.dim(),
+                        got: v.iter().map(Vec::len).sum(),
+                    });
+                    continue;
+                }
+                Err(e) => {
+                    self.read_errors.note(&e);
+                    continue;
+                }
+            };
+            let key = embedder_key(embedder);
+            let mut vectors = vectors.into_iter();
+            for (value, texts) in values.iter_mut().zip(docs) {
+                let mut mine: Vec<Vec<f32>> = vectors.by_ref().take(texts.len()).collect();
+                mine.iter_mut().for_each(|v| {
+                    normalise(v);
+                });
+                crate::guide::search::semantic::encode(value, key, &mine);
+            }
+        }
+        values
+    }
+
+    /// The typed text's vector and the vectors to compare it with: the host's embedder's when
+    /// it answers and every guide has its vectors, else the static table's. `None` when the
+    /// text has nothing an embedder knows.
+    pub(crate) fn semantic_query(
+        &self,
+        text: &str,
+        plan: &QueryPlan,
+        searcher: &Searcher,
+    ) -> Option<SemanticQuery> {
+        let (base, primary) = {
+            let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
+            (e.base, e.primary.clone())
+        };
+        let words = PlanWords(plan);
+        if let Some(primary) = primary {
+            let set = self.vector_set(searcher, primary.as_ref());
+            if set.missing == 0 {
+                if let Some(v) = self.primary_vector(primary.as_ref(), text) {
+                    if let Some(query) = Query::new(&v) {
+                        return Some(SemanticQuery { query, set });
+                    }
+                }
+            }
+        }
+        let v = base.embed_query(text, Some(&words)).ok()?;
+        let query = Query::new(&v)?;
+        let set = self.vector_set(searcher, base);
+        Some(SemanticQuery { query, set })
+    }
+
+    /// The stored vectors of `embedder` in the searcher's state (built once per commit).
+    fn vector_set(&self, searcher: &Searcher, embedder: &dyn Embedder) -> Arc<VectorSet> {
+        let key = embedder_key(embedder);
+        let generation = searcher.generation().generation_id();
+        self.vector_sets.get_or_compute(generation, key, || {
+            VectorSet::build(searcher, key, embedder.dim(), &self.read_errors)
+        })
+    }
+
+    /// A costly embedder's vector of a typed text, cached by text; while a word is being typed,
+    /// the vector of the text before it (a half word means little to an encoder, and asking it
+    /// on every keystroke would cost one model run each). `None` when it fails (counted).
+    fn primary_vector(&self, embedder: &dyn Embedder, text: &str) -> Option<Arc<Vec<f32>>> {
+        let text = if embedder.is_cheap() {
+            text
+        } else {
+            complete_words(text)
+        };
+        if text.trim().is_empty() {
+            return None;
+        }
+        let key = (embedder_key(embedder), text.to_string());
+        if let Some(v) = self
+            .query_vectors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return Some(Arc::clone(v));
+        }
+        let mut v = match embedder.embed_query(text, None) {
+            Ok(v) if v.len() == embedder.dim() => v,
+            Ok(v) => {
+                self.read_errors.note(&crate::embed::EmbedError::Shape {
+                    name: embedder.name().to_string(),
+                    expected: embedder.dim(),
+                    got: v.len(),
+                });
+                return None;
+            }
+            Err(e) => {
+                self.read_errors.note(&e);
+                return None;
+            }
+        };
+        normalise(&mut v);
+        let v = Arc::new(v);
+        let mut cache = self.query_vectors.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= QUERY_CACHE {
+            cache.clear();
+        }
+        cache.insert(key, Arc::clone(&v));
+        Some(v)
+    }
+}
+
+/// The text up to its last complete word: all of it when it ends in a space or a sentence's
+/// end, else without the word being typed.
+pub(crate) fn complete_words(text: &str) -> &str {
+    if text.ends_with(|c: char| c.is_whitespace() || matches!(c, '.' | '?' | '!' | ',')) {
+        return text;
+    }
+    match text.rfind(char::is_whitespace) {
+        Some(i) => &text[..i],
+        None => "",
+    }
+}
+
+/// Query vectors of costly embedders, by embedder key and text.
+pub(crate) type QueryVectors = FxHashMap<(u32, String), Arc<Vec<f32>>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_complete_words_go_to_a_costly_embedder() {
+        assert_eq!(complete_words("glömt lösen"), "glömt");
+        assert_eq!(complete_words("glömt lösen "), "glömt lösen ");
+        assert_eq!(complete_words("glömt?"), "glömt?");
+        assert_eq!(complete_words("lösen"), "");
+    }
+}

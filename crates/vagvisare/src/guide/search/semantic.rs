@@ -1,0 +1,462 @@
+//! Stage 3b, **Semantic**: evidence that needs no shared word. Each guide's text and each of its
+//! learned texts has a vector (made by an [`Embedder`](crate::embed::Embedder) when the guide
+//! was written, stored with it); the typed text gets one at search time; their cosine is the
+//! semantic score of the guide (the best of its vectors, as a vector store scores a document by
+//! its best passage).
+//!
+//! Two things happen with it:
+//!
+//! - **Candidates**: the guides nearest the typed text join the lexical candidates, even when
+//!   they share no word with it. Every stored vector is compared (exact), while the index holds
+//!   at most [`Weights::semantic_scan`](crate::guide::Weights::semantic_scan) of them; beyond
+//!   that only the lexical candidates are re-scored.
+//! - **Fusion**: over the candidates, lexical and semantic scores are each scaled to 0–1
+//!   (min–max) and mixed, `(1 − w) × lexical + w × semantic`, with `w` the semantic weight.
+//!
+//! Storage: a document's vectors are one value of its `vectors` fast field, a block per
+//! embedder: the embedder's [key](crate::embed::embedder_key) (u32), the dimension (u16), the
+//! number of vectors (u16), then per vector its scale (f32) and its values as int8 (value =
+//! int8 × scale). [`VectorSet`] is every vector of one embedder in one committed state, copied
+//! into one array at the first search that needs it.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use tantivy::{DocAddress, DocId, Searcher};
+
+use super::super::index::ReadErrors;
+use super::filter::allowed;
+use super::groups;
+use crate::embed::GuideWords;
+use crate::guide::plan::{MatchKind, QueryPlan};
+use crate::guide::schema::{Form, VECTORS};
+
+/// Bytes before a block's vectors: key, dimension, count.
+const HEADER: usize = 8;
+
+/// Appends the block of `vectors` made by the embedder of `key` to a document's value.
+/// Vectors of zeros are kept (they are near nothing). At most `u16::MAX` vectors are kept.
+pub(crate) fn encode(out: &mut Vec<u8>, key: u32, vectors: &[Vec<f32>]) {
+    let Some(dim) = vectors.first().map(Vec::len) else {
+        return;
+    };
+    let count = vectors.len().min(usize::from(u16::MAX));
+    let Ok(dim16) = u16::try_from(dim) else {
+        return;
+    };
+    out.extend(key.to_le_bytes());
+    out.extend(dim16.to_le_bytes());
+    out.extend((count as u16).to_le_bytes());
+    for v in &vectors[..count] {
+        let (scale, values) = quantise(v);
+        out.extend(scale.to_le_bytes());
+        out.extend(values.into_iter().map(|x| x as u8));
+    }
+}
+
+/// A vector as int8 values and the scale that brings them back.
+fn quantise(v: &[f32]) -> (f32, Vec<i8>) {
+    let max = v
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold(0f32, |m, x| m.max(x.abs()));
+    if max == 0.0 {
+        return (0.0, vec![0; v.len()]);
+    }
+    let scale = max / 127.0;
+    let values = v
+        .iter()
+        .map(|x| {
+            if x.is_finite() {
+                (x / scale).round().clamp(-127.0, 127.0) as i8
+            } else {
+                0
+            }
+        })
+        .collect();
+    (scale, values)
+}
+
+/// The vectors of embedder `key` in one stored value: `(dim, count, bytes of the rows)`.
+fn block(value: &[u8], key: u32) -> Option<(usize, usize, &[u8])> {
+    let mut at = 0;
+    while at + HEADER <= value.len() {
+        let k = u32::from_le_bytes(value[at..at + 4].try_into().ok()?);
+        let dim = usize::from(u16::from_le_bytes(value[at + 4..at + 6].try_into().ok()?));
+        let count = usize::from(u16::from_le_bytes(value[at + 6..at + 8].try_into().ok()?));
+        let len = count * (4 + dim);
+        let rows = value.get(at + HEADER..at + HEADER + len)?;
+        if k == key {
+            return Some((dim, count, rows));
+        }
+        at += HEADER + len;
+    }
+    None
+}
+
+/// Every stored vector of one embedder in one committed state: one row per vector, with the
+/// document and guide (group) it belongs to and which of the document's texts it is.
+#[derive(Debug, Default)]
+pub(crate) struct VectorSet {
+    dim: usize,
+    /// Row-major int8 values.
+    values: Vec<i8>,
+    scales: Vec<f32>,
+    docs: Vec<DocAddress>,
+    groups: Vec<u64>,
+    /// Which text of its document a row is: 0 for the first (a guide's own text, or a passage's
+    /// first learned text), and so on.
+    texts: Vec<u16>,
+    /// Rows of each guide.
+    by_group: FxHashMap<u64, Vec<u32>>,
+    /// Row of each document's first vector.
+    by_doc: FxHashMap<DocAddress, u32>,
+    /// Live documents with no vector of this embedder (written before it was chosen).
+    pub(crate) missing: usize,
+}
+
+impl VectorSet {
+    /// The vectors of embedder `key` (of dimension `dim`) in every live document of `searcher`.
+    /// What cannot be read is counted in `errors` and counts as missing.
+    pub(crate) fn build(searcher: &Searcher, key: u32, dim: usize, errors: &ReadErrors) -> Self {
+        let mut set = VectorSet {
+            dim,
+            ..Self::default()
+        };
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let alive = segment.alive_bitset();
+            let live = |doc: DocId| alive.is_none_or(|a| a.is_alive(doc));
+            let column = errors.or(segment.fast_fields().bytes(VECTORS), None);
+            let group_of = groups(segment, errors);
+            let Some(column) = column else {
+                set.missing += (0..segment.max_doc()).filter(|&d| live(d)).count();
+                continue;
+            };
+            // Values are dictionary-encoded: note each document's value ordinal, then read the
+            // dictionary once, in ordinal order.
+            let mut wanted: Vec<(u64, DocId)> = (0..segment.max_doc())
+                .filter(|&d| live(d))
+                .filter_map(|d| {
+                    let ord = column.term_ords(d).next();
+                    if ord.is_none() {
+                        set.missing += 1;
+                    }
+                    ord.map(|o| (o, d))
+                })
+                .collect();
+            wanted.sort_unstable();
+            let mut stream = match column.dictionary().stream() {
+                Ok(s) => s,
+                Err(e) => {
+                    errors.note(&e);
+                    set.missing += wanted.len();
+                    continue;
+                }
+            };
+            let mut next = wanted.iter().peekable();
+            while next.peek().is_some() && stream.advance() {
+                let term = stream.term_ord();
+                while let Some(&&(o, doc)) = next.peek() {
+                    if o > term {
+                        break;
+                    }
+                    next.next();
+                    if o < term {
+                        continue;
+                    }
+                    let address = DocAddress::new(ord as u32, doc);
+                    let group = group_of.as_ref().and_then(|c| c.first(doc));
+                    if !set.push(address, group, stream.key(), key) {
+                        set.missing += 1;
+                    }
+                }
+            }
+        }
+        set
+    }
+
+    /// Adds the rows of one document's value; false when it holds none of embedder `key`.
+    fn push(&mut self, address: DocAddress, group: Option<u64>, value: &[u8], key: u32) -> bool {
+        let Some((dim, count, rows)) = block(value, key) else {
+            return false;
+        };
+        if dim != self.dim || count == 0 {
+            return false;
+        }
+        self.by_doc.insert(address, self.scales.len() as u32);
+        let group =
+            group.unwrap_or(u64::from(address.doc_id) | (u64::from(address.segment_ord) << 32));
+        for (i, row) in rows.chunks_exact(4 + dim).enumerate() {
+            let row_number = self.scales.len() as u32;
+            self.scales
+                .push(f32::from_le_bytes([row[0], row[1], row[2], row[3]]));
+            self.values.extend(row[4..].iter().map(|&b| b as i8));
+            self.docs.push(address);
+            self.groups.push(group);
+            self.texts.push(i as u16);
+            self.by_group.entry(group).or_default().push(row_number);
+        }
+        true
+    }
+
+    /// Number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.scales.len()
+    }
+
+    fn row(&self, r: usize) -> &[i8] {
+        &self.values[r * self.dim..(r + 1) * self.dim]
+    }
+
+    /// The best row of a document's guide for `query`: its cosine and row number.
+    pub(crate) fn best_of(&self, query: &Query, address: DocAddress) -> Option<(f32, usize)> {
+        let first = *self.by_doc.get(&address)? as usize;
+        let rows = self.by_group.get(&self.groups[first])?;
+        rows.iter()
+            .map(|&r| (query.cosine(self, r as usize), r as usize))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+    }
+
+    /// The guide (group) of a document that has vectors.
+    pub(crate) fn group(&self, address: DocAddress) -> Option<u64> {
+        self.by_doc.get(&address).map(|&r| self.groups[r as usize])
+    }
+
+    /// The document and text number of a row.
+    pub(crate) fn source(&self, row: usize) -> (DocAddress, u16) {
+        (self.docs[row], self.texts[row])
+    }
+
+    /// The `n` guides nearest `query` that `admitted` lets through and `skip` does not hold: per
+    /// guide its best row's cosine and the row, best first.
+    pub(crate) fn nearest(
+        &self,
+        query: &Query,
+        n: usize,
+        skip: &FxHashSet<u64>,
+        admitted: impl Fn(DocAddress) -> bool,
+    ) -> Vec<(f32, usize)> {
+        if n == 0 {
+            return Vec::new();
+        }
+        let mut best: FxHashMap<u64, (f32, usize)> = FxHashMap::default();
+        let mut floor = f32::NEG_INFINITY;
+        for r in 0..self.len() {
+            let c = query.cosine(self, r);
+            if c <= floor || skip.contains(&self.groups[r]) || !admitted(self.docs[r]) {
+                continue;
+            }
+            let e = best.entry(self.groups[r]).or_insert((c, r));
+            if c > e.0 {
+                *e = (c, r);
+            }
+            // Keep the map small: once it holds many guides, drop all but the best n.
+            if best.len() >= 8 * n.max(8) {
+                let mut all: Vec<(u64, (f32, usize))> = best.drain().collect();
+                all.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0));
+                all.truncate(n);
+                floor = all.last().map_or(floor, |x| x.1 .0);
+                best.extend(all);
+            }
+        }
+        let mut out: Vec<(f32, usize)> = best.into_values().collect();
+        out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        out.truncate(n);
+        out
+    }
+}
+
+/// What the plan found for the typed words, lent to the static embedder: the completions of
+/// the half-typed last word and the guide words a misspelt word stands for.
+pub(crate) struct PlanWords<'a>(pub(crate) &'a QueryPlan);
+
+impl PlanWords<'_> {
+    fn words_of(&self, word: &str, kind: MatchKind) -> Vec<&str> {
+        let mut out = Vec::new();
+        for qw in self.0.words.iter().filter(|qw| qw.text == word) {
+            for a in qw.alternatives.iter().filter(|a| a.kind == kind) {
+                for (form, term) in &a.terms {
+                    if *form == Form::Word {
+                        out.push(term.as_str());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+impl GuideWords for PlanWords<'_> {
+    fn completions(&self, prefix: &str, n: usize) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for w in self.words_of(prefix, MatchKind::Prefix) {
+            if w.len() > prefix.len() && !out.contains(&w) && out.len() < n {
+                out.push(w);
+            }
+        }
+        out
+    }
+
+    fn unfold(&self, _word: &str) -> Option<&str> {
+        // The plan holds folded stems, not words: the table's own folding answers.
+        None
+    }
+
+    fn correct(&self, word: &str) -> Option<&str> {
+        self.words_of(word, MatchKind::Typo).first().copied()
+    }
+}
+
+/// A typed text's vector, as int8 with its scale, ready to be compared with stored rows.
+pub(crate) struct Query {
+    values: Vec<i8>,
+    scale: f32,
+}
+
+impl Query {
+    /// The query of an L2-normalised vector; `None` for a vector of zeros.
+    pub(crate) fn new(v: &[f32]) -> Option<Self> {
+        let (scale, values) = quantise(v);
+        (scale > 0.0).then_some(Self { values, scale })
+    }
+
+    /// Cosine with row `r` of `set` (both unit length up to int8 rounding).
+    fn cosine(&self, set: &VectorSet, r: usize) -> f32 {
+        let dot: i32 = self
+            .values
+            .iter()
+            .zip(set.row(r))
+            .map(|(&a, &b)| i32::from(a) * i32::from(b))
+            .sum();
+        dot as f32 * self.scale * set.scales[r]
+    }
+}
+
+/// A candidate of the fusion: its document, lexical score (0 when only the semantic stage found
+/// it) and semantic score (its best cosine, when it has vectors).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fused {
+    pub(crate) address: DocAddress,
+    pub(crate) lexical: f32,
+    pub(crate) semantic: Option<f32>,
+    /// The row of its best cosine.
+    pub(crate) row: Option<usize>,
+    /// Its fused score.
+    pub(crate) score: f32,
+}
+
+/// Fuses the candidates' scores: each kind scaled to 0–1 over the candidates (min–max; all 1
+/// when they are equal), then `(1 − weight) × lexical + weight × semantic`; a candidate without
+/// a vector counts the lowest semantic score. Sorted best first; ties keep the lexical order.
+pub(crate) fn fuse(candidates: &mut [Fused], weight: f32) {
+    let range = |values: &mut dyn Iterator<Item = f32>| {
+        values.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        })
+    };
+    let (llo, lhi) = range(&mut candidates.iter().map(|c| c.lexical));
+    let (slo, shi) = range(&mut candidates.iter().filter_map(|c| c.semantic));
+    let scale = |x: f32, lo: f32, hi: f32| if hi > lo { (x - lo) / (hi - lo) } else { 1.0 };
+    for c in candidates.iter_mut() {
+        let lexical = scale(c.lexical, llo, lhi);
+        let semantic = c.semantic.map_or(0.0, |s| scale(s, slo, shi));
+        c.score = (1.0 - weight) * lexical + weight * semantic;
+    }
+    // A stable sort: equal fused scores keep the lexical order they came in.
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+}
+
+/// Whether a document passes the filter (`None`: no filter), per segment, computed once.
+pub(crate) fn admitted_by(
+    searcher: &Searcher,
+    filter: Option<&dyn tantivy::query::Weight>,
+) -> impl Fn(DocAddress) -> bool {
+    let sets: Option<Vec<_>> = filter.map(|f| {
+        searcher
+            .segment_readers()
+            .iter()
+            .map(|s| allowed(f, s))
+            .collect()
+    });
+    move |a: DocAddress| {
+        sets.as_ref()
+            .is_none_or(|s| s[a.segment_ord as usize].contains(a.doc_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_round_trips_within_int8_rounding_and_other_keys_are_skipped() {
+        let a = vec![0.6, -0.8, 0.0];
+        let b = vec![0.0, 0.0, 1.0];
+        let mut value = Vec::new();
+        encode(&mut value, 7, &[vec![1.0, 0.0, 0.0]]);
+        encode(&mut value, 9, &[a.clone(), b.clone()]);
+        let (dim, count, rows) = block(&value, 9).unwrap();
+        assert_eq!((dim, count, rows.len()), (3, 2, 2 * 7));
+        assert!(block(&value, 8).is_none());
+        let mut set = VectorSet {
+            dim: 3,
+            ..VectorSet::default()
+        };
+        assert!(set.push(DocAddress::new(0, 4), Some(1), &value, 9));
+        assert!(!set.push(DocAddress::new(0, 5), Some(2), &value, 8));
+        let q = Query::new(&a).unwrap();
+        let (c, row) = set.best_of(&q, DocAddress::new(0, 4)).unwrap();
+        assert!((c - 1.0).abs() < 0.02, "{c}");
+        assert_eq!(set.source(row), (DocAddress::new(0, 4), 0));
+        assert!(Query::new(&[0.0, 0.0, 0.0]).is_none());
+    }
+
+    #[test]
+    fn fusion_scales_each_kind_and_mixes_them_by_the_weight() {
+        let c = |doc, lexical, semantic: Option<f32>| Fused {
+            address: DocAddress::new(0, doc),
+            lexical,
+            semantic,
+            row: None,
+            score: 0.0,
+        };
+        let mut cands = vec![
+            c(0, 10.0, Some(0.1)),
+            c(1, 8.0, Some(0.9)),
+            c(2, 0.0, Some(0.5)),
+        ];
+        fuse(&mut cands, 0.0);
+        assert_eq!(
+            cands[0].address.doc_id, 0,
+            "weight 0 keeps the lexical order"
+        );
+        fuse(&mut cands, 0.5);
+        // doc 1: 0.5 × 0.8 + 0.5 × 1 = 0.9 beats doc 0: 0.5 × 1 + 0 = 0.5.
+        assert_eq!(cands[0].address.doc_id, 1);
+        assert!((cands[0].score - 0.9).abs() < 1e-6);
+        let mut none = vec![c(0, 3.0, None), c(1, 2.0, Some(0.9))];
+        fuse(&mut none, 0.9);
+        assert_eq!(none[0].address.doc_id, 1, "no vector counts as the lowest");
+    }
+
+    #[test]
+    fn nearest_keeps_each_guide_once_by_its_best_row_and_honours_skip_and_filter() {
+        let mut set = VectorSet {
+            dim: 2,
+            ..VectorSet::default()
+        };
+        let mut v = Vec::new();
+        encode(&mut v, 1, &[vec![1.0, 0.0], vec![0.0, 1.0]]);
+        set.push(DocAddress::new(0, 0), Some(10), &v, 1);
+        let mut w = Vec::new();
+        encode(&mut w, 1, &[vec![0.7, 0.7]]);
+        set.push(DocAddress::new(0, 1), Some(11), &w, 1);
+        set.push(DocAddress::new(0, 2), Some(12), &w, 1);
+        let q = Query::new(&[0.0, 1.0]).unwrap();
+        let all = set.nearest(&q, 5, &FxHashSet::default(), |_| true);
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].1, 1, "guide 10 by its second row");
+        let skip = FxHashSet::from_iter([10u64]);
+        let some = set.nearest(&q, 5, &skip, |a| a.doc_id != 2);
+        assert_eq!(some.len(), 1);
+        assert_eq!(set.source(some[0].1).0, DocAddress::new(0, 1));
+    }
+}
