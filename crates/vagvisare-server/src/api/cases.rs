@@ -11,7 +11,8 @@
 //! - `POST /api/cases/{id}/submit`, `/messages`, `/request-supplement`, `/supplement`: the common
 //!   commands; `POST /api/cases/{id}/commands` runs any other (`{"command": "start"}`, …);
 //! - `POST /api/cases/{id}/attachments?name=…&text=…`: a message with one file (the raw body, at
-//!   most 50 MB); `GET /api/cases/{id}/attachments/{seq}/{index}` downloads it.
+//!   most 50 MB); `GET /api/cases/{id}/attachments/{seq}/{index}` downloads it, streamed from
+//!   the store a part at a time.
 //!
 //! Every command body may carry `expected_version`: the version the user saw. If the case has
 //! moved on since, the command is refused with `version_conflict` (409), and so is the second
@@ -811,18 +812,93 @@ pub async fn download(
     let index: u32 = index.parse().map_err(|_| not_found())?;
     load_visible(&app, id, &actor).await?;
     let store = app.store();
-    let (name, bytes) = blocking(move || store.attachment(id, seq, index))
+    let head = blocking(move || store.attachment_head(id, seq, index))
         .await?
         .ok_or_else(not_found)?;
-    let disposition = format!("attachment; filename*=UTF-8''{}", percent_encode(&name));
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        percent_encode(&head.name)
+    );
+    let size = head.size.to_string();
+    let body = Body::new(Download {
+        store: app.store(),
+        at: (id, seq, index),
+        inline: Some(head.inline).filter(|b| !b.is_empty()),
+        next: 0,
+        parts: head.parts,
+        reading: None,
+    });
     Ok((
         [
             (CONTENT_TYPE, "application/octet-stream".to_string()),
             (CONTENT_DISPOSITION, disposition),
+            (CONTENT_LENGTH, size),
         ],
-        Body::from(bytes),
+        body,
     )
         .into_response())
+}
+
+/// A download's body: the attachment's parts read from the store one at a time, off the request
+/// threads, as the client takes them. At most one part (1 MiB) of a download is in memory.
+struct Download {
+    store: Arc<dyn crate::store::Store>,
+    /// The case, event and attachment number.
+    at: (CaseId, u64, u32),
+    /// Bytes kept in the attachment's row (stored before schema version 4), sent first.
+    inline: Option<Vec<u8>>,
+    /// The next part to read.
+    next: u32,
+    /// How many parts there are.
+    parts: u32,
+    /// The read of part `next`, while it runs.
+    reading: Option<tokio::task::JoinHandle<Result<Option<Vec<u8>>, StoreError>>>,
+}
+
+impl axum::body::HttpBody for Download {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        use std::future::Future;
+        use std::task::Poll;
+        let this = &mut *self;
+        if let Some(inline) = this.inline.take() {
+            return Poll::Ready(Some(Ok(hyper::body::Frame::data(inline.into()))));
+        }
+        if this.next >= this.parts {
+            return Poll::Ready(None);
+        }
+        let reading = this.reading.get_or_insert_with(|| {
+            let store = Arc::clone(&this.store);
+            let ((id, seq, index), part) = (this.at, this.next);
+            tokio::task::spawn_blocking(move || store.attachment_part(id, seq, index, part))
+        });
+        let read = match std::pin::Pin::new(reading).poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(read) => read,
+        };
+        this.reading = None;
+        let part = this.next;
+        this.next += 1;
+        let failed = match read {
+            Ok(Ok(Some(bytes))) => return Poll::Ready(Some(Ok(hyper::body::Frame::data(bytes.into())))),
+            Ok(Ok(None)) => format!("part {part} of the attachment is missing"),
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        // An error ends the response early (the client sees a body shorter than its length),
+        // and nothing more is read.
+        this.next = this.parts;
+        Poll::Ready(Some(Err(std::io::Error::other(failed))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inline.is_none() && self.next >= self.parts
+    }
 }
 
 fn percent_encode(text: &str) -> String {
