@@ -10,8 +10,8 @@ use vagvisare::Guide;
 
 use super::migrations::{self, Types};
 use super::{
-    event_json, AttachmentHead, group_cases, guide_json, now_text, parse_guide, series_of, CaseId, Decide, Decided,
-    FeedbackRow, GuideChange, Series, Store, StoreError, StoredCase, Target,
+    event_json, group_cases, guide_json, now_text, parse_guide, series_of, AttachmentHead, CaseId,
+    Decide, Decided, FeedbackRow, GuideChange, Series, Store, StoreError, StoredCase, Target,
 };
 
 /// What differs between the databases, as data.
