@@ -520,3 +520,229 @@ async fn feedback_case_numbers_are_case_numbers() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].case_number.as_deref(), Some("C2304625"));
 }
+
+/// Fuzzing the HTTP handling (issue 20, "fuzzing that stays"): arbitrary bodies, mutated valid
+/// bodies, huge and deeply nested ones, under any content type and as any user, to the case,
+/// suggest and feedback endpoints. Every answer is below 500, and every error is the JSON error
+/// body with its status. A short run in `cargo test`; `PROPTEST_CASES=N` runs more.
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ROUTES: &[&str] = &[
+        "/api/cases",
+        "/api/cases/1/submit",
+        "/api/cases/1/messages",
+        "/api/cases/1/request-supplement",
+        "/api/cases/1/supplement",
+        "/api/cases/1/commands",
+        "/api/cases/1/attachments?name=f.txt",
+        "/api/cases/999999999999999999999/commands",
+        "/api/suggest",
+        "/api/feedback",
+    ];
+
+    fn valid_bodies() -> Vec<Value> {
+        vec![
+            json!({"service": "Kontakta Användarstöd", "description": "Skrivaren", "approvers": [{"id": "anna", "name": "Anna"}]}),
+            json!({"text": "Hej", "expected_version": 1}),
+            json!({"message": "Vilken skrivare?"}),
+            json!({"answers": {"Skrivare": "Plan 3"}}),
+            json!({"command": "start"}),
+            json!({"command": "assign", "officer": {"id": "julia", "name": "Julia"}}),
+            json!({"command": "schedule", "date": "2023-02-01"}),
+            json!({"command": "close", "resolution": "Klart"}),
+            json!({"q": "glömt lösen", "limit": 5, "category": ["IT"], "audience": []}),
+            json!({"q": "skrivare", "guide": "printer", "helped": true, "rank": 1, "case_number": "C2304625", "shown": ["printer"]}),
+        ]
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            ".{0,20}".prop_map(Value::String),
+            (1usize..300_000).prop_map(|n| Value::String("å".repeat(n))),
+        ];
+        leaf.prop_recursive(4, 24, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        proptest::sample::select(
+                            &[
+                                "command",
+                                "text",
+                                "q",
+                                "limit",
+                                "expected_version",
+                                "answers",
+                                "service",
+                                "approvers",
+                                "guide",
+                                "helped",
+                                "rank",
+                                "case_number",
+                                "shown",
+                                "officer",
+                                "date"
+                            ][..]
+                        )
+                        .prop_map(String::from),
+                        "[a-z_]{1,8}"
+                    ],
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn mutated() -> impl Strategy<Value = Vec<u8>> {
+        (
+            proptest::sample::select(valid_bodies()),
+            proptest::sample::select(
+                &[
+                    "command",
+                    "text",
+                    "q",
+                    "limit",
+                    "expected_version",
+                    "answers",
+                    "service",
+                    "approvers",
+                    "guide",
+                    "helped",
+                    "rank",
+                    "case_number",
+                    "date",
+                    "extra",
+                ][..],
+            ),
+            proptest::option::of(any_json()),
+        )
+            .prop_map(|(mut body, key, value)| {
+                let object = body.as_object_mut().unwrap();
+                match value {
+                    Some(v) => object.insert(key.to_string(), v),
+                    None => object.remove(key),
+                };
+                body.to_string().into_bytes()
+            })
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            4 => mutated(),
+            2 => any_json().prop_map(|v| v.to_string().into_bytes()),
+            2 => proptest::collection::vec(any::<u8>(), 0..2048),
+            1 => (mutated(), any::<usize>(), any::<u8>()).prop_map(|(mut b, at, byte)| {
+                if !b.is_empty() {
+                    let at = at % b.len();
+                    b[at] = byte;
+                }
+                b
+            }),
+            1 => (1usize..200_000).prop_map(|n| format!("{}{}", "[".repeat(n), "]".repeat(n)).into_bytes()),
+            1 => (300_000usize..600_000).prop_map(|n| vec![b'{'; n]),
+        ]
+    }
+
+    fn content_type() -> impl Strategy<Value = Option<&'static str>> {
+        proptest::option::of(proptest::sample::select(
+            &[
+                "application/json",
+                "application/json; charset=utf-8",
+                "text/csv",
+                "text/plain",
+                "application/octet-stream",
+                "multipart/form-data; boundary=x",
+                "APPLICATION/JSON",
+                "",
+            ][..],
+        ))
+    }
+
+    fn user() -> impl Strategy<Value = Vec<(&'static str, &'static str)>> {
+        proptest::sample::select(vec![
+            vec![],
+            vec![("x-vagvisare-user", "jeseks")],
+            vec![("x-vagvisare-user", "bob")],
+            vec![
+                ("x-vagvisare-user", "julia"),
+                ("x-vagvisare-role", "officer"),
+                ("x-vagvisare-organisation", "Anv%C3%A4ndarst%C3%B6d"),
+            ],
+            vec![
+                ("x-vagvisare-user", "anna"),
+                ("x-vagvisare-role", "approver"),
+            ],
+            vec![
+                ("x-vagvisare-user", "jeseks"),
+                ("x-vagvisare-role", "superuser"),
+            ],
+            vec![("x-vagvisare-user", "jeseks"), ("if-match", "\"1\"")],
+            vec![("x-vagvisare-user", "jeseks"), ("if-match", "*")],
+        ])
+    }
+
+    fn runtime_and_app() -> &'static (tokio::runtime::Runtime, App, tempfile::TempDir) {
+        static APP: std::sync::OnceLock<(tokio::runtime::Runtime, App, tempfile::TempDir)> =
+            std::sync::OnceLock::new();
+        APP.get_or_init(|| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let app = runtime.block_on(async {
+                let app = app(dir.path(), |_| {}).await;
+                assert_eq!(new_case(&app, "jeseks").await, 1);
+                app
+            });
+            (runtime, app, dir)
+        })
+    }
+
+    fn config() -> ProptestConfig {
+        let mut config = ProptestConfig::default();
+        if std::env::var_os("PROPTEST_CASES").is_none() {
+            config.cases = 64;
+        }
+        config.failure_persistence = None;
+        config
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn any_body_gets_an_answer_below_500_and_json_errors(
+            route in proptest::sample::select(ROUTES),
+            body in body(),
+            content_type in content_type(),
+            user in user(),
+        ) {
+            let (runtime, app, _) = runtime_and_app();
+            let mut request = Request::post(route);
+            if let Some(content_type) = content_type {
+                request = request.header("content-type", content_type);
+            }
+            for (name, value) in user {
+                request = request.header(name, value);
+            }
+            let request = request.body(Body::from(body)).unwrap();
+            let (status, _, answer) = runtime.block_on(send(app, request));
+            prop_assert!(status.as_u16() < 500, "{route}: {status} {answer}");
+            if status.as_u16() >= 400 {
+                prop_assert!(answer["error"]["code"].is_string(), "{route}: {status} without a JSON error: {answer}");
+                prop_assert_eq!(answer["error"]["status"].as_u64(), Some(u64::from(status.as_u16())));
+            }
+        }
+    }
+}

@@ -37,12 +37,66 @@ fn config(default: u32) -> ProptestConfig {
 
 /// Pieces an attacker (or an unlucky paste) puts in a text field.
 const NASTY: &[&str] = &[
-    "+", "-", "&&", "||", "!", "(", ")", "{", "}", "[", "]", "^", "\"", "~2", "*", "?", ":",
-    "\\", "/", "'", "AND", "OR", "NOT", "*:*", "title:", "field:\"x\"~3^2", "\u{0}", "\u{7}",
-    "\t", "\n", "\r\n", "\u{1b}[31m", "\u{200b}", "\u{200c}", "\u{200d}", "\u{2060}", "\u{feff}",
-    "\u{202e}", "\u{fffd}", "\u{301}", "a\u{30a}", "🙂", "👩‍👩‍👧", "\u{10ffff}", "ﬁ", "ß", "İ",
-    "lösenord", "logga ut", "e-post", "covid-19", "soptunnan", "glömt", " ", "  ", ".", "?!",
-    "19121212-1212", "070-123 45 67", "a@b.se",
+    "+",
+    "-",
+    "&&",
+    "||",
+    "!",
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    "^",
+    "\"",
+    "~2",
+    "*",
+    "?",
+    ":",
+    "\\",
+    "/",
+    "'",
+    "AND",
+    "OR",
+    "NOT",
+    "*:*",
+    "title:",
+    "field:\"x\"~3^2",
+    "\u{0}",
+    "\u{7}",
+    "\t",
+    "\n",
+    "\r\n",
+    "\u{1b}[31m",
+    "\u{200b}",
+    "\u{200c}",
+    "\u{200d}",
+    "\u{2060}",
+    "\u{feff}",
+    "\u{202e}",
+    "\u{fffd}",
+    "\u{301}",
+    "a\u{30a}",
+    "🙂",
+    "👩‍👩‍👧",
+    "\u{10ffff}",
+    "ﬁ",
+    "ß",
+    "İ",
+    "lösenord",
+    "logga ut",
+    "e-post",
+    "covid-19",
+    "soptunnan",
+    "glömt",
+    " ",
+    "  ",
+    ".",
+    "?!",
+    "19121212-1212",
+    "070-123 45 67",
+    "a@b.se",
 ];
 
 fn piece() -> impl Strategy<Value = String> {
@@ -73,12 +127,42 @@ fn guides() -> Vec<Guide> {
         ..Guide::new(id, title, body)
     };
     vec![
-        g("pw", "Glömt lösenordet till KOMNET-kontot", "Byt lösenord i Passwordkiosk med en kod via SMS.", "IT > Lösenord"),
-        g("printer", "Skrivaren skriver inte ut", "Kontrollera papper och toner; starta om skrivaren.", "IT > Skrivare"),
-        g("mail", "Mejlen kommer inte fram", "Kontrollera e-postadressen och skräpposten.", "IT > E-post"),
-        g("sop", "Soptunnan har inte tömts", "Gör en felanmälan om soptunnan inte tömts på hämtningsdagen.", "Avfall"),
-        g("logout", "Logga ut från Treserva", "Stäng webbläsaren eller välj logga ut.", "IT > Treserva"),
-        g("larm", "Trygghetslarmet larmar inte", "Testa larmknappen och ring larmcentralen.", "Omsorg > Larm"),
+        g(
+            "pw",
+            "Glömt lösenordet till KOMNET-kontot",
+            "Byt lösenord i Passwordkiosk med en kod via SMS.",
+            "IT > Lösenord",
+        ),
+        g(
+            "printer",
+            "Skrivaren skriver inte ut",
+            "Kontrollera papper och toner; starta om skrivaren.",
+            "IT > Skrivare",
+        ),
+        g(
+            "mail",
+            "Mejlen kommer inte fram",
+            "Kontrollera e-postadressen och skräpposten.",
+            "IT > E-post",
+        ),
+        g(
+            "sop",
+            "Soptunnan har inte tömts",
+            "Gör en felanmälan om soptunnan inte tömts på hämtningsdagen.",
+            "Avfall",
+        ),
+        g(
+            "logout",
+            "Logga ut från Treserva",
+            "Stäng webbläsaren eller välj logga ut.",
+            "IT > Treserva",
+        ),
+        g(
+            "larm",
+            "Trygghetslarmet larmar inte",
+            "Testa larmknappen och ring larmcentralen.",
+            "Omsorg > Larm",
+        ),
     ]
 }
 
@@ -171,7 +255,11 @@ fn guide_value() -> impl Strategy<Value = Value> {
 /// One edit of a text: a character inserted, removed or replaced, or the text cut short.
 fn mutate(text: &str, at: usize, how: u8, with: char) -> String {
     let chars: Vec<char> = text.chars().collect();
-    let at = if chars.is_empty() { 0 } else { at % chars.len() };
+    let at = if chars.is_empty() {
+        0
+    } else {
+        at % chars.len()
+    };
     let mut out = chars.clone();
     match how % 4 {
         0 => out.insert(at, with),
@@ -189,7 +277,9 @@ fn edit() -> impl Strategy<Value = (usize, u8, char)> {
         any::<usize>(),
         any::<u8>(),
         prop_oneof![
-            proptest::sample::select(&['"', ',', '{', '}', '[', ']', ':', '\n', '\\', '\u{feff}', '\0', ';', 'x'][..]),
+            proptest::sample::select(
+                &['"', ',', '{', '}', '[', ']', ':', '\n', '\\', '\u{feff}', '\0', ';', 'x'][..]
+            ),
             any::<char>()
         ],
     )
@@ -221,12 +311,22 @@ fn csv_file() -> impl Strategy<Value = String> {
     (
         proptest::collection::vec(guide_value(), 0..6),
         proptest::collection::vec(edit(), 0..4),
-        prop_oneof![Just("id,title,body,category,audiences"), Just("title,id"), Just("id;title"), Just("")],
+        prop_oneof![
+            Just("id,title,body,category,audiences"),
+            Just("title,id"),
+            Just("id;title"),
+            Just("")
+        ],
     )
         .prop_map(|(guides, edits, header)| {
             let mut text = format!("{header}\n");
             for g in &guides {
-                let audiences: Vec<&str> = g["audiences"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+                let audiences: Vec<&str> = g["audiences"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect();
                 let row: Vec<String> = ["id", "title", "body", "category"]
                     .iter()
                     .map(|k| csv_field(g[k].as_str().unwrap()))
@@ -246,7 +346,12 @@ fn csv_file() -> impl Strategy<Value = String> {
 fn assert_importable(guides: &[Guide]) -> Result<(), TestCaseError> {
     let mut ids = BTreeSet::new();
     for g in guides {
-        prop_assert!(g.validate().is_ok(), "{:?} was accepted: {:?}", g.id, g.validate());
+        prop_assert!(
+            g.validate().is_ok(),
+            "{:?} was accepted: {:?}",
+            g.id,
+            g.validate()
+        );
         prop_assert!(ids.insert(g.id.clone()), "{:?} twice", g.id);
     }
     Ok(())
@@ -323,20 +428,52 @@ fn case_in(state: u8) -> (CaseRules, Case) {
     let mut case = Case::new();
     let steps = (state / 2) % 4;
     if steps >= 1 {
-        let approvers = if e_service { vec![] } else { vec![anna.person()] };
-        let form = Form::new(if e_service { "Medborgarförslag" } else { "Kontakta Användarstöd" }, ORG, "Skrivaren");
-        let submit = Command::Submit { number: "C1".parse().unwrap(), form, approvers };
-        case.execute(&rules, &jenny, submit, at("2023-01-27T09:00:00+01:00")).unwrap();
+        let approvers = if e_service {
+            vec![]
+        } else {
+            vec![anna.person()]
+        };
+        let form = Form::new(
+            if e_service {
+                "Medborgarförslag"
+            } else {
+                "Kontakta Användarstöd"
+            },
+            ORG,
+            "Skrivaren",
+        );
+        let submit = Command::Submit {
+            number: "C1".parse().unwrap(),
+            form,
+            approvers,
+        };
+        case.execute(&rules, &jenny, submit, at("2023-01-27T09:00:00+01:00"))
+            .unwrap();
     }
     if steps >= 2 && !e_service {
-        case.execute(&rules, &anna, Command::Approve, at("2023-01-27T10:00:00+01:00")).unwrap();
+        case.execute(
+            &rules,
+            &anna,
+            Command::Approve,
+            at("2023-01-27T10:00:00+01:00"),
+        )
+        .unwrap();
     }
     if steps >= 2 {
-        case.execute(&rules, &julia, Command::Start, at("2023-01-27T11:00:00+01:00")).unwrap();
+        case.execute(
+            &rules,
+            &julia,
+            Command::Start,
+            at("2023-01-27T11:00:00+01:00"),
+        )
+        .unwrap();
     }
     if steps >= 3 {
-        let ask = Command::RequestSupplement { message: Some("Vilken?".into()) };
-        case.execute(&rules, &julia, ask, at("2023-01-27T12:00:00+01:00")).unwrap();
+        let ask = Command::RequestSupplement {
+            message: Some("Vilken?".into()),
+        };
+        case.execute(&rules, &julia, ask, at("2023-01-27T12:00:00+01:00"))
+            .unwrap();
     }
     (rules, case)
 }
@@ -387,7 +524,26 @@ fn any_json() -> impl Strategy<Value = Value> {
 fn mutated_command() -> impl Strategy<Value = Value> {
     (
         proptest::sample::select(valid_commands()),
-        proptest::sample::select(&["command", "form", "number", "officer", "message", "answers", "text", "attachments", "reason", "note", "party", "date", "resolution", "person", "approvers", "extra"][..]),
+        proptest::sample::select(
+            &[
+                "command",
+                "form",
+                "number",
+                "officer",
+                "message",
+                "answers",
+                "text",
+                "attachments",
+                "reason",
+                "note",
+                "party",
+                "date",
+                "resolution",
+                "person",
+                "approvers",
+                "extra",
+            ][..],
+        ),
         prop_oneof![2 => any_json().prop_map(Some), 1 => Just(None)],
     )
         .prop_map(|(mut command, key, value)| {
