@@ -27,6 +27,16 @@ pub(crate) fn wrong_type(what: &str, expected: &str, value: &Bound<'_, PyAny>) -
     ))
 }
 
+/// Text as a person typed it: any `str`, lone surrogates (which Python allows and UTF-8 cannot
+/// hold) replaced by U+FFFD, never an error. The one conversion of `suggest`, `redact` and
+/// `contains_personal_data`; anything but a `str` is a `TypeError`.
+pub(crate) fn typed_text<'a>(text: &'a Bound<'_, PyAny>) -> PyResult<std::borrow::Cow<'a, str>> {
+    match text.cast::<PyString>() {
+        Ok(s) => Ok(s.to_string_lossy()),
+        Err(_) => Err(wrong_type("text", "a str", text)),
+    }
+}
+
 /// A point in time from a time-zone-aware `datetime` (any tzinfo: `timezone.utc`,
 /// `ZoneInfo("Europe/Stockholm")`, …), kept with its UTC offset. A naive datetime is refused with
 /// an `InputError` (a `ValueError`); anything else is a `TypeError`.

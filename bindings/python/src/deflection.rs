@@ -188,14 +188,18 @@ impl PyCaseNumberSeries {
 }
 
 /// The text with personnummer, phone numbers and e-mail addresses replaced by
-/// ``[personnummer]``, ``[telefon]`` and ``[e-post]``.
+/// ``[personnummer]``, ``[telefon]`` and ``[e-post]``. Any ``str`` is accepted: lone surrogates
+/// are replaced by U+FFFD, as ``GuideIndex.suggest`` does.
 #[pyfunction]
-pub(crate) fn redact(text: &str) -> String {
-    vagvisare::redact::redact(text)
+pub(crate) fn redact(text: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(vagvisare::redact::redact(&convert::typed_text(text)?))
 }
 
-/// Whether the text holds a personnummer, a phone number or an e-mail address.
+/// Whether the text holds a personnummer, a phone number or an e-mail address. Any ``str`` is
+/// accepted: lone surrogates are replaced by U+FFFD, as ``GuideIndex.suggest`` does.
 #[pyfunction]
-pub(crate) fn contains_personal_data(text: &str) -> bool {
-    vagvisare::redact::contains_personal_data(text)
+pub(crate) fn contains_personal_data(text: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(vagvisare::redact::contains_personal_data(
+        &convert::typed_text(text)?,
+    ))
 }

@@ -14,7 +14,7 @@ use vagvisare::guide::{Match, Snippet};
 use vagvisare::text::synonyms::Synonyms;
 use vagvisare::{Filters, Guide, GuideIndex, IndexError, SuggestOptions, Suggestion};
 
-use crate::convert::{self, repr_str, type_name, wrong_type};
+use crate::convert::{self, repr_str, type_name, typed_text, wrong_type};
 use crate::errors::{self, py_err, Error};
 use crate::feedback;
 
@@ -203,14 +203,6 @@ fn queries_from(py: Python<'_>, queries: &Bound<'_, PyAny>) -> PyResult<Vec<Labe
         });
     }
     Ok(out)
-}
-
-/// The text as typed: any `str` (lone surrogates are replaced, never an error).
-fn typed_text<'a>(text: &'a Bound<'_, PyAny>) -> PyResult<std::borrow::Cow<'a, str>> {
-    match text.cast::<PyString>() {
-        Ok(s) => Ok(s.to_string_lossy()),
-        Err(_) => Err(wrong_type("text", "a str", text)),
-    }
 }
 
 /// Suggest options from Python arguments.

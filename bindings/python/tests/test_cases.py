@@ -433,6 +433,21 @@ def test_deflection_records_are_redacted() -> None:
     assert not vagvisare.contains_personal_data("glömt lösenord")
 
 
+def test_redaction_takes_any_str_as_suggest_does() -> None:
+    # Python allows lone surrogates in a str; UTF-8 cannot hold them. They are replaced (as
+    # GuideIndex.suggest replaces them), and the personal data beside them is still found.
+    text = "\ud800 19121212-1212 \udfff"
+    assert vagvisare.contains_personal_data(text)
+    redacted = vagvisare.redact(text)
+    assert " [personnummer] " in redacted and "1212" not in redacted
+    assert set(redacted.replace(" [personnummer] ", "")) == {"\ufffd"}
+    # The same conversion as suggest's: the rest of the text is kept as it was.
+    assert vagvisare.redact("\ud800 hej").endswith(" hej")
+    assert not vagvisare.contains_personal_data("\ud800 glömt lösenord")
+    with pytest.raises(TypeError, match="text must be a str"):
+        vagvisare.redact(19121212)  # type: ignore[arg-type]
+
+
 def test_reprs_are_informative() -> None:
     case = submitted()
     assert repr(case) == "Case(number='113', status='submitted', service='Medborgarförslag')"

@@ -52,6 +52,10 @@ pub struct ServeArgs {
     /// Distinct people who must give a text before the suggestions learn it (default 2).
     #[arg(long)]
     feedback_min_actors: Option<usize>,
+    /// Refuse a command that changes a case unless it names the version it was based on
+    /// (If-Match or expected_version), with version_required (428); default: last writer wins.
+    #[arg(long)]
+    require_version: bool,
     // Limits against load and abuse (vagvisare_server::limits::ServeLimits, whose defaults hold
     // unless a flag is given; README "Security").
     /// Most connections open at once.
@@ -138,6 +142,9 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     }
     if let Some(n) = args.feedback_min_actors {
         config.feedback_min_actors = n.max(1);
+    }
+    if args.require_version {
+        config.version_policy = vagvisare::case::VersionPolicy::Required;
     }
     // Limits against load and abuse.
     let seconds = |value: f64, flag: &str| {

@@ -1,7 +1,9 @@
 //! Durability of `vagvisare serve`: the real binary, as a child process, is killed with SIGKILL in
-//! the middle of a stream of writes, then started again on the same store. Every case and event
-//! whose write was acknowledged must be there, and nothing half-written: a command's events are
-//! all stored or none are, and each case's stored version matches its events.
+//! the middle of a stream of writes from six clients, then started again on the same store, many
+//! times over (12 rounds; `VAGVISARE_DURABILITY_ROUNDS=N` for more). After every restart, every
+//! case and event whose write was acknowledged must be there, and nothing half-written: a
+//! command's events are all stored or none are, and each case's stored version matches its
+//! events.
 //!
 //! Runs against the embedded SQLite always, and against PostgreSQL when `VAGVISARE_TEST_PG_URL`
 //! is set (scripts/server-tests.sh sets it; `psql` creates a fresh database for the test).
@@ -194,52 +196,40 @@ fn writer(addr: SocketAddr, user: String, acks: Acks, stop: Arc<AtomicBool>) {
     }
 }
 
-fn kill_during_writes_and_check(database_url: Option<&str>) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(dir.path(), database_url);
-    let addr = server.addr;
-    let acks: Acks = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let writers: Vec<_> = (0..4)
-        .map(|i| {
-            let (acks, stop) = (Arc::clone(&acks), Arc::clone(&stop));
-            std::thread::spawn(move || writer(addr, format!("user{i}"), acks, stop))
-        })
-        .collect();
-    // Kill once a good number of writes were acknowledged, while the writers keep writing.
-    let started = Instant::now();
-    while acks.lock().unwrap().values().map(|(_, v)| v).sum::<u64>() < 300
-        && started.elapsed() < Duration::from_secs(60)
-    {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    server.kill();
-    stop.store(true, Ordering::SeqCst);
-    for w in writers {
-        w.join().expect("writer");
-    }
-    let acked = acks.lock().unwrap().clone();
-    assert!(
-        acked.len() >= 5,
-        "too few writes before the kill: {acked:?}"
-    );
+/// Rounds of start, write, SIGKILL: `VAGVISARE_DURABILITY_ROUNDS`, else `default`.
+fn rounds(default: usize) -> usize {
+    std::env::var("VAGVISARE_DURABILITY_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
+}
 
-    let server = Server::start(dir.path(), database_url);
-    let addr = server.addr;
-    // Every acknowledged case is there, with at least every acknowledged event.
-    for (id, (user, version)) in &acked {
+/// Writers at once.
+const WRITERS: usize = 6;
+
+/// Every acknowledged case is there with at least every acknowledged event, and no case any
+/// writer has (acknowledged or not) is half-written. Returns how many cases were looked at.
+fn check_acknowledged(
+    addr: SocketAddr,
+    acked: &BTreeMap<i64, (String, u64)>,
+    round: usize,
+) -> usize {
+    for (id, (user, version)) in acked {
         let me = (user.as_str(), "requester", "");
         let (status, case) = http(addr, "GET", &format!("/api/cases/{id}"), me, None).unwrap();
-        assert_eq!(status, 200, "acknowledged case {id} is gone: {case}");
+        assert_eq!(
+            status, 200,
+            "round {round}: acknowledged case {id} is gone: {case}"
+        );
         let found = case["version"].as_u64().unwrap();
         assert!(
             found >= *version,
-            "case {id}: acknowledged version {version}, found {found}"
+            "round {round}: case {id}: acknowledged version {version}, found {found}"
         );
     }
-    // Nothing half-written, in every case any writer has (acknowledged or not).
     let mut checked = 0;
-    for i in 0..4 {
+    for i in 0..WRITERS {
         let user = format!("user{i}");
         let me = (user.as_str(), "requester", "");
         let (status, mine) = http(addr, "GET", "/api/cases", me, None).unwrap();
@@ -249,36 +239,102 @@ fn kill_during_writes_and_check(database_url: Option<&str>) {
             let (_, case) = http(addr, "GET", &format!("/api/cases/{id}"), me, None).unwrap();
             let rows = case["history"].as_array().unwrap();
             let version = case["version"].as_u64().unwrap();
-            assert_eq!(rows.len() as u64, version, "case {id}");
+            assert_eq!(rows.len() as u64, version, "round {round}: case {id}");
             // A supplement request is two events (message, then status): never one alone.
             for (k, row) in rows.iter().enumerate() {
                 if row["event"] == "Meddelande skickat till kund" {
                     let next = rows.get(k + 1).unwrap_or_else(|| {
-                        panic!("case {id}: half a supplement request: {rows:?}")
+                        panic!("round {round}: case {id}: half a supplement request: {rows:?}")
                     });
                     assert_eq!(next["event"], "Status ändrad", "case {id}");
                     assert_eq!(next["status"], "Väntar på användare", "case {id}");
                 }
             }
-            // The stored version agrees with the events: a command based on it applies.
-            let (status, after) = http(
-                addr,
-                "POST",
-                &format!("/api/cases/{id}/messages"),
-                me,
-                Some(&json!({"text": "Efter omstart", "expected_version": version})),
-            )
-            .unwrap();
-            assert_eq!(status, 200, "case {id}: {after}");
             checked += 1;
         }
     }
+    // A list holds a person's newest 200 cases (the service's `list_cases`).
+    let listed: usize = (0..WRITERS)
+        .map(|i| {
+            let user = format!("user{i}");
+            acked.values().filter(|(u, _)| *u == user).count().min(200)
+        })
+        .sum();
     assert!(
-        checked >= acked.len(),
-        "{checked} cases listed, {} acknowledged",
+        checked >= listed,
+        "round {round}: {checked} cases listed, {listed} acknowledged"
+    );
+    checked
+}
+
+/// `rounds` times: start the server on the same store, check every write acknowledged so far,
+/// let six writers write, and SIGKILL the server at a different point of the stream each round
+/// while writes are in flight. Then a last start checks everything once more, that each case's
+/// stored version agrees with its events (a command based on it applies), and that case numbers
+/// go on.
+fn kill_during_writes_and_check(database_url: Option<&str>, rounds: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let acks: Acks = Arc::default();
+    let acked_events = |acks: &Acks| acks.lock().unwrap().values().map(|(_, v)| v).sum::<u64>();
+    for round in 0..rounds {
+        let server = Server::start(dir.path(), database_url);
+        let addr = server.addr;
+        let before = acks.lock().unwrap().clone();
+        check_acknowledged(addr, &before, round);
+        let stop = Arc::new(AtomicBool::new(false));
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|i| {
+                let (acks, stop) = (Arc::clone(&acks), Arc::clone(&stop));
+                std::thread::spawn(move || writer(addr, format!("user{i}"), acks, stop))
+            })
+            .collect();
+        // Kill after a number of acknowledged events that differs from round to round (so the
+        // kill lands at different points of the commands), while the writers keep writing.
+        let target = acked_events(&acks) + 20 + (round as u64 * 37) % 90;
+        let started = Instant::now();
+        while acked_events(&acks) < target && started.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        server.kill();
+        stop.store(true, Ordering::SeqCst);
+        for w in writers {
+            w.join().expect("writer");
+        }
+        assert!(
+            acked_events(&acks) > acked_events_of(&before),
+            "round {round}: no write was acknowledged before the kill"
+        );
+    }
+    let acked = acks.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 5,
+        "too few writes before the kills: {acked:?}"
+    );
+    eprintln!(
+        "durability: {rounds} SIGKILLs under {WRITERS} writers, {} acknowledged events on {} cases",
+        acked_events_of(&acked),
         acked.len()
     );
-    // Case numbers go on without reuse after the crash.
+
+    let server = Server::start(dir.path(), database_url);
+    let addr = server.addr;
+    check_acknowledged(addr, &acked, rounds);
+    // The stored version agrees with the events: a command based on it applies.
+    for (id, (user, _)) in &acked {
+        let me = (user.as_str(), "requester", "");
+        let (_, case) = http(addr, "GET", &format!("/api/cases/{id}"), me, None).unwrap();
+        let version = case["version"].as_u64().unwrap();
+        let (status, after) = http(
+            addr,
+            "POST",
+            &format!("/api/cases/{id}/messages"),
+            me,
+            Some(&json!({"text": "Efter omstart", "expected_version": version})),
+        )
+        .unwrap();
+        assert_eq!(status, 200, "case {id}: {after}");
+    }
+    // Case numbers go on without reuse after the crashes.
     let (status, case) = http(
         addr,
         "POST",
@@ -288,12 +344,33 @@ fn kill_during_writes_and_check(database_url: Option<&str>) {
     )
     .unwrap();
     assert_eq!(status, 201, "{case}");
+    let numbers: std::collections::BTreeSet<String> = acked
+        .keys()
+        .map(|id| {
+            let user = &acked[id].0;
+            let (_, case) = http(
+                addr,
+                "GET",
+                &format!("/api/cases/{id}"),
+                (user, "requester", ""),
+                None,
+            )
+            .unwrap();
+            case["number"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(numbers.len(), acked.len(), "a case number was given twice");
+    assert!(!numbers.contains(case["number"].as_str().unwrap()));
     drop(server);
+}
+
+fn acked_events_of(acks: &BTreeMap<i64, (String, u64)>) -> u64 {
+    acks.values().map(|(_, v)| v).sum()
 }
 
 #[test]
 fn sigkill_during_writes_loses_no_acknowledged_write_on_sqlite() {
-    kill_during_writes_and_check(None);
+    kill_during_writes_and_check(None, rounds(12));
 }
 
 #[test]
@@ -315,5 +392,5 @@ fn sigkill_during_writes_loses_no_acknowledged_write_on_postgresql() {
         Some(q) => format!("{base}/{name}?{q}"),
         None => format!("{base}/{name}"),
     };
-    kill_during_writes_and_check(Some(&url));
+    kill_during_writes_and_check(Some(&url), rounds(12));
 }

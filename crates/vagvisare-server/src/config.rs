@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
-use vagvisare::case::{CaseRules, Role, Workflow};
+use vagvisare::case::{CaseRules, Role, VersionPolicy, Workflow};
 
 use crate::log::LogFormat;
 use crate::store::Series;
@@ -186,6 +186,12 @@ pub struct Config {
     /// learn it: two by default, so that no single person, and no anonymous caller, can teach a
     /// guide anything alone ([`vagvisare::feedback::LearnPolicy::min_actors`]).
     pub feedback_min_actors: usize,
+    /// Whether commands that change a case must name the version they were based on
+    /// (`If-Match: "<version>"` or `expected_version`; `require_version` in the file,
+    /// `--require-version`). The default, [`VersionPolicy::Optional`], keeps clients that send
+    /// none working (last writer wins); [`VersionPolicy::Required`] answers them with
+    /// `version_required` (428).
+    pub version_policy: VersionPolicy,
 }
 
 impl Config {
@@ -283,6 +289,7 @@ impl Config {
             limits: Limits::default(),
             serve_limits: crate::limits::ServeLimits::default(),
             feedback_min_actors: vagvisare::feedback::LearnPolicy::default().min_actors,
+            version_policy: VersionPolicy::default(),
             actor_secret: None,
             workflows,
             services,
@@ -386,6 +393,13 @@ impl Config {
         }
         if let Some(v) = file.feedback_min_actors {
             config.feedback_min_actors = positive(v, "feedback_min_actors", &err)?;
+        }
+        if let Some(required) = file.require_version {
+            config.version_policy = if required {
+                VersionPolicy::Required
+            } else {
+                VersionPolicy::Optional
+            };
         }
         if let Some(limits) = file.limits {
             limits.apply(&mut config.limits, &err)?;
@@ -681,6 +695,7 @@ struct FileConfig {
     request_log: Option<bool>,
     log_format: Option<LogFormat>,
     feedback_min_actors: Option<Spanned<usize>>,
+    require_version: Option<bool>,
     limits: Option<FileLimits>,
     #[serde(default)]
     workflows: BTreeMap<String, Spanned<FileWorkflow>>,

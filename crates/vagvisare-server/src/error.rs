@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use vagvisare::case::{CaseError, NumberError};
+use vagvisare::case::{CaseError, NumberError, VersionError};
 
 /// Every error the service answers with. [`ErrorCode::TABLE`] is the one table from code to
 /// HTTP status; the OpenAPI description and `docs/service.md` are written from it.
@@ -82,11 +82,14 @@ pub enum ErrorCode {
     AttachmentQuotaExceeded,
     /// `case_number` in feedback is not a case number.
     InvalidCaseNumber,
+    /// The service requires every command that changes a case to name the version it was
+    /// based on (`require_version`), and this one named none.
+    VersionRequired,
 }
 
 impl ErrorCode {
     /// Code, HTTP status and meaning of every error: the one table.
-    pub const TABLE: [(ErrorCode, &'static str, u16, &'static str); 36] = [
+    pub const TABLE: [(ErrorCode, &'static str, u16, &'static str); 37] = [
         (ErrorCode::BadRequest, "bad_request", 400, "a parameter or field is missing or of the wrong type"),
         (ErrorCode::InvalidJson, "invalid_json", 400, "the body is not JSON of the expected shape"),
         (ErrorCode::Unauthenticated, "unauthenticated", 401, "no acting user: the user header set by the portal's proxy is missing or unusable"),
@@ -123,6 +126,7 @@ impl ErrorCode {
         (ErrorCode::TooManyUploads, "too_many_uploads", 429, "too many attachment uploads at once; try again in a moment"),
         (ErrorCode::AttachmentQuotaExceeded, "attachment_quota_exceeded", 413, "the case's or the user's attachments would go over their quota"),
         (ErrorCode::InvalidCaseNumber, "invalid_case_number", 422, "`case_number` is not a case number"),
+        (ErrorCode::VersionRequired, "version_required", 428, "this service requires the case's version with every command that changes a case: `If-Match: \"<version>\"` or `expected_version`"),
     ];
 
     fn row(self) -> (&'static str, u16, &'static str) {
@@ -249,6 +253,22 @@ impl From<CaseError> for ApiError {
     }
 }
 
+impl From<VersionError> for ApiError {
+    fn from(error: VersionError) -> Self {
+        match error {
+            VersionError::Conflict { expected, found } => ApiError::conflict(expected, found),
+            VersionError::Required { found } => ApiError {
+                code: ErrorCode::VersionRequired,
+                message: format!(
+                    "{error}: the header `If-Match: \"{found}\"` or `\"expected_version\": {found}` \
+                     in the body, if version {found} is what you based it on"
+                ),
+                current_version: Some(found),
+            },
+        }
+    }
+}
+
 impl From<NumberError> for ApiError {
     fn from(error: NumberError) -> Self {
         let code = match error {
@@ -313,6 +333,7 @@ mod tests {
             ErrorCode::TooManyUploads,
             ErrorCode::AttachmentQuotaExceeded,
             ErrorCode::InvalidCaseNumber,
+            ErrorCode::VersionRequired,
         ];
         // Exhaustive: a new variant fails to compile here until it is added to `all` too.
         let _named = |code: ErrorCode| match code {
@@ -351,7 +372,8 @@ mod tests {
             | ErrorCode::Overloaded
             | ErrorCode::TooManyUploads
             | ErrorCode::AttachmentQuotaExceeded
-            | ErrorCode::InvalidCaseNumber => (),
+            | ErrorCode::InvalidCaseNumber
+            | ErrorCode::VersionRequired => (),
         };
         for code in all {
             assert!(

@@ -63,9 +63,11 @@ fn case_operation(summary: &str, body: Option<Value>) -> Value {
         "summary": summary,
         "tags": ["cases"],
         "security": [{ "portalUser": [] }],
-        "parameters": [{ "$ref": "#/components/parameters/CaseId" }],
+        "parameters": [{ "$ref": "#/components/parameters/CaseId" }, { "$ref": "#/components/parameters/IfMatch" }],
         "responses": {
-            "200": ok("The case after the command", reference("Case")),
+            "200": ok("The case after the command (its version also as `ETag`)", reference("Case")),
+            "400": error_response(&[ErrorCode::BadRequest, ErrorCode::InvalidJson]),
+            "428": error_response(&[ErrorCode::VersionRequired]),
             "401": error_response(&[ErrorCode::Unauthenticated]),
             "403": error_response(&[ErrorCode::NoAccess, ErrorCode::NotAnApprover]),
             "404": error_response(&[ErrorCode::CaseNotFound]),
@@ -86,7 +88,7 @@ pub fn document() -> Value {
         .map(|(_, id, status, meaning)| json!({ "code": id, "status": status, "meaning": meaning }))
         .collect();
     let admin = json!([{ "adminToken": [] }]);
-    let version_field = json!({ "type": "integer", "minimum": 0, "description": "The case version the user saw; a different current version is refused with version_conflict." });
+    let version_field = json!({ "type": "integer", "minimum": 0, "description": "The case version the user saw (or send it as `If-Match`); a different current version is refused with version_conflict." });
     let mut paths = Map::new();
     paths.insert(
         "/".into(),
@@ -377,6 +379,7 @@ pub fn document() -> Value {
     );
     upload["parameters"] = json!([
         { "$ref": "#/components/parameters/CaseId" },
+        { "$ref": "#/components/parameters/IfMatch" },
         { "name": "name", "in": "query", "required": true, "schema": { "type": "string" } },
         { "name": "text", "in": "query", "schema": { "type": "string" } },
         { "name": "expected_version", "in": "query", "schema": { "type": "integer" } }
@@ -420,7 +423,9 @@ pub fn document() -> Value {
                 "adminToken": { "type": "http", "scheme": "bearer", "description": "The admin token from the service's configuration (VAGVISARE_ADMIN_TOKEN)." }
             },
             "parameters": {
-                "CaseId": { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }
+                "CaseId": { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } },
+                "IfMatch": { "name": "If-Match", "in": "header", "schema": { "type": "string", "pattern": "^\"[0-9]+\"$" },
+                    "description": "The case version the command is based on, as the case's ETag (`\"4\"`): the alternative to `expected_version` (both given must agree). A different current version is version_conflict; with require_version, a command with neither is version_required (428)." }
             },
             "schemas": {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": {

@@ -233,6 +233,18 @@ fn the_admin_token_file_is_read_relative_to_the_config() {
     assert_eq!(error.line, 2, "{error}");
 }
 
+#[test]
+fn require_version_is_off_unless_the_file_says_so() {
+    use vagvisare::case::VersionPolicy;
+    assert_eq!(parse("").unwrap().version_policy, VersionPolicy::Optional);
+    let config = parse("require_version = true\n").unwrap();
+    assert_eq!(config.version_policy, VersionPolicy::Required);
+    let config = parse("require_version = false\n").unwrap();
+    assert_eq!(config.version_policy, VersionPolicy::Optional);
+    let error = parse("\nrequire_version = \"ja\"\n").unwrap_err();
+    assert_eq!(error.line, 2, "{error}");
+}
+
 async fn get(app: &App, uri: &str) -> (StatusCode, String) {
     let response = app
         .router()

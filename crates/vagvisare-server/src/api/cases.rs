@@ -11,19 +11,23 @@
 //! - `POST /api/cases/{id}/submit`, `/messages`, `/request-supplement`, `/supplement`: the common
 //!   commands; `POST /api/cases/{id}/commands` runs any other (`{"command": "start"}`, …);
 //! - `POST /api/cases/{id}/attachments?name=…&text=…`: a message with one file (the raw body, at
-//!   most 50 MB); `GET /api/cases/{id}/attachments/{seq}/{index}` downloads it.
+//!   most 50 MB); `GET /api/cases/{id}/attachments/{seq}/{index}` downloads it, streamed from
+//!   the store a part at a time.
 //!
-//! Every command body may carry `expected_version`: the version the user saw. If the case has
-//! moved on since, the command is refused with `version_conflict` (409), and so is the second
-//! of two commands that race for the same version.
+//! Every command may name the version the user saw, as `expected_version` in its body (the
+//! upload: `?expected_version=`) or as the header `If-Match: "<version>"` (both given and
+//! different: `bad_request`). The core's `VersionPolicy` decides: a case that moved on since
+//! is `version_conflict` (409), and so is the second of two commands that race for the same
+//! version; with `require_version` a command that names none is `version_required` (428).
+//! Case answers carry the version as `ETag: "<version>"` too.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{RawQuery, Request, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::StatusCode;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -117,6 +121,63 @@ struct SupplementBody {
     answers: BTreeMap<String, String>,
 }
 
+/// A case as the user sees it ([`view`]), answered with its version as `ETag: "<version>"`, the
+/// tag `If-Match` sends back.
+pub struct CaseAnswer(pub Value);
+
+impl IntoResponse for CaseAnswer {
+    fn into_response(self) -> Response {
+        let tag = self.0["version"]
+            .as_u64()
+            .and_then(|v| HeaderValue::from_str(&format!("\"{v}\"")).ok());
+        let mut response = Json(self.0).into_response();
+        if let Some(tag) = tag {
+            response.headers_mut().insert(ETAG, tag);
+        }
+        response
+    }
+}
+
+/// The version an `If-Match` header names: one strong entity tag holding the case's version,
+/// `"4"`. Anything else (`*`, a list, a weak tag, not a number) is `bad_request`: a command is
+/// based on one version.
+fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let mut values = headers.get_all(IF_MATCH).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            "`If-Match` must be the one version the command is based on, as the case's ETag: `\"4\"`",
+        )
+    };
+    if values.next().is_some() {
+        return Err(bad());
+    }
+    let text = value.to_str().map_err(|_| bad())?.trim();
+    let inner = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .ok_or_else(bad)?;
+    if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    inner.parse().map(Some).map_err(|_| bad())
+}
+
+/// The version a command is based on, from the body's `expected_version` and the `If-Match`
+/// header: either, or both if they agree.
+fn based_on(header: Option<u64>, body: Option<u64>) -> Result<Option<u64>, ApiError> {
+    match (header, body) {
+        (Some(h), Some(b)) if h != b => Err(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("`If-Match` names version {h} but `expected_version` is {b}; send one, or the same in both"),
+        )),
+        (h, b) => Ok(h.or(b)),
+    }
+}
+
 fn parse_id(text: &str) -> Result<CaseId, ApiError> {
     text.parse::<CaseId>()
         .ok()
@@ -207,13 +268,11 @@ async fn run(
     series: Option<Series>,
     make: MakeCommand,
     blobs: Vec<Blob>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<CaseAnswer, ApiError> {
     let version = loaded.stored.version();
-    if let Some(expected) = expected_version {
-        if expected != version {
-            return Err(ApiError::conflict(expected, version));
-        }
-    }
+    loaded
+        .case
+        .check_version(app.config().version_policy, expected_version)?;
     let target = Target::Existing {
         id: loaded.stored.id,
         expected_version: version,
@@ -231,7 +290,7 @@ async fn run(
         },
     )
     .await?;
-    Ok(Json(view(id, &loaded.rules, &case, &actor)))
+    Ok(CaseAnswer(view(id, &loaded.rules, &case, &actor)))
 }
 
 fn fixed(command: Command) -> MakeCommand {
@@ -257,7 +316,7 @@ pub async fn create(
     State(app): State<App>,
     CurrentUser(actor): CurrentUser,
     request: Request,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, CaseAnswer), ApiError> {
     let body: NewCase = read_json(&app, request).await?;
     let service = app.service(&body.service)?;
     let rules = app.rules(&service.workflow)?;
@@ -294,7 +353,10 @@ pub async fn create(
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(view(id, &rules, &case, &actor))))
+    Ok((
+        StatusCode::CREATED,
+        CaseAnswer(view(id, &rules, &case, &actor)),
+    ))
 }
 
 /// `GET /api/cases/{id}`.
@@ -302,9 +364,9 @@ pub async fn get(
     State(app): State<App>,
     CurrentUser(actor): CurrentUser,
     PathParam(id): PathParam<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<CaseAnswer, ApiError> {
     let loaded = load_visible(&app, parse_id(&id)?, &actor).await?;
-    Ok(Json(view(
+    Ok(CaseAnswer(view(
         loaded.stored.id,
         &loaded.rules,
         &loaded.case,
@@ -413,10 +475,11 @@ pub async fn submit(
     CurrentUser(actor): CurrentUser,
     PathParam(id): PathParam<String>,
     request: Request,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<CaseAnswer, ApiError> {
     let id = parse_id(&id)?;
+    let header = if_match(request.headers())?;
     let body: SubmitDraft = read_json(&app, request).await?;
-    submit_draft(&app, actor, id, body).await
+    submit_draft(&app, actor, id, body, header).await
 }
 
 async fn submit_draft(
@@ -424,7 +487,9 @@ async fn submit_draft(
     actor: Actor,
     id: CaseId,
     body: SubmitDraft,
-) -> Result<Json<Value>, ApiError> {
+    header: Option<u64>,
+) -> Result<CaseAnswer, ApiError> {
+    let expected_version = based_on(header, body.expected_version)?;
     let loaded = load_visible(app, id, &actor).await?;
     let case = &loaded.case;
     let service = app.service(case.service())?;
@@ -446,7 +511,7 @@ async fn submit_draft(
         app,
         actor,
         loaded,
-        body.expected_version,
+        expected_version,
         series,
         submit_with(form, body.approvers),
         Vec::new(),
@@ -460,9 +525,11 @@ pub async fn message(
     CurrentUser(actor): CurrentUser,
     PathParam(id): PathParam<String>,
     request: Request,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<CaseAnswer, ApiError> {
     let id = parse_id(&id)?;
+    let header = if_match(request.headers())?;
     let body: MessageBody = read_json(&app, request).await?;
+    let expected_version = based_on(header, body.expected_version)?;
     let loaded = load_visible(&app, id, &actor).await?;
     let command = Command::SendMessage {
         text: body.text,
@@ -472,7 +539,7 @@ pub async fn message(
         &app,
         actor,
         loaded,
-        body.expected_version,
+        expected_version,
         None,
         fixed(command),
         Vec::new(),
@@ -486,9 +553,11 @@ pub async fn request_supplement(
     CurrentUser(actor): CurrentUser,
     PathParam(id): PathParam<String>,
     request: Request,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<CaseAnswer, ApiError> {
     let id = parse_id(&id)?;
+    let header = if_match(request.headers())?;
     let body: RequestSupplementBody = read_json(&app, request).await?;
+    let expected_version = based_on(header, body.expected_version)?;
     let loaded = load_visible(&app, id, &actor).await?;
     let command = Command::RequestSupplement {
         message: body.message,
@@ -497,7 +566,7 @@ pub async fn request_supplement(
         &app,
         actor,
         loaded,
-        body.expected_version,
+        expected_version,
         None,
         fixed(command),
         Vec::new(),
@@ -511,9 +580,11 @@ pub async fn supplement(
     CurrentUser(actor): CurrentUser,
     PathParam(id): PathParam<String>,
     request: Request,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<CaseAnswer, ApiError> {
     let id = parse_id(&id)?;
+    let header = if_match(request.headers())?;
     let body: SupplementBody = read_json(&app, request).await?;
+    let expected_version = based_on(header, body.expected_version)?;
     let loaded = load_visible(&app, id, &actor).await?;
     let command = Command::Supplement {
         answers: body.answers,
@@ -522,7 +593,7 @@ pub async fn supplement(
         &app,
         actor,
         loaded,
-        body.expected_version,
+        expected_version,
         None,
         fixed(command),
         Vec::new(),
@@ -538,8 +609,9 @@ pub async fn command(
     CurrentUser(actor): CurrentUser,
     PathParam(id): PathParam<String>,
     request: Request,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<CaseAnswer, ApiError> {
     let id = parse_id(&id)?;
+    let header = if_match(request.headers())?;
     let mut body: Value = read_json(&app, request).await?;
     let Some(object) = body.as_object_mut() else {
         return Err(ApiError::new(
@@ -551,9 +623,9 @@ pub async fn command(
         object.remove("command");
         let submit: SubmitDraft = serde_json::from_value(body)
             .map_err(|e| ApiError::new(ErrorCode::InvalidCommand, format!("submit: {e}")))?;
-        return submit_draft(&app, actor, id, submit).await;
+        return submit_draft(&app, actor, id, submit, header).await;
     }
-    let expected_version = match object.remove("expected_version") {
+    let in_body = match object.remove("expected_version") {
         None | Some(Value::Null) => None,
         Some(v) => Some(v.as_u64().ok_or_else(|| {
             ApiError::new(
@@ -562,6 +634,7 @@ pub async fn command(
             )
         })?),
     };
+    let expected_version = based_on(header, in_body)?;
     let command: Command = serde_json::from_value(body).map_err(|e| {
         ApiError::new(
             ErrorCode::InvalidCommand,
@@ -598,8 +671,9 @@ pub async fn upload(
     PathParam(id): PathParam<String>,
     RawQuery(raw): RawQuery,
     request: Request,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<CaseAnswer, ApiError> {
     let id = parse_id(&id)?;
+    let header = if_match(request.headers())?;
     let pairs = query_pairs(raw.as_deref());
     let name = clean_file_name(first(&pairs, "name").unwrap_or(""));
     if name.is_empty() {
@@ -609,7 +683,7 @@ pub async fn upload(
         ));
     }
     let text = first(&pairs, "text").unwrap_or("").to_string();
-    let expected_version = match first(&pairs, "expected_version") {
+    let in_query = match first(&pairs, "expected_version") {
         None => None,
         Some(v) => Some(v.parse::<u64>().map_err(|_| {
             ApiError::new(
@@ -618,6 +692,7 @@ pub async fn upload(
             )
         })?),
     };
+    let expected_version = based_on(header, in_query)?;
     let limit = app.config().limits.attachment_bytes;
     let too_large = || {
         ApiError::new(
@@ -646,6 +721,11 @@ pub async fn upload(
         )
     })?;
     let loaded = load_visible(&app, id, &actor).await?;
+    // A stale or missing version is refused before the file is read (and checked again, with
+    // the write, after).
+    loaded
+        .case
+        .check_version(app.config().version_policy, expected_version)?;
     // Quotas: what the case holds (the core's record of its attachments) and what the user has
     // sent, checked against the declared size before reading and the real size after.
     let quotas = &app.config().serve_limits;
@@ -811,18 +891,95 @@ pub async fn download(
     let index: u32 = index.parse().map_err(|_| not_found())?;
     load_visible(&app, id, &actor).await?;
     let store = app.store();
-    let (name, bytes) = blocking(move || store.attachment(id, seq, index))
+    let head = blocking(move || store.attachment_head(id, seq, index))
         .await?
         .ok_or_else(not_found)?;
-    let disposition = format!("attachment; filename*=UTF-8''{}", percent_encode(&name));
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        percent_encode(&head.name)
+    );
+    let size = head.size.to_string();
+    let body = Body::new(Download {
+        store: app.store(),
+        at: (id, seq, index),
+        inline: Some(head.inline).filter(|b| !b.is_empty()),
+        next: 0,
+        parts: head.parts,
+        reading: None,
+    });
     Ok((
         [
             (CONTENT_TYPE, "application/octet-stream".to_string()),
             (CONTENT_DISPOSITION, disposition),
+            (CONTENT_LENGTH, size),
         ],
-        Body::from(bytes),
+        body,
     )
         .into_response())
+}
+
+/// A download's body: the attachment's parts read from the store one at a time, off the request
+/// threads, as the client takes them. At most one part (1 MiB) of a download is in memory.
+struct Download {
+    store: Arc<dyn crate::store::Store>,
+    /// The case, event and attachment number.
+    at: (CaseId, u64, u32),
+    /// Bytes kept in the attachment's row (stored before schema version 4), sent first.
+    inline: Option<Vec<u8>>,
+    /// The next part to read.
+    next: u32,
+    /// How many parts there are.
+    parts: u32,
+    /// The read of part `next`, while it runs.
+    reading: Option<tokio::task::JoinHandle<Result<Option<Vec<u8>>, StoreError>>>,
+}
+
+impl axum::body::HttpBody for Download {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        use std::future::Future;
+        use std::task::Poll;
+        let this = &mut *self;
+        if let Some(inline) = this.inline.take() {
+            return Poll::Ready(Some(Ok(hyper::body::Frame::data(inline.into()))));
+        }
+        if this.next >= this.parts {
+            return Poll::Ready(None);
+        }
+        let reading = this.reading.get_or_insert_with(|| {
+            let store = Arc::clone(&this.store);
+            let ((id, seq, index), part) = (this.at, this.next);
+            tokio::task::spawn_blocking(move || store.attachment_part(id, seq, index, part))
+        });
+        let read = match std::pin::Pin::new(reading).poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(read) => read,
+        };
+        this.reading = None;
+        let part = this.next;
+        this.next += 1;
+        let failed = match read {
+            Ok(Ok(Some(bytes))) => {
+                return Poll::Ready(Some(Ok(hyper::body::Frame::data(bytes.into()))))
+            }
+            Ok(Ok(None)) => format!("part {part} of the attachment is missing"),
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        // An error ends the response early (the client sees a body shorter than its length),
+        // and nothing more is read.
+        this.next = this.parts;
+        Poll::Ready(Some(Err(std::io::Error::other(failed))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inline.is_none() && self.next >= self.parts
+    }
 }
 
 fn percent_encode(text: &str) -> String {

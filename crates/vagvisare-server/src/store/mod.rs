@@ -204,6 +204,20 @@ impl BlobContent {
     }
 }
 
+/// Where a stored attachment's bytes are: first `inline` (attachments stored before schema
+/// version 4 kept their bytes in their row), then parts `0..parts` of [`PART_BYTES`] each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttachmentHead {
+    /// The file name.
+    pub name: String,
+    /// Its size in bytes: `inline` and every part together.
+    pub size: u64,
+    /// The bytes kept in the attachment's row (empty since schema version 4).
+    pub inline: Vec<u8>,
+    /// How many parts follow.
+    pub parts: u32,
+}
+
 /// What a write appends: the new events, the case's meta data after them, and any file bytes.
 #[derive(Clone, Debug)]
 pub struct Decided {
@@ -415,13 +429,24 @@ pub trait Store: Send + Sync {
         decide: &mut Decide<'_>,
     ) -> Result<(CaseId, Decided), StoreError>;
 
-    /// The bytes of attachment `index` of event `seq` of a case: its name and content.
-    fn attachment(
+    /// Attachment `index` of event `seq` of a case: its name, size and where its bytes are, so
+    /// that a download reads them one part at a time ([`Store::attachment_part`]).
+    fn attachment_head(
         &self,
         case: CaseId,
         seq: u64,
         index: u32,
-    ) -> Result<Option<(String, Vec<u8>)>, StoreError>;
+    ) -> Result<Option<AttachmentHead>, StoreError>;
+
+    /// Part `part` (from 0) of an attachment's bytes, at most [`PART_BYTES`]; `None` past the
+    /// last. Each part is its own read, so a slow download holds no database connection.
+    fn attachment_part(
+        &self,
+        case: CaseId,
+        seq: u64,
+        index: u32,
+        part: u32,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// Replaces every stored feedback actor key for which `rekey` gives a new one (one
     /// transaction, run alone); returns how many changed. Used once to replace the unkeyed

@@ -10,8 +10,8 @@ use vagvisare::Guide;
 
 use super::migrations::{self, Types};
 use super::{
-    event_json, group_cases, guide_json, now_text, parse_guide, series_of, CaseId, Decide, Decided,
-    FeedbackRow, GuideChange, Series, Store, StoreError, StoredCase, Target,
+    event_json, group_cases, guide_json, now_text, parse_guide, series_of, AttachmentHead, CaseId,
+    Decide, Decided, FeedbackRow, GuideChange, Series, Store, StoreError, StoredCase, Target,
 };
 
 /// What differs between the databases, as data.
@@ -699,12 +699,12 @@ impl<B: Backend> Store for B {
         })
     }
 
-    fn attachment(
+    fn attachment_head(
         &self,
         case: CaseId,
         seq: u64,
         index: u32,
-    ) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+    ) -> Result<Option<AttachmentHead>, StoreError> {
         let seq = int(seq, "event number")?;
         self.within(Access::Read, |tx| {
             let key = [Value::Int(case), Value::Int(seq), Value::Small(index)];
@@ -717,16 +717,49 @@ impl<B: Backend> Store for B {
             };
             let name: String = row.get(0)?;
             // Before schema version 4 the content was in the row; since, it is in parts.
-            let mut content: Vec<u8> = row.get(1)?;
-            for mut part in tx.query(
-                "SELECT content FROM attachment_parts WHERE case_id = ?1 AND seq = ?2 AND idx = ?3
-                 ORDER BY part",
+            let inline: Vec<u8> = row.get(1)?;
+            let mut parts = tx.query_one(
+                "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(LENGTH(content)), 0) AS BIGINT)
+                 FROM attachment_parts WHERE case_id = ?1 AND seq = ?2 AND idx = ?3",
                 &key,
-            )? {
-                let bytes: Vec<u8> = part.get(0)?;
-                content.extend_from_slice(&bytes);
-            }
-            Ok(Some((name, content)))
+            )?;
+            let count: u64 = parts.get(0)?;
+            let bytes: u64 = parts.get(1)?;
+            Ok(Some(AttachmentHead {
+                name,
+                size: inline.len() as u64 + bytes,
+                inline,
+                parts: u32::try_from(count).map_err(|_| StoreError::Corrupt {
+                    what: "attachment".into(),
+                    message: format!("{count} parts"),
+                })?,
+            }))
+        })
+    }
+
+    fn attachment_part(
+        &self,
+        case: CaseId,
+        seq: u64,
+        index: u32,
+        part: u32,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let seq = int(seq, "event number")?;
+        self.within(Access::Single, |tx| {
+            let Some(mut row) = tx.query_opt(
+                "SELECT content FROM attachment_parts
+                 WHERE case_id = ?1 AND seq = ?2 AND idx = ?3 AND part = ?4",
+                &[
+                    Value::Int(case),
+                    Value::Int(seq),
+                    Value::Small(index),
+                    Value::Small(part),
+                ],
+            )?
+            else {
+                return Ok(None);
+            };
+            row.get(0).map(Some)
         })
     }
 

@@ -58,6 +58,7 @@ pub mod notification;
 mod number;
 mod record;
 mod state;
+mod version;
 pub mod views;
 pub mod workflow;
 
@@ -72,6 +73,7 @@ pub use notification::{Channel, Notification, Recipient, Subject};
 pub use number::{CaseNumber, CaseNumberSeries};
 pub use record::{CaseRecord, FORMAT_VERSION};
 pub use state::{Approval, Case, Decision, Message, Stamp};
+pub use version::{VersionError, VersionPolicy};
 pub use workflow::{Status, StatusCategory, Transition, Workflow, NEW};
 
 /// The examples in `docs/case-model.md`, compiled and run as doc tests.

@@ -6,5 +6,6 @@ mod case_properties;
 mod case_seeds;
 mod explain;
 mod feedback;
+mod fuzz;
 mod optimize;
 mod suggest;
