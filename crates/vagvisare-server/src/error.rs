@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use vagvisare::case::{CaseError, NumberError};
+use vagvisare::case::{CaseError, FormError, NumberError};
 
 /// Every error the service answers with. [`ErrorCode::TABLE`] is the one table from code to
 /// HTTP status; the OpenAPI description and `docs/service.md` are written from it.
@@ -82,11 +82,13 @@ pub enum ErrorCode {
     AttachmentQuotaExceeded,
     /// `case_number` in feedback is not a case number.
     InvalidCaseNumber,
+    /// A filed form's answers do not fit the service's form; the error names the field.
+    InvalidAnswer,
 }
 
 impl ErrorCode {
     /// Code, HTTP status and meaning of every error: the one table.
-    pub const TABLE: [(ErrorCode, &'static str, u16, &'static str); 36] = [
+    pub const TABLE: [(ErrorCode, &'static str, u16, &'static str); 37] = [
         (ErrorCode::BadRequest, "bad_request", 400, "a parameter or field is missing or of the wrong type"),
         (ErrorCode::InvalidJson, "invalid_json", 400, "the body is not JSON of the expected shape"),
         (ErrorCode::Unauthenticated, "unauthenticated", 401, "no acting user: the user header set by the portal's proxy is missing or unusable"),
@@ -123,6 +125,7 @@ impl ErrorCode {
         (ErrorCode::TooManyUploads, "too_many_uploads", 429, "too many attachment uploads at once; try again in a moment"),
         (ErrorCode::AttachmentQuotaExceeded, "attachment_quota_exceeded", 413, "the case's or the user's attachments would go over their quota"),
         (ErrorCode::InvalidCaseNumber, "invalid_case_number", 422, "`case_number` is not a case number"),
+        (ErrorCode::InvalidAnswer, "invalid_answer", 422, "an answer does not fit the service's form (missing, not an option, a field the form does not have, …); `field` names the field"),
     ];
 
     fn row(self) -> (&'static str, u16, &'static str) {
@@ -159,6 +162,8 @@ pub struct ApiError {
     pub message: String,
     /// The case's current version, for [`ErrorCode::VersionConflict`].
     pub current_version: Option<u64>,
+    /// The form field an [`ErrorCode::InvalidAnswer`] is about (its label).
+    pub field: Option<String>,
 }
 
 impl ApiError {
@@ -168,6 +173,7 @@ impl ApiError {
             code,
             message: message.into(),
             current_version: None,
+            field: None,
         }
     }
 
@@ -188,6 +194,7 @@ impl ApiError {
                  reload the case and decide again"
             ),
             current_version: Some(found),
+            field: None,
         }
     }
 
@@ -212,6 +219,9 @@ impl IntoResponse for ApiError {
         });
         if let Some(version) = self.current_version {
             error["current_version"] = json!(version);
+        }
+        if let Some(field) = &self.field {
+            error["field"] = json!(field);
         }
         let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
         if matches!(
@@ -246,6 +256,15 @@ impl From<CaseError> for ApiError {
             CaseError::EventOutOfOrder { .. } => ErrorCode::Internal,
         };
         ApiError::new(code, error.to_string())
+    }
+}
+
+impl From<FormError> for ApiError {
+    fn from(error: FormError) -> Self {
+        ApiError {
+            field: Some(error.field().to_string()),
+            ..ApiError::new(ErrorCode::InvalidAnswer, error.to_string())
+        }
     }
 }
 
@@ -313,6 +332,7 @@ mod tests {
             ErrorCode::TooManyUploads,
             ErrorCode::AttachmentQuotaExceeded,
             ErrorCode::InvalidCaseNumber,
+            ErrorCode::InvalidAnswer,
         ];
         // Exhaustive: a new variant fails to compile here until it is added to `all` too.
         let _named = |code: ErrorCode| match code {
@@ -351,7 +371,8 @@ mod tests {
             | ErrorCode::Overloaded
             | ErrorCode::TooManyUploads
             | ErrorCode::AttachmentQuotaExceeded
-            | ErrorCode::InvalidCaseNumber => (),
+            | ErrorCode::InvalidCaseNumber
+            | ErrorCode::InvalidAnswer => (),
         };
         for code in all {
             assert!(

@@ -13,6 +13,11 @@
 //! - `POST /api/cases/{id}/attachments?name=…&text=…`: a message with one file (the raw body, at
 //!   most 50 MB); `GET /api/cases/{id}/attachments/{seq}/{index}` downloads it.
 //!
+//! Filing a case (and submitting a draft) checks the answers against the service's form, by the
+//! core's rule (`vagvisare::case::check_form`): required fields answered (not in a draft), a
+//! choice among its options, no field the form does not have; `invalid_answer` (422) names the
+//! field.
+//!
 //! Every command body may carry `expected_version`: the version the user saw. If the case has
 //! moved on since, the command is refused with `version_conflict` (409), and so is the second
 //! of two commands that race for the same version.
@@ -29,8 +34,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use vagvisare::case::{
-    access, views, Actor, Attachment, Case, CaseNumber, CaseRules, Command, CommandKind, Form,
-    NotificationPreferences, Person, StatusCategory,
+    access, check_form, views, Actor, Attachment, Case, CaseNumber, CaseRules, Command,
+    CommandKind, Form, FormStage, NotificationPreferences, Person, StatusCategory,
 };
 
 use super::{blocking, cut, first, query_pairs, read_json, CurrentUser, PathParam};
@@ -270,6 +275,13 @@ pub async fn create(
         attachments: Vec::new(),
         notify: body.notify,
     };
+    // The service's form, by the core's rule: a draft may lack required answers.
+    let stage = if body.draft {
+        FormStage::Draft
+    } else {
+        FormStage::Submitted
+    };
+    check_form(&service.form, &form, stage)?;
     let (series, make) = if body.draft {
         (None, fixed(Command::SaveDraft { form }))
     } else {
@@ -441,6 +453,7 @@ async fn submit_draft(
         attachments: case.attachments().to_vec(),
         notify: body.notify.unwrap_or(case.notification_preferences()),
     };
+    check_form(&service.form, &form, FormStage::Submitted)?;
     let series = Some(service.numbers.clone());
     run(
         app,
