@@ -285,8 +285,10 @@ fn kill_during_writes_and_check(database_url: Option<&str>) {
         "POST",
         "/api/cases",
         ("user0", "requester", ""),
-        Some(&json!({"service": "Kontakta Användarstöd", "description": "Efter omstart",
-                     "answers": {"Gäller beställningen en annan användare?": "Nej"}})),
+        Some(
+            &json!({"service": "Kontakta Användarstöd", "description": "Efter omstart",
+                     "answers": {"Gäller beställningen en annan användare?": "Nej"}}),
+        ),
     )
     .unwrap();
     assert_eq!(status, 201, "{case}");

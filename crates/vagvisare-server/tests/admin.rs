@@ -214,9 +214,16 @@ async fn editors_decisions_are_stored_replayed_in_order_and_reach_every_instance
         assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
         assert!(learned(&env, guide).await.0.is_empty());
         // The second instance, at its next poll.
-        assert!(!learned(&second, guide).await.0.is_empty(), "not polled yet");
+        assert!(
+            !learned(&second, guide).await.0.is_empty(),
+            "not polled yet"
+        );
         second.app.sync_feedback().await.unwrap();
-        assert!(learned(&second, guide).await.0.is_empty(), "{}", env.backend);
+        assert!(
+            learned(&second, guide).await.0.is_empty(),
+            "{}",
+            env.backend
+        );
 
         // Frozen through the second: feedback given meanwhile teaches nothing, on either.
         freeze(&second, guide, true).await;
@@ -228,11 +235,22 @@ async fn editors_decisions_are_stored_replayed_in_order_and_reach_every_instance
         // A restart replays feedback and decisions in their order: the removed text stays
         // removed, the guide frozen, the feedback given while frozen untaught.
         let third = open_with(env.config.clone(), env.backend, None).await;
-        assert_eq!(learned(&third, guide).await, (vec![], true), "{}", env.backend);
+        assert_eq!(
+            learned(&third, guide).await,
+            (vec![], true),
+            "{}",
+            env.backend
+        );
 
         // Thawed: feedback after the thaw counts (the same words as before it, too).
         freeze(&third, guide, false).await;
-        helped(&third, &[&JESSICA, &BOB], "glömt lösenordet till komnet", guide).await;
+        helped(
+            &third,
+            &[&JESSICA, &BOB],
+            "glömt lösenordet till komnet",
+            guide,
+        )
+        .await;
         helped(&third, &[&JULIA, &OLLE], "kommer inte in i komnet", guide).await;
         let mut after_thaw = learned(&third, guide).await.0;
         after_thaw.sort();
@@ -255,11 +273,17 @@ async fn editors_decisions_are_stored_replayed_in_order_and_reach_every_instance
             .unwrap();
         let kinds: Vec<&str> = decisions.iter().map(|d| d.decision.kind()).collect();
         assert_eq!(kinds, ["remove", "freeze", "unfreeze"]);
-        assert_eq!(decisions[0].decision.text(), Some("kommer inte in i komnet"));
+        assert_eq!(
+            decisions[0].decision.text(),
+            Some("kommer inte in i komnet")
+        );
         let key = decisions[0].editor.as_deref().expect("the editor's key");
         assert_eq!(key, env.app.actor_keys().key("redaktor-ida"));
         assert!(!key.contains("redaktor"), "{key}");
-        assert_eq!(decisions[1].editor, None, "the admin token alone names nobody");
+        assert_eq!(
+            decisions[1].editor, None,
+            "the admin token alone names nobody"
+        );
         assert!(decisions[0].after_feedback < decisions[2].after_feedback);
     }
 }

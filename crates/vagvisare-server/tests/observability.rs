@@ -99,7 +99,9 @@ async fn metrics_and_json_logs_count_everything_and_hold_no_typed_text() {
                 "POST",
                 "/api/cases",
                 Some(&JESSICA),
-                Some(json!({"service": "Medborgarförslag", "description": "Bänkar", "draft": true})),
+                Some(
+                    json!({"service": "Medborgarförslag", "description": "Bänkar", "draft": true}),
+                ),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED);

@@ -39,7 +39,6 @@ use crate::store::{Store, StoreError};
 type Labels = Vec<(&'static str, String)>;
 type Histograms = Family<Labels, Histogram, fn() -> Histogram>;
 
-
 /// The instance's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -152,7 +151,6 @@ impl Metrics {
         encode(&mut out, &self.registry)?;
         Ok(out)
     }
-
 }
 
 /// Middleware: counts and times every request by its route template.

@@ -216,7 +216,13 @@ mod tests {
         );
         assert!(cases.contains("content BLOB NOT NULL"), "{cases}");
         let decisions = MIGRATIONS[5].sql_for(&POSTGRES);
-        assert!(decisions.contains("id BIGSERIAL PRIMARY KEY,"), "{decisions}");
-        assert!(decisions.contains("after_feedback BIGINT NOT NULL"), "{decisions}");
+        assert!(
+            decisions.contains("id BIGSERIAL PRIMARY KEY,"),
+            "{decisions}"
+        );
+        assert!(
+            decisions.contains("after_feedback BIGINT NOT NULL"),
+            "{decisions}"
+        );
     }
 }

@@ -562,13 +562,11 @@ fn read_decisions(
             let id: i64 = row.get(0)?;
             let kind: String = row.get(4)?;
             let text: Option<String> = row.get(5)?;
-            let decision =
-                vagvisare::feedback::EditorDecision::from_parts(&kind, text.as_deref()).map_err(
-                    |e| StoreError::Corrupt {
-                        what: format!("editor's decision {id}"),
-                        message: e.to_string(),
-                    },
-                )?;
+            let decision = vagvisare::feedback::EditorDecision::from_parts(&kind, text.as_deref())
+                .map_err(|e| StoreError::Corrupt {
+                    what: format!("editor's decision {id}"),
+                    message: e.to_string(),
+                })?;
             Ok(DecisionRow {
                 id,
                 after_feedback: row.get(1)?,

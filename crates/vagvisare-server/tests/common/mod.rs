@@ -336,8 +336,10 @@ impl Env {
                 "POST",
                 "/api/cases",
                 Some(user),
-                Some(json!({"service": "Kontakta Användarstöd", "description": description,
-                            "answers": required_answers("Kontakta Användarstöd")})),
+                Some(
+                    json!({"service": "Kontakta Användarstöd", "description": description,
+                            "answers": required_answers("Kontakta Användarstöd")}),
+                ),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{}: {body}", self.backend);
