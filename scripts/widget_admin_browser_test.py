@@ -230,10 +230,12 @@ class WidgetRun(Run):
         self.check("the answer is thanked", lambda d: "Tack" in d.find_element(
             By.CSS_SELECTOR, "#hjalp .vagvisare-feedback").text)
         self.shot("widget-2-feedback")
-        status, report = call(self.service, "GET", "/api/feedback/report?gaps=5", token=TOKEN)
-        self.check("the service recorded Ja for the guide opened with Enter",
-                   lambda d: status == 200 and any(g["guide"] == first and g["helped"] == 1
-                                                   for g in report["guides"]))
+        # The page thanks before the answer is stored: ask the report again until it shows it.
+        def recorded(d):
+            status, report = call(self.service, "GET", "/api/feedback/report?gaps=5", token=TOKEN)
+            return status == 200 and any(g["guide"] == first and g["helped"] == 1
+                                         for g in report["guides"])
+        self.check("the service recorded Ja for the guide opened with Enter", recorded)
         return first, text
 
     def admin(self, learned_guide, learned_text):

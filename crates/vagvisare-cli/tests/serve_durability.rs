@@ -165,7 +165,8 @@ fn writer(addr: SocketAddr, user: String, acks: Acks, stop: Arc<AtomicBool>) {
             "/api/cases",
             me,
             Some(&json!({
-            "service": "Kontakta Användarstöd", "description": "Skrivaren skriver inte ut"})),
+            "service": "Kontakta Användarstöd", "description": "Skrivaren skriver inte ut",
+            "answers": {"Gäller beställningen en annan användare?": "Nej"}})),
         ) else {
             return;
         };
@@ -340,7 +341,10 @@ fn kill_during_writes_and_check(database_url: Option<&str>, rounds: usize) {
         "POST",
         "/api/cases",
         ("user0", "requester", ""),
-        Some(&json!({"service": "Kontakta Användarstöd", "description": "Efter omstart"})),
+        Some(
+            &json!({"service": "Kontakta Användarstöd", "description": "Efter omstart",
+                     "answers": {"Gäller beställningen en annan användare?": "Nej"}}),
+        ),
     )
     .unwrap();
     assert_eq!(status, 201, "{case}");

@@ -1,6 +1,6 @@
 //! The application: configuration, store and suggestion index together, and the router.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -37,8 +37,6 @@ struct Inner {
     applied: tokio::sync::Mutex<Applied>,
     log: Log,
     metrics: Metrics,
-    /// Guides an editor froze (they keep what they learned but learn nothing new).
-    frozen: std::sync::Mutex<BTreeSet<String>>,
     /// The keyed hash of feedback actors (crate::api::feedback::ActorKeys).
     actor_keys: api::feedback::ActorKeys,
     /// How many of the index's read failures the log has reported.
@@ -138,7 +136,6 @@ impl App {
                 applied: tokio::sync::Mutex::new(applied),
                 log,
                 metrics: Metrics::new(),
-                frozen: std::sync::Mutex::new(BTreeSet::new()),
                 actor_keys,
                 read_errors_logged: std::sync::atomic::AtomicU64::new(0),
             }),
@@ -180,24 +177,10 @@ impl App {
         &self.inner.metrics
     }
 
-    /// Whether an editor froze the guide's learning on this instance.
+    /// Whether an editor froze the guide's learning (the decisions stored, replayed in order
+    /// with the feedback, as far as this instance has applied them).
     pub fn is_frozen(&self, guide: &str) -> bool {
-        self.inner
-            .frozen
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(guide)
-    }
-
-    /// Freezes (or thaws) a guide's learning on this instance.
-    pub fn set_frozen(&self, guide: &str, frozen: bool) {
-        self.inner.index.freeze_learned(guide, frozen);
-        let mut set = self.inner.frozen.lock().unwrap_or_else(|e| e.into_inner());
-        if frozen {
-            set.insert(guide.to_string());
-        } else {
-            set.remove(guide);
-        }
+        self.inner.index.learning_frozen(guide)
     }
 
     /// The rules of a workflow.
@@ -299,8 +282,9 @@ impl App {
         count - logged.min(count)
     }
 
-    /// Teaches the index the feedback stored (by any instance) since it last learned; returns
-    /// how many guides learned new text.
+    /// Teaches the index the feedback and applies the editors' decisions stored (by any
+    /// instance) since it last learned, in their order ([`learn::teach`]); returns how many
+    /// guides' learned texts changed.
     pub async fn sync_feedback(&self) -> Result<usize, ApiError> {
         let mut applied = self.inner.applied.lock().await;
         let store = self.store();
@@ -320,8 +304,9 @@ impl App {
         applied.mark(&rows);
         if !rows.is_empty() {
             self.inner.log.line(&format!(
-                "feedback: {} records, {changed} guides learned",
-                rows.len()
+                "feedback: {} records, {} editors' decisions, {changed} guides changed",
+                rows.feedback.len(),
+                rows.decisions.len()
             ));
         }
         Ok(changed)

@@ -17,6 +17,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 use vagvisare::case::{CaseRules, Role, VersionPolicy, Workflow};
+/// A service's form fields: the core's ([`vagvisare::case::form`]), which also checks the
+/// answers filed through them.
+pub use vagvisare::case::{FieldKind, FormField};
 
 use crate::log::LogFormat;
 use crate::store::Series;
@@ -78,47 +81,6 @@ pub struct ServiceConfig {
     pub numbers: Series,
     /// The form's fields, in the order they are shown.
     pub form: Vec<FormField>,
-}
-
-/// What kind of answer a form field takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldKind {
-    /// The short description of the case, where "Möjliga lösningar" attach (one per form).
-    Description,
-    /// One line of text.
-    Text,
-    /// Several lines of text.
-    Textarea,
-    /// One of `options`.
-    Choice,
-    /// Yes or no (a checkbox).
-    Checkbox,
-}
-
-/// One field of a service's form.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FormField {
-    /// The question as the requester reads it; also the key of its answer.
-    pub label: String,
-    /// What kind of answer it takes.
-    pub kind: FieldKind,
-    /// Whether it must be answered.
-    pub required: bool,
-    /// The choices of a `choice` field.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub options: Vec<String>,
-}
-
-impl FormField {
-    fn new(label: &str, kind: FieldKind, required: bool, options: &[&str]) -> Self {
-        FormField {
-            label: label.to_string(),
-            kind,
-            required,
-            options: options.iter().map(|o| o.to_string()).collect(),
-        }
-    }
 }
 
 /// An organisation that handles cases, and the roles of its officers.
@@ -215,32 +177,7 @@ impl Config {
                     first: 2_304_625,
                     width: 7,
                 },
-                form: vec![
-                    FormField::new(
-                        "Kort beskrivning av ditt ärende",
-                        FieldKind::Description,
-                        true,
-                        &[],
-                    ),
-                    FormField::new(
-                        "Beskriv ditt ärende mer utförligt",
-                        FieldKind::Textarea,
-                        false,
-                        &[],
-                    ),
-                    FormField::new(
-                        "Gäller beställningen en annan användare?",
-                        FieldKind::Choice,
-                        true,
-                        &["Nej", "Ja"],
-                    ),
-                    FormField::new(
-                        "Jag vill bli notifierad via e-post",
-                        FieldKind::Checkbox,
-                        false,
-                        &[],
-                    ),
-                ],
+                form: vagvisare::case::service_desk_form(),
             },
             ServiceConfig {
                 name: "Medborgarförslag".into(),
@@ -251,11 +188,7 @@ impl Config {
                     first: 113,
                     width: 0,
                 },
-                form: vec![
-                    FormField::new("Rubrik", FieldKind::Description, true, &[]),
-                    FormField::new("Beskriv ditt förslag", FieldKind::Textarea, true, &[]),
-                    FormField::new("Plats", FieldKind::Text, false, &[]),
-                ],
+                form: vagvisare::case::e_service_form(),
             },
         ] {
             services.insert(service.name.clone(), service);

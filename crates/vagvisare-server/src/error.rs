@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use vagvisare::case::{CaseError, NumberError, VersionError};
+use vagvisare::case::{CaseError, FormError, NumberError, VersionError};
 
 /// Every error the service answers with. [`ErrorCode::TABLE`] is the one table from code to
 /// HTTP status; the OpenAPI description and `docs/service.md` are written from it.
@@ -85,11 +85,13 @@ pub enum ErrorCode {
     /// The service requires every command that changes a case to name the version it was
     /// based on (`require_version`), and this one named none.
     VersionRequired,
+    /// A filed form's answers do not fit the service's form; the error names the field.
+    InvalidAnswer,
 }
 
 impl ErrorCode {
     /// Code, HTTP status and meaning of every error: the one table.
-    pub const TABLE: [(ErrorCode, &'static str, u16, &'static str); 37] = [
+    pub const TABLE: [(ErrorCode, &'static str, u16, &'static str); 38] = [
         (ErrorCode::BadRequest, "bad_request", 400, "a parameter or field is missing or of the wrong type"),
         (ErrorCode::InvalidJson, "invalid_json", 400, "the body is not JSON of the expected shape"),
         (ErrorCode::Unauthenticated, "unauthenticated", 401, "no acting user: the user header set by the portal's proxy is missing or unusable"),
@@ -127,6 +129,7 @@ impl ErrorCode {
         (ErrorCode::AttachmentQuotaExceeded, "attachment_quota_exceeded", 413, "the case's or the user's attachments would go over their quota"),
         (ErrorCode::InvalidCaseNumber, "invalid_case_number", 422, "`case_number` is not a case number"),
         (ErrorCode::VersionRequired, "version_required", 428, "this service requires the case's version with every command that changes a case: `If-Match: \"<version>\"` or `expected_version`"),
+        (ErrorCode::InvalidAnswer, "invalid_answer", 422, "an answer does not fit the service's form (missing, not an option, a field the form does not have, …); `field` names the field"),
     ];
 
     fn row(self) -> (&'static str, u16, &'static str) {
@@ -163,6 +166,8 @@ pub struct ApiError {
     pub message: String,
     /// The case's current version, for [`ErrorCode::VersionConflict`].
     pub current_version: Option<u64>,
+    /// The form field an [`ErrorCode::InvalidAnswer`] is about (its label).
+    pub field: Option<String>,
 }
 
 impl ApiError {
@@ -172,6 +177,7 @@ impl ApiError {
             code,
             message: message.into(),
             current_version: None,
+            field: None,
         }
     }
 
@@ -192,6 +198,7 @@ impl ApiError {
                  reload the case and decide again"
             ),
             current_version: Some(found),
+            field: None,
         }
     }
 
@@ -216,6 +223,9 @@ impl IntoResponse for ApiError {
         });
         if let Some(version) = self.current_version {
             error["current_version"] = json!(version);
+        }
+        if let Some(field) = &self.field {
+            error["field"] = json!(field);
         }
         let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
         if matches!(
@@ -264,7 +274,17 @@ impl From<VersionError> for ApiError {
                      in the body, if version {found} is what you based it on"
                 ),
                 current_version: Some(found),
+                field: None,
             },
+        }
+    }
+}
+
+impl From<FormError> for ApiError {
+    fn from(error: FormError) -> Self {
+        ApiError {
+            field: Some(error.field().to_string()),
+            ..ApiError::new(ErrorCode::InvalidAnswer, error.to_string())
         }
     }
 }
@@ -334,6 +354,7 @@ mod tests {
             ErrorCode::AttachmentQuotaExceeded,
             ErrorCode::InvalidCaseNumber,
             ErrorCode::VersionRequired,
+            ErrorCode::InvalidAnswer,
         ];
         // Exhaustive: a new variant fails to compile here until it is added to `all` too.
         let _named = |code: ErrorCode| match code {
@@ -374,6 +395,7 @@ mod tests {
             | ErrorCode::AttachmentQuotaExceeded
             | ErrorCode::InvalidCaseNumber
             | ErrorCode::VersionRequired => (),
+            | ErrorCode::InvalidAnswer => (),
         };
         for code in all {
             assert!(

@@ -432,7 +432,8 @@ pub fn document() -> Value {
                     "type": "object", "required": ["code", "status", "message"], "properties": {
                         "code": { "enum": ErrorCode::TABLE.iter().map(|(_, id, ..)| *id).collect::<Vec<_>>() },
                         "status": { "type": "integer" }, "message": { "type": "string" },
-                        "current_version": { "type": "integer" } } } } },
+                        "current_version": { "type": "integer" },
+                        "field": { "type": "string", "description": "the form field an `invalid_answer` is about (its label)" } } } } },
                 "Person": { "type": "object", "required": ["id", "name"], "properties": { "id": { "type": "string" }, "name": { "type": "string" } } },
                 "Guide": { "type": "object", "required": ["title"], "properties": {
                     "id": { "type": "string" }, "title": { "type": "string" }, "body": { "type": "string" },

@@ -455,12 +455,50 @@ async fn an_e_service_draft_is_private_until_submitted() {
         );
         let (_, mine) = env.call("GET", "/api/cases", Some(&JESSICA), None).await;
         assert_eq!(mine["drafts"][0]["id"], id);
+        // The form's rules, by the core: the proposal is required once submitted, and the
+        // form has no field "Kommun"; each refusal names the field, and the draft stays one.
+        for (answers, field) in [
+            (json!({"Plats": "Nordanå"}), "Beskriv ditt förslag"),
+            (
+                json!({"Beskriv ditt förslag": "Bänkar", "Kommun": "Skellefteå"}),
+                "Kommun",
+            ),
+            (
+                json!({"Beskriv ditt förslag": "Bänkar", "Plats": "Nordanå\nvid ån"}),
+                "Plats",
+            ),
+        ] {
+            let (status, refused) = env
+                .call(
+                    "POST",
+                    &format!("/api/cases/{id}/submit"),
+                    Some(&JESSICA),
+                    Some(json!({ "answers": answers })),
+                )
+                .await;
+            assert_eq!(
+                (status, code(&refused)),
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer"),
+                "{}: {refused}",
+                env.backend
+            );
+            assert_eq!(refused["error"]["field"], field, "{refused}");
+            assert!(
+                refused["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(field),
+                "{refused}"
+            );
+        }
+        let (_, mine) = env.call("GET", "/api/cases", Some(&JESSICA), None).await;
+        assert_eq!(mine["drafts"][0]["id"], id, "still a draft: {mine}");
         let (status, submitted) = env
             .call(
                 "POST",
                 &format!("/api/cases/{id}/submit"),
                 Some(&JESSICA),
-                Some(json!({"answers": {"Plats": "Nordanå"}})),
+                Some(json!({"answers": {"Plats": "Nordanå", "Beskriv ditt förslag": "Vid ån."}})),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{submitted}");
@@ -608,6 +646,7 @@ async fn approvals_gate_the_work() {
         let (status, case) = env
             .call("POST", "/api/cases", Some(&JESSICA), Some(json!({
                 "service": "Kontakta Användarstöd", "description": "Behörighet Treserva",
+                "answers": required_answers("Kontakta Användarstöd"),
                 "approvers": [{"id": "ulla", "name": "Ulla Användare"}, {"id": "chef", "name": "Chef Chefsson"}]})))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{case}");
@@ -705,7 +744,8 @@ async fn a_requester_can_never_approve_their_own_case() {
         ] {
             let (status, answer) = env
                 .call("POST", "/api/cases", Some(&JESSICA), Some(json!({
-                    "service": "Kontakta Användarstöd", "description": "Behörighet", "approvers": approvers})))
+                    "service": "Kontakta Användarstöd", "description": "Behörighet", "approvers": approvers,
+                    "answers": required_answers("Kontakta Användarstöd")})))
                 .await;
             assert_eq!(
                 (status, code(&answer)),
@@ -721,7 +761,8 @@ async fn a_requester_can_never_approve_their_own_case() {
         // The e-service has no approvals: nobody can be named.
         let (status, answer) = env
             .call("POST", "/api/cases", Some(&JESSICA), Some(json!({
-                "service": "Medborgarförslag", "description": "Bänkar", "approvers": [{"id": "chef", "name": "Chef"}]})))
+                "service": "Medborgarförslag", "description": "Bänkar", "approvers": [{"id": "chef", "name": "Chef"}],
+                "answers": required_answers("Medborgarförslag")})))
             .await;
         assert_eq!(
             (status, code(&answer)),
@@ -851,15 +892,20 @@ async fn the_case_view_offers_what_the_core_allows_on_both_seeds() {
                     "/api/cases",
                     Some(&JESSICA),
                     Some(json!({
-                    "service": service, "description": "Genomgång", "approvers": approvers})),
+                    "service": service, "description": "Genomgång", "approvers": approvers,
+                    "answers": required_answers(service)})),
                 )
                 .await;
             assert_eq!(status, StatusCode::CREATED, "{filed}");
             let id = filed["id"].as_i64().unwrap();
             let mut case = Case::new();
+            let mut form = Form::new(service, organisation, "Genomgång");
+            for (field, answer) in required_answers(service).as_object().unwrap() {
+                form = form.answer(field, answer.as_str().unwrap());
+            }
             let submit = Command::Submit {
                 number: number.parse().unwrap(),
-                form: Form::new(service, organisation, "Genomgång"),
+                form,
                 approvers,
             };
             case.execute(&rules, &core_actor(&JESSICA), submit, at)
@@ -1495,7 +1541,7 @@ async fn the_schema_is_versioned_and_data_survives_a_restart() {
     for env in envs(|_| {}).await {
         let case = env.file_case(&JESSICA, "Överlever omstart").await;
         let (_, health) = env.call("GET", "/health", None, None).await;
-        assert_eq!(health["schema_version"], 5);
+        assert_eq!(health["schema_version"], 6);
         let config = env.config.clone();
         let backend = env.backend;
         let dir = env.dir;

@@ -43,7 +43,9 @@ async fn new_case(app: &App, user: &str) -> i64 {
     let request = as_user(Request::post("/api/cases"), user)
         .header("content-type", "application/json")
         .body(Body::from(
-            json!({"service": "Kontakta Användarstöd", "description": "Skrivaren"}).to_string(),
+            json!({"service": "Kontakta Användarstöd", "description": "Skrivaren",
+                   "answers": {"Gäller beställningen en annan användare?": "Nej"}})
+            .to_string(),
         ))
         .unwrap();
     let (status, _, answer) = send(app, request).await;

@@ -91,6 +91,47 @@ async fn metrics_and_json_logs_count_everything_and_hold_no_typed_text() {
             Some(1.0),
             "{text}"
         );
+        // Counted by the store at each scrape: one more case, and one moved on, show at once;
+        // a draft is not counted.
+        env.file_case(&BOB, "Skärmen är svart").await;
+        let (status, _) = env
+            .call(
+                "POST",
+                "/api/cases",
+                Some(&JESSICA),
+                Some(
+                    json!({"service": "Medborgarförslag", "description": "Bänkar", "draft": true}),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, started) = env
+            .call(
+                "POST",
+                &format!("/api/cases/{}/commands", case["id"]),
+                Some(&JULIA),
+                Some(json!({"command": "start"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{started}");
+        let text = scrape(&env).await;
+        let cases = |status: &str, organisation: &str| {
+            sample(
+                &text,
+                &format!("vagvisare_cases{{organisation=\"{organisation}\",status=\"{status}\"}}"),
+            )
+        };
+        assert_eq!(cases("registered", "Användarstöd"), Some(1.0), "{text}");
+        assert_eq!(
+            cases(started["status"].as_str().unwrap(), "Användarstöd"),
+            Some(1.0),
+            "{text}"
+        );
+        assert_ne!(started["status"], "registered");
+        assert!(
+            !text.contains("Skellefteå kommun"),
+            "drafts are not counted: {text}"
+        );
         assert!(
             text.contains("route=\"/api/guides/{id}\""),
             "the template, not the path: {text}"

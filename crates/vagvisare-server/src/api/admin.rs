@@ -7,22 +7,27 @@
 //! the guide and report routes of the API (`PUT`/`DELETE /api/guides/{id}`,
 //! `GET /api/feedback/report`).
 //!
-//! Removing or freezing a learned text changes this instance's index at once; it is not stored,
-//! so it lasts until the instance restarts and does not reach other instances (the store has no
-//! table for editors' decisions yet).
+//! Removing a learned text and freezing or thawing a guide are editors' decisions: each is
+//! stored (with the editor's keyed hash when the proxy names a user, never the id) and then
+//! applied by replaying what this instance has not applied yet, feedback and decisions in their
+//! order ([`crate::learn`]). So a decision survives a restart, reaches the other instances at
+//! their next poll, and a frozen guide learns nothing from feedback stored while it is frozen.
 
 use axum::extract::{FromRequestParts, RawQuery, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use vagvisare::feedback::EditorDecision;
 
 use super::guides::not_indexed;
-use super::{blocking, first, query_pairs, read_json, Admin, PathParam};
+use super::{blocking, first, query_pairs, read_json, Admin, CurrentUser, PathParam};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
+use crate::store::{now_text, DecisionRow};
 
 /// The editors' page: one file, Swedish, no external assets.
 pub const ADMIN_HTML: &str = include_str!("../../assets/admin.html");
@@ -126,31 +131,58 @@ pub async fn learned(
     Ok(Json(learned_answer(&app, &id)))
 }
 
-/// `DELETE /api/admin/guides/{id}/learned?text=`: forgets one learned text.
+/// Stores an editor's decision on a guide's learned texts, then applies what this instance has
+/// not applied yet (the decision among it, in its place).
+async fn decide(
+    app: &App,
+    guide: &str,
+    decision: EditorDecision,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    let editor = CurrentUser::from_headers(headers)?.map(|user| app.actor_keys().key(&user.id));
+    let row = DecisionRow {
+        id: 0,
+        after_feedback: 0,
+        at: now_text(),
+        guide: guide.to_string(),
+        decision,
+        editor,
+    };
+    let store = app.store();
+    blocking(move || store.add_decision(&row)).await?;
+    app.sync_feedback().await.map_err(|e| {
+        ApiError::new(
+            e.code,
+            format!(
+                "the decision is stored, but this instance could not apply it yet ({}); it \
+                 applies at the next poll",
+                e.message
+            ),
+        )
+    })?;
+    Ok(())
+}
+
+/// `DELETE /api/admin/guides/{id}/learned?text=`: forgets one learned text (stored; later
+/// feedback may teach it again).
 pub async fn remove_learned(
     State(app): State<App>,
     EditedGuide(id): EditedGuide,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let pairs = query_pairs(raw.as_deref());
-    let text = first(&pairs, "text").unwrap_or("").to_string();
-    let index = app.index_handle();
-    let key = id.clone();
-    tokio::task::spawn_blocking(move || {
-        index.remove_learned(&key, &text).map_err(|_| {
-            ApiError::new(
-                ErrorCode::BadRequest,
-                "the guide has not learned this text (reload the list)",
-            )
-        })?;
-        index
-            .commit()
-            .map_err(|e| ApiError::internal(format!("the index cannot be updated: {e}")))?;
-        index.warm();
-        Ok::<_, ApiError>(())
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("updating the index failed: {e}")))??;
+    let decision = EditorDecision::remove(first(&pairs, "text").unwrap_or(""));
+    let learned = decision
+        .text()
+        .is_some_and(|text| app.index().learned(&id).iter().any(|t| t.text == text));
+    if !learned {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "the guide has not learned this text (reload the list)",
+        ));
+    }
+    decide(&app, &id, decision, &headers).await?;
     Ok(Json(learned_answer(&app, &id)))
 }
 
@@ -163,14 +195,15 @@ pub struct FreezeRequest {
 }
 
 /// `POST /api/admin/guides/{id}/learned/freeze` with `{"frozen": true}`: the guide keeps what
-/// it learned but learns nothing new (or, with `false`, learns again).
+/// it learned but learns nothing new (or, with `false`, learns again); stored, like a removal.
 pub async fn freeze(
     State(app): State<App>,
     EditedGuide(id): EditedGuide,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
+    let headers = request.headers().clone();
     let body: FreezeRequest = read_json(&app, request).await?;
-    app.set_frozen(&id, body.frozen);
+    decide(&app, &id, EditorDecision::freeze(body.frozen), &headers).await?;
     Ok(Json(learned_answer(&app, &id)))
 }
 

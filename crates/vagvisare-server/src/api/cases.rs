@@ -14,6 +14,11 @@
 //!   most 50 MB); `GET /api/cases/{id}/attachments/{seq}/{index}` downloads it, streamed from
 //!   the store a part at a time.
 //!
+//! Filing a case (and submitting a draft) checks the answers against the service's form, by the
+//! core's rule (`vagvisare::case::check_form`): required fields answered (not in a draft), a
+//! choice among its options, no field the form does not have; `invalid_answer` (422) names the
+//! field.
+//!
 //! Every command may name the version the user saw, as `expected_version` in its body (the
 //! upload: `?expected_version=`) or as the header `If-Match: "<version>"` (both given and
 //! different: `bad_request`). The core's `VersionPolicy` decides: a case that moved on since
@@ -33,8 +38,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use vagvisare::case::{
-    access, views, Actor, Attachment, Case, CaseNumber, CaseRules, Command, CommandKind, Form,
-    NotificationPreferences, Person, StatusCategory,
+    access, check_form, views, Actor, Attachment, Case, CaseNumber, CaseRules, Command,
+    CommandKind, Form, FormStage, NotificationPreferences, Person, StatusCategory,
 };
 
 use super::{blocking, cut, first, query_pairs, read_json, CurrentUser, PathParam};
@@ -329,6 +334,13 @@ pub async fn create(
         attachments: Vec::new(),
         notify: body.notify,
     };
+    // The service's form, by the core's rule: a draft may lack required answers.
+    let stage = if body.draft {
+        FormStage::Draft
+    } else {
+        FormStage::Submitted
+    };
+    check_form(&service.form, &form, stage)?;
     let (series, make) = if body.draft {
         (None, fixed(Command::SaveDraft { form }))
     } else {
@@ -506,6 +518,7 @@ async fn submit_draft(
         attachments: case.attachments().to_vec(),
         notify: body.notify.unwrap_or(case.notification_preferences()),
     };
+    check_form(&service.form, &form, FormStage::Submitted)?;
     let series = Some(service.numbers.clone());
     run(
         app,

@@ -16,7 +16,6 @@
 //! a body, so never what someone typed.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
@@ -40,11 +39,6 @@ use crate::store::{Store, StoreError};
 type Labels = Vec<(&'static str, String)>;
 type Histograms = Family<Labels, Histogram, fn() -> Histogram>;
 
-/// The most cases per organisation counted for `vagvisare_cases`.
-const MAX_COUNTED_CASES: usize = 100_000;
-/// How long a count of cases is reused before the store is asked again.
-const CASE_COUNT_TTL: Duration = Duration::from_secs(30);
-
 /// The instance's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -54,7 +48,9 @@ pub struct Metrics {
     feedback: Counter,
     guides: Gauge,
     cases: Family<Labels, Gauge>,
-    counted: Mutex<Option<Instant>>,
+    /// Held while the store counts cases: a scrape that finds a count under way answers with
+    /// the last one, so scrapes never queue up on the database.
+    counting: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -123,7 +119,7 @@ impl Metrics {
             feedback,
             guides,
             cases,
-            counted: Mutex::new(None),
+            counting: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -155,17 +151,6 @@ impl Metrics {
         encode(&mut out, &self.registry)?;
         Ok(out)
     }
-
-    fn count_due(&self) -> bool {
-        let mut counted = self.counted.lock().unwrap_or_else(|e| e.into_inner());
-        match *counted {
-            Some(at) if at.elapsed() < CASE_COUNT_TTL => false,
-            _ => {
-                *counted = Some(Instant::now());
-                true
-            }
-        }
-    }
 }
 
 /// Middleware: counts and times every request by its route template.
@@ -183,34 +168,31 @@ pub async fn track(State(app): State<App>, request: Request, next: Next) -> Resp
     response
 }
 
-/// Submitted cases by organisation and status id, for every organisation a service names.
-///
-/// The store has no count query yet, so this reads the cases (at most [`MAX_COUNTED_CASES`]
-/// per organisation) and folds each; scrapes reuse a count for [`CASE_COUNT_TTL`]. A
-/// `Store::case_counts` (`SELECT organisation, status, COUNT(*) … GROUP BY …`) would replace it.
+/// Submitted cases by organisation and status id, for every organisation a service names: the
+/// store's count (`GROUP BY`), no case read.
 pub fn case_counts(
     store: &dyn Store,
     organisations: &[String],
 ) -> Result<BTreeMap<(String, String), i64>, StoreError> {
-    let mut counts = BTreeMap::new();
-    for organisation in organisations {
-        for stored in store.cases_of_organisation(organisation, MAX_COUNTED_CASES)? {
-            let case = stored.replay()?;
-            *counts
-                .entry((organisation.clone(), case.status().to_string()))
-                .or_insert(0) += 1;
-        }
-    }
-    Ok(counts)
+    Ok(store
+        .case_counts()?
+        .into_iter()
+        .filter(|c| organisations.contains(&c.organisation))
+        .map(|c| {
+            let count = i64::try_from(c.count).unwrap_or(i64::MAX);
+            ((c.organisation, c.status), count)
+        })
+        .collect())
 }
 
-/// `GET /metrics`.
+/// `GET /metrics`. Cases are counted at every scrape (one `GROUP BY` over an index), unless a
+/// count is already under way, whose figures the scrape then shares.
 pub async fn get(State(app): State<App>) -> Result<Response, ApiError> {
     let metrics = app.metrics();
     metrics
         .guides
         .set(i64::try_from(app.index().len()).unwrap_or(i64::MAX));
-    if metrics.count_due() {
+    if let Ok(_counting) = metrics.counting.try_lock() {
         let organisations: Vec<String> = {
             let mut names: Vec<String> = app
                 .config()

@@ -163,6 +163,22 @@ CREATE INDEX attachments_by_sender ON attachments (sender);
 ALTER TABLE feedback ADD COLUMN shown TEXT;
 ",
     },
+    Migration {
+        version: 6,
+        name: "editors' decisions on learned texts, and cases counted by status",
+        sql: "
+CREATE TABLE learning_decisions (
+    id {serial},
+    after_feedback {int8} NOT NULL,
+    at TEXT NOT NULL,
+    guide_id TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    text TEXT,
+    editor TEXT
+);
+CREATE INDEX cases_by_status ON cases (category, organisation, status);
+",
+    },
 ];
 
 /// The newest version in [`MIGRATIONS`].
@@ -199,5 +215,14 @@ mod tests {
             "{cases}"
         );
         assert!(cases.contains("content BLOB NOT NULL"), "{cases}");
+        let decisions = MIGRATIONS[5].sql_for(&POSTGRES);
+        assert!(
+            decisions.contains("id BIGSERIAL PRIMARY KEY,"),
+            "{decisions}"
+        );
+        assert!(
+            decisions.contains("after_feedback BIGINT NOT NULL"),
+            "{decisions}"
+        );
     }
 }

@@ -11,7 +11,10 @@
 //! - **guides**, one row per guide with a revision from one counter, deletions kept as rows
 //!   without a document, so every instance can ask "what changed since revision n";
 //! - **feedback** ("Fick du hjälp av guiderna?"), with the typed text redacted before it is stored;
-//! - **attachments**: the bytes of files sent with messages.
+//! - **attachments**: the bytes of files sent with messages;
+//! - **editors' decisions** on what a guide learned from feedback (remove a text, freeze, thaw),
+//!   each with its place among the feedback ([`DecisionRow::after_feedback`]), so that every
+//!   instance replays feedback and decisions in one order ([`crate::learn`]).
 //!
 //! Every write is one transaction, and the call returns only after it is committed. The schema
 //! is versioned ([`migrations`]) and brought up to date when a store is opened.
@@ -31,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use vagvisare::case::{
     Case, CaseError, CaseNumber, CaseNumberSeries, Event, NumberError, StatusCategory, Workflow,
 };
+use vagvisare::feedback::EditorDecision;
 use vagvisare::Guide;
 
 use crate::error::{ApiError, ErrorCode};
@@ -300,6 +304,37 @@ pub struct FeedbackRow {
     pub shown: Vec<String>,
 }
 
+/// An editor's decision on what a guide learned from feedback, as stored. Decisions and feedback
+/// are one sequence: a decision comes after the feedback with an id up to `after_feedback` and
+/// before any with a higher id; decisions with the same `after_feedback` come in `id` order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionRow {
+    /// Its id in the store, in the order decisions were stored (0 before it is stored).
+    pub id: i64,
+    /// The highest feedback id stored when it was decided (0 if none).
+    pub after_feedback: i64,
+    /// When (RFC 3339).
+    pub at: String,
+    /// The guide.
+    pub guide: String,
+    /// What was decided (a removal names the text as the core normalises it).
+    pub decision: EditorDecision,
+    /// An opaque key of the editor (the keyed hash feedback actors get), if the request named a
+    /// user; `None` for the admin token alone. Never a raw id.
+    pub editor: Option<String>,
+}
+
+/// How many cases of an organisation are in a status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseCount {
+    /// The organisation handling them.
+    pub organisation: String,
+    /// Their status id.
+    pub status: String,
+    /// How many.
+    pub count: u64,
+}
+
 /// A store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -469,6 +504,18 @@ pub trait Store: Send + Sync {
     /// At most `limit` feedback records with an id above `after`, oldest first: what an instance
     /// has not learned from yet.
     fn feedback_after(&self, after: i64, limit: usize) -> Result<Vec<FeedbackRow>, StoreError>;
+
+    /// Stores an editor's decision (its `id` and `after_feedback` are ignored): in one
+    /// transaction, reads the highest feedback id stored, which becomes the decision's place
+    /// among the feedback, and appends the decision. Returns the row as stored.
+    fn add_decision(&self, decision: &DecisionRow) -> Result<DecisionRow, StoreError>;
+
+    /// At most `limit` editors' decisions with an id above `after`, oldest first.
+    fn decisions_after(&self, after: i64, limit: usize) -> Result<Vec<DecisionRow>, StoreError>;
+
+    /// The submitted cases (not drafts) by organisation and status, counted by the database
+    /// (`GROUP BY`), without reading a case.
+    fn case_counts(&self) -> Result<Vec<CaseCount>, StoreError>;
 }
 
 /// A small pool of connections: each call takes a free one (or waits for one), and a connection

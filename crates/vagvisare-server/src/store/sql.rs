@@ -10,8 +10,9 @@ use vagvisare::Guide;
 
 use super::migrations::{self, Types};
 use super::{
-    event_json, group_cases, guide_json, now_text, parse_guide, series_of, AttachmentHead, CaseId,
-    Decide, Decided, FeedbackRow, GuideChange, Series, Store, StoreError, StoredCase, Target,
+    event_json, group_cases, guide_json, now_text, parse_guide, series_of, AttachmentHead, CaseCount,
+    CaseId, Decide, Decided, DecisionRow, FeedbackRow, GuideChange, Series, Store, StoreError,
+    StoredCase, Target,
 };
 
 /// What differs between the databases, as data.
@@ -545,6 +546,39 @@ fn read_feedback(
         .collect()
 }
 
+/// Editors' decisions with an id above `after`, oldest first, at most `count`.
+fn read_decisions(
+    tx: &mut dyn Tx,
+    after: i64,
+    count: usize,
+) -> Result<Vec<DecisionRow>, StoreError> {
+    let rows = tx.query(
+        "SELECT id, after_feedback, at, guide_id, decision, text, editor
+         FROM learning_decisions WHERE id > ?1 ORDER BY id LIMIT ?2",
+        &[Value::Int(after), Value::Int(limit(count))],
+    )?;
+    rows.into_iter()
+        .map(|mut row| {
+            let id: i64 = row.get(0)?;
+            let kind: String = row.get(4)?;
+            let text: Option<String> = row.get(5)?;
+            let decision = vagvisare::feedback::EditorDecision::from_parts(&kind, text.as_deref())
+                .map_err(|e| StoreError::Corrupt {
+                    what: format!("editor's decision {id}"),
+                    message: e.to_string(),
+                })?;
+            Ok(DecisionRow {
+                id,
+                after_feedback: row.get(1)?,
+                at: row.get(2)?,
+                guide: row.get(3)?,
+                decision,
+                editor: row.get(6)?,
+            })
+        })
+        .collect()
+}
+
 /// The cases' rows, `c.id, c.workflow, e.event`, for the cases chosen by `choice`.
 fn cases_sql(choice: &str) -> String {
     format!(
@@ -841,6 +875,58 @@ impl<B: Backend> Store for B {
             read_feedback(tx, "ORDER BY id", after, count)
         })
     }
+
+    fn add_decision(&self, decision: &DecisionRow) -> Result<DecisionRow, StoreError> {
+        self.within(Access::Write, |tx| {
+            let after_feedback: i64 = tx
+                .query_one("SELECT COALESCE(MAX(id), 0) FROM feedback", &[])?
+                .get(0)?;
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO learning_decisions (after_feedback, at, guide_id, decision, text,
+                     editor) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                    &[
+                        Value::Int(after_feedback),
+                        Value::Text(&decision.at),
+                        Value::Text(&decision.guide),
+                        Value::Text(decision.decision.kind()),
+                        Value::OptText(decision.decision.text()),
+                        Value::OptText(decision.editor.as_deref()),
+                    ],
+                )?
+                .get(0)?;
+            Ok(DecisionRow {
+                id,
+                after_feedback,
+                ..decision.clone()
+            })
+        })
+    }
+
+    fn decisions_after(&self, after: i64, count: usize) -> Result<Vec<DecisionRow>, StoreError> {
+        self.within(Access::Single, |tx| read_decisions(tx, after, count))
+    }
+
+    fn case_counts(&self) -> Result<Vec<CaseCount>, StoreError> {
+        self.within(Access::Single, |tx| {
+            // PostgreSQL counts as BIGINT, SQLite as INTEGER: both read as 64-bit integers.
+            let rows = tx.query(
+                "SELECT organisation, status, COUNT(*) FROM cases
+                 WHERE category NOT IN ('draft', 'none')
+                 GROUP BY organisation, status ORDER BY organisation, status",
+                &[],
+            )?;
+            rows.into_iter()
+                .map(|mut row| {
+                    Ok(CaseCount {
+                        organisation: row.get(0)?,
+                        status: row.get(1)?,
+                        count: row.get(2)?,
+                    })
+                })
+                .collect()
+        })
+    }
 }
 
 #[cfg(test)]
@@ -968,6 +1054,58 @@ mod tests {
                 }
                 (backend, other) => panic!("{backend}: {other:?}"),
             }
+        });
+    }
+
+    #[test]
+    fn a_decision_takes_its_place_after_the_feedback_stored_before_it() {
+        use vagvisare::feedback::EditorDecision;
+        on_each_store(|store, raw| {
+            let decision = |d: EditorDecision| DecisionRow {
+                id: 0,
+                after_feedback: 0,
+                at: now_text(),
+                guide: "g".into(),
+                decision: d,
+                editor: Some("k".into()),
+            };
+            let first = store
+                .add_decision(&decision(EditorDecision::Freeze))
+                .expect("stored");
+            assert_eq!(first.after_feedback, 0, "{}", store.backend());
+            let feedback = FeedbackRow {
+                id: 0,
+                at: now_text(),
+                query: "q".into(),
+                guide: Some("g".into()),
+                helped: true,
+                rank: None,
+                filed_anyway: false,
+                case_number: None,
+                actor: None,
+                shown: Vec::new(),
+            };
+            let f1 = store.add_feedback(&feedback).expect("feedback");
+            let f2 = store.add_feedback(&feedback).expect("feedback");
+            let second = store
+                .add_decision(&decision(EditorDecision::remove("Glömt LÖSEN")))
+                .expect("stored");
+            assert!(f2 > f1 && second.id > first.id);
+            assert_eq!(second.after_feedback, f2);
+            assert_eq!(
+                store.decisions_after(0, 10).expect("read"),
+                vec![first.clone(), second.clone()]
+            );
+            assert_eq!(
+                store.decisions_after(first.id, 10).expect("read"),
+                vec![second]
+            );
+            raw(
+                "INSERT INTO learning_decisions (after_feedback, at, guide_id, decision)
+                 VALUES (0, 't', 'g', 'thaw')",
+                &[],
+            );
+            assert_corrupt(store, store.decisions_after(0, 10), "thaw");
         });
     }
 

@@ -336,7 +336,10 @@ impl Env {
                 "POST",
                 "/api/cases",
                 Some(user),
-                Some(json!({"service": "Kontakta Användarstöd", "description": description})),
+                Some(
+                    json!({"service": "Kontakta Användarstöd", "description": description,
+                            "answers": required_answers("Kontakta Användarstöd")}),
+                ),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{}: {body}", self.backend);
@@ -346,6 +349,16 @@ impl Env {
     /// The log lines so far.
     pub fn log_lines(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
+    }
+}
+
+/// The answers the seed form of `service` requires besides the short description (the core's
+/// `check_form` refuses a submission without them).
+pub fn required_answers(service: &str) -> Value {
+    match service {
+        "Kontakta Användarstöd" => json!({"Gäller beställningen en annan användare?": "Nej"}),
+        "Medborgarförslag" => json!({"Beskriv ditt förslag": "Fler bänkar längs ån."}),
+        other => panic!("no seed service {other}"),
     }
 }
 

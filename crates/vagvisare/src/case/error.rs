@@ -207,3 +207,70 @@ pub enum NumberError {
         prefix: String,
     },
 }
+
+/// A filled-in form does not fit its service's form ([`check_form`](super::check_form)). Each
+/// names the field; none repeats the answer given.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum FormError {
+    /// A required field has no answer, or a blank one.
+    #[error("the field `{field}` must be answered")]
+    Missing {
+        /// The field's label.
+        field: String,
+    },
+    /// An answer to a field the service's form does not have.
+    #[error("the form has no field `{field}`; answer only its fields: {}", .known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))]
+    UnknownField {
+        /// The label given.
+        field: String,
+        /// The labels of the fields that take answers.
+        known: Vec<String>,
+    },
+    /// The short description given among the answers.
+    #[error("`{field}` is the short description: give it as `description`, not among the answers")]
+    DescriptionAsAnswer {
+        /// The description field's label.
+        field: String,
+    },
+    /// A choice answered with something that is not one of its options.
+    #[error("the field `{field}` takes one of {}, written exactly so", .options.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", "))]
+    NotAnOption {
+        /// The field's label.
+        field: String,
+        /// Its options.
+        options: Vec<String>,
+    },
+    /// A checkbox answered with something else than `Ja` or `Nej`.
+    #[error("the checkbox `{field}` is answered `Ja` or `Nej`")]
+    NotYesOrNo {
+        /// The field's label.
+        field: String,
+    },
+    /// A required checkbox (terms to accept, say) that is not ticked.
+    #[error("the checkbox `{field}` must be ticked (`Ja`)")]
+    NotChecked {
+        /// The field's label.
+        field: String,
+    },
+    /// A one-line text field answered with several lines.
+    #[error("the field `{field}` takes one line of text")]
+    NotOneLine {
+        /// The field's label.
+        field: String,
+    },
+}
+
+impl FormError {
+    /// The label of the field the error is about.
+    pub fn field(&self) -> &str {
+        match self {
+            FormError::Missing { field }
+            | FormError::UnknownField { field, .. }
+            | FormError::DescriptionAsAnswer { field }
+            | FormError::NotAnOption { field, .. }
+            | FormError::NotYesOrNo { field }
+            | FormError::NotChecked { field }
+            | FormError::NotOneLine { field } => field,
+        }
+    }
+}

@@ -53,6 +53,7 @@ pub mod deflection;
 mod error;
 mod event;
 mod execute;
+pub mod form;
 pub mod labels;
 pub mod notification;
 mod number;
@@ -66,9 +67,13 @@ pub use actor::{Actor, Person, Role};
 pub use calendar::{easter_sunday, holiday, holidays, Calendar, Holiday};
 pub use command::{Attachment, Command, CommandKind, Form, NotificationPreferences};
 pub use deflection::{DeflectionRecord, ShownGuide};
-pub use error::{CaseError, NumberError, RecordError, RoleError, WorkflowError};
+pub use error::{CaseError, FormError, NumberError, RecordError, RoleError, WorkflowError};
 pub use event::{Due, Event, EventKind, MessageDirection, Timestamp};
 pub use execute::{CaseRules, DEFAULT_MAX_ATTACHMENT_BYTES};
+pub use form::{
+    check_form, e_service_form, service_desk_form, FieldKind, FormField, FormStage, CHECKED,
+    UNCHECKED,
+};
 pub use notification::{Channel, Notification, Recipient, Subject};
 pub use number::{CaseNumber, CaseNumberSeries};
 pub use record::{CaseRecord, FORMAT_VERSION};

@@ -23,7 +23,12 @@
 //!   latest record; texts below [`LearnPolicy::min_weight`] are left out;
 //! - at most [`LearnPolicy::max_texts`] texts per guide, the heaviest;
 //! - an editor can list, remove and freeze a guide's learned texts (a frozen guide learns nothing
-//!   new); deleting the guide forgets them, replacing its text keeps them.
+//!   new); deleting the guide forgets them, replacing its text keeps them. An editor's
+//!   [`EditorDecision`] is a record of its own, applied with [`FeedbackStore::decide`] in its
+//!   place among the feedback records, so that a host that stores both and replays them in the
+//!   order they were stored gets the same learned texts every time (a text removed stays removed
+//!   until later feedback teaches it again; feedback given while a guide is frozen teaches
+//!   nothing, also after a thaw).
 //!
 //! What an index does with a store (the guide index does exactly this):
 //! - **open**: [`FeedbackStore::load`] the [`FEEDBACK_FILE`] of the directory (a missing file is
@@ -175,6 +180,80 @@ pub enum FeedbackError {
         /// The text.
         text: String,
     },
+    /// A stored editor's decision that is not one (an unknown kind, or a removal without text).
+    #[error("editor's decision {kind:?}{}: write `remove` with the text, `freeze` or `unfreeze`", if *.has_text { " with a text" } else { " without a text" })]
+    BadDecision {
+        /// The kind as given.
+        kind: String,
+        /// Whether a text was given.
+        has_text: bool,
+    },
+}
+
+/// What an editor decided about the learned texts of a guide (see [`FeedbackStore::decide`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum EditorDecision {
+    /// Forget one learned text, normalised ([`normalise`]). Feedback after the decision may teach
+    /// it again.
+    Remove {
+        /// The text as the guide learned it (normalised).
+        text: String,
+    },
+    /// Keep what the guide learned, but learn nothing new from later feedback.
+    Freeze,
+    /// Learn from feedback again (feedback given while frozen stays untaught).
+    Unfreeze,
+}
+
+impl EditorDecision {
+    /// Removing `text`, normalised as feedback is, so that it names the learned text whatever
+    /// case or personal data the editor's copy of it has.
+    pub fn remove(text: &str) -> Self {
+        EditorDecision::Remove {
+            text: normalise(text),
+        }
+    }
+
+    /// Freezing (`true`) or thawing (`false`).
+    pub fn freeze(frozen: bool) -> Self {
+        if frozen {
+            EditorDecision::Freeze
+        } else {
+            EditorDecision::Unfreeze
+        }
+    }
+
+    /// Its kind: `remove`, `freeze` or `unfreeze` (how a host stores it).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EditorDecision::Remove { .. } => "remove",
+            EditorDecision::Freeze => "freeze",
+            EditorDecision::Unfreeze => "unfreeze",
+        }
+    }
+
+    /// The text a removal names.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            EditorDecision::Remove { text } => Some(text),
+            EditorDecision::Freeze | EditorDecision::Unfreeze => None,
+        }
+    }
+
+    /// The decision a host stored as [`kind`](Self::kind) and [`text`](Self::text); anything
+    /// else is [`FeedbackError::BadDecision`].
+    pub fn from_parts(kind: &str, text: Option<&str>) -> Result<Self, FeedbackError> {
+        match (kind, text) {
+            ("remove", Some(text)) if !normalise(text).is_empty() => Ok(Self::remove(text)),
+            ("freeze", None) => Ok(EditorDecision::Freeze),
+            ("unfreeze", None) => Ok(EditorDecision::Unfreeze),
+            _ => Err(FeedbackError::BadDecision {
+                kind: kind.to_string(),
+                has_text: text.is_some(),
+            }),
+        }
+    }
 }
 
 /// How feedback becomes learned text.
@@ -432,6 +511,21 @@ impl FeedbackStore {
     /// Freezes (or thaws) a guide: a frozen guide keeps its learned texts but learns no new ones.
     pub fn freeze(&mut self, guide: &str, frozen: bool) {
         self.guides.entry(guide.into()).or_default().frozen = frozen;
+    }
+
+    /// Applies an editor's decision on `guide` in its place among the records: a removal forgets
+    /// the text if the guide has it, a freeze or thaw sets whether later records teach the
+    /// guide. Replaying a host's decisions is safe: removing a text the guide does not have (any
+    /// more) changes nothing. Returns whether the guide's learned texts changed (the index then
+    /// re-indexes it).
+    pub fn decide(&mut self, guide: &str, decision: &EditorDecision) -> bool {
+        match decision {
+            EditorDecision::Remove { text } => self.remove(guide, text).is_ok(),
+            EditorDecision::Freeze | EditorDecision::Unfreeze => {
+                self.freeze(guide, *decision == EditorDecision::Freeze);
+                false
+            }
+        }
     }
 
     /// True when the guide is frozen.
@@ -696,6 +790,68 @@ mod tests {
         ));
         store.forget("g");
         assert!(!store.is_frozen("g"));
+    }
+
+    #[test]
+    fn decisions_apply_in_their_place_among_the_records() {
+        let taught = |store: &mut FeedbackStore, text: &str, d: u32| {
+            store.record_trusted(&Feedback::helped(text, "g").at(day(d)));
+        };
+        let mut store = FeedbackStore::new();
+        taught(&mut store, "glömt lösen", 1);
+        assert!(store.decide("g", &EditorDecision::remove("Glömt LÖSEN")));
+        assert!(
+            !store.decide("g", &EditorDecision::remove("glömt lösen")),
+            "replayed twice: nothing left to remove, and no error"
+        );
+        assert!(store.learned("g", day(1)).is_empty());
+        assert!(!store.decide("g", &EditorDecision::Freeze));
+        taught(&mut store, "låst ute", 2);
+        assert!(store.learned("g", day(2)).is_empty(), "frozen: nothing new");
+        store.decide("g", &EditorDecision::Unfreeze);
+        taught(&mut store, "glömt lösen", 3);
+        assert_eq!(
+            store.passages("g", day(3)),
+            ["glömt lösen"],
+            "feedback after the thaw counts, also a text removed before"
+        );
+        // The same records and decisions in another order give another result.
+        let mut other = FeedbackStore::new();
+        other.decide("g", &EditorDecision::Freeze);
+        taught(&mut other, "glömt lösen", 1);
+        assert!(other.learned("g", day(1)).is_empty());
+    }
+
+    #[test]
+    fn a_stored_decision_is_read_back_or_refused() {
+        for decision in [
+            EditorDecision::remove("Glömt lösen 070-123 45 67"),
+            EditorDecision::freeze(true),
+            EditorDecision::freeze(false),
+        ] {
+            assert_eq!(
+                EditorDecision::from_parts(decision.kind(), decision.text()),
+                Ok(decision.clone())
+            );
+        }
+        assert_eq!(
+            EditorDecision::remove("Glömt lösen 070-123 45 67").text(),
+            Some("glömt lösen")
+        );
+        for (kind, text) in [
+            ("remove", None),
+            ("remove", Some(" 070-123 45 67 ")),
+            ("freeze", Some("x")),
+            ("thaw", None),
+        ] {
+            assert!(
+                matches!(
+                    EditorDecision::from_parts(kind, text),
+                    Err(FeedbackError::BadDecision { .. })
+                ),
+                "{kind} {text:?}"
+            );
+        }
     }
 
     #[test]

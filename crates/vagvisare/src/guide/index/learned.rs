@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use super::GuideIndex;
 use crate::feedback::report::{report, Report as FeedbackReport};
-use crate::feedback::{Feedback, FeedbackError, LearnPolicy, LearnedTerm};
+use crate::feedback::{EditorDecision, Feedback, FeedbackError, LearnPolicy, LearnedTerm};
 use crate::guide::error::IndexError;
 use crate::guide::model::Guide;
 
@@ -86,6 +86,33 @@ impl GuideIndex {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .freeze(id, frozen);
+    }
+
+    /// Applies an editor's decision on a guide's learned texts in its place among the feedback
+    /// ([`crate::feedback::FeedbackStore::decide`]), re-indexing the guide if its learned texts
+    /// changed (takes effect at [`commit`](Self::commit)); returns whether they did. Refused, with
+    /// nothing changed, for a guide that is not committed in the index.
+    pub fn decide_learned(&self, id: &str, decision: &EditorDecision) -> Result<bool, IndexError> {
+        if self.get(id).is_none() {
+            return Err(FeedbackError::UnknownGuide { id: id.to_string() }.into());
+        }
+        let changed = self
+            .feedback
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .decide(id, decision);
+        if changed {
+            self.reindex(&BTreeSet::from([id.to_string()]))?;
+        }
+        Ok(changed)
+    }
+
+    /// True when an editor froze the guide's learned texts.
+    pub fn learning_frozen(&self, id: &str) -> bool {
+        self.feedback
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_frozen(id)
     }
 
     /// Replaces the policy that turns feedback into learned texts, and re-indexes every guide
