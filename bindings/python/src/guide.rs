@@ -220,6 +220,7 @@ fn options(
             categories: convert::optional_strings("categories", categories, true)?,
             audiences: convert::optional_strings("audiences", audiences, true)?,
         },
+        semantic: None,
     })
 }
 

@@ -44,6 +44,12 @@ pub trait GuideWords {
     fn unfold(&self, word: &str) -> Option<&str>;
     /// The guide word that `word` is one typo away from (a dropped or swapped letter).
     fn correct(&self, word: &str) -> Option<&str>;
+    /// How much a word tells the guides apart (its inverse document frequency among them), a
+    /// factor on its weight in a query's vector; 1 when the guides are not known.
+    fn rarity(&self, word: &str) -> f32 {
+        let _ = word;
+        1.0
+    }
 }
 
 enum Bytes {
@@ -385,7 +391,8 @@ impl StaticEmbedder {
             }
             let share = 1.0 / rows.len().max(1) as f32;
             for &i in &rows {
-                self.add_row(i, self.weight(i) * share, out);
+                let rarity = guide_words.map_or(1.0, |g| g.rarity(self.key(i)));
+                self.add_row(i, self.weight(i) * rarity * share, out);
                 any = true;
             }
         }

@@ -283,26 +283,29 @@ pub(crate) fn relate(
     learned: Option<&str>,
     table: &crate::embed::StaticEmbedder,
 ) {
-    let learned_words: Vec<String>;
-    let candidates: Vec<&str> = match learned {
+    // Each distinct word (normalised, as the table knows words) with the word as written.
+    let mut written: HashMap<String, &str> = HashMap::new();
+    let learned_words;
+    match learned {
         Some(text) => {
-            learned_words = crate::text::tokenize::words(text)
-                .into_iter()
-                .map(|w| w.text)
-                .collect();
-            learned_words.iter().map(String::as_str).collect()
+            learned_words = crate::text::tokenize::words(text);
+            for w in &learned_words {
+                if let Some(as_written) = text.get(w.start..w.end) {
+                    written.entry(w.text.clone()).or_insert(as_written);
+                }
+            }
         }
         None => {
-            let mut seen = std::collections::HashSet::new();
-            analysed
-                .title_tokens
-                .iter()
-                .chain(&analysed.body_tokens)
-                .map(Token::surface)
-                .filter(|w| seen.insert(*w))
-                .collect()
+            let title = analysed.title_tokens.iter().map(|t| (&analysed.title_text, t));
+            let body = analysed.body_tokens.iter().map(|t| (&analysed.guide.body, t));
+            for (text, t) in title.chain(body) {
+                if let Some(as_written) = text.get(t.word.start..t.word.end) {
+                    written.entry(t.word.text.clone()).or_insert(as_written);
+                }
+            }
         }
-    };
+    }
+    let candidates: Vec<&str> = written.keys().map(String::as_str).collect();
     let mut best: Option<Match> = None;
     let mut best_cosine = f32::NEG_INFINITY;
     for qw in &plan.words {
@@ -325,7 +328,7 @@ pub(crate) fn relate(
         };
         let found = Match {
             query: qw.text.clone(),
-            guide_word: word.to_string(),
+            guide_word: written.get(word).map_or(word, |w| w).to_string(),
             kind: MatchKind::Related,
             learned_text: learned.map(str::to_string),
         };

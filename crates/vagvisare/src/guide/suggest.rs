@@ -43,6 +43,12 @@ impl Default for SuggestOptions {
 }
 
 impl SuggestOptions {
+    /// The same options ranking by words alone (no semantic stage).
+    pub fn words_only(mut self) -> Self {
+        self.semantic = Some(0.0);
+        self
+    }
+
     /// Options returning at most `limit` suggestions, unfiltered.
     pub fn limit(limit: usize) -> Self {
         Self {
@@ -91,7 +97,7 @@ impl GuideIndex {
             weight.clamp(0.0, 1.0)
         };
         let semantic = (weight > 0.0)
-            .then(|| self.semantic_query(text, plan, searcher))
+            .then(|| self.semantic_query(plan::cut(text), plan, searcher))
             .flatten();
         let depth = match semantic {
             Some(_) => n.max(self.weights.semantic_depth),
@@ -151,7 +157,12 @@ impl GuideIndex {
                 errors.or(q.weight(scoring).map(Some), None)
             });
             let admitted = semantic::admitted_by(searcher, filter.as_deref());
+            let min: f32 = std::env::var("VV_MIN").ok().and_then(|v| v.parse().ok()).unwrap_or(w.semantic_min);
             for (cosine, row) in sq.set.nearest(&sq.query, w.semantic_extra, &skip, admitted) {
+                if std::env::var("VV_COS").is_ok() { eprintln!("extra cosine {cosine:.3}"); }
+                if cosine < min {
+                    break;
+                }
                 found.push(Fused {
                     address: sq.set.source(row).0,
                     lexical: 0.0,

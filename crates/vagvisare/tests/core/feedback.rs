@@ -40,7 +40,7 @@ fn index() -> GuideIndex {
 }
 
 fn top(index: &GuideIndex, text: &str) -> Vec<String> {
-    index.suggest_ids(text, &SuggestOptions::limit(3))
+    index.suggest_ids(text, &SuggestOptions::limit(3).words_only())
 }
 
 #[test]
@@ -170,10 +170,10 @@ fn learned_text_stays_with_its_audience() {
         .import_feedback(&[Feedback::helped("jobba hemifrån", "vpn").by("a")])
         .unwrap();
     index.commit().unwrap();
-    let mut citizens = SuggestOptions::limit(3);
+    let mut citizens = SuggestOptions::limit(3).words_only();
     citizens.filters.audiences = vec!["invånare".into()];
     assert!(index.suggest_ids("jobba hemifrån", &citizens).is_empty());
-    let mut staff = SuggestOptions::limit(3);
+    let mut staff = SuggestOptions::limit(3).words_only();
     staff.filters.audiences = vec!["personal".into()];
     assert_eq!(index.suggest_ids("jobba hemifrån", &staff), ["vpn"]);
 }

@@ -16,6 +16,7 @@ use crate::embed::{embedder_key, normalise, Embedder, StaticEmbedder, TextKind};
 use crate::guide::error::IndexError;
 use crate::guide::model::Guide;
 use crate::guide::plan::QueryPlan;
+use crate::guide::schema::{Form, Source};
 use crate::guide::search::semantic::{PlanWords, Query, VectorSet};
 
 /// Query vectors of a costly embedder kept, by text, before the cache starts over.
@@ -153,7 +154,28 @@ impl GuideIndex {
             let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
             (e.base, e.primary.clone())
         };
-        let words = PlanWords(plan);
+        let guides = searcher.num_docs().max(1) as f32;
+        let fields = [
+            self.fields.analyzed(Source::Title, Form::Word),
+            self.fields.analyzed(Source::Body, Form::Word),
+        ];
+        let rarity = |word: &str| {
+            let df: u64 = fields
+                .iter()
+                .map(|&f| {
+                    searcher
+                        .doc_freq(&tantivy::Term::from_field_text(f, word))
+                        .unwrap_or(0)
+                })
+                .max()
+                .unwrap_or(0);
+            (1.0 + guides / (df as f32 + 1.0)).ln()
+        };
+        let rarity_on = std::env::var("VV_IDF").is_ok();
+        let words = PlanWords {
+            plan,
+            rarity: rarity_on.then_some(&rarity as &dyn Fn(&str) -> f32),
+        };
         if let Some(primary) = primary {
             let set = self.vector_set(searcher, primary.as_ref());
             if set.missing == 0 {

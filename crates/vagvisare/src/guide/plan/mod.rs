@@ -143,7 +143,8 @@ impl QueryPlan {
     }
 }
 
-fn cut(text: &str) -> &str {
+/// The text cut at [`MAX_QUERY_BYTES`] (at a character boundary): what a search reads of it.
+pub(crate) fn cut(text: &str) -> &str {
     if text.len() <= MAX_QUERY_BYTES {
         return text;
     }

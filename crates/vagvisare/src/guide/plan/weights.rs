@@ -49,6 +49,9 @@ pub struct Weights {
     pub semantic_depth: usize,
     /// Guides nearest the typed text that join the candidates although no word of it found them.
     pub semantic_extra: usize,
+    /// Least cosine of a guide that only the semantic stage found: below it, it is not near
+    /// enough to be suggested (text that means nothing to the guides finds nothing).
+    pub semantic_min: f32,
     /// Most stored vectors compared with every typed text to find `semantic_extra` guides;
     /// beyond it only the lexical candidates are re-scored (each comparison reads a vector).
     pub semantic_scan: usize,
@@ -78,6 +81,7 @@ impl Default for Weights {
             semantic_depth: 50,
             semantic_extra: 10,
             semantic_scan: 20_000,
+            semantic_min: 0.5,
             max_typo_neighbours: 8,
         }
     }

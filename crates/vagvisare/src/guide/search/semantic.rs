@@ -266,12 +266,16 @@ impl VectorSet {
 
 /// What the plan found for the typed words, lent to the static embedder: the completions of
 /// the half-typed last word and the guide words a misspelt word stands for.
-pub(crate) struct PlanWords<'a>(pub(crate) &'a QueryPlan);
+pub(crate) struct PlanWords<'a> {
+    pub(crate) plan: &'a QueryPlan,
+    /// A word's rarity among the guides (see [`GuideWords::rarity`]).
+    pub(crate) rarity: Option<&'a dyn Fn(&str) -> f32>,
+}
 
 impl PlanWords<'_> {
     fn words_of(&self, word: &str, kind: MatchKind) -> Vec<&str> {
         let mut out = Vec::new();
-        for qw in self.0.words.iter().filter(|qw| qw.text == word) {
+        for qw in self.plan.words.iter().filter(|qw| qw.text == word) {
             for a in qw.alternatives.iter().filter(|a| a.kind == kind) {
                 for (form, term) in &a.terms {
                     if *form == Form::Word {
@@ -302,6 +306,10 @@ impl GuideWords for PlanWords<'_> {
 
     fn correct(&self, word: &str) -> Option<&str> {
         self.words_of(word, MatchKind::Typo).first().copied()
+    }
+
+    fn rarity(&self, word: &str) -> f32 {
+        self.rarity.map_or(1.0, |r| r(word))
     }
 }
 
