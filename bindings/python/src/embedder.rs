@@ -78,13 +78,7 @@ impl PyEmbedder {
         let name = match object.getattr_opt("name")?.filter(|n| !n.is_none()) {
             Some(name) => match name.cast::<PyString>() {
                 Ok(s) => s.to_str()?.to_string(),
-                Err(_) => {
-                    return Err(crate::convert::wrong_type(
-                        "embedder.name",
-                        "a str",
-                        &name,
-                    ))
-                }
+                Err(_) => return Err(crate::convert::wrong_type("embedder.name", "a str", &name)),
             },
             None => object.get_type().name()?.to_string(),
         };
@@ -102,9 +96,12 @@ impl PyEmbedder {
                 let dim: i64 = dim
                     .extract()
                     .map_err(|_| crate::convert::wrong_type("embedder.dim", "an int", &dim))?;
-                usize::try_from(dim).ok().filter(|d| *d >= 1).ok_or_else(|| {
-                    errors::input(format!("embedder.dim must be at least 1, not {dim}"))
-                })?
+                usize::try_from(dim)
+                    .ok()
+                    .filter(|d| *d >= 1)
+                    .ok_or_else(|| {
+                        errors::input(format!("embedder.dim must be at least 1, not {dim}"))
+                    })?
             }
             None => 0,
         };
@@ -214,10 +211,10 @@ enum Problem {
 
 impl Problem {
     fn message(&self, name: &str) -> String {
-        self.into_error(name).to_string()
+        self.to_error(name).to_string()
     }
 
-    fn into_error(&self, name: &str) -> EmbedError {
+    fn to_error(&self, name: &str) -> EmbedError {
         match self {
             Problem::Shape { expected, got } => EmbedError::Shape {
                 name: name.to_string(),
@@ -234,7 +231,11 @@ impl Problem {
 
 /// The vectors of an answer: `count` rows (of `dim` values each, when known), every value a
 /// finite number. A value with `tolist()` (a numpy array) is read through it.
-fn rows(answer: &Bound<'_, PyAny>, count: usize, dim: Option<usize>) -> Result<Vec<Vec<f32>>, Problem> {
+fn rows(
+    answer: &Bound<'_, PyAny>,
+    count: usize,
+    dim: Option<usize>,
+) -> Result<Vec<Vec<f32>>, Problem> {
     let bad = |what: &str| Problem::Bad(what.to_string());
     let answer = match answer.getattr_opt("tolist") {
         Ok(Some(tolist)) if tolist.is_callable() => tolist
@@ -272,7 +273,9 @@ fn rows(answer: &Bound<'_, PyAny>, count: usize, dim: Option<usize>) -> Result<V
             }
         }
         if !values.iter().all(|v| v.is_finite()) {
-            return Err(bad("a vector of its answer holds a value that is not a finite number"));
+            return Err(bad(
+                "a vector of its answer holds a value that is not a finite number",
+            ));
         }
         out.push(values);
         if out.len() > count {
@@ -321,7 +324,10 @@ impl Embedder for PyEmbedder {
                 let message = match kind {
                     TextKind::Query => format!("embed() raised {class}"),
                     TextKind::Passage => {
-                        format!("embed() raised {class}: {}", shortened(&e.value(py).to_string()))
+                        format!(
+                            "embed() raised {class}: {}",
+                            shortened(&e.value(py).to_string())
+                        )
                     }
                 };
                 EmbedError::Failed {
@@ -329,7 +335,7 @@ impl Embedder for PyEmbedder {
                     message,
                 }
             })?;
-            rows(&answer, texts.len(), Some(self.dim)).map_err(|p| p.into_error(&self.name))
+            rows(&answer, texts.len(), Some(self.dim)).map_err(|p| p.to_error(&self.name))
         });
         attached.unwrap_or_else(|| {
             Err(EmbedError::Failed {

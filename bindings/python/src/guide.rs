@@ -279,7 +279,7 @@ fn configure(
         return Ok(());
     };
     let result = py.detach(|| {
-        let had_guides = index.len() > 0;
+        let had_guides = !index.is_empty();
         index.set_embedder(Some(embedder as Arc<dyn vagvisare::embed::Embedder>))?;
         if had_guides {
             index.commit()?;

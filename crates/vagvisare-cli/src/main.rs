@@ -237,7 +237,7 @@ fn configure(index: &GuideIndex, analysis: &Analysis) -> Result<(), String> {
         let embedder = HttpEmbedder::new(config).map_err(|e| format!("--embedder-url: {e}"))?;
         // An index that holds guides has them embedded again (and committed, so searches use
         // the endpoint's vectors); a new one has them embedded as they are added.
-        let had_guides = index.len() > 0;
+        let had_guides = !index.is_empty();
         index
             .set_embedder(Some(std::sync::Arc::new(embedder)))
             .map_err(err)?;

@@ -94,7 +94,10 @@ fn an_endpoint_that_is_not_there_at_start_is_an_error_and_the_model_is_required(
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--embedder-url") && stderr.contains("did not answer"), "{stderr}");
+    assert!(
+        stderr.contains("--embedder-url") && stderr.contains("did not answer"),
+        "{stderr}"
+    );
 
     let output = Command::new(env!("CARGO_BIN_EXE_vagvisare"))
         .args(["suggest", "glömt", "--embedder-url", "http://127.0.0.1:9"])

@@ -105,7 +105,9 @@ impl HttpEmbedderConfig {
             ));
         }
         if self.model.trim().is_empty() {
-            return Some("the embedder model is empty (write the model the endpoint serves)".into());
+            return Some(
+                "the embedder model is empty (write the model the endpoint serves)".into(),
+            );
         }
         if self.batch == 0 {
             return Some("the embedder batch is 0 (write at least 1 text per request)".into());
@@ -215,9 +217,9 @@ impl HttpEmbedder {
         }
         // Messages name the endpoint and what went wrong, never the texts (or an answer that
         // may repeat them).
-        let mut response = request.send_json(&body).map_err(|e| {
-            self.failed(format!("{} did not answer: {e}", self.config.url.trim()))
-        })?;
+        let mut response = request
+            .send_json(&body)
+            .map_err(|e| self.failed(format!("{} did not answer: {e}", self.config.url.trim())))?;
         let status = response.status();
         if !status.is_success() {
             return Err(self.failed(format!(

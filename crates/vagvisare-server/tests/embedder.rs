@@ -142,7 +142,9 @@ fn answer(stream: TcpStream, asked: &Mutex<Asked>) {
     {
         let mut asked = asked.lock().unwrap();
         asked.inputs.push(input);
-        asked.models.push(request["model"].as_str().unwrap_or("").to_string());
+        asked
+            .models
+            .push(request["model"].as_str().unwrap_or("").to_string());
         asked.keys.push(key);
     }
     let body = json!({"object": "list", "data": data, "model": request["model"]}).to_string();
@@ -157,9 +159,21 @@ fn answer(stream: TcpStream, asked: &Mutex<Asked>) {
 fn guides() -> Vec<Guide> {
     let guide = Guide::new;
     vec![
-        guide("pw", "Byta lösenord", "Har du glömt lösenordet? Beställ ett nytt."),
-        guide("printer", "Skrivaren skriver inte ut", "Kontrollera att skrivaren har papper."),
-        guide("bins", "Soptunnan har inte tömts", "Gör en felanmälan om soptunnan."),
+        guide(
+            "pw",
+            "Byta lösenord",
+            "Har du glömt lösenordet? Beställ ett nytt.",
+        ),
+        guide(
+            "printer",
+            "Skrivaren skriver inte ut",
+            "Kontrollera att skrivaren har papper.",
+        ),
+        guide(
+            "bins",
+            "Soptunnan har inte tömts",
+            "Gör en felanmälan om soptunnan.",
+        ),
     ]
 }
 
@@ -194,25 +208,48 @@ fn guides_are_embedded_through_the_endpoint_in_batches_and_searches_fall_back_wh
         assert_eq!(sizes, [1, 2, 1]);
         assert!(asked.inputs[1][0].starts_with("Byta lösenord"));
         assert!(asked.models.iter().all(|m| m == "fake-e5"));
-        assert!(asked.keys.iter().all(|k| k.as_deref() == Some("Bearer nyckel")));
+        assert!(asked
+            .keys
+            .iter()
+            .all(|k| k.as_deref() == Some("Bearer nyckel")));
     }
     assert_eq!(index.embedder_name(), "http:fake-e5");
     // No word in common with any guide: found through the endpoint's vectors.
-    assert_eq!(ids(&index, "zork blimp ").first().map(String::as_str), Some("bins"));
+    assert_eq!(
+        ids(&index, "zork blimp ").first().map(String::as_str),
+        Some("bins")
+    );
     assert_eq!(index.read_errors(), 0, "{:?}", index.last_read_error());
 
     endpoint.stop();
     let started = Instant::now();
     let found = ids(&index, "soptunnan zork ");
-    assert_eq!(found.first().map(String::as_str), Some("bins"), "the words still find it");
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some("bins"),
+        "the words still find it"
+    );
     assert_eq!(index.read_errors(), 1);
     let failure = index.last_read_error().unwrap();
-    assert!(failure.contains("http:fake-e5") && failure.contains("did not answer"), "{failure}");
-    assert!(!failure.contains("zork"), "no typed text in the message: {failure}");
+    assert!(
+        failure.contains("http:fake-e5") && failure.contains("did not answer"),
+        "{failure}"
+    );
+    assert!(
+        !failure.contains("zork"),
+        "no typed text in the message: {failure}"
+    );
     // While it rests, typed texts are not sent: no wait, counted all the same.
     let again = Instant::now();
-    assert_eq!(ids(&index, "soptunnan blimp ").first().map(String::as_str), Some("bins"));
-    assert!(again.elapsed() < Duration::from_millis(500), "{:?}", again.elapsed());
+    assert_eq!(
+        ids(&index, "soptunnan blimp ").first().map(String::as_str),
+        Some("bins")
+    );
+    assert!(
+        again.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        again.elapsed()
+    );
     assert_eq!(index.read_errors(), 2);
     assert!(started.elapsed() < Duration::from_secs(10));
     // Guides added meanwhile keep their static vectors; the upsert does not fail.
@@ -221,7 +258,12 @@ fn guides_are_embedded_through_the_endpoint_in_batches_and_searches_fall_back_wh
         .unwrap();
     index.commit().unwrap();
     assert!(index.read_errors() >= 3);
-    assert_eq!(ids(&index, "ny guide om papper").first().map(String::as_str), Some("ny"));
+    assert_eq!(
+        ids(&index, "ny guide om papper")
+            .first()
+            .map(String::as_str),
+        Some("ny")
+    );
 }
 
 #[test]
@@ -253,7 +295,10 @@ fn an_endpoint_that_answers_nonsense_or_is_not_there_is_an_error_for_the_embedde
     let e = embedder
         .embed(&["zork"], vagvisare::embed::TextKind::Passage)
         .unwrap_err();
-    assert!(matches!(e, vagvisare::embed::EmbedError::Shape { .. }), "{e}");
+    assert!(
+        matches!(e, vagvisare::embed::EmbedError::Shape { .. }),
+        "{e}"
+    );
 }
 
 async fn suggest(app: &App, q: &str) -> (StatusCode, Value) {
@@ -265,7 +310,10 @@ async fn suggest(app: &App, q: &str) -> (StatusCode, Value) {
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await
         .unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 fn first_id(value: &Value) -> Option<&str> {
@@ -293,7 +341,10 @@ async fn the_service_indexes_through_a_configured_endpoint_and_answers_when_it_s
     {
         let asked = endpoint.asked.lock().unwrap();
         let texts: usize = asked.inputs.iter().map(Vec::len).sum();
-        assert!(texts as u64 >= app.index().len(), "every bundled guide was embedded");
+        assert!(
+            texts as u64 >= app.index().len(),
+            "every bundled guide was embedded"
+        );
         assert!(asked.inputs.iter().all(|i| i.len() <= 16));
     }
     assert_eq!(app.index().read_errors(), 0);
@@ -304,7 +355,10 @@ async fn the_service_indexes_through_a_configured_endpoint_and_answers_when_it_s
     endpoint.stop();
     let (status, found) = suggest(&app, "glömt%20mitt%20lösenord%20").await;
     assert_eq!(status, StatusCode::OK, "{found}");
-    assert!(first_id(&found).is_some(), "the static vectors and the words answer: {found}");
+    assert!(
+        first_id(&found).is_some(),
+        "the static vectors and the words answer: {found}"
+    );
     assert!(app.log_read_errors() >= 1);
     let lines = lines.lock().unwrap();
     let report = lines
@@ -348,10 +402,19 @@ fn the_semantic_table_of_the_configuration_is_checked() {
     );
     for (text, says) in [
         ("[semantic]\nweight = 1.5\n", "within 0 and 1"),
-        ("[semantic]\nembedder_url = \"https://x/v1/embeddings\"\nembedder_model = \"e5\"\n", "HTTPS"),
-        ("[semantic]\nembedder_url = \"http://x/v1/embeddings\"\n", "without `embedder_model`"),
+        (
+            "[semantic]\nembedder_url = \"https://x/v1/embeddings\"\nembedder_model = \"e5\"\n",
+            "HTTPS",
+        ),
+        (
+            "[semantic]\nembedder_url = \"http://x/v1/embeddings\"\n",
+            "without `embedder_model`",
+        ),
         ("[semantic]\nembedder_model = \"e5\"\n", "no `embedder_url`"),
-        ("[semantic]\nembedder_url = \"http://x\"\nembedder_model = \"e5\"\nbatch = 0\n", "`batch` is 0"),
+        (
+            "[semantic]\nembedder_url = \"http://x\"\nembedder_model = \"e5\"\nbatch = 0\n",
+            "`batch` is 0",
+        ),
         ("[semantic]\nmodel = \"e5\"\n", "unknown field"),
     ] {
         let e = read(text).unwrap_err();
