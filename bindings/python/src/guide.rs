@@ -381,8 +381,9 @@ impl PyGuideIndex {
     /// The name of the embedder searches use: the object's ``name`` (or class name) when one
     /// was given, else the shipped static vectors'.
     #[getter]
-    fn embedder_name(&self) -> String {
-        self.inner.embedder_name()
+    fn embedder_name(&self, py: Python<'_>) -> String {
+        // Detached: the embedders' lock may wait on a change whose embedder waits on the GIL.
+        py.detach(|| self.inner.embedder_name())
     }
 
     /// Share of the semantic stage in the ranking, 0 (off: words alone) to 1; a search may
