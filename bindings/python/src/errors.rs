@@ -255,6 +255,7 @@ fn index_error(py: Python<'_>, error: IndexError) -> PyErr {
             &guide_attributes(py, Some(&id), None, None),
         ),
         IndexError::Feedback(e) => feedback_error(py, e),
+        IndexError::BadSetting(_) => raise(py, Class::Input, message, &[]),
         IndexError::NotAnIndex { .. }
         | IndexError::Incompatible { .. }
         | IndexError::AlreadyExists { .. }

@@ -2,6 +2,7 @@
 //! while the core indexes, commits, searches and evaluates.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -15,6 +16,7 @@ use vagvisare::text::synonyms::Synonyms;
 use vagvisare::{Filters, Guide, GuideIndex, IndexError, SuggestOptions, Suggestion};
 
 use crate::convert::{self, repr_str, type_name, typed_text, wrong_type};
+use crate::embedder::PyEmbedder;
 use crate::errors::{self, py_err, Error};
 use crate::feedback;
 
@@ -210,8 +212,13 @@ fn options(
     limit: Option<&Bound<'_, PyAny>>,
     categories: Option<&Bound<'_, PyAny>>,
     audiences: Option<&Bound<'_, PyAny>>,
+    semantic: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<SuggestOptions> {
     Ok(SuggestOptions {
+        semantic: semantic
+            .filter(|s| !s.is_none())
+            .map(|s| weight("semantic", s))
+            .transpose()?,
         limit: match limit.filter(|l| !l.is_none()) {
             Some(limit) => convert::count("limit", limit)?,
             None => SuggestOptions::default().limit,
@@ -220,8 +227,61 @@ fn options(
             categories: convert::optional_strings("categories", categories, true)?,
             audiences: convert::optional_strings("audiences", audiences, true)?,
         },
-        semantic: None,
     })
+}
+
+/// A semantic weight: a number from 0 (the stage off) to 1.
+fn weight(what: &str, value: &Bound<'_, PyAny>) -> PyResult<f32> {
+    if value.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(wrong_type(what, "a number from 0 to 1", value));
+    }
+    let w: f64 = value
+        .extract()
+        .map_err(|_| wrong_type(what, "a number from 0 to 1", value))?;
+    if !(0.0..=1.0).contains(&w) {
+        return Err(errors::input(format!(
+            "{what} must be a number from 0 (no semantic stage) to 1, not {w}"
+        )));
+    }
+    Ok(w as f32)
+}
+
+/// The embedder of an `embedder=` argument (`None`: the shipped static vectors).
+fn embedder_of(embedder: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<PyEmbedder>>> {
+    embedder
+        .filter(|e| !e.is_none())
+        .map(|e| PyEmbedder::new(e).map(Arc::new))
+        .transpose()
+}
+
+/// The semantic settings of a constructor: the weight, then the embedder, whose vectors of the
+/// guides already in the index are computed and committed (then merged, with `optimize`, for
+/// an index built whole). The GIL is released meanwhile: the embedder takes it to run.
+fn configure(
+    py: Python<'_>,
+    index: &GuideIndex,
+    embedder: Option<Arc<PyEmbedder>>,
+    semantic_weight: Option<f32>,
+    optimize: bool,
+) -> PyResult<()> {
+    if let Some(w) = semantic_weight {
+        index_result(index.set_semantic_weight(w))?;
+    }
+    let Some(embedder) = embedder else {
+        return Ok(());
+    };
+    let result = py.detach(|| {
+        let had_guides = !index.is_empty();
+        index.set_embedder(Some(embedder as Arc<dyn vagvisare::embed::Embedder>))?;
+        if had_guides {
+            index.commit()?;
+            if optimize {
+                index.optimize()?;
+            }
+        }
+        Ok(())
+    });
+    index_result(result)
 }
 
 /// The core's suggest, with the limit no larger than the number of guides (a larger one could
@@ -237,8 +297,18 @@ fn suggest_in(index: &GuideIndex, text: &str, options: &SuggestOptions) -> Vec<S
 #[pymethods]
 impl PyGuideIndex {
     #[new]
-    #[pyo3(signature = (path=None))]
-    fn new(py: Python<'_>, path: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    #[pyo3(signature = (path=None, *, embedder=None, semantic_weight=None))]
+    fn new(
+        py: Python<'_>,
+        path: Option<&Bound<'_, PyAny>>,
+        embedder: Option<&Bound<'_, PyAny>>,
+        semantic_weight: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let semantic_weight = semantic_weight
+            .filter(|w| !w.is_none())
+            .map(|w| weight("semantic_weight", w))
+            .transpose()?;
+        let embedder = embedder_of(embedder)?;
         let inner = match path.filter(|p| !p.is_none()) {
             None => GuideIndex::in_memory(),
             Some(path) => {
@@ -246,29 +316,86 @@ impl PyGuideIndex {
                 py.detach(|| GuideIndex::open_or_create(&path))
             }
         };
-        Ok(Self {
-            inner: index_result(inner)?,
-        })
+        let inner = index_result(inner)?;
+        configure(py, &inner, embedder, semantic_weight, false)?;
+        Ok(Self { inner })
     }
 
     /// An in-memory index of the guides in a JSON Lines file (or a folder of them), committed.
     /// A malformed line raises ``GuideError`` with its file and line number.
     #[staticmethod]
-    fn from_jsonl(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Self> {
+    #[pyo3(signature = (path, *, embedder=None, semantic_weight=None))]
+    fn from_jsonl(
+        py: Python<'_>,
+        path: &Bound<'_, PyAny>,
+        embedder: Option<&Bound<'_, PyAny>>,
+        semantic_weight: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         let path = path_of("path", path)?;
-        let inner = py.detach(|| GuideIndex::from_jsonl(&path));
-        Ok(Self {
-            inner: index_result(inner)?,
-        })
+        let semantic_weight = semantic_weight
+            .filter(|w| !w.is_none())
+            .map(|w| weight("semantic_weight", w))
+            .transpose()?;
+        let embedder = embedder_of(embedder)?;
+        let inner = index_result(py.detach(|| GuideIndex::from_jsonl(&path)))?;
+        configure(py, &inner, embedder, semantic_weight, true)?;
+        Ok(Self { inner })
     }
 
     /// An in-memory index of the Swedish guides bundled with Vägvisare, committed.
     #[staticmethod]
-    fn bundled(py: Python<'_>) -> PyResult<Self> {
-        let inner = py.detach(vagvisare::bundled::index);
-        Ok(Self {
-            inner: index_result(inner)?,
-        })
+    #[pyo3(signature = (*, embedder=None, semantic_weight=None))]
+    fn bundled(
+        py: Python<'_>,
+        embedder: Option<&Bound<'_, PyAny>>,
+        semantic_weight: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let semantic_weight = semantic_weight
+            .filter(|w| !w.is_none())
+            .map(|w| weight("semantic_weight", w))
+            .transpose()?;
+        let embedder = embedder_of(embedder)?;
+        let inner = index_result(py.detach(vagvisare::bundled::index))?;
+        configure(py, &inner, embedder, semantic_weight, true)?;
+        Ok(Self { inner })
+    }
+
+    /// Chooses the embedder of the semantic stage (``None``: the shipped static vectors) and
+    /// computes its vectors of every committed guide, searchable after ``commit()``; until
+    /// then searches use the static vectors. See ``GuideIndex(embedder=...)``.
+    #[pyo3(signature = (embedder))]
+    fn set_embedder(&self, py: Python<'_>, embedder: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let embedder = embedder_of(embedder)?.map(|e| e as Arc<dyn vagvisare::embed::Embedder>);
+        let result = py.detach(|| self.inner.set_embedder(embedder));
+        index_result(result)
+    }
+
+    /// The name of the embedder searches use: the object's ``name`` (or class name) when one
+    /// was given, else the shipped static vectors'.
+    #[getter]
+    fn embedder_name(&self, py: Python<'_>) -> String {
+        // Detached: the embedders' lock may wait on a change whose embedder waits on the GIL.
+        py.detach(|| self.inner.embedder_name())
+    }
+
+    /// Share of the semantic stage in the ranking, 0 (off: words alone) to 1; a search may
+    /// choose its own (``suggest(..., semantic=...)``).
+    #[getter]
+    fn get_semantic_weight(&self) -> f64 {
+        f64::from(self.inner.semantic_weight())
+    }
+
+    #[setter]
+    fn set_semantic_weight(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let w = weight("semantic_weight", value)?;
+        index_result(self.inner.set_semantic_weight(w))
+    }
+
+    /// How many reads, and embedder calls, have failed since the index was opened: a search
+    /// answers on without what failed (an embedder that raised: the static vectors).
+    #[getter]
+    fn read_errors(&self) -> u64 {
+        self.inner.read_errors()
     }
 
     /// The directory the index lives in (``None`` in memory).
@@ -344,10 +471,12 @@ impl PyGuideIndex {
     /// Suggestions for the text exactly as typed so far, best first. Never fails on any text
     /// (empty, punctuation, emoji, query syntax, megabytes). ``categories`` keeps guides in
     /// those categories (or below them); ``audiences`` keeps guides for everyone or for one of
-    /// those audiences. Both take a str or an iterable of str.
+    /// those audiences. Both take a str or an iterable of str. ``semantic`` is this search's
+    /// share of the semantic stage, 0 (words alone) to 1; ``None``: the index's
+    /// ``semantic_weight``.
     #[pyo3(
-        signature = (text, limit=None, categories=None, audiences=None),
-        text_signature = "($self, text, limit=5, categories=None, audiences=None)"
+        signature = (text, limit=None, categories=None, audiences=None, semantic=None),
+        text_signature = "($self, text, limit=5, categories=None, audiences=None, semantic=None)"
     )]
     fn suggest(
         &self,
@@ -356,9 +485,10 @@ impl PyGuideIndex {
         limit: Option<&Bound<'_, PyAny>>,
         categories: Option<&Bound<'_, PyAny>>,
         audiences: Option<&Bound<'_, PyAny>>,
+        semantic: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<PySuggestion>> {
         let text = typed_text(text)?;
-        let options = options(limit, categories, audiences)?;
+        let options = options(limit, categories, audiences, semantic)?;
         let text: &str = &text;
         let found = py.detach(|| suggest_in(&self.inner, text, &options));
         Ok(found.into_iter().map(PySuggestion::from).collect())
@@ -721,10 +851,11 @@ pub struct PyMatch {
     #[pyo3(get)]
     guide_word: String,
     /// How it matched: ``exact``, ``stemmed``, ``folded``, ``compound_part``, ``synonym``,
-    /// ``typo``, ``prefix`` or ``learned``.
+    /// ``typo``, ``prefix``, ``learned`` or ``related`` (near in meaning: the semantic stage).
     #[pyo3(get)]
     kind: &'static str,
-    /// For a ``learned`` match, the learned text it matched; else ``None``.
+    /// For a ``learned`` match (or a ``related`` one through a learned text), the learned text
+    /// it matched; else ``None``.
     #[pyo3(get)]
     learned_text: Option<String>,
 }

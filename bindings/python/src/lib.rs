@@ -12,6 +12,7 @@ mod calendar;
 mod case;
 mod convert;
 mod deflection;
+mod embedder;
 mod errors;
 mod feedback;
 mod guide;

@@ -10,6 +10,7 @@ use vagvisare::guide::{
     read_guides_any, Filters, GuideIndex, IndexError, OnBad, SuggestOptions, Suggestion,
 };
 use vagvisare::text::synonyms::Synonyms;
+use vagvisare_server::embedder::{HttpEmbedder, HttpEmbedderConfig};
 
 mod feedback;
 mod interactive;
@@ -61,6 +62,15 @@ struct Analysis {
     /// Share of the semantic stage in the ranking, 0 to 1 (default: the library's).
     #[arg(long)]
     semantic_weight: Option<f32>,
+    /// The semantic stage's vectors from an OpenAI-compatible embeddings endpoint (plain HTTP,
+    /// like `http://127.0.0.1:8000/v1/embeddings`) instead of the shipped static ones; its key,
+    /// if it needs one, from VAGVISARE_EMBEDDER_API_KEY. Searches use the static vectors
+    /// whenever it does not answer.
+    #[arg(long, requires = "embedder_model")]
+    embedder_url: Option<String>,
+    /// With --embedder-url: the model the endpoint serves (the index records `http:<model>`).
+    #[arg(long, requires = "embedder_url")]
+    embedder_model: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -217,6 +227,23 @@ fn configure(index: &GuideIndex, analysis: &Analysis) -> Result<(), String> {
     };
     if let Some(weight) = weight {
         index.set_semantic_weight(weight).map_err(err)?;
+    }
+    if let (Some(url), Some(model)) = (&analysis.embedder_url, &analysis.embedder_model) {
+        let mut config = HttpEmbedderConfig::new(url.clone(), model.clone());
+        config.api_key = std::env::var(vagvisare_server::embedder::API_KEY_VAR)
+            .ok()
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty());
+        let embedder = HttpEmbedder::new(config).map_err(|e| format!("--embedder-url: {e}"))?;
+        // An index that holds guides has them embedded again (and committed, so searches use
+        // the endpoint's vectors); a new one has them embedded as they are added.
+        let had_guides = !index.is_empty();
+        index
+            .set_embedder(Some(std::sync::Arc::new(embedder)))
+            .map_err(err)?;
+        if had_guides {
+            index.commit().map_err(err)?;
+        }
     }
     Ok(())
 }

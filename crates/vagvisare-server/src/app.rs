@@ -99,6 +99,8 @@ impl App {
             ..vagvisare::feedback::LearnPolicy::default()
         };
         let opened = Arc::clone(&store);
+        let semantic = config.semantic.clone();
+        let semantic_log = log.clone();
         let (revision, index, applied) = tokio::task::spawn_blocking(move || {
             if seed {
                 opened.seed_guides(&vagvisare::bundled::guides())?;
@@ -106,6 +108,7 @@ impl App {
             let (revision, guides) = opened.all_guides()?;
             let index = GuideIndex::in_memory()?;
             index.set_learn_policy(learn_policy)?;
+            crate::embedder::configure(&index, &semantic, &|m| semantic_log.line(m))?;
             let valid: Vec<Guide> = guides
                 .into_iter()
                 .filter(|g| g.validate().is_ok())

@@ -154,6 +154,20 @@ pub struct Config {
     /// none working (last writer wins); [`VersionPolicy::Required`] answers them with
     /// `version_required` (428).
     pub version_policy: VersionPolicy,
+    /// The semantic stage: its weight, and an embeddings endpoint in place of the shipped
+    /// static vectors.
+    pub semantic: SemanticConfig,
+}
+
+/// The semantic stage of the suggestions (`[semantic]` in the file).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SemanticConfig {
+    /// Its share of the ranking, 0 (off) to 1; `None`: the library's default. A request may
+    /// choose its own (`?semantic=`).
+    pub weight: Option<f32>,
+    /// An OpenAI-compatible embeddings endpoint whose vectors the stage uses; `None`: the
+    /// shipped static vectors. When it does not answer, searches use the static vectors.
+    pub embedder: Option<crate::embedder::HttpEmbedderConfig>,
 }
 
 impl Config {
@@ -223,6 +237,7 @@ impl Config {
             serve_limits: crate::limits::ServeLimits::default(),
             feedback_min_actors: vagvisare::feedback::LearnPolicy::default().min_actors,
             version_policy: VersionPolicy::default(),
+            semantic: SemanticConfig::default(),
             actor_secret: None,
             workflows,
             services,
@@ -336,6 +351,10 @@ impl Config {
         }
         if let Some(limits) = file.limits {
             limits.apply(&mut config.limits, &err)?;
+        }
+        if let Some(semantic) = file.semantic {
+            let span = semantic.span();
+            config.semantic = semantic.into_inner().config(span, &err)?;
         }
         if file.services.is_empty() {
             if !file.workflows.is_empty() || !file.organisations.is_empty() {
@@ -518,9 +537,18 @@ impl Config {
     }
 
     /// Lets the environment override the secrets: `VAGVISARE_DATABASE_URL` the database URL and
-    /// `VAGVISARE_ADMIN_TOKEN` the admin token (each only when set and not empty). `var` reads
-    /// one variable (`|name| std::env::var(name).ok()`).
+    /// `VAGVISARE_ADMIN_TOKEN` the admin token (each only when set and not empty), and
+    /// `VAGVISARE_EMBEDDER_API_KEY` the embeddings endpoint's key. `var` reads one variable
+    /// (`|name| std::env::var(name).ok()`).
     pub fn apply_environment(&mut self, var: impl Fn(&str) -> Option<String>) {
+        if let Some(embedder) = &mut self.semantic.embedder {
+            if let Some(key) = var(crate::embedder::API_KEY_VAR)
+                .map(|k| k.trim().to_string())
+                .filter(|k| !k.is_empty())
+            {
+                embedder.api_key = Some(key);
+            }
+        }
         if let Some(url) = var(DATABASE_URL_VAR).filter(|u| !u.trim().is_empty()) {
             self.database_url = Some(url);
         }
@@ -630,6 +658,7 @@ struct FileConfig {
     feedback_min_actors: Option<Spanned<usize>>,
     require_version: Option<bool>,
     limits: Option<FileLimits>,
+    semantic: Option<Spanned<FileSemantic>>,
     #[serde(default)]
     workflows: BTreeMap<String, Spanned<FileWorkflow>>,
     #[serde(default)]
@@ -670,6 +699,97 @@ impl FileLimits {
             limits.upload_timeout = seconds(v, "upload_timeout_seconds", err)?;
         }
         Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSemantic {
+    weight: Option<Spanned<f32>>,
+    embedder_url: Option<Spanned<String>>,
+    embedder_model: Option<String>,
+    embedder_dim: Option<Spanned<usize>>,
+    timeout_ms: Option<Spanned<u64>>,
+    batch: Option<Spanned<usize>>,
+    query_prefix: Option<String>,
+    passage_prefix: Option<String>,
+}
+
+impl FileSemantic {
+    fn config(
+        self,
+        table: Range<usize>,
+        err: &MakeError<'_>,
+    ) -> Result<SemanticConfig, ConfigError> {
+        let weight = match self.weight {
+            Some(w) if !(0.0..=1.0).contains(w.get_ref()) => {
+                return Err(err(
+                    Some(w.span()),
+                    format!("`weight = {}` is not within 0 and 1", w.get_ref()),
+                    "write a share from 0 (no semantic stage) to 1, like `weight = 0.2`".into(),
+                ))
+            }
+            w => w.map(Spanned::into_inner),
+        };
+        let Some(url) = self.embedder_url else {
+            let stray = [
+                ("embedder_model", self.embedder_model.is_some()),
+                ("embedder_dim", self.embedder_dim.is_some()),
+                ("timeout_ms", self.timeout_ms.is_some()),
+                ("batch", self.batch.is_some()),
+                ("query_prefix", self.query_prefix.is_some()),
+                ("passage_prefix", self.passage_prefix.is_some()),
+            ];
+            if let Some((key, _)) = stray.iter().find(|(_, given)| *given) {
+                return Err(err(
+                    Some(table),
+                    format!("`[semantic]` has `{key}` but no `embedder_url`"),
+                    "add `embedder_url = \"http://127.0.0.1:8000/v1/embeddings\"`, or remove the embedder's keys".into(),
+                ));
+            }
+            return Ok(SemanticConfig {
+                weight,
+                embedder: None,
+            });
+        };
+        let span = url.span();
+        let Some(model) = self.embedder_model else {
+            return Err(err(
+                Some(span),
+                "`embedder_url` is given without `embedder_model`".into(),
+                "write the model the endpoint serves, like `embedder_model = \"multilingual-e5-small\"`".into(),
+            ));
+        };
+        let mut embedder = crate::embedder::HttpEmbedderConfig::new(url.into_inner(), model);
+        if let Some(dim) = self.embedder_dim {
+            embedder.dim = Some(positive(dim, "embedder_dim", err)?);
+        }
+        if let Some(ms) = self.timeout_ms {
+            if *ms.get_ref() == 0 {
+                return Err(err(
+                    Some(ms.span()),
+                    "`timeout_ms` is 0".into(),
+                    "write the longest wait for one request, like `timeout_ms = 2000`".into(),
+                ));
+            }
+            embedder.timeout = Duration::from_millis(ms.into_inner());
+        }
+        if let Some(batch) = self.batch {
+            embedder.batch = positive(batch, "batch", err)?;
+        }
+        embedder.query_prefix = self.query_prefix.unwrap_or_default();
+        embedder.passage_prefix = self.passage_prefix.unwrap_or_default();
+        if let Some(problem) = embedder.problem() {
+            return Err(err(
+                Some(span),
+                problem,
+                "see the `[semantic]` table in docs/vagvisare.example.toml".into(),
+            ));
+        }
+        Ok(SemanticConfig {
+            weight,
+            embedder: Some(embedder),
+        })
     }
 }
 

@@ -27,6 +27,7 @@
 pub mod api;
 mod app;
 pub mod config;
+pub mod embedder;
 pub mod error;
 pub mod learn;
 pub mod limits;

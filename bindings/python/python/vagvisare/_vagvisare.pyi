@@ -5,14 +5,22 @@ from collections.abc import Iterable, Mapping
 from datetime import date as _date
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Optional, Union, final
+from typing import Any, Literal, Optional, Protocol, Union, final
 
 _PathLike = Union[str, "os.PathLike[str]"]
 _Strs = Union[str, Iterable[str]]
 _Role = Literal["requester", "officer", "approver", "third_party"]
 _MatchKind = Literal[
-    "exact", "stemmed", "folded", "compound_part", "synonym", "typo", "prefix", "learned"
+    "exact", "stemmed", "folded", "compound_part", "synonym", "typo", "prefix", "learned", "related"
 ]
+
+class _Embedder(Protocol):
+    """What ``embedder=`` takes: ``embed(texts)`` giving one vector per text (a list of lists of
+    floats, or a numpy array); it may also take ``kind="query"`` / ``kind="passage"``. ``name``
+    (str) and ``dim`` (int) are read when present: without ``name`` the class's name is used,
+    without ``dim`` the object is asked for one vector when the index takes it."""
+
+    def embed(self, texts: list[str], /) -> Any: ...
 
 __all__ = [
     "GuideIndex",
@@ -57,13 +65,35 @@ MAX_QUERY_BYTES: int
 class GuideIndex:
     """A searchable set of help guides, in memory or in a directory."""
 
-    def __new__(cls, path: Optional[_PathLike] = None) -> "GuideIndex": ...
+    def __new__(
+        cls,
+        path: Optional[_PathLike] = None,
+        *,
+        embedder: Optional[_Embedder] = None,
+        semantic_weight: Optional[float] = None,
+    ) -> "GuideIndex": ...
     @staticmethod
-    def from_jsonl(path: _PathLike) -> "GuideIndex": ...
+    def from_jsonl(
+        path: _PathLike,
+        *,
+        embedder: Optional[_Embedder] = None,
+        semantic_weight: Optional[float] = None,
+    ) -> "GuideIndex": ...
     @staticmethod
-    def bundled() -> "GuideIndex": ...
+    def bundled(
+        *, embedder: Optional[_Embedder] = None, semantic_weight: Optional[float] = None
+    ) -> "GuideIndex": ...
     @property
     def path(self) -> Optional[Path]: ...
+    def set_embedder(self, embedder: Optional[_Embedder]) -> None: ...
+    @property
+    def embedder_name(self) -> str: ...
+    @property
+    def semantic_weight(self) -> float: ...
+    @semantic_weight.setter
+    def semantic_weight(self, value: float) -> None: ...
+    @property
+    def read_errors(self) -> int: ...
     def upsert(self, guides: Iterable[Mapping[str, Any]]) -> None: ...
     def delete(self, ids: _Strs) -> None: ...
     def commit(self) -> None: ...
@@ -79,6 +109,7 @@ class GuideIndex:
         limit: int = 5,
         categories: Optional[_Strs] = None,
         audiences: Optional[_Strs] = None,
+        semantic: Optional[float] = None,
     ) -> list["Suggestion"]: ...
     def evaluate(
         self,

@@ -1,0 +1,108 @@
+//! `--embedder-url` / `--embedder-model`: the semantic stage's vectors from an OpenAI-compatible
+//! embeddings endpoint (a fake one here, on a local port), and a clear error when it is not
+//! there at start.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::Command;
+
+/// Answers up to `requests` embedding requests (then refuses connections): "zork" is about
+/// waste (dimension 0), every text a little of dimension 1.
+fn endpoint(requests: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1/embeddings", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let mut reader = BufReader::new(stream.unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let line = line.trim_end().to_ascii_lowercase();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let request: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let data: Vec<serde_json::Value> = request["input"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let t = t.as_str().unwrap().to_lowercase();
+                    let waste = ["zork", "soptunnan", "tömts"]
+                        .iter()
+                        .filter(|w| t.contains(*w))
+                        .count();
+                    serde_json::json!({"index": i, "embedding": [waste as f32, 0.1, 0.0, 0.0]})
+                })
+                .collect();
+            let body = serde_json::json!({ "data": data }).to_string();
+            let mut stream = reader.into_inner();
+            write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+        }
+    });
+    url
+}
+
+#[test]
+fn suggestions_use_the_endpoint_given_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let guides = dir.path().join("guides.jsonl");
+    std::fs::write(
+        &guides,
+        "{\"id\": \"pw\", \"title\": \"Byta lösenord\", \"body\": \"Har du glömt lösenordet?\"}\n\
+         {\"id\": \"bins\", \"title\": \"Soptunnan har inte tömts\", \"body\": \"Gör en felanmälan.\"}\n",
+    )
+    .unwrap();
+    // The dimension is learned (one request), the guides embedded (one), the text (one).
+    let url = endpoint(3);
+    let output = Command::new(env!("CARGO_BIN_EXE_vagvisare"))
+        .args(["suggest", "--guides"])
+        .arg(&guides)
+        .args(["--embedder-url", &url, "--embedder-model", "fake"])
+        .args(["--format", "json", "zork "])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let found: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(found["suggestions"][0]["id"], "bins", "{found}");
+}
+
+#[test]
+fn an_endpoint_that_is_not_there_at_start_is_an_error_and_the_model_is_required() {
+    let output = Command::new(env!("CARGO_BIN_EXE_vagvisare"))
+        .args(["suggest", "glömt"])
+        .args(["--embedder-url", "http://127.0.0.1:9/v1/embeddings"])
+        .args(["--embedder-model", "fake"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--embedder-url") && stderr.contains("did not answer"),
+        "{stderr}"
+    );
+
+    let output = Command::new(env!("CARGO_BIN_EXE_vagvisare"))
+        .args(["suggest", "glömt", "--embedder-url", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--embedder-model"));
+}
