@@ -149,14 +149,30 @@ def _strings(body: Mapping[str, Any], name: str) -> list[str]:
     return _filled(value)
 
 
+def _semantic(given: Any) -> Optional[float]:
+    """A semantic weight from a request: ``None`` (the index's), ``off``, or a number 0 to 1."""
+    if given is None:
+        return None
+    if given in ("off", "false"):
+        return 0.0
+    try:
+        weight = float(given) if not isinstance(given, bool) else None
+    except (TypeError, ValueError):
+        weight = None
+    if weight is None or not 0.0 <= weight <= 1.0:
+        raise Refused("bad_request", 400, "`semantic` must be a number from 0 (off) to 1, or `off`")
+    return weight
+
+
 @csrf_exempt  # it changes nothing: the POST form is only for texts too long for a URL
 @api("GET", "POST")
 def suggest(request: HttpRequest) -> JsonResponse:
-    """``GET api/suggest?q=…&limit=…&category=…&audience=…`` (``category`` and ``audience``
-    repeatable), or ``POST`` ``{"q", "limit", "category": [], "audience": []}``: ``{"suggestions":
-    [...], "query_truncated": bool}``, each suggestion as ``Suggestion.to_dict()``. Only a
-    ``limit`` that is not a whole number is refused (400); others are brought into 1 to
-    ``MAX_SUGGESTIONS``."""
+    """``GET api/suggest?q=…&limit=…&category=…&audience=…&semantic=…`` (``category`` and
+    ``audience`` repeatable), or ``POST`` ``{"q", "limit", "category": [], "audience": [],
+    "semantic"}``: ``{"suggestions": [...], "query_truncated": bool}``, each suggestion as
+    ``Suggestion.to_dict()``. Only a ``limit`` that is not a whole number, or a ``semantic``
+    weight that is not a number from 0 to 1 (``off``: 0), is refused (400); other limits are
+    brought into 1 to ``MAX_SUGGESTIONS``."""
     if request.method == "GET":
         text = _first(request.GET, "q") or ""
         given = (_first(request.GET, "limit") or "").strip()
@@ -170,20 +186,24 @@ def suggest(request: HttpRequest) -> JsonResponse:
                 raise Refused("bad_request", 400, "`limit` must be a whole number from 1 to the site's maximum") from None
         categories = _filled(request.GET.getlist("category"))
         audiences = _filled(request.GET.getlist("audience"))
+        semantic = _semantic((_first(request.GET, "semantic") or "").strip() or None)
     else:
         body = _read_json(request)
-        _fields(body, ("q", "limit", "category", "audience"))
+        _fields(body, ("q", "limit", "category", "audience", "semantic"))
         text = _string(body, "q", "") or ""
         limit = _count(body, "limit")
         categories = _strings(body, "category")
         audiences = _strings(body, "audience")
+        semantic = _semantic(body.get("semantic"))
     found = config()
     limit = found.suggest_limit if limit is None else min(max(limit, 1), found.max_suggestions)
     text = _lenient(text)
     # The library cuts text beyond MAX_QUERY_BYTES itself; the answer says it did.
     most = vagvisare.MAX_QUERY_BYTES
     truncated = len(text) > most // 4 and len(text.encode("utf-8")) > most
-    suggestions = get_index().suggest(text, limit=limit, categories=categories or None, audiences=audiences or None)
+    suggestions = get_index().suggest(
+        text, limit=limit, categories=categories or None, audiences=audiences or None, semantic=semantic
+    )
     return JsonResponse(
         {"suggestions": [s.to_dict() for s in suggestions], "query_truncated": truncated},
         json_dumps_params={"ensure_ascii": False},

@@ -47,7 +47,8 @@ pub(crate) struct SemanticQuery {
 
 impl GuideIndex {
     /// Chooses the embedder of the semantic stage (`None`: the shipped static table), and
-    /// re-embeds every committed guide with it (searchable after [`commit`](Self::commit)).
+    /// re-embeds every committed guide with it (searchable after [`commit`](Self::commit)),
+    /// unless every guide already has its vectors.
     /// Until then, and whenever the embedder fails, searches use the static table's vectors,
     /// which every guide keeps. Fails only when the guides cannot be written again.
     pub fn set_embedder(&self, embedder: Option<Arc<dyn Embedder>>) -> Result<(), IndexError> {
@@ -59,6 +60,17 @@ impl GuideIndex {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+        // Guides that already have this embedder's vectors (an index reopened with the
+        // embedder it was built with) are not embedded again.
+        let current = self.embedders.read().unwrap_or_else(|e| e.into_inner()).primary.clone();
+        // Every guide has the static table's vectors.
+        let Some(embedder) = current else {
+            return Ok(());
+        };
+        let searcher = self.reader.searcher();
+        if self.vector_set(&searcher, embedder.as_ref()).missing == 0 {
+            return Ok(());
+        }
         let guides = self.all_guides();
         if guides.is_empty() {
             return Ok(());
