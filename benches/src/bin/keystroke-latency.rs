@@ -39,12 +39,18 @@ struct Args {
     /// Share of the guides (0 to 1, seeded) taught three learned texts each before `optimize`.
     #[arg(long, default_value_t = 0.0)]
     learned_share: f64,
+    /// The index's semantic weight (0: words alone; default: the library's).
+    #[arg(long)]
+    semantic_weight: Option<f32>,
 }
 
 fn main() {
     let args = Args::parse();
     let guides = generate(args.size, 1);
     let index = GuideIndex::in_memory().expect("index");
+    if let Some(w) = args.semantic_weight {
+        index.set_semantic_weight(w).expect("a weight from 0 to 1");
+    }
     let start = Instant::now();
     for batch in guides.chunks(10_000) {
         index.upsert(batch).expect("valid guides");

@@ -159,6 +159,9 @@ enum Command {
         /// (figures before and after).
         #[arg(long, conflicts_with = "feedback_split")]
         feedback: Option<PathBuf>,
+        /// Evaluate Vägvisare twice, with its semantic stage and by words alone (a row each).
+        #[arg(long, conflicts_with_all = ["feedback", "feedback_split"])]
+        compare_semantic: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         #[command(flatten)]
@@ -389,6 +392,7 @@ fn run(cli: Cli) -> Result<(), String> {
             feedback_split,
             feedback_holdout,
             feedback,
+            compare_semantic,
             format,
             analysis,
         } => {
@@ -453,6 +457,13 @@ fn run(cli: Cli) -> Result<(), String> {
             if engine != EngineChoice::Baseline {
                 let index = build_in_memory(&guides, &analysis)?;
                 reports.push(("vagvisare", eval::evaluate(&index, &queries, seed)));
+                if compare_semantic {
+                    index.set_semantic_weight(0.0).map_err(err)?;
+                    reports.push((
+                        "vagvisare, words only",
+                        eval::evaluate(&index, &queries, seed),
+                    ));
+                }
             }
             if engine != EngineChoice::Vagvisare {
                 let baseline = Baseline::build(&guides).map_err(err)?;

@@ -8,4 +8,5 @@ mod explain;
 mod feedback;
 mod fuzz;
 mod optimize;
+mod semantic;
 mod suggest;

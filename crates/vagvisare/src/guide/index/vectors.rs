@@ -204,6 +204,18 @@ impl GuideIndex {
         Some(SemanticQuery { query, set })
     }
 
+    /// Builds the stored vectors that searches will compare (see [`warm`](Self::warm)).
+    pub(super) fn warm_vectors(&self, searcher: &Searcher) {
+        let (base, primary) = {
+            let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
+            (e.base, e.primary.clone())
+        };
+        self.vector_set(searcher, base);
+        if let Some(primary) = primary {
+            self.vector_set(searcher, primary.as_ref());
+        }
+    }
+
     /// The stored vectors of `embedder` in the searcher's state (built once per commit).
     fn vector_set(&self, searcher: &Searcher, embedder: &dyn Embedder) -> Arc<VectorSet> {
         let key = embedder_key(embedder);

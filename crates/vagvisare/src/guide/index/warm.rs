@@ -37,7 +37,7 @@ impl GuideIndex {
         }
     }
 
-    /// Prepares the keystrokes that every person types, so that nobody waits for them: the
+    /// Prepares the keystrokes that every person types (and the semantic stage's vectors), so that nobody waits for them: the
     /// scores of the words that reach most guides, every two-letter start of a word being typed
     /// and the stop words (being typed and complete), are read now, the most postings first, and
     /// kept as [`suggest`](Self::suggest) keeps the words people type, until they fill half of
@@ -46,6 +46,8 @@ impl GuideIndex {
     /// commit, off the request path. Returns the number of words whose scores are now kept.
     pub fn warm(&self) -> usize {
         let searcher = self.reader.searcher();
+        // The stored vectors the semantic stage compares, copied into one array.
+        self.warm_vectors(&searcher);
         let guides = searcher.num_docs();
         // Each candidate text as typed (a word's first two letters; a stop word being typed and
         // complete), with its postings in titles and bodies (a lower bound of its clause's:
