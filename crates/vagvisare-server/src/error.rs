@@ -395,7 +395,7 @@ mod tests {
             | ErrorCode::AttachmentQuotaExceeded
             | ErrorCode::InvalidCaseNumber
             | ErrorCode::VersionRequired => (),
-            | ErrorCode::InvalidAnswer => (),
+            ErrorCode::InvalidAnswer => (),
         };
         for code in all {
             assert!(

@@ -10,9 +10,9 @@ use vagvisare::Guide;
 
 use super::migrations::{self, Types};
 use super::{
-    event_json, group_cases, guide_json, now_text, parse_guide, series_of, AttachmentHead, CaseCount,
-    CaseId, Decide, Decided, DecisionRow, FeedbackRow, GuideChange, Series, Store, StoreError,
-    StoredCase, Target,
+    event_json, group_cases, guide_json, now_text, parse_guide, series_of, AttachmentHead,
+    CaseCount, CaseId, Decide, Decided, DecisionRow, FeedbackRow, GuideChange, Series, Store,
+    StoreError, StoredCase, Target,
 };
 
 /// What differs between the databases, as data.

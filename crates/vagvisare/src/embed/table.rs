@@ -44,12 +44,6 @@ pub trait GuideWords {
     fn unfold(&self, word: &str) -> Option<&str>;
     /// The guide word that `word` is one typo away from (a dropped or swapped letter).
     fn correct(&self, word: &str) -> Option<&str>;
-    /// How much a word tells the guides apart (its inverse document frequency among them), a
-    /// factor on its weight in a query's vector; 1 when the guides are not known.
-    fn rarity(&self, word: &str) -> f32 {
-        let _ = word;
-        1.0
-    }
 }
 
 enum Bytes {
@@ -228,9 +222,12 @@ impl StaticEmbedder {
 
     /// The `i`-th key (keys are sorted by bytes).
     pub fn key(&self, i: usize) -> &str {
-        let s = &self.bytes()[self.blob_at + self.offset(i)..self.blob_at + self.offset(i + 1)];
         // Checked at parse time.
-        std::str::from_utf8(s).unwrap_or_default()
+        std::str::from_utf8(self.key_bytes(i)).unwrap_or_default()
+    }
+
+    fn key_bytes(&self, i: usize) -> &[u8] {
+        &self.bytes()[self.blob_at + self.offset(i)..self.blob_at + self.offset(i + 1)]
     }
 
     /// The index of a word (NFC, lower-case) in the table.
@@ -239,7 +236,7 @@ impl StaticEmbedder {
         let w = word.as_bytes();
         while lo < hi {
             let mid = (lo + hi) / 2;
-            match self.key(mid).as_bytes().cmp(w) {
+            match self.key_bytes(mid).cmp(w) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Some(mid),
@@ -391,8 +388,7 @@ impl StaticEmbedder {
             }
             let share = 1.0 / rows.len().max(1) as f32;
             for &i in &rows {
-                let rarity = guide_words.map_or(1.0, |g| g.rarity(self.key(i)));
-                self.add_row(i, self.weight(i) * rarity * share, out);
+                self.add_row(i, self.weight(i) * share, out);
                 any = true;
             }
         }

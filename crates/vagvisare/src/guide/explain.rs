@@ -278,34 +278,10 @@ const RELATED_MIN: f32 = 0.3;
 /// cosine (no suggestion comes without an explanation).
 pub(crate) fn relate(
     suggestion: &mut Suggestion,
-    analysed: &AnalysedGuide,
     plan: &QueryPlan,
     learned: Option<&str>,
-    table: &crate::embed::StaticEmbedder,
+    nearest: impl Fn(&str) -> Option<(String, f32)>,
 ) {
-    // Each distinct word (normalised, as the table knows words) with the word as written.
-    let mut written: HashMap<String, &str> = HashMap::new();
-    let learned_words;
-    match learned {
-        Some(text) => {
-            learned_words = crate::text::tokenize::words(text);
-            for w in &learned_words {
-                if let Some(as_written) = text.get(w.start..w.end) {
-                    written.entry(w.text.clone()).or_insert(as_written);
-                }
-            }
-        }
-        None => {
-            let title = analysed.title_tokens.iter().map(|t| (&analysed.title_text, t));
-            let body = analysed.body_tokens.iter().map(|t| (&analysed.guide.body, t));
-            for (text, t) in title.chain(body) {
-                if let Some(as_written) = text.get(t.word.start..t.word.end) {
-                    written.entry(t.word.text.clone()).or_insert(as_written);
-                }
-            }
-        }
-    }
-    let candidates: Vec<&str> = written.keys().map(String::as_str).collect();
     let mut best: Option<Match> = None;
     let mut best_cosine = f32::NEG_INFINITY;
     for qw in &plan.words {
@@ -322,17 +298,16 @@ pub(crate) fn relate(
                 .map(|(_, t)| t.as_str())
                 .take(3),
         );
-        let Some((word, cosine)) = forms.find_map(|f| table.nearest(f, candidates.iter().copied()))
-        else {
+        let Some((word, cosine)) = forms.find_map(&nearest) else {
             continue;
         };
         let found = Match {
             query: qw.text.clone(),
-            guide_word: written.get(word).map_or(word, |w| w).to_string(),
+            guide_word: word,
             kind: MatchKind::Related,
             learned_text: learned.map(str::to_string),
         };
-        if cosine >= RELATED_MIN && qw.weight >= 1.0 {
+        if cosine >= RELATED_MIN && qw.is_content() {
             suggestion.matched.push(found);
         } else if cosine > best_cosine {
             best_cosine = cosine;
@@ -342,6 +317,46 @@ pub(crate) fn relate(
     if suggestion.matched.is_empty() {
         suggestion.matched.extend(best);
     }
+}
+
+/// The word of a guide (or of its learned text `learned`), as written, whose vector in `table`
+/// is nearest the typed word's, and their cosine; `None` when the table knows neither.
+pub(crate) fn nearest_word(
+    analysed: &AnalysedGuide,
+    learned: Option<&str>,
+    table: &crate::embed::StaticEmbedder,
+    typed: &str,
+) -> Option<(String, f32)> {
+    // Each distinct word (normalised, as the table knows words) with the word as written.
+    let mut written: HashMap<String, &str> = HashMap::new();
+    let learned_words;
+    match learned {
+        Some(text) => {
+            learned_words = crate::text::tokenize::words(text);
+            for w in &learned_words {
+                if let Some(as_written) = text.get(w.start..w.end) {
+                    written.entry(w.text.clone()).or_insert(as_written);
+                }
+            }
+        }
+        None => {
+            let title = analysed
+                .title_tokens
+                .iter()
+                .map(|t| (&analysed.title_text, t));
+            let body = analysed
+                .body_tokens
+                .iter()
+                .map(|t| (&analysed.guide.body, t));
+            for (text, t) in title.chain(body) {
+                if let Some(as_written) = text.get(t.word.start..t.word.end) {
+                    written.entry(t.word.text.clone()).or_insert(as_written);
+                }
+            }
+        }
+    }
+    let (word, cosine) = table.nearest(typed, written.keys().map(String::as_str))?;
+    Some((written.get(word).map_or(word, |w| w).to_string(), cosine))
 }
 
 /// The first pair of the plan that joins the query word and stands in the guide: how it

@@ -147,7 +147,10 @@ impl GuideIndex {
             })
             .collect();
         let w = &self.weights;
-        if sq.set.len() <= w.semantic_scan && w.semantic_extra > 0 {
+        // The guides nearest the text join when a word is complete (a half word says little,
+        // and the comparison with every guide is the stage's one costly step).
+        let complete = crate::guide::index::complete_words(text).len() == text.len();
+        if complete && sq.set.len() <= w.semantic_scan && w.semantic_extra > 0 {
             let skip = found
                 .iter()
                 .filter_map(|c| sq.set.group(c.address))
@@ -157,10 +160,8 @@ impl GuideIndex {
                 errors.or(q.weight(scoring).map(Some), None)
             });
             let admitted = semantic::admitted_by(searcher, filter.as_deref());
-            let min: f32 = std::env::var("VV_MIN").ok().and_then(|v| v.parse().ok()).unwrap_or(w.semantic_min);
             for (cosine, row) in sq.set.nearest(&sq.query, w.semantic_extra, &skip, admitted) {
-                if std::env::var("VV_COS").is_ok() { eprintln!("extra cosine {cosine:.3}"); }
-                if cosine < min {
+                if cosine < w.semantic_min {
                     break;
                 }
                 found.push(Fused {
@@ -192,6 +193,7 @@ impl GuideIndex {
         let searcher = self.reader.searcher();
         let plan = self.plan(text, &searcher);
         let (candidates, semantic) = self.candidates(&searcher, text, &plan, options);
+        let generation = searcher.generation().generation_id();
         // Stage 4, Explanation.
         candidates
             .into_iter()
@@ -199,10 +201,24 @@ impl GuideIndex {
                 let analysed = self.analysed_of(&searcher, c.address)?;
                 let analysed = analysed.as_ref().as_ref()?;
                 let mut suggestion = explain::explain(analysed, c.score, &plan);
-                if let (Some(row), Some(sq)) = (c.row, &semantic) {
-                    let learned = self.learned_text_of(&searcher, sq.set.source(row));
+                // Named where only the semantic stage explains the guide: it found it, or no
+                // word matched. (Naming the nearest word of every unmatched word of every guide
+                // it moved cost more than the rest of the keystroke.)
+                let lifted = c.lexical <= 0.0 || suggestion.matched.is_empty();
+                if let (Some(row), Some(sq), true) = (c.row, &semantic, lifted) {
+                    let source = sq.set.source(row);
+                    let learned = self.learned_text_of(&searcher, source);
                     let table = self.base_embedder();
-                    explain::relate(&mut suggestion, analysed, &plan, learned.as_deref(), table);
+                    // What a typed word is nearest in a guide is kept per committed state: the
+                    // next keystrokes ask the same again.
+                    let nearest = |typed: &str| {
+                        let key = (source.0, source.1, typed.to_string());
+                        let found = self.related.get_or_compute(generation, key, || {
+                            explain::nearest_word(analysed, learned.as_deref(), table, typed)
+                        });
+                        found.as_ref().clone()
+                    };
+                    explain::relate(&mut suggestion, &plan, learned.as_deref(), nearest);
                 }
                 Some(suggestion)
             })

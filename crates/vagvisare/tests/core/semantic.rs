@@ -47,10 +47,18 @@ const NO_WORD_IN_COMMON: &str = "avfallet ligger kvar ";
 fn a_guide_that_shares_no_word_is_found_by_meaning_and_not_by_words_alone() {
     let index = index();
     assert!(index.semantic_weight() > 0.0, "the stage is on by default");
-    let words = ids(&index, NO_WORD_IN_COMMON, &SuggestOptions::limit(3).words_only());
+    let words = ids(
+        &index,
+        NO_WORD_IN_COMMON,
+        &SuggestOptions::limit(3).words_only(),
+    );
     assert!(words.is_empty(), "{words:?}");
     let found = index.suggest(NO_WORD_IN_COMMON, &SuggestOptions::limit(3));
-    assert_eq!(found.first().map(|s| s.id.as_str()), Some("bins"), "{found:?}");
+    assert_eq!(
+        found.first().map(|s| s.id.as_str()),
+        Some("bins"),
+        "{found:?}"
+    );
     // Explained as related, naming a word the guide has as written.
     let related: Vec<_> = found[0]
         .matched
@@ -83,12 +91,22 @@ fn the_weight_is_per_index_and_per_search_and_zero_turns_the_stage_off() {
     assert!(ids(&index, NO_WORD_IN_COMMON, &SuggestOptions::limit(3)).is_empty());
     let mut on = SuggestOptions::limit(3);
     on.semantic = Some(0.5);
-    assert_eq!(ids(&index, NO_WORD_IN_COMMON, &on).first().map(String::as_str), Some("bins"));
+    assert_eq!(
+        ids(&index, NO_WORD_IN_COMMON, &on)
+            .first()
+            .map(String::as_str),
+        Some("bins")
+    );
     assert!(index.set_semantic_weight(1.5).is_err());
     assert!(index.set_semantic_weight(f32::NAN).is_err());
     // A per-search weight out of range is taken as the nearest end, never an error.
     on.semantic = Some(7.0);
-    assert_eq!(ids(&index, NO_WORD_IN_COMMON, &on).first().map(String::as_str), Some("bins"));
+    assert_eq!(
+        ids(&index, NO_WORD_IN_COMMON, &on)
+            .first()
+            .map(String::as_str),
+        Some("bins")
+    );
 }
 
 #[test]
@@ -102,7 +120,9 @@ fn a_guide_found_by_meaning_keeps_to_the_filters_and_goes_with_its_deletion() {
     assert!(!ids(&index, NO_WORD_IN_COMMON, &staff).contains(&"bins".to_string()));
     index.delete(&["bins"]);
     index.commit().unwrap();
-    assert!(!ids(&index, NO_WORD_IN_COMMON, &SuggestOptions::limit(3)).contains(&"bins".to_string()));
+    assert!(
+        !ids(&index, NO_WORD_IN_COMMON, &SuggestOptions::limit(3)).contains(&"bins".to_string())
+    );
 }
 
 #[test]
@@ -116,7 +136,9 @@ fn vectors_are_stored_with_an_index_on_disk() {
     }
     let index = GuideIndex::open(&dir).unwrap();
     assert_eq!(
-        ids(&index, NO_WORD_IN_COMMON, &SuggestOptions::limit(3)).first().map(String::as_str),
+        ids(&index, NO_WORD_IN_COMMON, &SuggestOptions::limit(3))
+            .first()
+            .map(String::as_str),
         Some("bins")
     );
     assert_eq!(index.read_errors(), 0, "{:?}", index.last_read_error());
@@ -132,7 +154,11 @@ fn a_learned_text_is_a_passage_of_its_guide_for_the_semantic_stage_too() {
     index.import_feedback(&[record]).unwrap();
     index.commit().unwrap();
     let found = index.suggest("kopiatorn hackar", &SuggestOptions::limit(3));
-    assert_eq!(found.first().map(|s| s.id.as_str()), Some("printer"), "{found:?}");
+    assert_eq!(
+        found.first().map(|s| s.id.as_str()),
+        Some("printer"),
+        "{found:?}"
+    );
 }
 
 /// A toy encoder: one dimension per topic, a text's value the number of its topic words.
@@ -194,7 +220,9 @@ fn any_embedder_plugs_in_and_the_static_table_answers_when_it_fails() {
     // "zork" means nothing to the static table; only the plugged-in encoder knows it.
     let zork = "zork ";
     assert_eq!(
-        ids(&index, zork, &SuggestOptions::limit(3)).first().map(String::as_str),
+        ids(&index, zork, &SuggestOptions::limit(3))
+            .first()
+            .map(String::as_str),
         Some("bins")
     );
     let reembedded = topics.calls.load(Ordering::Relaxed);
@@ -207,7 +235,11 @@ fn any_embedder_plugs_in_and_the_static_table_answers_when_it_fails() {
     // The encoder goes down: searches still answer, from the static vectors, and it is counted.
     topics.broken.store(true, Ordering::Relaxed);
     let before = index.read_errors();
-    let found = ids(&index, "blorp zork avfallet ligger kvar ", &SuggestOptions::limit(3));
+    let found = ids(
+        &index,
+        "blorp zork avfallet ligger kvar ",
+        &SuggestOptions::limit(3),
+    );
     assert_eq!(found.first().map(String::as_str), Some("bins"), "{found:?}");
     assert!(index.read_errors() > before);
 }

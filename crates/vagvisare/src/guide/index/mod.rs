@@ -9,7 +9,7 @@ mod vectors;
 mod warm;
 mod write;
 
-pub(crate) use vectors::SemanticQuery;
+pub(crate) use vectors::{complete_words, SemanticQuery};
 
 pub(crate) use write::LEARNED_SEPARATOR;
 
@@ -93,6 +93,9 @@ pub struct GuideIndex {
     embedders: RwLock<vectors::Embedders>,
     /// Stored vectors of the latest committed state, by embedder key.
     vector_sets: GenerationCache<u32, crate::guide::search::semantic::VectorSet>,
+    /// The guide word (as written) nearest a typed word, and their cosine, by the document
+    /// and text of the guide's nearest vector and the typed word (explaining related matches).
+    pub(super) related: GenerationCache<(DocAddress, u16, String), Option<(String, f32)>>,
     /// Query vectors of a costly embedder, by text.
     query_vectors: Mutex<vectors::QueryVectors>,
     /// Semantic weight of searches that do not choose one (f32 bits).
@@ -231,6 +234,7 @@ impl GuideIndex {
             embedders: RwLock::default(),
             vector_sets: GenerationCache::with_capacity(4),
             query_vectors: Mutex::default(),
+            related: GenerationCache::default(),
             semantic_weight: AtomicU32::new(Weights::default().semantic.to_bits()),
         })
     }
@@ -347,6 +351,7 @@ impl GuideIndex {
     /// it prepared.
     pub fn clear_caches(&self) {
         self.resolved.clear();
+        self.related.clear();
         self.analysed.clear();
         self.kept.clear();
     }

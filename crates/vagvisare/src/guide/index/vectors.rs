@@ -16,7 +16,6 @@ use crate::embed::{embedder_key, normalise, Embedder, StaticEmbedder, TextKind};
 use crate::guide::error::IndexError;
 use crate::guide::model::Guide;
 use crate::guide::plan::QueryPlan;
-use crate::guide::schema::{Form, Source};
 use crate::guide::search::semantic::{PlanWords, Query, VectorSet};
 
 /// Query vectors of a costly embedder kept, by text, before the cache starts over.
@@ -62,7 +61,12 @@ impl GuideIndex {
             .clear();
         // Guides that already have this embedder's vectors (an index reopened with the
         // embedder it was built with) are not embedded again.
-        let current = self.embedders.read().unwrap_or_else(|e| e.into_inner()).primary.clone();
+        let current = self
+            .embedders
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .primary
+            .clone();
         // Every guide has the static table's vectors.
         let Some(embedder) = current else {
             return Ok(());
@@ -166,28 +170,7 @@ impl GuideIndex {
             let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
             (e.base, e.primary.clone())
         };
-        let guides = searcher.num_docs().max(1) as f32;
-        let fields = [
-            self.fields.analyzed(Source::Title, Form::Word),
-            self.fields.analyzed(Source::Body, Form::Word),
-        ];
-        let rarity = |word: &str| {
-            let df: u64 = fields
-                .iter()
-                .map(|&f| {
-                    searcher
-                        .doc_freq(&tantivy::Term::from_field_text(f, word))
-                        .unwrap_or(0)
-                })
-                .max()
-                .unwrap_or(0);
-            (1.0 + guides / (df as f32 + 1.0)).ln()
-        };
-        let rarity_on = std::env::var("VV_IDF").is_ok();
-        let words = PlanWords {
-            plan,
-            rarity: rarity_on.then_some(&rarity as &dyn Fn(&str) -> f32),
-        };
+        let words = PlanWords { plan };
         if let Some(primary) = primary {
             let set = self.vector_set(searcher, primary.as_ref());
             if set.missing == 0 {

@@ -68,12 +68,8 @@ impl GuideIndex {
             // The chunk's vectors in one call per embedder (a model or a remote one batches).
             let texts: Vec<String> = chunk.iter().map(Guide::semantic_text).collect();
             let mut vector_texts: Vec<Vec<&str>> = Vec::with_capacity(2 * chunk.len());
-            for ((text, guide), learned) in texts.iter().zip(chunk).zip(learned) {
-                if std::env::var("VV_TITLE").is_ok() {
-                    vector_texts.push(vec![text.as_str(), guide.title.as_str()]);
-                } else {
-                    vector_texts.push(vec![text.as_str()]);
-                }
+            for (text, learned) in texts.iter().zip(learned) {
+                vector_texts.push(vec![text.as_str()]);
                 vector_texts.push(learned.iter().map(String::as_str).collect());
             }
             let mut vectors = self.vector_values(&vector_texts).into_iter();

@@ -156,6 +156,11 @@ pub(crate) fn cut(text: &str) -> &str {
 }
 
 impl QueryWord {
+    /// True for a word that is not a stop word (its weight is full).
+    pub(crate) fn is_content(&self) -> bool {
+        self.weight >= 1.0
+    }
+
     fn add(&mut self, kind: MatchKind, form: Form, term: String, boost: f32) {
         let exists = self
             .alternatives

@@ -77,11 +77,11 @@ impl Default for Weights {
             learned: 1.25,
             tie_breaker: 0.1,
             max_completions: 24,
-            semantic: 0.2,
-            semantic_depth: 50,
+            semantic: 0.3,
+            semantic_depth: 20,
             semantic_extra: 10,
-            semantic_scan: 20_000,
-            semantic_min: 0.5,
+            semantic_scan: 10_000,
+            semantic_min: 0.25,
             max_typo_neighbours: 8,
         }
     }

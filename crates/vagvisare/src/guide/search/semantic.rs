@@ -268,8 +268,6 @@ impl VectorSet {
 /// the half-typed last word and the guide words a misspelt word stands for.
 pub(crate) struct PlanWords<'a> {
     pub(crate) plan: &'a QueryPlan,
-    /// A word's rarity among the guides (see [`GuideWords::rarity`]).
-    pub(crate) rarity: Option<&'a dyn Fn(&str) -> f32>,
 }
 
 impl PlanWords<'_> {
@@ -306,10 +304,6 @@ impl GuideWords for PlanWords<'_> {
 
     fn correct(&self, word: &str) -> Option<&str> {
         self.words_of(word, MatchKind::Typo).first().copied()
-    }
-
-    fn rarity(&self, word: &str) -> f32 {
-        self.rarity.map_or(1.0, |r| r(word))
     }
 }
 
@@ -351,20 +345,23 @@ pub(crate) struct Fused {
     pub(crate) score: f32,
 }
 
-/// Fuses the candidates' scores: each kind scaled to 0–1 over the candidates (min–max; all 1
-/// when they are equal), then `(1 − weight) × lexical + weight × semantic`; a candidate without
-/// a vector counts the lowest semantic score. Sorted best first; ties keep the lexical order.
+/// Fuses the candidates' scores: the lexical score as a share of the best one (so a guide the
+/// words barely reach stays low), the cosine scaled 0–1 over the candidates (min–max; all 1 when
+/// they are equal), then `(1 − weight) × lexical + weight × semantic`; a candidate without a
+/// vector counts the lowest semantic score. Sorted best first; ties keep the lexical order.
+/// (Min–max of the lexical score too, and reciprocal-rank fusion, measured worse:
+/// docs/semantic.md.)
 pub(crate) fn fuse(candidates: &mut [Fused], weight: f32) {
     let range = |values: &mut dyn Iterator<Item = f32>| {
         values.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), x| {
             (lo.min(x), hi.max(x))
         })
     };
-    let (llo, lhi) = range(&mut candidates.iter().map(|c| c.lexical));
+    let lhi = candidates.iter().map(|c| c.lexical).fold(0f32, f32::max);
     let (slo, shi) = range(&mut candidates.iter().filter_map(|c| c.semantic));
     let scale = |x: f32, lo: f32, hi: f32| if hi > lo { (x - lo) / (hi - lo) } else { 1.0 };
     for c in candidates.iter_mut() {
-        let lexical = scale(c.lexical, llo, lhi);
+        let lexical = if lhi > 0.0 { c.lexical / lhi } else { 0.0 };
         let semantic = c.semantic.map_or(0.0, |s| scale(s, slo, shi));
         c.score = (1.0 - weight) * lexical + weight * semantic;
     }
