@@ -10,7 +10,7 @@ use pyo3::types::{PyDict, PyMapping, PyString};
 use vagvisare::eval::baseline::Baseline;
 use vagvisare::eval::{self, Engine, EvalOptions, LabelledQuery, Report};
 use vagvisare::guide::read_jsonl_path;
-use vagvisare::guide::{Match, Snippet};
+use vagvisare::guide::{CacheBudget, Match, Snippet};
 use vagvisare::text::synonyms::Synonyms;
 use vagvisare::{Filters, Guide, GuideIndex, IndexError, SuggestOptions, Suggestion};
 
@@ -243,9 +243,25 @@ fn suggest_in(index: &GuideIndex, text: &str, options: &SuggestOptions) -> Vec<S
 
 #[pymethods]
 impl PyGuideIndex {
+    /// ``cache_mib``: megabytes the kept scores of searching may hold (default 64; see the
+    /// README, "Memory"); more keeps more typed and common words ready between keystrokes.
     #[new]
-    #[pyo3(signature = (path=None))]
-    fn new(py: Python<'_>, path: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    #[pyo3(signature = (path=None, *, cache_mib=None))]
+    fn new(
+        py: Python<'_>,
+        path: Option<&Bound<'_, PyAny>>,
+        cache_mib: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let budget = match cache_mib.filter(|c| !c.is_none()) {
+            None => None,
+            Some(mib) => match convert::count("cache_mib", mib)? {
+                0 => return Err(errors::input("cache_mib must be 1 or more, not 0")),
+                mib => Some(CacheBudget {
+                    kept_scores: mib.saturating_mul(1 << 20),
+                    ..CacheBudget::default()
+                }),
+            },
+        };
         let inner = match path.filter(|p| !p.is_none()) {
             None => GuideIndex::in_memory(),
             Some(path) => {
@@ -253,9 +269,12 @@ impl PyGuideIndex {
                 py.detach(|| GuideIndex::open_or_create(&path))
             }
         };
-        Ok(Self {
-            inner: index_result(inner)?,
-        })
+        let mut inner = index_result(inner)?;
+        if let Some(budget) = budget {
+            inner.set_cache_budget(budget);
+            py.detach(|| inner.warm());
+        }
+        Ok(Self { inner })
     }
 
     /// An in-memory index of the guides in a JSON Lines file (or a folder of them), committed.

@@ -57,7 +57,9 @@ MAX_QUERY_BYTES: int
 class GuideIndex:
     """A searchable set of help guides, in memory or in a directory."""
 
-    def __new__(cls, path: Optional[_PathLike] = None) -> "GuideIndex": ...
+    def __new__(
+        cls, path: Optional[_PathLike] = None, *, cache_mib: Optional[int] = None
+    ) -> "GuideIndex": ...
     @staticmethod
     def from_jsonl(path: _PathLike) -> "GuideIndex": ...
     @staticmethod
