@@ -1,6 +1,6 @@
 # The one command that runs every test: `make test`. Its first step checks for (and, as root on
 # Debian, installs) the packages the tests need; see scripts/ensure-deps.sh.
-.PHONY: test deps repo-check lint rust-test python-test server-test eval eval-swefaq eval-learning bench compare
+.PHONY: test deps repo-check lint rust-test python-test server-test eval eval-swefaq eval-learning bench compare compare-first
 
 # SweFAQ v2.0's dev split (Språkbanken Text, CC BY 4.0), shipped in data/swefaq.
 SWEFAQ ?= data/swefaq/dev
@@ -64,3 +64,10 @@ bench:
 compare:
 	python3 -m pip install -q -r benches/compare/requirements.txt ./bindings/python
 	python3 benches/compare/side_by_side.py
+
+# Only its first-keystroke part (docs/benchmarks.md, "First keystroke"): the first pass over the
+# keystrokes at 10 000 and 100 000 guides, in memory and opened from disk, peak memory and load
+# speed, against tantivy-py and bm25s, the engines taking turns for two rounds.
+compare-first:
+	python3 -m pip install -q -r benches/compare/requirements.txt ./bindings/python
+	python3 benches/compare/side_by_side.py --parts first-pass --rounds 2

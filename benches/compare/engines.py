@@ -61,6 +61,18 @@ class Engine:
         """Peak resident memory of a server process doing this engine's work, if any."""
         return None
 
+    def build_to(self, guides: Sequence[dict], path: str) -> None:
+        """The index of the guides written to the directory `path`, for `open` in another
+        process (the on-disk path of the first-keystroke comparison)."""
+        raise NotImplementedError(f"{self.name} has no on-disk index here")
+
+    def open(self, path: str) -> None:
+        """Opens the directory written by `build_to`, as a restarted portal would."""
+        raise NotImplementedError(f"{self.name} has no on-disk index here")
+
+    def ready(self) -> None:
+        """Waits until the engine answers (a server process that opens its index first)."""
+
     def own_evaluation(self, inputs: Sequence[dict], seed: int) -> Optional[dict]:
         """The engine's own evaluation of the same labelled queries on the index just built,
         where it has one (Vägvisare's `GuideIndex.evaluate`, the code of `vagvisare eval`)."""
@@ -158,6 +170,20 @@ class TantivyPy(Engine):
         if swedish:
             self.index.register_tokenizer("sv_stem", self.analyzer)
         self.searcher = None
+
+    def build_to(self, guides: Sequence[dict], path: str) -> None:
+        """The same index written to the directory `path` (see `open`)."""
+        self.index = self.tantivy.Index(self.schema, path=path)
+        if self.swedish:
+            self.index.register_tokenizer("sv_stem", self.analyzer)
+        self.build(guides)
+
+    def open(self, path: str) -> None:
+        """Opens an index written by `build_to` (in another process), ready to search."""
+        self.index = self.tantivy.Index.open(path)
+        if self.swedish:
+            self.index.register_tokenizer("sv_stem", self.analyzer)
+        self.searcher = self.index.searcher()
 
     def version(self) -> str:
         return f"tantivy-py {package_version('tantivy')}"
@@ -301,6 +327,15 @@ class Vagvisare(Engine):
         self.index.commit()
         self.index.optimize()
 
+    def build_to(self, guides: Sequence[dict], path: str) -> None:
+        """The same index built in the directory `path` (`GuideIndex(path)`), see `open`."""
+        self.index = self.vagvisare.GuideIndex(path)
+        self.build(guides)
+
+    def open(self, path: str) -> None:
+        """Opens the index directory written by `build_to` (in another process)."""
+        self.index = self.vagvisare.GuideIndex(path)
+
     def search(self, text: str, k: int) -> list[str]:
         return [s.id for s in self.index.suggest(text, limit=k)]
 
@@ -330,16 +365,27 @@ class VagvisareCli(Engine):
         return f"{out.stdout.strip() or 'vagvisare'} (CLI stand-in)"
 
     def build(self, guides: Sequence[dict]) -> None:
+        index = os.path.join(self.dir, "index")
+        self.build_to(guides, index)
+        self.open(index)
+
+    def build_to(self, guides: Sequence[dict], path: str) -> None:
+        """`vagvisare index` of the guides into the directory `path`."""
         source = os.path.join(self.dir, "guides.jsonl")
         with open(source, "w", encoding="utf-8") as out:
             for g in guides:
                 out.write(json.dumps(g, ensure_ascii=False) + "\n")
-        index = os.path.join(self.dir, "index")
         subprocess.run(
-            [self.binary, "index", "--guides", source, "--out", index],
+            [self.binary, "index", "--guides", source, "--out", path],
             check=True,
             stdout=subprocess.DEVNULL,
         )
+        os.remove(source)
+
+    def open(self, path: str) -> None:
+        """`vagvisare suggest --index path --stdin`, answering once it has opened the index
+        (the first line waits for that, so it is asked before timing starts: see `ready`)."""
+        index = path
         self.proc = subprocess.Popen(
             [self.binary, "suggest", "--index", index, "--stdin", "--format", "jsonl",
              "--limit", "10"],
@@ -349,6 +395,10 @@ class VagvisareCli(Engine):
             encoding="utf-8",
             bufsize=1,
         )
+
+    def ready(self) -> None:
+        # An empty line asks nothing; its answer comes once the index is open.
+        self.search("", 1)
 
     def search(self, text: str, k: int) -> list[str]:
         assert self.proc is not None and self.proc.stdin and self.proc.stdout
@@ -366,6 +416,60 @@ class VagvisareCli(Engine):
             self.proc.stdin.close()
             self.proc.wait(timeout=30)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Bm25s(Engine):
+    """bm25s (BM25 as sparse matrices, numpy): one text per guide, the title twice and the body
+    (title weight 2), tokenized by bm25s (words of two or more letters, lower case, Swedish
+    stop words) and stemmed with the Swedish Snowball stemmer (PyStemmer); a query is the words
+    of the text the same way, the word being typed as it stands (bm25s has no prefix query),
+    words the index does not hold left out."""
+
+    name = "bm25s"
+    setup = ("bm25s, Lucene BM25, bm25s tokenizer + stopwords(swedish) + PyStemmer(swedish), "
+             f"title repeated {TITLE_WEIGHT:g}×, no prefix query")
+
+    def __init__(self) -> None:
+        import bm25s
+        import Stemmer
+
+        self.bm25s = bm25s
+        self.stemmer = Stemmer.Stemmer("swedish")
+        self.retriever = None
+        self.ids: list[str] = []
+
+    def version(self) -> str:
+        return f"bm25s {package_version('bm25s')}, PyStemmer {package_version('PyStemmer')}"
+
+    def _tokens(self, texts: list[str]) -> list[list[str]]:
+        return self.bm25s.tokenize(texts, stopwords="swedish", stemmer=self.stemmer,
+                                   return_ids=False, show_progress=False)
+
+    def build(self, guides: Sequence[dict]) -> None:
+        texts = [" ".join([g["title"]] * int(TITLE_WEIGHT) + [g.get("body", "")]) for g in guides]
+        self.ids = [g["id"] for g in guides]
+        self.retriever = self.bm25s.BM25()
+        self.retriever.index(self._tokens(texts), show_progress=False)
+
+    def build_to(self, guides: Sequence[dict], path: str) -> None:
+        self.build(guides)
+        self.retriever.save(path)
+        with open(os.path.join(path, "ids.json"), "w", encoding="utf-8") as out:
+            json.dump(self.ids, out)
+
+    def open(self, path: str) -> None:
+        self.retriever = self.bm25s.BM25.load(path, show_progress=False)
+        with open(os.path.join(path, "ids.json"), encoding="utf-8") as f:
+            self.ids = json.load(f)
+
+    def search(self, text: str, k: int) -> list[str]:
+        vocab = self.retriever.vocab_dict
+        tokens = [t for t in self._tokens([text])[0] if t in vocab]
+        if not tokens:
+            return []
+        found, _ = self.retriever.retrieve([tokens], k=min(k, len(self.ids)),
+                                           show_progress=False, n_threads=1)
+        return [self.ids[i] for i in found[0]]
 
 
 class Nothing(Engine):
@@ -386,7 +490,10 @@ class Nothing(Engine):
         return []
 
 
-ENGINES = ["vagvisare", "sqlite-fts5", "tantivy-py-default", "tantivy-py-swedish", "postgresql-swedish"]
+ENGINES = [
+    "vagvisare", "sqlite-fts5", "tantivy-py-default", "tantivy-py-swedish", "bm25s",
+    "postgresql-swedish",
+]
 
 
 def make(name: str, dsn: Optional[str] = None, cli: Optional[str] = None) -> Engine:
@@ -406,6 +513,8 @@ def make(name: str, dsn: Optional[str] = None, cli: Optional[str] = None) -> Eng
         if not dsn:
             raise ValueError("postgresql-swedish needs a connection string")
         return Postgres(dsn)
+    if name == "bm25s":
+        return Bm25s()
     if name == "python-baseline":
         return Nothing()
     raise ValueError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 BEGIN = "<!-- side-by-side:begin (written by benches/compare/side_by_side.py) -->"
 END = "<!-- side-by-side:end -->"
+FIRST_BEGIN = "<!-- first-keystroke:begin (written by benches/compare/side_by_side.py) -->"
+FIRST_END = "<!-- first-keystroke:end -->"
 
 QUALITY = [
     ("recall_at_5", "recall@5"),
@@ -205,9 +207,146 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def first_rows(rows: list[dict]) -> list[dict]:
+    """One row per engine label (in the order they ran): each figure the median of its rounds."""
+    out = []
+    for label in dict.fromkeys(r["label"] for r in rows):
+        mine = [r for r in rows if r["label"] == label]
+        row = {**mine[0], "rounds": len(mine)}
+        row["latency"] = {key: _median([r["latency"][key] for r in mine])
+                          for key in ("p50_ms", "p99_ms", "max_ms", "mean_ms", "cpu_p50_ms",
+                                      "cpu_p99_ms", "cpu_max_ms")
+                          if all(key in r["latency"] for r in mine)}
+        row["latency"]["keystrokes"] = mine[0]["latency"]["keystrokes"]
+        for key in ("build_seconds", "guides_per_second", "peak_rss_mib", "client_peak_rss_mib",
+                    "open_seconds"):
+            if all(r.get(key) is not None for r in mine):
+                row[key] = _median([r[key] for r in mine])
+        if all(r.get("server_peak_rss_mib") is not None for r in mine):
+            row["server_peak_rss_mib"] = _median([r["server_peak_rss_mib"] for r in mine])
+        out.append(row)
+    return out
+
+
+def _first_label(r: dict) -> str:
+    names = {"vagvisare": "Vägvisare, Python", "vagvisare-cli": "Vägvisare, CLI `suggest --index`",
+             "tantivy-py-swedish": "tantivy-py, Swedish stemmer", "bm25s": "bm25s"}
+    label = r["label"].split(":")[0]
+    text = names.get(r["engine"], r["engine"])
+    if "@" in label:
+        text += f" ({label.split('@', 1)[1]})"
+    return text + (", opened from disk" if r["where"] == "disk" else ", in memory")
+
+
+def first_table(rows: list[dict]) -> list[str]:
+    head = ["engine", "p50 µs", "p99 µs", "max µs", "max / p99", "CPU p50 / p99 / max µs",
+            "open s", "build s", "guides/s", "peak MiB"]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
+    for r in first_rows(rows):
+        lat = r["latency"]
+        us = lambda ms: f"{ms * 1000:,.0f}".replace(",", " ")  # noqa: E731
+        cells = [_first_label(r), us(lat["p50_ms"]), us(lat["p99_ms"]), us(lat["max_ms"]),
+                 f"{lat['max_ms'] / lat['p99_ms']:.1f}",
+                 " / ".join(us(lat[k]) for k in ("cpu_p50_ms", "cpu_p99_ms", "cpu_max_ms"))
+                 if r["engine"] != "vagvisare-cli" and "cpu_p99_ms" in lat else "–",
+                 f"{r['open_seconds']:.2f}" if r.get("open_seconds") is not None else "–",
+                 f"{r['build_seconds']:.2f}", f"{r['guides_per_second']:,.0f}".replace(",", " "),
+                 _mem(r)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def first_targets(first: dict) -> list[str]:
+    """The issue's targets, computed from the first-pass rows of one run."""
+    out = []
+    sizes = sorted(first, key=int)
+    for n in sizes:
+        rows = {r["label"]: r for r in first_rows(first[n])}
+        size = f"{int(n):,}".replace(",", " ")
+        ours, peer = rows.get("vagvisare"), rows.get("tantivy-py-swedish")
+        if ours and peer:
+            ratio = ours["latency"]["p99_ms"] / peer["latency"]["p99_ms"]
+            goal = 0.5 if int(n) >= 100_000 else 1.0
+            cpu = ""
+            if "cpu_p99_ms" in ours["latency"] and "cpu_p99_ms" in peer["latency"]:
+                cpu = (f"; CPU time "
+                       f"{ours['latency']['cpu_p99_ms'] / peer['latency']['cpu_p99_ms']:.2f}")
+            out.append(f"- {size} guides, first-pass p99 against tantivy-py (Swedish), both in "
+                       f"memory: wall time {ratio:.2f}{cpu} (target at most {goal:g}).")
+            memory = ours["peak_rss_mib"] / peer["peak_rss_mib"]
+            out.append(f"- {size} guides, peak memory against tantivy-py (Swedish): "
+                       f"{memory:.2f} (target at 100 000 at most 2).")
+            speed = f"{ours['guides_per_second']:,.0f}".replace(",", " ")
+            out.append(f"- {size} guides, loading from Python (upsert, commit, optimize): "
+                       f"{speed} guides/s (target at 100 000 at least 20 000).")
+        for label, r in rows.items():
+            if label.split("@")[0].split(":")[0] != "vagvisare":
+                continue
+            lat = r["latency"]
+            cpu = (f", in CPU time {lat['cpu_max_ms'] / lat['cpu_p99_ms']:.1f} × p99"
+                   if "cpu_max_ms" in lat else "")
+            out.append(f"- {size} guides, {_first_label(r)}: slowest keystroke "
+                       f"{lat['max_ms'] / lat['p99_ms']:.1f} × p99{cpu} (target at most 3).")
+        disk = rows.get("vagvisare:disk")
+        if ours and disk:
+            d, m = disk["latency"], ours["latency"]
+            cpu = (f"; CPU time p99 {d['cpu_p99_ms'] / m['cpu_p99_ms']:.2f}, p50 "
+                   f"{d['cpu_p50_ms'] / m['cpu_p50_ms']:.2f}" if "cpu_p99_ms" in d else "")
+            out.append(f"- {size} guides, opened from disk against in memory (Python), p99: "
+                       f"{d['p99_ms'] / m['p99_ms']:.2f}, p50: {d['p50_ms'] / m['p50_ms']:.2f}"
+                       f"{cpu} (target at most 1.2).")
+    return out
+
+
+def first_markdown(results: dict) -> str:
+    run = results["run"]
+    m = run["machine"]
+    rounds = run.get("rounds", 1)
+    lines = [
+        FIRST_BEGIN,
+        "",
+        f"Measured {run['date']} with `{run['command']}` on {m['cpu']}, {m['cores']} cores, "
+        f"{m['memory_mib'] / 1024:.0f} GiB; Python {m['python']}, {m['rustc']}." + load_note(run)
+        + (f" {rounds} rounds, the engines taking turns; each figure is the median of its rounds."
+           if rounds > 1 else ""),
+        "",
+    ]
+    for n in sorted(results["first_pass"], key=int):
+        rows = results["first_pass"][n]
+        if not rows:
+            continue
+        size = f"{int(n):,}".replace(",", " ")
+        keystrokes = rows[0]["latency"]["keystrokes"]
+        lines += [f"**{size} guides** (every keystroke of {run.get('first_queries', 100)} sampled "
+                  f"bundled queries once, {keystrokes} keystrokes, top 5):", ""]
+        lines += first_table(rows) + [""]
+    lines += ["Against the targets (computed from the figures above):", ""]
+    lines += first_targets(results["first_pass"])
+    failed = [f for f in results.get("failed", []) if "first pass" in f.get("where", "")]
+    if failed:
+        lines += ["", "Runs that failed or ran out of time (left out above):", ""]
+        lines += [f"- {f['engine']} on {f['where']}: {f['error']}" for f in failed]
+    versions_seen = {}
+    for rows in results["first_pass"].values():
+        for r in rows:
+            versions_seen.setdefault(r["engine"], (r["version"], r["setup"]))
+    lines += ["", "Versions and setups:", ""]
+    lines += [f"- **{name}**: {v}; {setup}" for name, (v, setup) in versions_seen.items()]
+    lines += ["", FIRST_END]
+    return "\n".join(lines)
+
+
 def summary(results: dict) -> str:
-    return "\n".join(line for line in markdown(results).splitlines()
-                     if not line.startswith("<!--"))
+    text = markdown(results) if results.get("quality") or results.get("latency") else ""
+    if results.get("first_pass"):
+        text += "\n" + first_markdown(results)
+    return "\n".join(line for line in text.splitlines() if not line.startswith("<!--"))
 
 
 def plot(results: dict, out: Path) -> None:
@@ -241,17 +380,22 @@ def plot(results: dict, out: Path) -> None:
     plt.close(fig)
 
 
+def _replace(text: str, begin: str, end: str, block: str) -> str:
+    if begin in text and end in text:
+        return text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+    return text + ("\n" if text else "") + block + "\n"
+
+
 def write_docs(results: dict, doc: Path, image: Path) -> None:
+    """Rewrites the blocks of the parts that ran (a run of the first-keystroke part alone
+    leaves the side-by-side block and the plot as they are)."""
     text = doc.read_text(encoding="utf-8") if doc.exists() else ""
-    block = markdown(results)
-    if BEGIN in text and END in text:
-        before = text[: text.index(BEGIN)]
-        after = text[text.index(END) + len(END):]
-        text = before + block + after
-    else:
-        text = text + ("\n" if text else "") + block + "\n"
+    if results.get("quality") and results.get("latency"):
+        text = _replace(text, BEGIN, END, markdown(results))
+        plot(results, image)
+    if results.get("first_pass"):
+        text = _replace(text, FIRST_BEGIN, FIRST_END, first_markdown(results))
     doc.write_text(text, encoding="utf-8")
-    plot(results, image)
 
 
 if __name__ == "__main__":

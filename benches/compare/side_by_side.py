@@ -8,8 +8,17 @@ tantivy-py (default tokenizer and Swedish stemmer) and PostgreSQL full-text sear
 a throwaway cluster on loopback, started here and stopped at the end, even on failure), each in
 its own process; measures quality on the bundled evaluation set and SweFAQ dev, per-keystroke
 latency on generated corpora of 1 000 to 100 000 guides (`--sizes` for more), build time and
-peak memory; and writes `docs/benchmarks.md` (the block between the side-by-side markers),
+peak memory; replays the first keystrokes (every keystroke of 100 sampled queries once, in
+typing order, nothing searched before) on 10 000 and 100 000 guides, in memory and from an index
+directory opened by a fresh process, against tantivy-py and bm25s; and writes
+`docs/benchmarks.md` (the blocks between the side-by-side and first-keystroke markers),
 `docs/latency-vs-size.png` and `<work>/results.json`.
+
+    python3 benches/compare/side_by_side.py --parts first-pass --rounds 2
+
+runs only the first-keystroke part (twice, the engines taking turns, each figure the median of
+its rounds); `--baseline-python PY` adds the rows of a second Vägvisare build (another virtual
+environment's package, main's, say) to the same run.
 
 Needs: cargo, python3 with `tantivy`, `psycopg`, `matplotlib` (benches/compare/requirements.txt),
 the package (`pip install ./bindings/python`), and Debian's `postgresql` (installed with apt-get
@@ -24,6 +33,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -38,7 +48,8 @@ import engines  # noqa: E402
 import pg  # noqa: E402
 import report  # noqa: E402
 
-SHARED = REPO.parent / "shared" / "data" / "swefaq" / "dev"
+# SweFAQ v2.0's dev split, shipped in the repository (as `make eval-swefaq` reads it).
+SHARED = REPO / "data" / "swefaq" / "dev"
 
 
 def log(message: str) -> None:
@@ -76,7 +87,7 @@ def prepare_inputs(bins: dict[str, Path], work: Path, seed: int, sizes: list[int
     }
     for name, s in sets.items():
         if not Path(s["queries"]).exists():
-            raise SystemExit(f"missing {s['queries']}: the comparison needs ../shared beside the repo")
+            raise SystemExit(f"missing {s['queries']}: the SweFAQ split is shipped in data/swefaq")
         s["inputs"] = work / f"inputs-{name}.jsonl"
         subprocess.run(
             [bins["eval-inputs"], "--queries", s["queries"], "--seed", str(seed),
@@ -112,6 +123,75 @@ def run_worker(engine: str, guides: Path, inputs: Path, task: str, queries: int,
         tail = done.stderr.strip().splitlines()[-1:] or ["no message"]
         return {"engine": engine, "task": task, "error": tail[0][:300]}
     return json.loads(done.stdout)
+
+
+# Engines of the first-keystroke part, and which of them open an index directory written by
+# another process (the rest build in memory in the measuring process).
+FIRST_ENGINES = ["vagvisare", "vagvisare:disk", "vagvisare-cli:disk", "tantivy-py-swedish",
+                 "tantivy-py-swedish:disk", "bm25s"]
+
+
+def run_first(spec: str, python: str, label: str, guides: Path, inputs: Path, queries: int,
+              cli: Path, timeout: int, work: Path) -> dict:
+    """One engine's first pass: in memory (`engine`), or (`engine:disk`) the guides indexed into
+    a directory by one worker and that directory opened and searched by another."""
+    engine, _, where = spec.partition(":")
+    base = [python, str(HERE / "worker.py"), "--engine", engine, "--cli", str(cli)]
+
+    def call(extra: list[str]) -> dict:
+        try:
+            done = subprocess.run(base + extra, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return {"engine": engine, "error": f"no answer within {timeout} s"}
+        if done.returncode != 0:
+            log(f"{label} first pass on {guides.name} failed:\n{done.stderr[-3000:]}")
+            tail = done.stderr.strip().splitlines()[-1:] or ["no message"]
+            return {"engine": engine, "error": tail[0][:300]}
+        return json.loads(done.stdout)
+
+    timed = ["--inputs", str(inputs), "--keystroke-queries", str(queries)]
+    if where != "disk":
+        row = call(["--guides", str(guides), "--task", "first-pass", *timed])
+    else:
+        directory = work / f"index-{label.replace(':', '-').replace('@', '-')}-{guides.stem}"
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        built = call(["--guides", str(guides), "--task", "write-index",
+                      "--index-dir", str(directory)])
+        if "error" in built:
+            row = built
+        else:
+            row = call(["--task", "open-first-pass", "--index-dir", str(directory), *timed])
+            row["guides"] = built["guides"]
+            row["build_seconds"] = built["build_seconds"]
+            row["guides_per_second"] = built["guides_per_second"]
+            row["build_peak_rss_mib"] = built["peak_rss_mib"]
+        shutil.rmtree(directory, ignore_errors=True)
+    row["label"] = label
+    row["where"] = "disk" if where == "disk" else "memory"
+    row["task"] = "first-pass"
+    return row
+
+
+def first_pass_part(results: dict, corpora: dict, inputs: Path, specs: list[str], rounds: int,
+                    queries: int, baseline: Optional[str], cli: Path, timeout: int,
+                    work: Path, partial: Path) -> None:
+    """Every engine's first pass on every corpus, `rounds` times, the engines taking turns
+    (so that other work on the machine falls on all of them alike)."""
+    runs = [(spec, sys.executable, spec) for spec in specs]
+    if baseline:
+        runs += [(spec, baseline, spec.replace("vagvisare", "vagvisare@baseline", 1))
+                 for spec in specs if spec.split(":")[0] == "vagvisare"]
+    for n, corpus in corpora.items():
+        rows = results["first_pass"].setdefault(str(n), [])
+        for round_ in range(rounds):
+            for spec, python, label in runs:
+                log(f"first pass: {label} on {n} guides (round {round_ + 1} of {rounds})")
+                row = run_first(spec, python, label, corpus, inputs, queries, cli, timeout, work)
+                row["round"] = round_
+                if record(results, f"{n} guides, first pass", row):
+                    rows.append(row)
+                partial.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
 
 
 def record(results: dict, where: str, row: dict) -> Optional[dict]:
@@ -181,9 +261,29 @@ def main() -> None:
     parser.add_argument("--no-docs", action="store_true",
                         help="do not rewrite docs/benchmarks.md and the plot")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per engine run")
+    parser.add_argument("--parts", default="quality,latency,first-pass",
+                        help="what to run (comma-separated: quality, latency, first-pass)")
+    parser.add_argument("--first-sizes", default="10000,100000",
+                        help="corpus sizes of the first-keystroke part (comma-separated)")
+    parser.add_argument("--first-engines", default=",".join(FIRST_ENGINES),
+                        help="engines of the first-keystroke part (`name` in memory, "
+                             "`name:disk` from an index directory opened fresh)")
+    parser.add_argument("--first-queries", type=int, default=100,
+                        help="queries whose every keystroke the first pass replays once")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="first-keystroke rounds, engines taking turns; medians reported")
+    parser.add_argument("--baseline-python",
+                        help="a Python whose vagvisare package is another build (main's): its "
+                             "rows join the first-keystroke part as vagvisare@baseline")
     args = parser.parse_args()
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    unknown = parts - {"quality", "latency", "first-pass"}
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    first_sizes = [int(s.replace("_", "")) for s in args.first_sizes.split(",") if s.strip()]
     chosen = [e.strip() for e in args.engines.split(",") if e.strip()]
+    first_specs = [e.strip() for e in args.first_engines.split(",") if e.strip()]
 
     # SIGTERM becomes an exception, so the `finally` below stops PostgreSQL then too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -191,15 +291,20 @@ def main() -> None:
     # Other work on the machine shows in every figure: its load is written with them.
     load_at_start = list(os.getloadavg())
     bins = build_binaries()
-    data = prepare_inputs(bins, args.work, args.seed, sizes)
+    data = prepare_inputs(bins, args.work, args.seed,
+                          sorted(set(sizes if "latency" in parts else [])
+                                 | set(first_sizes if "first-pass" in parts else [])))
     if "vagvisare" in chosen:
         try:
             import vagvisare  # noqa: F401
         except ImportError:
             log("the vagvisare Python package is not installed: using the CLI stand-in")
             chosen[chosen.index("vagvisare")] = "vagvisare-cli"
+    if "quality" not in parts and "latency" not in parts:
+        chosen = [e for e in chosen if e != "postgresql-swedish"]
     cluster = None
-    results: dict = {"quality": {}, "latency": {}, "reference": {}, "failed": []}
+    results: dict = {"quality": {}, "latency": {}, "first_pass": {}, "reference": {},
+                     "failed": []}
     partial = args.work / "results-partial.json"
     try:
         dsn = None
@@ -207,7 +312,7 @@ def main() -> None:
             cluster = pg.Cluster(pg.install()).start()
             dsn = cluster.dsn
             log(f"PostgreSQL on 127.0.0.1:{cluster.port}")
-        for name, s in data["sets"].items():
+        for name, s in (data["sets"].items() if "quality" in parts else []):
             results["quality"][name] = {"title": s["title"], "engines": []}
             for engine in ["python-baseline", *chosen]:
                 log(f"quality: {engine} on {name}")
@@ -220,6 +325,8 @@ def main() -> None:
             results["reference"][name] = rust_eval(bins["vagvisare"], s, args.seed)
         bundled_inputs = data["sets"]["bundled"]["inputs"]
         for n, corpus in data["corpora"].items():
+            if "latency" not in parts or n not in sizes:
+                continue
             results["latency"][str(n)] = []
             for engine in ["python-baseline", *chosen]:
                 log(f"latency: {engine} on {n} guides")
@@ -229,6 +336,10 @@ def main() -> None:
                 if row:
                     results["latency"][str(n)].append(row)
                 partial.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
+        if "first-pass" in parts:
+            first_pass_part(results, {n: data["corpora"][n] for n in first_sizes}, bundled_inputs,
+                            first_specs, args.rounds, args.first_queries, args.baseline_python,
+                            bins["vagvisare"], args.timeout, args.work, partial)
     finally:
         if cluster:
             cluster.stop()
@@ -243,6 +354,9 @@ def main() -> None:
         "latency_queries": args.latency_queries,
         "set_latency_queries": args.set_latency_queries,
         "seed": args.seed,
+        "parts": sorted(parts),
+        "rounds": args.rounds,
+        "first_queries": args.first_queries,
     }
     out = args.work / "results.json"
     out.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -251,7 +365,7 @@ def main() -> None:
     if not args.no_docs:
         report.write_docs(results, REPO / "docs" / "benchmarks.md",
                           REPO / "docs" / "latency-vs-size.png")
-        log("docs/benchmarks.md and docs/latency-vs-size.png written")
+        log("docs/benchmarks.md written")
 
 
 if __name__ == "__main__":

@@ -3,10 +3,17 @@
     python3 worker.py --engine sqlite-fts5 --guides G.jsonl --inputs I.jsonl --task quality
     python3 worker.py --engine vagvisare --guides corpus-100000.jsonl --inputs I.jsonl \
         --task latency --keystroke-queries 60
+    python3 worker.py --engine vagvisare --guides G.jsonl --inputs I.jsonl --task first-pass
+    python3 worker.py --engine vagvisare --guides G.jsonl --task write-index --index-dir D
+    python3 worker.py --engine vagvisare --guides G.jsonl --inputs I.jsonl --task open-first-pass \
+        --index-dir D
 
 Prints one JSON object: build seconds, the quality columns (task `quality`), per-keystroke
 latency percentiles (both tasks: `quality` replays every prefix of every query of the set,
-`latency` every prefix of a fixed, seeded sample of the queries), and peak memory: this
+`latency` every prefix of a fixed, seeded sample of the queries after a warm-up, `first-pass`
+and `open-first-pass` every prefix of the sample once, in typing order, with nothing searched
+before: on the index just built in memory, or on the directory `write-index` wrote, opened by
+this process), and peak memory: this
 process's `ru_maxrss`, plus, for an engine that works in a server process (PostgreSQL's backend,
 the CLI stand-in), that process's VmHWM.
 """
@@ -45,40 +52,98 @@ def sample(inputs: list[dict], count: int, seed: int) -> tuple[list[dict], list[
 
 
 def replay(engine: engines.Engine, texts: list[str]) -> dict:
-    """Every text searched in order (top 5), each timed alone; percentiles in milliseconds."""
+    """Every text searched in order (top 5), each timed alone; percentiles in milliseconds.
+
+    Timed twice: wall time, and the CPU time of this thread (`thread_time_ns`, where an engine
+    that searches on the calling thread does its work), which other work on a busy machine
+    does not lengthen; the `cpu_` figures leave out the time the thread waited for a core."""
     timings = []
+    cpu = []
     clock = time.perf_counter_ns
+    thread_clock = time.thread_time_ns
     for text in texts:
+        started_cpu = thread_clock()
         started = clock()
         found = engine.search(text, 5)
         timings.append(clock() - started)
+        cpu.append(thread_clock() - started_cpu)
         if len(found) > 5:
             raise AssertionError(f"{engine.name} returned {len(found)} results for k=5")
     timings.sort()
+    cpu.sort()
     ms = [t / 1e6 for t in timings]
+    cpu_ms = [t / 1e6 for t in cpu]
     return {
         "keystrokes": len(ms),
         "p50_ms": protocol.percentile(ms, 50),
         "p99_ms": protocol.percentile(ms, 99),
         "max_ms": ms[-1],
         "mean_ms": sum(ms) / len(ms),
+        "cpu_p50_ms": protocol.percentile(cpu_ms, 50),
+        "cpu_p99_ms": protocol.percentile(cpu_ms, 99),
+        "cpu_max_ms": cpu_ms[-1],
     }
 
 
+def first_pass(engine: engines.Engine, inputs: list[dict], count: int, seed: int) -> dict:
+    """Every keystroke of the sampled queries once, in typing order, nothing searched before."""
+    timed, _ = sample(inputs, count, seed)
+    latency = replay(engine, protocol.keystrokes(q["query"] for q in timed))
+    latency["queries"] = len(timed)
+    return latency
+
+
+def run_on_disk(args: argparse.Namespace, engine: engines.Engine, result: dict) -> dict:
+    """`write-index`: the guides indexed into `--index-dir`; `open-first-pass`: that directory
+    opened by this process (a restarted portal), then the first pass."""
+    try:
+        if args.task == "write-index":
+            guides = list(protocol.read_jsonl(args.guides))
+            result["guides"] = len(guides)
+            gc.collect()
+            started = time.perf_counter()
+            engine.build_to(guides, args.index_dir)
+            result["build_seconds"] = time.perf_counter() - started
+            result["guides_per_second"] = len(guides) / max(result["build_seconds"], 1e-9)
+        else:
+            inputs = list(protocol.read_jsonl(args.inputs))
+            started = time.perf_counter()
+            engine.open(args.index_dir)
+            engine.ready()
+            result["open_seconds"] = time.perf_counter() - started
+            result["latency"] = first_pass(engine, inputs, args.keystroke_queries, args.seed)
+        server = engine.server_peak_rss_kib()
+    finally:
+        engine.close()
+    return peak_memory(result, server)
+
+
+def peak_memory(result: dict, server) -> dict:
+    result["client_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["server_peak_rss_mib"] = None if server is None else server / 1024
+    result["peak_rss_mib"] = result["client_peak_rss_mib"] + (server or 0) / 1024
+    return result
+
+
 def run(args: argparse.Namespace) -> dict:
+    engine = engines.make(args.engine, dsn=args.dsn, cli=args.cli)
+    result: dict = {"engine": engine.name, "task": args.task}
+    result["version"] = engine.version()
+    result["setup"] = engine.setup
+    if args.task in ("write-index", "open-first-pass"):
+        return run_on_disk(args, engine, result)
     guides = list(protocol.read_jsonl(args.guides))
     inputs = list(protocol.read_jsonl(args.inputs))
-    engine = engines.make(args.engine, dsn=args.dsn, cli=args.cli)
-    result: dict = {"engine": engine.name, "task": args.task, "guides": len(guides)}
+    result["guides"] = len(guides)
     try:
-        result["version"] = engine.version()
-        result["setup"] = engine.setup
         gc.collect()
         started = time.perf_counter()
         engine.build(guides)
         result["build_seconds"] = time.perf_counter() - started
         result["guides_per_second"] = len(guides) / max(result["build_seconds"], 1e-9)
-        if args.task == "quality":
+        if args.task == "first-pass":
+            result["latency"] = first_pass(engine, inputs, args.keystroke_queries, args.seed)
+        elif args.task == "quality":
             result["queries"] = len(inputs)
             result["quality"] = protocol.quality(engine.search, inputs)
             own = engine.own_evaluation(inputs, args.eval_seed)
@@ -95,18 +160,20 @@ def run(args: argparse.Namespace) -> dict:
         server = engine.server_peak_rss_kib()
     finally:
         engine.close()
-    result["client_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result["server_peak_rss_mib"] = None if server is None else server / 1024
-    result["peak_rss_mib"] = result["client_peak_rss_mib"] + (server or 0) / 1024
-    return result
+    return peak_memory(result, server)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", required=True)
-    parser.add_argument("--guides", required=True, help="guides, JSON Lines file or folder")
-    parser.add_argument("--inputs", required=True, help="query variants from eval-inputs")
-    parser.add_argument("--task", choices=["quality", "latency"], default="quality")
+    parser.add_argument("--guides", help="guides, JSON Lines file or folder")
+    parser.add_argument("--inputs", help="query variants from eval-inputs")
+    parser.add_argument(
+        "--task",
+        choices=["quality", "latency", "first-pass", "write-index", "open-first-pass"],
+        default="quality",
+    )
+    parser.add_argument("--index-dir", help="the index directory (write-index, open-first-pass)")
     parser.add_argument(
         "--keystroke-queries",
         type=int,
@@ -119,6 +186,10 @@ def main() -> None:
     parser.add_argument("--dsn", help="PostgreSQL connection string")
     parser.add_argument("--cli", help="path of the vagvisare binary (vagvisare-cli stand-in)")
     args = parser.parse_args()
+    needs = {"write-index": ["guides", "index_dir"], "open-first-pass": ["inputs", "index_dir"]}
+    for name in needs.get(args.task, ["guides", "inputs"]):
+        if getattr(args, name) is None:
+            parser.error(f"--{name.replace('_', '-')} is needed for --task {args.task}")
     json.dump(run(args), sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
 

@@ -38,12 +38,13 @@ pub fn keystrokes(queries: &[LabelledQuery]) -> Vec<String> {
     out
 }
 
-/// Where the SweFAQ development guides are: beside the repository, in `../shared`.
+/// Where the SweFAQ development guides are: shipped in the repository's `data/swefaq/dev` (as
+/// `make eval-swefaq` reads them), so that every checkout generates the same corpora.
 pub fn swefaq_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/swefaq/dev/guides.jsonl")
+    data_dir().join("swefaq/dev/guides.jsonl")
 }
 
-/// The SweFAQ development guides, or none when `../shared` is missing.
+/// The SweFAQ development guides, or none when they are missing.
 pub fn swefaq_guides() -> Vec<vagvisare::Guide> {
     vagvisare::guide::read_guides(&swefaq_path()).unwrap_or_default()
 }

@@ -29,7 +29,7 @@ sys.path.insert(0, str(COMPARE))
 import engines  # noqa: E402
 import protocol  # noqa: E402
 
-SWEFAQ = REPO.parent / "shared" / "data" / "swefaq" / "dev" / "queries.jsonl"
+SWEFAQ = REPO / "data" / "swefaq" / "dev" / "queries.jsonl"
 
 
 def cargo_run(binary: str, *args: str) -> None:
@@ -63,7 +63,7 @@ class RustInputs(unittest.TestCase):
         n = self.check_set(REPO / "data" / "eval")
         self.assertGreater(n, 500)
 
-    @unittest.skipUnless(SWEFAQ.exists(), "../shared/data/swefaq is not beside the repository")
+    @unittest.skipUnless(SWEFAQ.exists(), "data/swefaq/dev is missing")
     def test_swefaq_queries(self) -> None:
         self.assertEqual(self.check_set(SWEFAQ), 110)
 

@@ -3,7 +3,7 @@
 //!     cargo run --release -p vagvisare-benches --bin gen-corpus -- --size 100000 --seed 1 --out guides.jsonl
 //!
 //! The first guides are the bundled ones unchanged; the rest mix the titles, bodies and categories
-//! of the bundled and the SweFAQ dev guides (`../shared/data/swefaq/dev/guides.jsonl`).
+//! of the bundled and the SweFAQ dev guides (`data/swefaq/dev/guides.jsonl`).
 
 use std::fs::File;
 use std::io::BufWriter;

@@ -11,7 +11,7 @@ use pyo3::types::{PyDict, PyMapping, PyString};
 use vagvisare::eval::baseline::Baseline;
 use vagvisare::eval::{self, Engine, EvalOptions, LabelledQuery, Report};
 use vagvisare::guide::read_jsonl_path;
-use vagvisare::guide::{Match, Snippet};
+use vagvisare::guide::{CacheBudget, Match, Snippet};
 use vagvisare::text::synonyms::Synonyms;
 use vagvisare::{Filters, Guide, GuideIndex, IndexError, SuggestOptions, Suggestion};
 
@@ -296,19 +296,32 @@ fn suggest_in(index: &GuideIndex, text: &str, options: &SuggestOptions) -> Vec<S
 
 #[pymethods]
 impl PyGuideIndex {
+    /// ``cache_mib``: megabytes the kept scores of searching may hold (default 64; see the
+    /// README, "Memory"); more keeps more typed and common words ready between keystrokes.
     #[new]
-    #[pyo3(signature = (path=None, *, embedder=None, semantic_weight=None))]
+    #[pyo3(signature = (path=None, *, embedder=None, semantic_weight=None, cache_mib=None))]
     fn new(
         py: Python<'_>,
         path: Option<&Bound<'_, PyAny>>,
         embedder: Option<&Bound<'_, PyAny>>,
         semantic_weight: Option<&Bound<'_, PyAny>>,
+        cache_mib: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let semantic_weight = semantic_weight
             .filter(|w| !w.is_none())
             .map(|w| weight("semantic_weight", w))
             .transpose()?;
         let embedder = embedder_of(embedder)?;
+        let budget = match cache_mib.filter(|c| !c.is_none()) {
+            None => None,
+            Some(mib) => match convert::count("cache_mib", mib)? {
+                0 => return Err(errors::input("cache_mib must be 1 or more, not 0")),
+                mib => Some(CacheBudget {
+                    kept_scores: mib.saturating_mul(1 << 20),
+                    ..CacheBudget::default()
+                }),
+            },
+        };
         let inner = match path.filter(|p| !p.is_none()) {
             None => GuideIndex::in_memory(),
             Some(path) => {
@@ -316,7 +329,11 @@ impl PyGuideIndex {
                 py.detach(|| GuideIndex::open_or_create(&path))
             }
         };
-        let inner = index_result(inner)?;
+        let mut inner = index_result(inner)?;
+        if let Some(budget) = budget {
+            inner.set_cache_budget(budget);
+            py.detach(|| inner.warm());
+        }
         configure(py, &inner, embedder, semantic_weight, false)?;
         Ok(Self { inner })
     }

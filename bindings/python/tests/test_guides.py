@@ -141,6 +141,34 @@ def test_warm_prepares_common_words_without_changing_suggestions(
     assert empty.warm() == 0
 
 
+def test_an_index_opened_from_disk_is_warmed_and_the_cache_budget_is_a_setting(
+    tmp_path: Path,
+) -> None:
+    guides = [json.loads(line) for line in (ROOT / "data" / "guides").glob("*.jsonl")
+              for line in line.read_text(encoding="utf-8").splitlines() if line.strip()]
+    built = vagvisare.GuideIndex(tmp_path / "index")
+    built.upsert(guides)
+    built.commit()
+    built.optimize()
+    texts = ["fö", "för ", "an", "logga in på"]
+    expected = [ids(built.suggest(t, limit=5)) for t in texts]
+    del built
+    # Opening warms: what `optimize` prepared is ready again, nothing left to prepare.
+    opened = vagvisare.GuideIndex(tmp_path / "index")
+    prepared = opened.warm()
+    assert prepared > 10
+    assert [ids(opened.suggest(t, limit=5)) for t in texts] == expected
+    # A smaller budget keeps fewer common words, never other suggestions.
+    del opened
+    small = vagvisare.GuideIndex(tmp_path / "index", cache_mib=1)
+    assert [ids(small.suggest(t, limit=5)) for t in texts] == expected
+    assert vagvisare.GuideIndex(cache_mib=1).warm() == 0
+    with pytest.raises(vagvisare.InputError, match="cache_mib"):
+        vagvisare.GuideIndex(cache_mib=0)
+    with pytest.raises(TypeError, match="cache_mib"):
+        vagvisare.GuideIndex(cache_mib="48")  # type: ignore[arg-type]
+
+
 def test_a_bad_guide_refuses_the_whole_batch() -> None:
     index = vagvisare.GuideIndex()
     good = {"id": "ok", "title": "Fungerar"}

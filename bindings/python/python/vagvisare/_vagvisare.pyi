@@ -71,6 +71,7 @@ class GuideIndex:
         *,
         embedder: Optional[_Embedder] = None,
         semantic_weight: Optional[float] = None,
+        cache_mib: Optional[int] = None,
     ) -> "GuideIndex": ...
     @staticmethod
     def from_jsonl(

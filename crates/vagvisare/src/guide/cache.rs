@@ -12,6 +12,35 @@ use std::sync::{Arc, Mutex};
 /// Entries kept before the cache starts over (keeps memory bounded on a large index).
 const DEFAULT_CAPACITY: usize = 4096;
 
+/// How much the caches of searching may hold: what a portal process gives them. Each lasts
+/// until the next commit; a smaller budget costs keystrokes that read again what a larger one
+/// kept, never a different suggestion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheBudget {
+    /// Bytes of kept scores (4 bytes a guide each, see `search/kept.rs`), half for the words
+    /// people have typed and half for common words ([`GuideIndex::warm`] fills half of that
+    /// half). Default 64 MiB: 160 kept scores of 100 000 guides.
+    ///
+    /// [`GuideIndex::warm`]: crate::guide::GuideIndex::warm
+    pub kept_scores: usize,
+    /// Guides analysed for explaining (title, body and their words), kept by number. Default
+    /// 4 096.
+    pub analysed_guides: usize,
+    /// Query words with their expansions against the index (completions, typo neighbours),
+    /// kept by number. Default 4 096.
+    pub expanded_words: usize,
+}
+
+impl Default for CacheBudget {
+    fn default() -> Self {
+        Self {
+            kept_scores: 64 << 20,
+            analysed_guides: DEFAULT_CAPACITY,
+            expanded_words: DEFAULT_CAPACITY,
+        }
+    }
+}
+
 /// Values of one searcher generation, by key.
 #[derive(Debug)]
 pub(crate) struct GenerationCache<K, V> {

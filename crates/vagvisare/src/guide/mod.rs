@@ -33,6 +33,7 @@ mod schema;
 mod search;
 mod suggest;
 
+pub use cache::CacheBudget;
 pub use error::IndexError;
 pub use explain::{Match, Snippet, Suggestion};
 pub use import::{parse_csv, read_guides_any, BadRecord, Imported, OnBad};

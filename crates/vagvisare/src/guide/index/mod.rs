@@ -25,7 +25,7 @@ use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
-use super::cache::GenerationCache;
+use super::cache::{CacheBudget, GenerationCache};
 use super::error::{IndexError, INDEX_FORMAT_VERSION};
 use super::explain::AnalysedGuide;
 use super::model::Guide;
@@ -142,7 +142,8 @@ impl GuideIndex {
         Self::from_index(index, fields, Some(dir.to_path_buf()))
     }
 
-    /// Opens an index directory written by [`GuideIndex::create`].
+    /// Opens an index directory written by [`GuideIndex::create`], and prepares the keystrokes
+    /// every person types ([`warm`](Self::warm)).
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, IndexError> {
         let dir = dir.as_ref();
         let marker_path = dir.join(MARKER);
@@ -181,6 +182,9 @@ impl GuideIndex {
         }
         let this = Self::from_index(index, fields, Some(dir.to_path_buf()))?;
         this.rebuild_lexicon();
+        // What `optimize` prepared for the index in memory is prepared here too, so a restarted
+        // portal answers its first keystrokes as fast as it did before the restart.
+        this.warm();
         Ok(this)
     }
 
@@ -225,11 +229,11 @@ impl GuideIndex {
             synonyms: RwLock::new(Synonyms::bundled()),
             weights: Weights::default(),
             dir,
-            resolved: GenerationCache::default(),
+            resolved: GenerationCache::with_capacity(CacheBudget::default().expanded_words),
             feedback: RwLock::new(feedback.clone()),
             committed_feedback: Mutex::new(feedback),
-            analysed: GenerationCache::default(),
-            kept: KeptScores::default(),
+            analysed: GenerationCache::with_capacity(CacheBudget::default().analysed_guides),
+            kept: KeptScores::with_budget(CacheBudget::default().kept_scores / 2),
             read_errors: ReadErrors::default(),
             embedders: RwLock::default(),
             vector_sets: GenerationCache::with_capacity(4),
@@ -259,6 +263,15 @@ impl GuideIndex {
             .unwrap_or_else(|e| e.into_inner())
             .add_word_list(list);
         self.clear_caches();
+    }
+
+    /// Gives the caches of searching this budget (the defaults of [`CacheBudget`] until then).
+    /// They start empty: call [`warm`](Self::warm) after, off the request path, to prepare the
+    /// common words again.
+    pub fn set_cache_budget(&mut self, budget: CacheBudget) {
+        self.kept = KeptScores::with_budget(budget.kept_scores / 2);
+        self.analysed = GenerationCache::with_capacity(budget.analysed_guides);
+        self.resolved = GenerationCache::with_capacity(budget.expanded_words);
     }
 
     /// The ranking weights in use.

@@ -126,4 +126,50 @@ mod tests {
             "warming again prepares the same words"
         );
     }
+
+    #[test]
+    fn opening_a_directory_prepares_what_optimize_prepared() {
+        let dir = std::env::temp_dir().join(format!("vv-warm-open-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let built = GuideIndex::create(&dir).unwrap();
+        built.upsert(&crate::bundled::guides()).unwrap();
+        built.commit().unwrap();
+        built.optimize().unwrap();
+        let prepared = built.kept.words();
+        let options = SuggestOptions::limit(5);
+        let expected = built.suggest_ids("fö", &options);
+        drop(built);
+        let opened = GuideIndex::open(&dir).unwrap();
+        assert_eq!(opened.kept.words(), prepared);
+        assert_eq!(opened.suggest_ids("fö", &options), expected);
+        assert_eq!(opened.kept.words(), prepared, "typing it read nothing new");
+        drop(opened);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_cache_budget_bounds_what_is_prepared_never_what_is_found() {
+        let mut index = crate::bundled::index().unwrap();
+        let prepared = index.kept.words();
+        assert!(prepared > 10, "{prepared} words prepared by default");
+        let options = SuggestOptions::limit(5);
+        let texts = ["fö", "för ", "an", "logga in på"];
+        let expected: Vec<Vec<String>> = texts
+            .iter()
+            .map(|t| index.suggest_ids(t, &options))
+            .collect();
+        index.set_cache_budget(crate::guide::CacheBudget {
+            kept_scores: 0,
+            analysed_guides: 1,
+            expanded_words: 1,
+        });
+        assert_eq!(index.kept.words(), 0, "a new budget starts empty");
+        // No room: only the newest entry, which a cache always keeps.
+        assert!(index.warm() <= 1);
+        let found: Vec<Vec<String>> = texts
+            .iter()
+            .map(|t| index.suggest_ids(t, &options))
+            .collect();
+        assert_eq!(found, expected);
+    }
 }

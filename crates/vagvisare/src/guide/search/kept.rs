@@ -40,8 +40,9 @@ use super::scoring::{ClauseKey, Scoring};
 use super::{prepare, Prepared};
 use crate::guide::index::ReadErrors;
 
-/// Bytes of kept states a cache holds by default (64 MiB: 160 states of 100 000 guides).
-const DEFAULT_BUDGET: usize = 64 << 20;
+/// Bytes of kept states a cache holds by default: half the default budget of kept scores
+/// ([`CacheBudget`](crate::guide::CacheBudget), 32 MiB: 80 states of 100 000 guides).
+const DEFAULT_BUDGET: usize = 32 << 20;
 
 /// The summed score of some leading clauses, for every document of one committed state.
 #[derive(Debug)]
