@@ -13,7 +13,7 @@ use tantivy::schema::Value;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use super::explain::{self, AnalysedGuide, Suggestion};
-use super::index::{GuideIndex, SemanticQuery, LEARNED_SEPARATOR};
+use super::index::{complete_words, GuideIndex, SemanticQuery, LEARNED_SEPARATOR};
 use super::plan::{self, expand, QueryPlan};
 use super::search::semantic::{self, Fused};
 use super::search::{self, filter_query, Filters, Scoring};
@@ -96,6 +96,15 @@ impl GuideIndex {
         } else {
             weight.clamp(0.0, 1.0)
         };
+        // While a word is being typed the words before it carry the meaning: the stage weighs
+        // (share of the text in complete words)², so a half-typed text leans on its words.
+        let complete = complete_words(text);
+        let weight = if complete.len() == text.len() {
+            weight
+        } else {
+            let share = complete.chars().count() as f32 / text.chars().count().max(1) as f32;
+            weight * share * share
+        };
         let semantic = (weight > 0.0)
             .then(|| self.semantic_query(plan::cut(text), plan, searcher))
             .flatten();
@@ -149,7 +158,7 @@ impl GuideIndex {
         let w = &self.weights;
         // The guides nearest the text join when a word is complete (a half word says little,
         // and the comparison with every guide is the stage's one costly step).
-        let complete = crate::guide::index::complete_words(text).len() == text.len();
+        let complete = complete.len() == text.len();
         if complete && sq.set.len() <= w.semantic_scan && w.semantic_extra > 0 {
             let skip = found
                 .iter()
