@@ -98,11 +98,12 @@ impl GuideIndex {
         };
         // While a word is being typed the words before it carry the meaning: the stage weighs
         // (share of the text in complete words)², so a half-typed text leans on its words.
-        let complete = complete_words(text);
-        let weight = if complete.len() == text.len() {
+        let settled = complete_words(text);
+        let typing = settled.len() != text.len();
+        let weight = if !typing {
             weight
         } else {
-            let share = complete.chars().count() as f32 / text.chars().count().max(1) as f32;
+            let share = settled.chars().count() as f32 / text.chars().count().max(1) as f32;
             weight * share * share
         };
         let semantic = (weight > 0.0)
@@ -158,8 +159,7 @@ impl GuideIndex {
         let w = &self.weights;
         // The guides nearest the text join when a word is complete (a half word says little,
         // and the comparison with every guide is the stage's one costly step).
-        let complete = complete.len() == text.len();
-        if complete && sq.set.len() <= w.semantic_scan && w.semantic_extra > 0 {
+        if !typing && sq.set.len() <= w.semantic_scan && w.semantic_extra > 0 {
             let skip = found
                 .iter()
                 .filter_map(|c| sq.set.group(c.address))
