@@ -77,6 +77,17 @@ impl<K: Eq + Hash + Clone + Send + 'static, V: Send + Sync + 'static> Generation
     /// The value of `key` in `generation`, computed by `compute` unless cached. The lock is not
     /// held while computing, so two threads may compute the same value once each.
     pub fn get_or_compute(&self, generation: u64, key: K, compute: impl FnOnce() -> V) -> Arc<V> {
+        self.get_or_compute_keeping(generation, key, || (compute(), true))
+    }
+
+    /// [`get_or_compute`](Self::get_or_compute) for a value that is kept only when `compute`
+    /// says so (a value computed within a search's budget is not the key's whole value).
+    pub fn get_or_compute_keeping(
+        &self,
+        generation: u64,
+        key: K,
+        compute: impl FnOnce() -> (V, bool),
+    ) -> Arc<V> {
         {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             if generation > state.generation {
@@ -89,7 +100,11 @@ impl<K: Eq + Hash + Clone + Send + 'static, V: Send + Sync + 'static> Generation
                 }
             }
         }
-        let value = Arc::new(compute());
+        let (value, keep) = compute();
+        let value = Arc::new(value);
+        if !keep {
+            return value;
+        }
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if generation == state.generation {
             // One entry makes room for the next: emptying a full cache at once would cost one

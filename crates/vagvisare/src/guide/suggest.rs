@@ -68,11 +68,23 @@ impl GuideIndex {
             plan::plan(text, &lexicon, &synonyms, &self.weights)
         };
         let generation = searcher.generation().generation_id();
+        let typos = expand::TypoBudget::new(self.weights.max_typo_searches);
         expand::expand_with(&mut plan, |qw| {
             let key = (qw.text.clone(), qw.prefix);
-            self.resolved.get_or_compute(generation, key, || {
-                expand::resolve(qw, searcher, &self.fields, &self.weights, &self.read_errors)
-            })
+            let mut whole = true;
+            let found = self.resolved.get_or_compute_keeping(generation, key, || {
+                let (alternatives, all) = expand::resolve(
+                    qw,
+                    searcher,
+                    &self.fields,
+                    &self.weights,
+                    &self.read_errors,
+                    &typos,
+                );
+                whole = all;
+                (alternatives, all)
+            });
+            (found, whole)
         });
         plan
     }

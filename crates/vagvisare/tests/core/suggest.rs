@@ -350,6 +350,55 @@ mod compound {
 mod typo {
     use super::*;
 
+    /// Issue 20: a text of many long misspelt words cost tens of milliseconds in spelling
+    /// searches. One search runs at most `Weights::max_typo_searches` of them, the words nearest
+    /// the cursor first; the others are searched as typed and their plan is not cached, so the
+    /// same word searched later still gets its neighbours.
+    #[test]
+    fn a_search_runs_a_budget_of_spelling_searches_nearest_the_cursor_first() {
+        let index = vagvisare::bundled::index().expect("the bundled index");
+        let misspelt = [
+            "behröighet",
+            "skirvaren",
+            "inlogngingen",
+            "lösneordet",
+            "ersättinngen",
+            "förksoleplats",
+            "bygglvosansökan",
+            "telfonväxeln",
+        ];
+        let text = format!("{} ", misspelt.join(" "));
+        let corrected = |plan: &vagvisare::guide::QueryPlan, word: &str| {
+            plan.words
+                .iter()
+                .any(|w| w.text == word && w.alternatives.iter().any(|a| a.kind == MatchKind::Typo))
+        };
+        let budget = index.weights().max_typo_searches;
+        assert!(budget > 0 && budget < misspelt.len());
+        let plan = index.plan(&text, &index.searcher());
+        let found: Vec<&str> = misspelt
+            .iter()
+            .copied()
+            .filter(|w| corrected(&plan, w))
+            .collect();
+        // Only the words nearest the cursor had a spelling search (one may find no neighbour).
+        let tail = &misspelt[misspelt.len() - budget..];
+        assert!(!found.is_empty(), "{:?}", plan.words);
+        assert!(found.iter().all(|w| tail.contains(w)), "{found:?}");
+        // The words before were left uncorrected within that search, and not remembered so:
+        // alone, they get their neighbours.
+        let before = &misspelt[..misspelt.len() - budget];
+        let alone: Vec<&str> = before
+            .iter()
+            .copied()
+            .filter(|w| corrected(&index.plan(&format!("{w} "), &index.searcher()), w))
+            .collect();
+        assert!(
+            !alone.is_empty(),
+            "none of {before:?} has a neighbour alone"
+        );
+    }
+
     #[test]
     fn misspelt_word_still_finds_the_password_guides() {
         for text in ["lösenrod", "glömt lösenrod "] {

@@ -170,13 +170,42 @@ fn edit_distance(dfa: &DFA, term: &str) -> u8 {
 type Expansion = Vec<(MatchKind, Form, String, f32)>;
 
 /// Gives every word of the plan the alternatives `resolved` returns for it (e.g. [`resolve`]
-/// behind a cache).
+/// behind a cache), the last typed word first: when a search's budget of spelling searches
+/// runs out ([`TypoBudget`]), the words nearest the cursor have had theirs. `resolved` also
+/// says whether the word got its whole expansion ([`QueryWord::trimmed`] when not).
 pub(crate) fn expand_with(
     plan: &mut QueryPlan,
-    mut resolved: impl FnMut(&QueryWord) -> Arc<Vec<Alternative>>,
+    mut resolved: impl FnMut(&QueryWord) -> (Arc<Vec<Alternative>>, bool),
 ) {
-    for qw in &mut plan.words {
-        qw.alternatives = resolved(qw).as_ref().clone();
+    for qw in plan.words.iter_mut().rev() {
+        let (alternatives, whole) = resolved(qw);
+        qw.alternatives = alternatives.as_ref().clone();
+        qw.trimmed = !whole;
+    }
+}
+
+/// The spelling searches (Levenshtein automata over the term dictionaries) one search may run:
+/// the costly part of expanding a word, tens of milliseconds for a text of long misspelt words.
+/// Words beyond it are searched as typed, their neighbours left out, and not cached, so that a
+/// hostile text costs a small multiple of an ordinary keystroke and the next search of the same
+/// word, within its own budget, gets its neighbours.
+#[derive(Debug)]
+pub(crate) struct TypoBudget(std::cell::Cell<usize>);
+
+impl TypoBudget {
+    /// A budget of `n` spelling searches.
+    pub(crate) fn new(n: usize) -> Self {
+        Self(std::cell::Cell::new(n))
+    }
+
+    /// Takes one spelling search; false when none is left.
+    fn take(&self) -> bool {
+        let left = self.0.get();
+        if left == 0 {
+            return false;
+        }
+        self.0.set(left - 1);
+        true
     }
 }
 
@@ -191,9 +220,11 @@ pub(crate) fn resolve(
     fields: &Fields,
     w: &Weights,
     errors: &ReadErrors,
-) -> Vec<Alternative> {
+    typos: &TypoBudget,
+) -> (Vec<Alternative>, bool) {
     let mut word = qw.clone();
-    for (kind, form, term, boost) in expansion(qw, searcher, fields, w, errors) {
+    let (expansion, whole) = expansion(qw, searcher, fields, w, errors, typos);
+    for (kind, form, term, boost) in expansion {
         word.add(kind, form, term, boost);
     }
     let held = |form: Form, term: &str| -> u8 {
@@ -221,7 +252,7 @@ pub(crate) fn resolve(
             out.push(alt);
         }
     }
-    out
+    (out, whole)
 }
 
 /// The expansion of one query word (see [`Expansion`]).
@@ -231,13 +262,14 @@ fn expansion(
     fields: &Fields,
     w: &Weights,
     errors: &ReadErrors,
-) -> Expansion {
+    typos: &TypoBudget,
+) -> (Expansion, bool) {
     let vocab = Vocabulary::new(searcher, fields, errors);
     let mut out = Expansion::new();
     let chars = qw.text.chars().count();
     if qw.prefix {
         if chars < 2 {
-            return out;
+            return (out, true);
         }
         let typed = chars as f32;
         let boost_of = |term: &str| {
@@ -267,6 +299,9 @@ fn expansion(
             }
         }
         if !found && typo_budget(chars) > 0 {
+            if !typos.take() {
+                return (out, false);
+            }
             let dfa = lev_builder(1).build_prefix_dfa(&qw.text);
             for ((form, term), _) in
                 most_frequent(vocab.near(&dfa, &[Form::Word]), w.max_completions)
@@ -274,11 +309,11 @@ fn expansion(
                 out.push((MatchKind::Typo, form, term, w.fuzzy_prefix));
             }
         }
-        return out;
+        return (out, true);
     }
     let budget = typo_budget(chars);
     if budget == 0 || qw.weight < 1.0 {
-        return out;
+        return (out, true);
     }
     let known = qw
         .alternatives
@@ -295,7 +330,10 @@ fn expansion(
             *form != Form::Part && vocab.doc_freq(*form, term) > 0
         });
     if known {
-        return out;
+        return (out, true);
+    }
+    if !typos.take() {
+        return (out, false);
     }
     let dfa = lev_builder(budget).build_dfa(&qw.text);
     let folded = fold(&qw.text);
@@ -324,5 +362,5 @@ fn expansion(
         };
         out.push((MatchKind::Typo, form, term, boost));
     }
-    out
+    (out, true)
 }

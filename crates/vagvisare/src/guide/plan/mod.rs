@@ -106,6 +106,9 @@ pub struct QueryWord {
     pub alternatives: Vec<Alternative>,
     /// Number of the typed word (token) it was first typed as.
     pub(crate) at: usize,
+    /// True when the search's budget of spelling searches ran out before this word's
+    /// ([`expand::TypoBudget`]): its neighbours were not looked for.
+    pub(crate) trimmed: bool,
 }
 
 /// Two adjacent query words, or two parts of a typed compound, looked for together.
@@ -207,6 +210,7 @@ pub(crate) fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weigh
             prefix,
             alternatives: Vec::new(),
             at: i,
+            trimmed: false,
         };
         qw.add(MatchKind::Exact, Form::Word, surface.clone(), w.exact);
         for stem in &forms.stems {

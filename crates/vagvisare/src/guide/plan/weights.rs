@@ -42,6 +42,9 @@ pub struct Weights {
     pub max_completions: usize,
     /// Most spelling neighbours of a word that are searched.
     pub max_typo_neighbours: usize,
+    /// Spelling searches (of words the index does not know) one search may run, the words
+    /// nearest the cursor first: what bounds the cost of a text of many long misspelt words.
+    pub max_typo_searches: usize,
     /// Share of the semantic stage in the fused score of a guide (0: off; see
     /// `search/semantic.rs`). What a search uses unless it chooses its own.
     pub semantic: f32,
@@ -83,6 +86,7 @@ impl Default for Weights {
             semantic_scan: 10_000,
             semantic_min: 0.25,
             max_typo_neighbours: 8,
+            max_typo_searches: 3,
         }
     }
 }

@@ -369,7 +369,7 @@ mod tests {
         Arc::new(KeptState {
             keys: words
                 .iter()
-                .map(|w| ClauseKey::Word(w.to_string(), 1.0f32.to_bits(), false))
+                .map(|w| ClauseKey::Word(w.to_string(), 1.0f32.to_bits(), false, false))
                 .collect(),
             segments: vec![BlockScores {
                 score: vec![1.0; docs],

@@ -32,8 +32,9 @@ pub(super) struct Clause {
 /// word (whose alternatives that state resolves) or a pair, with its weight.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum ClauseKey {
-    /// A query word, its weight's bits, and whether it is being typed.
-    Word(String, u32, bool),
+    /// A query word, its weight's bits, whether it is being typed, and whether its expansion
+    /// was trimmed by a search's budget (its score differs from the whole one's).
+    Word(String, u32, bool, bool),
     /// A pair term and its weight's bits.
     Pair(String, u32),
 }
@@ -94,7 +95,8 @@ impl Scoring {
                         alternatives.push(terms);
                     }
                 }
-                let key = ClauseKey::Word(qw.text.clone(), qw.weight.to_bits(), qw.prefix);
+                let key =
+                    ClauseKey::Word(qw.text.clone(), qw.weight.to_bits(), qw.prefix, qw.trimmed);
                 scoring.push_clause(qw.weight, alternatives, key, qw.at);
             } else {
                 let Some(pair) = pairs.next() else { break };
