@@ -356,7 +356,12 @@ mod typo {
     /// same word searched later still gets its neighbours.
     #[test]
     fn a_search_runs_a_budget_of_spelling_searches_nearest_the_cursor_first() {
-        let index = vagvisare::bundled::index().expect("the bundled index");
+        let mut index = vagvisare::bundled::index().expect("the bundled index");
+        // A budget smaller than the text's unknown words (the default is 12).
+        index.set_weights(vagvisare::guide::Weights {
+            max_typo_searches: 3,
+            ..vagvisare::guide::Weights::default()
+        });
         let misspelt = [
             "behröighet",
             "skirvaren",

@@ -86,7 +86,7 @@ impl Default for Weights {
             semantic_scan: 10_000,
             semantic_min: 0.25,
             max_typo_neighbours: 8,
-            max_typo_searches: 3,
+            max_typo_searches: 12,
         }
     }
 }
