@@ -253,7 +253,11 @@ fn a_costly_embedder_weighs_the_stage_by_its_own_default_until_a_weight_is_chose
     assert_eq!(index.semantic_weight(), defaults.semantic_encoder);
     assert!(defaults.semantic_encoder > defaults.semantic);
     index.set_embedder(None).unwrap();
-    assert_eq!(index.semantic_weight(), defaults.semantic, "back to the table's");
+    assert_eq!(
+        index.semantic_weight(),
+        defaults.semantic,
+        "back to the table's"
+    );
     // A chosen weight holds whatever the embedder.
     index.set_semantic_weight(0.4).unwrap();
     index.set_embedder(Some(Topics::new())).unwrap();
