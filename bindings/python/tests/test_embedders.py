@@ -219,6 +219,14 @@ def test_the_semantic_weight_is_a_setting_of_the_index_and_of_each_search() -> N
     assert index.semantic_weight == pytest.approx(0.3)
 
 
+def test_an_encoder_weighs_the_stage_more_than_the_static_table_until_a_weight_is_chosen() -> None:
+    static = vagvisare.GuideIndex().semantic_weight
+    plugged = index_with(Meanings())
+    assert plugged.semantic_weight > static
+    assert plugged.semantic_weight == pytest.approx(0.7)
+    assert index_with(Meanings(), semantic_weight=0.2).semantic_weight == pytest.approx(0.2)
+
+
 def test_objects_that_are_not_embedders_are_refused_with_what_is_missing() -> None:
     class NoEmbed:
         name = "x"

@@ -243,3 +243,23 @@ fn any_embedder_plugs_in_and_the_static_table_answers_when_it_fails() {
     assert_eq!(found.first().map(String::as_str), Some("bins"), "{found:?}");
     assert!(index.read_errors() > before);
 }
+
+#[test]
+fn a_costly_embedder_weighs_the_stage_by_its_own_default_until_a_weight_is_chosen() {
+    let index = index();
+    let defaults = vagvisare::guide::Weights::default();
+    assert_eq!(index.semantic_weight(), defaults.semantic);
+    index.set_embedder(Some(Topics::new())).unwrap();
+    assert_eq!(index.semantic_weight(), defaults.semantic_encoder);
+    assert!(defaults.semantic_encoder > defaults.semantic);
+    index.set_embedder(None).unwrap();
+    assert_eq!(
+        index.semantic_weight(),
+        defaults.semantic,
+        "back to the table's"
+    );
+    // A chosen weight holds whatever the embedder.
+    index.set_semantic_weight(0.4).unwrap();
+    index.set_embedder(Some(Topics::new())).unwrap();
+    assert_eq!(index.semantic_weight(), 0.4);
+}

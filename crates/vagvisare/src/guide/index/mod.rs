@@ -41,6 +41,10 @@ const MARKER: &str = "vagvisare-index.json";
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
+/// The stored semantic weight while none was chosen: the weights' default for the embedder in
+/// use (a NaN, which no chosen weight can be).
+const DEFAULT_SEMANTIC_WEIGHT: u32 = 0x7FC0_0001;
+
 /// Failures to read the index while searching. A search never fails (what it cannot read counts
 /// as absent, as a term no guide holds), so each failure is counted here, with the latest one's
 /// message, for the host to see ([`GuideIndex::read_errors`]). Messages name files and Tantivy's
@@ -239,7 +243,7 @@ impl GuideIndex {
             vector_sets: GenerationCache::with_capacity(4),
             query_vectors: Mutex::default(),
             related: GenerationCache::default(),
-            semantic_weight: AtomicU32::new(Weights::default().semantic.to_bits()),
+            semantic_weight: AtomicU32::new(DEFAULT_SEMANTIC_WEIGHT),
         })
     }
 
@@ -283,7 +287,7 @@ impl GuideIndex {
     /// becomes theirs.
     pub fn set_weights(&mut self, weights: Weights) {
         self.semantic_weight
-            .store(weights.semantic.to_bits(), Ordering::Relaxed);
+            .store(DEFAULT_SEMANTIC_WEIGHT, Ordering::Relaxed);
         self.weights = weights;
         self.resolved.clear();
         self.kept.clear();
@@ -291,8 +295,19 @@ impl GuideIndex {
 
     /// The semantic weight of searches that do not choose one ([`SuggestOptions::semantic`](
     /// crate::guide::SuggestOptions::semantic)): 0 turns the semantic stage off for this index.
+    /// Until [`set_semantic_weight`](Self::set_semantic_weight) chooses one, it is the
+    /// [weights'](Weights::semantic) for the static table, and
+    /// [`Weights::semantic_encoder`] while a costly embedder (a sentence encoder) is chosen.
     pub fn semantic_weight(&self) -> f32 {
-        f32::from_bits(self.semantic_weight.load(Ordering::Relaxed))
+        let bits = self.semantic_weight.load(Ordering::Relaxed);
+        if bits != DEFAULT_SEMANTIC_WEIGHT {
+            return f32::from_bits(bits);
+        }
+        if self.has_costly_embedder() {
+            self.weights.semantic_encoder
+        } else {
+            self.weights.semantic
+        }
     }
 
     /// Sets [`semantic_weight`](Self::semantic_weight); refused unless within 0–1.

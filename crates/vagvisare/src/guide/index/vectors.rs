@@ -90,6 +90,14 @@ impl GuideIndex {
             .base
     }
 
+    /// True while the host's embedder is a costly one (a sentence encoder): searches then weigh
+    /// the semantic stage by [`Weights::semantic_encoder`](crate::guide::Weights) unless a
+    /// weight was chosen.
+    pub(crate) fn has_costly_embedder(&self) -> bool {
+        let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
+        e.primary.as_ref().is_some_and(|p| !p.is_cheap())
+    }
+
     /// The name of the embedder searches use (the static table's unless another was chosen).
     pub fn embedder_name(&self) -> String {
         let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());

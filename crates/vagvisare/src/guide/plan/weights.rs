@@ -46,8 +46,13 @@ pub struct Weights {
     /// nearest the cursor first: what bounds the cost of a text of many long misspelt words.
     pub max_typo_searches: usize,
     /// Share of the semantic stage in the fused score of a guide (0: off; see
-    /// `search/semantic.rs`). What a search uses unless it chooses its own.
+    /// `search/semantic.rs`). What a search uses unless it or the index chooses its own, with
+    /// the shipped static table.
     pub semantic: f32,
+    /// The same with a costly embedder chosen by the host (a sentence encoder, whose evidence
+    /// is worth more than the static table's: 0.7 measured best with multilingual-e5-small,
+    /// docs/semantic.md).
+    pub semantic_encoder: f32,
     /// Lexical candidates the semantic stage re-scores (the best ones).
     pub semantic_depth: usize,
     /// Guides nearest the typed text that join the candidates although no word of it found them.
@@ -81,6 +86,7 @@ impl Default for Weights {
             tie_breaker: 0.1,
             max_completions: 24,
             semantic: 0.3,
+            semantic_encoder: 0.7,
             semantic_depth: 20,
             semantic_extra: 10,
             semantic_scan: 10_000,
