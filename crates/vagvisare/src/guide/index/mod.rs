@@ -14,7 +14,7 @@ pub(crate) use vectors::{complete_words, SemanticQuery};
 pub(crate) use write::LEARNED_SEPARATOR;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
 use tantivy::collector::TopDocs;
@@ -40,10 +40,6 @@ use crate::text::synonyms::Synonyms;
 const MARKER: &str = "vagvisare-index.json";
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
-
-/// The stored semantic weight while none was chosen: the weights' default for the embedder in
-/// use (a NaN, which no chosen weight can be).
-const DEFAULT_SEMANTIC_WEIGHT: u32 = 0x7FC0_0001;
 
 /// Failures to read the index while searching. A search never fails (what it cannot read counts
 /// as absent, as a term no guide holds), so each failure is counted here, with the latest one's
@@ -102,8 +98,9 @@ pub struct GuideIndex {
     pub(super) related: GenerationCache<(DocAddress, u16, String), Option<(String, f32)>>,
     /// Query vectors of a costly embedder, by text.
     query_vectors: Mutex<vectors::QueryVectors>,
-    /// Semantic weight of searches that do not choose one (f32 bits).
-    semantic_weight: AtomicU32,
+    /// Semantic weight of searches that do not choose one, once the host chose it (until then,
+    /// the weights' default for the embedder in use).
+    semantic_weight: RwLock<Option<f32>>,
 }
 
 impl std::fmt::Debug for GuideIndex {
@@ -243,7 +240,7 @@ impl GuideIndex {
             vector_sets: GenerationCache::with_capacity(4),
             query_vectors: Mutex::default(),
             related: GenerationCache::default(),
-            semantic_weight: AtomicU32::new(DEFAULT_SEMANTIC_WEIGHT),
+            semantic_weight: RwLock::new(None),
         })
     }
 
@@ -286,8 +283,10 @@ impl GuideIndex {
     /// Replaces the ranking weights (for tuning and evaluation); the semantic weight of searches
     /// becomes theirs.
     pub fn set_weights(&mut self, weights: Weights) {
-        self.semantic_weight
-            .store(DEFAULT_SEMANTIC_WEIGHT, Ordering::Relaxed);
+        *self
+            .semantic_weight
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = None;
         self.weights = weights;
         self.resolved.clear();
         self.kept.clear();
@@ -299,9 +298,12 @@ impl GuideIndex {
     /// [weights'](Weights::semantic) for the static table, and
     /// [`Weights::semantic_encoder`] while a costly embedder (a sentence encoder) is chosen.
     pub fn semantic_weight(&self) -> f32 {
-        let bits = self.semantic_weight.load(Ordering::Relaxed);
-        if bits != DEFAULT_SEMANTIC_WEIGHT {
-            return f32::from_bits(bits);
+        let chosen = *self
+            .semantic_weight
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(weight) = chosen {
+            return weight;
         }
         if self.has_costly_embedder() {
             self.weights.semantic_encoder
@@ -317,8 +319,10 @@ impl GuideIndex {
                 "the semantic weight must be within 0 and 1, not {weight}"
             )));
         }
-        self.semantic_weight
-            .store(weight.to_bits(), Ordering::Relaxed);
+        *self
+            .semantic_weight
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(weight);
         Ok(())
     }
 
