@@ -58,7 +58,7 @@ export VAGVISARE_TEST_PG_URL="postgres://vagvisare@127.0.0.1:$PORT/postgres"
 # The API suite against SQLite and PostgreSQL.
 cargo test -p vagvisare-server
 # SIGKILL in the middle of writes, against SQLite and PostgreSQL (the binary as a child process).
-cargo test -p vagvisare-cli --test serve_durability -- --include-ignored
+cargo test -p vagvisare-integration --test cross_crate serve_durability:: -- --include-ignored
 # The demo page in headless Chromium.
 cargo build -p vagvisare-cli
 echo "server-tests: browser tests with $SELENIUM_PYTHON"

@@ -2,6 +2,8 @@
 //! replayed in typing order, through Vägvisare (with and without explanations, and with its
 //! per-commit caches emptied before every keystroke) and through plain
 //! Tantivy (default tokenizer, terms OR-ed) measured in the same run as the peer.
+//! `VAGVISARE_BENCH_SEMANTIC=0` times Vägvisare without its semantic stage (any weight within 0
+//! and 1 replaces the default).
 
 use std::hint::black_box;
 
@@ -9,11 +11,12 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use vagvisare::eval::baseline::Baseline;
 use vagvisare::eval::Engine;
 use vagvisare::SuggestOptions;
-use vagvisare_benches::{keystrokes, queries};
+use vagvisare_benches::{keystrokes, queries, semantic_from_env};
 
 fn keystroke(c: &mut Criterion) {
     let guides = vagvisare::bundled::guides();
     let index = vagvisare::bundled::index().expect("bundled index");
+    semantic_from_env(&index);
     let baseline = Baseline::build(&guides).expect("baseline index");
     let texts = keystrokes(&queries());
     let options = SuggestOptions::limit(5);

@@ -20,6 +20,9 @@
 //! - commit-to-visible (at 100 000 guides): one guide changed, upserted and committed, until a
 //!   search finds its new word (`scale/commit_to_visible/100000`).
 //!
+//! `VAGVISARE_BENCH_SEMANTIC` sets the semantic weight of the searched index (`0`: the lexical
+//! stages alone); unset, the index's default.
+//!
 //! Build figures and per-keystroke percentiles are printed and written as JSON to
 //! `$VAGVISARE_BENCH_FIGURES` (default `<target dir>/bench-figures/scale-N.json`), where
 //! `benches/compare/bench_report.py` collects them with Criterion's estimates.
@@ -30,7 +33,7 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use vagvisare::{Guide, GuideIndex, SuggestOptions};
-use vagvisare_benches::{generate, keystrokes, queries};
+use vagvisare_benches::{generate, keystrokes, queries, semantic_from_env};
 
 /// Every k-th bundled labelled query, about `VAGVISARE_BENCH_QUERIES` of them (default 200).
 fn sampled_queries() -> Vec<vagvisare::eval::LabelledQuery> {
@@ -145,6 +148,7 @@ fn scale(c: &mut Criterion) {
             .sum();
         let before = rss();
         let index = GuideIndex::in_memory().expect("index");
+        semantic_from_env(&index);
         let (build_s, optimize_s) = build(&guides, &index);
         let ram = rss().saturating_sub(before);
         assert_eq!(index.len(), n as u64);
@@ -180,6 +184,7 @@ fn scale(c: &mut Criterion) {
             "disk_bytes": disk,
             "queries": sample.len(),
             "keystrokes": texts.len(),
+            "semantic_weight": index.semantic_weight(),
             "keystroke_us": {"p50": timed[0], "p99": timed[1], "max": timed[2]},
             "threads": std::thread::available_parallelism().map_or(1, |n| n.get()),
             "unix_time": std::time::SystemTime::now()

@@ -26,6 +26,25 @@ pub fn queries() -> Vec<LabelledQuery> {
     read_queries(&data_dir().join("eval")).expect("bundled queries parse")
 }
 
+/// The semantic weight asked for by `VAGVISARE_BENCH_SEMANTIC` (a number within 0 and 1; `0`
+/// turns the semantic stage off), set on `index`; the index's default stays when it is unset.
+/// Lets a run time the lexical stages alone, as before the semantic stage existed.
+///
+/// # Panics
+/// When the variable is set to anything the index refuses as a weight: a benchmark that
+/// silently measured the default would mislabel its figures.
+pub fn semantic_from_env(index: &vagvisare::GuideIndex) {
+    let Ok(value) = std::env::var("VAGVISARE_BENCH_SEMANTIC") else {
+        return;
+    };
+    let weight: f32 = value.trim().parse().unwrap_or_else(|_| {
+        panic!("VAGVISARE_BENCH_SEMANTIC must be a weight within 0 and 1, not {value:?}")
+    });
+    index
+        .set_semantic_weight(weight)
+        .unwrap_or_else(|e| panic!("VAGVISARE_BENCH_SEMANTIC: {e}"));
+}
+
 /// Every prefix of every query, in typing order: what a portal receives keystroke by keystroke.
 pub fn keystrokes(queries: &[LabelledQuery]) -> Vec<String> {
     let mut out = Vec::new();

@@ -6,6 +6,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::Command;
 
+use vagvisare_integration::vagvisare;
+
 /// Answers up to `requests` embedding requests (then refuses connections): "zork" is about
 /// waste (dimension 0), every text a little of dimension 1.
 fn endpoint(requests: usize) -> String {
@@ -68,7 +70,7 @@ fn suggestions_use_the_endpoint_given_on_the_command_line() {
     .unwrap();
     // The dimension is learned (one request), the guides embedded (one), the text (one).
     let url = endpoint(3);
-    let output = Command::new(env!("CARGO_BIN_EXE_vagvisare"))
+    let output = Command::new(vagvisare())
         .args(["suggest", "--guides"])
         .arg(&guides)
         .args(["--embedder-url", &url, "--embedder-model", "fake"])
@@ -86,7 +88,7 @@ fn suggestions_use_the_endpoint_given_on_the_command_line() {
 
 #[test]
 fn an_endpoint_that_is_not_there_at_start_is_an_error_and_the_model_is_required() {
-    let output = Command::new(env!("CARGO_BIN_EXE_vagvisare"))
+    let output = Command::new(vagvisare())
         .args(["suggest", "glömt"])
         .args(["--embedder-url", "http://127.0.0.1:9/v1/embeddings"])
         .args(["--embedder-model", "fake"])
@@ -99,7 +101,7 @@ fn an_endpoint_that_is_not_there_at_start_is_an_error_and_the_model_is_required(
         "{stderr}"
     );
 
-    let output = Command::new(env!("CARGO_BIN_EXE_vagvisare"))
+    let output = Command::new(vagvisare())
         .args(["suggest", "glömt", "--embedder-url", "http://127.0.0.1:9"])
         .output()
         .unwrap();

@@ -20,6 +20,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use vagvisare_integration::vagvisare;
 
 const OFFICER: (&str, &str, &str) = ("julia", "officer", "Anv%C3%A4ndarst%C3%B6d");
 
@@ -31,7 +32,7 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path, database_url: Option<&str>) -> Server {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_vagvisare"));
+        let mut command = Command::new(vagvisare());
         command
             .args([
                 "serve",
