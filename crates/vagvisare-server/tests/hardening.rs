@@ -240,8 +240,10 @@ async fn downloads_stream_from_the_store_under_a_memory_bound() {
         let grown_mib = peak.saturating_sub(before) / 1024;
         // Three downloads read whole would be 72 MiB (and more while copied into the body);
         // streamed, 11-16 MiB were measured, mostly the page caches of the SQLite connections
-        // that read the parts (up to 2 MiB each), which do not grow with the attachment.
-        assert!(grown_mib < 24, "peak memory grew by {grown_mib} MiB");
+        // that read the parts (up to 2 MiB each), which do not grow with the attachment; 33 MiB
+        // once on a machine at load 8 (the allocator keeps more while threads wait). The bound
+        // stays well below what one download held whole and its copy take (48 MiB).
+        assert!(grown_mib < 40, "peak memory grew by {grown_mib} MiB");
     }
 }
 
