@@ -51,7 +51,8 @@ enum Bytes {
     Mapped(memmap2::Mmap),
 }
 
-/// A word-vector table, read in place: see the [module](self) for how a text becomes a vector.
+/// A word-vector table, read in place; [`embed_into`](Self::embed_into) is how a text becomes a
+/// vector.
 pub struct StaticEmbedder {
     bytes: Bytes,
     name: String,

@@ -28,8 +28,8 @@
 //! and the tests hold the two equal. Why term at a time and not a pruning algorithm
 //! (MaxScore): docs/benchmarks.md, "What did not pay".
 //!
-//! A semantic stage joins here as one more source of candidates and one more kind of evidence
-//! in the score.
+//! The semantic stage ([`semantic`]) runs after them: it re-scores the best lexical candidates by
+//! meaning, adds the guides nearest the typed text, and fuses the two scores.
 
 mod accumulate;
 mod filter;
