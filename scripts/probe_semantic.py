@@ -25,59 +25,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import build_static_vectors as bsv  # noqa: E402
 
-MASK = (1 << 64) - 1
-
-
-# ---- the eval's variants, as crates/vagvisare/src/eval/mod.rs makes them ----------------------
-class SplitMix:
-    def __init__(self, seed):
-        self.s = seed & MASK
-
-    def next(self):
-        self.s = (self.s + 0x9E3779B97F4A7C15) & MASK
-        z = self.s
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        return z ^ (z >> 31)
-
-    def below(self, n):
-        return self.next() % n
-
-
-def add_typos(text, seed):
-    rng = SplitMix(seed)
-    chars = list(text)
-    out = []
-    i = 0
-    while i < len(chars):
-        if not chars[i].isalpha():
-            out.append(chars[i])
-            i += 1
-            continue
-        s = i
-        while i < len(chars) and chars[i].isalpha():
-            i += 1
-        w = chars[s:i]
-        if len(w) >= 5:
-            if rng.below(2) == 0:
-                at = 1 + rng.below(len(w) - 2)
-                w[at], w[at + 1] = w[at + 1], w[at]
-            else:
-                del w[1 + rng.below(len(w) - 1)]
-        out.extend(w)
-    return "".join(out)
-
-
-def typed_prefix(text, share):
-    n = len(text)
-    k = min(max(int(math.floor(n * share + 0.5)), 1), max(n, 1))
-    return text[:k]
-
-
-def strip_diacritics(text):
-    t = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    t = t.replace("ø", "o").replace("Ø", "O").replace("æ", "a").replace("Æ", "A")
-    return unicodedata.normalize("NFC", t)
+# ---- the eval's variants: the side-by-side comparison's port of crates/vagvisare/src/eval ------
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benches", "compare"))
+from protocol import variants as protocol_variants  # noqa: E402
 
 
 def variants(queries, seed=42):
@@ -85,10 +35,11 @@ def variants(queries, seed=42):
     out = {"full": [], "typed50": [], "typos": [], "nodia": []}
     for i, q in enumerate(queries):
         t = q["query"]
+        v = protocol_variants(t, i, seed)
         out["full"].append(t)
-        out["typed50"].append(typed_prefix(t, 0.5))
-        out["typos"].append(add_typos(t, seed ^ ((i * 0x517CC1B727220A) & MASK)))
-        out["nodia"].append(strip_diacritics(t))
+        out["typed50"].append(v["typed_50"])
+        out["typos"].append(v["typos"])
+        out["nodia"].append(v["no_diacritics"])
     return out
 
 
