@@ -466,6 +466,14 @@ impl PyGuideIndex {
         py.detach(|| self.inner.warm())
     }
 
+    /// Waits until the semantic stage's nearest-neighbour graphs are built. An index of more
+    /// than 10 000 texts builds them on a background thread after a commit and after opening;
+    /// until then a search adds no guide that only the stage would find there. For benchmarks,
+    /// and for a portal that wants complete answers before it serves.
+    fn wait_for_semantic_graphs(&self, py: Python<'_>) {
+        py.detach(|| self.inner.wait_for_semantic_graphs())
+    }
+
     /// Replaces the synonyms with the text of a synonym file (``mejl, mail, e-post`` groups and
     /// ``lösen => lösenord`` one-way lines). A bad line raises ``InputError``.
     fn set_synonyms(&self, text: &str) -> PyResult<()> {

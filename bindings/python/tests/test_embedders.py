@@ -124,6 +124,9 @@ def test_the_embedder_is_told_query_or_passage_and_guides_are_embedded_at_indexi
     before = len(meanings.calls)
     index.suggest("zork blimp ")
     index.suggest("zork blimp ")  # the same text: its vector is kept
+    # The next word begun: the words before it, the same text but for the space, are not
+    # embedded again.
+    index.suggest("zork blimp q")
     assert meanings.calls[before:] == [("query", 1)]
 
 

@@ -15,6 +15,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument};
 use super::explain::{self, AnalysedGuide, Suggestion};
 use super::index::{complete_words, GuideIndex, SemanticQuery, LEARNED_SEPARATOR};
 use super::plan::{self, expand, QueryPlan};
+use super::search::ann;
 use super::search::semantic::{self, Fused};
 use super::search::{self, filter_query, Filters, Scoring};
 use crate::text::analyzer::Analyzer;
@@ -170,8 +171,17 @@ impl GuideIndex {
             .collect();
         let w = &self.weights;
         // The guides nearest the text join when a word is complete (a half word says little,
-        // and the comparison with every guide is the stage's one costly step).
-        if !typing && sq.set.len() <= w.semantic_scan && w.semantic_extra > 0 {
+        // and the comparison with every guide is the stage's one costly step): every stored
+        // vector compared up to the scan's limit, through the nearest-neighbour graphs beyond it.
+        // A guide only the stage finds fuses to at most the weight, a lexical candidate to at
+        // least (1 − weight) × its share of the best lexical score: once `n` candidates are sure
+        // to stay above any such guide, none could enter the answer, and they are not looked for.
+        let best = found.iter().map(|c| c.lexical).fold(0f32, f32::max);
+        let sure = found
+            .iter()
+            .filter(|c| best > 0.0 && (1.0 - weight) * c.lexical / best > weight)
+            .count();
+        if !typing && w.semantic_extra > 0 && sure < n {
             let skip = found
                 .iter()
                 .filter_map(|c| sq.set.group(c.address))
@@ -181,7 +191,15 @@ impl GuideIndex {
                 errors.or(q.weight(scoring).map(Some), None)
             });
             let admitted = semantic::admitted_by(searcher, filter.as_deref());
-            for (cosine, row) in sq.set.nearest(&sq.query, w.semantic_extra, &skip, admitted) {
+            let extra = w.semantic_extra;
+            let nearest = if sq.set.len() <= w.semantic_scan {
+                sq.set.nearest(&sq.query, extra, &skip, admitted)
+            } else {
+                let rows = ann::candidate_rows(&sq.set, &sq.query, &self.graphs, sq.key);
+                sq.set
+                    .nearest_among(&sq.query, extra, &skip, admitted, rows)
+            };
+            for (cosine, row) in nearest {
                 if cosine < w.semantic_min {
                     break;
                 }

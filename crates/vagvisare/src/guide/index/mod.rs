@@ -93,6 +93,8 @@ pub struct GuideIndex {
     embedders: RwLock<vectors::Embedders>,
     /// Stored vectors of the latest committed state, by embedder key.
     vector_sets: GenerationCache<u32, crate::guide::search::semantic::VectorSet>,
+    /// Nearest-neighbour graphs of the stored vectors, for indexes beyond the exact scan.
+    pub(super) graphs: crate::guide::search::ann::Graphs,
     /// The guide word (as written) nearest a typed word, and their cosine, by the document
     /// and text of the guide's nearest vector and the typed word (explaining related matches).
     pub(super) related: GenerationCache<(DocAddress, u16, String), Option<(String, f32)>>,
@@ -238,6 +240,7 @@ impl GuideIndex {
             read_errors: ReadErrors::default(),
             embedders: RwLock::default(),
             vector_sets: GenerationCache::with_capacity(4),
+            graphs: Default::default(),
             query_vectors: Mutex::default(),
             related: GenerationCache::default(),
             semantic_weight: RwLock::new(None),

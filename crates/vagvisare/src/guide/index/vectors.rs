@@ -40,8 +40,10 @@ impl Default for Embedders {
 
 /// A typed text's vector and the stored vectors it is compared with.
 pub(crate) struct SemanticQuery {
-    pub(crate) query: Query,
+    pub(crate) query: Arc<Query>,
     pub(crate) set: Arc<VectorSet>,
+    /// The key of the embedder of both.
+    pub(crate) key: u32,
 }
 
 impl GuideIndex {
@@ -184,15 +186,28 @@ impl GuideIndex {
             if set.missing == 0 {
                 if let Some(v) = self.primary_vector(primary.as_ref(), text) {
                     if let Some(query) = Query::new(&v) {
-                        return Some(SemanticQuery { query, set });
+                        let key = embedder_key(primary.as_ref());
+                        let query = Arc::new(query);
+                        return Some(SemanticQuery { query, set, key });
                     }
                 }
             }
         }
         let v = base.embed_query(text, Some(&words)).ok()?;
-        let query = Query::new(&v)?;
+        let query = Arc::new(Query::new(&v)?);
         let set = self.vector_set(searcher, base);
-        Some(SemanticQuery { query, set })
+        let key = embedder_key(base);
+        Some(SemanticQuery { query, set, key })
+    }
+
+    /// Blocks until the semantic stage's nearest-neighbour graphs of the stored vectors are
+    /// built. An index with more vectors than the exact scan compares
+    /// ([`Weights::semantic_scan`](crate::guide::Weights), 10 000 by default) builds them on a
+    /// background thread after each commit that made a large segment, and after opening; until
+    /// then its searches add no guide that only the semantic stage found in that segment. For
+    /// benchmarks, and for a host that wants complete answers before it serves.
+    pub fn wait_for_semantic_graphs(&self) {
+        self.graphs.wait();
     }
 
     /// Builds the stored vectors that searches will compare (see [`warm`](Self::warm)).
@@ -207,23 +222,35 @@ impl GuideIndex {
         }
     }
 
-    /// The stored vectors of `embedder` in the searcher's state (built once per commit).
+    /// The stored vectors of `embedder` in the searcher's state (built once per commit). Beyond
+    /// the exact scan's limit, the graphs that find their nearest are built in the background
+    /// (see `search/ann.rs`).
     fn vector_set(&self, searcher: &Searcher, embedder: &dyn Embedder) -> Arc<VectorSet> {
         let key = embedder_key(embedder);
         let generation = searcher.generation().generation_id();
-        self.vector_sets.get_or_compute(generation, key, || {
+        let set = self.vector_sets.get_or_compute(generation, key, || {
             VectorSet::build(searcher, key, embedder.dim(), &self.read_errors)
-        })
+        });
+        if set.len() > self.weights.semantic_scan
+            && !set
+                .graphs_complete
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            self.graphs.request(key, &set);
+        }
+        set
     }
 
     /// A costly embedder's vector of a typed text, cached by text; while a word is being typed,
     /// the vector of the text before it (a half word means little to an encoder, and asking it
     /// on every keystroke would cost one model run each). `None` when it fails (counted).
     fn primary_vector(&self, embedder: &dyn Embedder, text: &str) -> Option<Arc<Vec<f32>>> {
+        // Spaces at the end say nothing to an encoder: "byta " and then "byta" (the text before
+        // the next word being typed) ask it once.
         let text = if embedder.is_cheap() {
             text
         } else {
-            complete_words(text)
+            complete_words(text).trim_end()
         };
         if text.trim().is_empty() {
             return None;

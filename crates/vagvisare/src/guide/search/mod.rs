@@ -32,6 +32,7 @@
 //! meaning, adds the guides nearest the typed text, and fuses the two scores.
 
 mod accumulate;
+pub(crate) mod ann;
 mod filter;
 mod kept;
 #[cfg(test)]

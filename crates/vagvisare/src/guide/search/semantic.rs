@@ -19,7 +19,11 @@
 //! int8 × scale). [`VectorSet`] is every vector of one embedder in one committed state, copied
 //! into one array at the first search that needs it.
 
+use std::ops::Range;
+use std::sync::atomic::AtomicBool;
+
 use rustc_hash::{FxHashMap, FxHashSet};
+use tantivy::index::SegmentId;
 use tantivy::{DocAddress, DocId, Searcher};
 
 use super::super::index::ReadErrors;
@@ -53,7 +57,7 @@ pub(crate) fn encode(out: &mut Vec<u8>, key: u32, vectors: &[Vec<f32>]) {
 }
 
 /// A vector as int8 values and the scale that brings them back.
-fn quantise(v: &[f32]) -> (f32, Vec<i8>) {
+pub(super) fn quantise(v: &[f32]) -> (f32, Vec<i8>) {
     let max = v
         .iter()
         .filter(|x| x.is_finite())
@@ -111,6 +115,10 @@ pub(crate) struct VectorSet {
     by_doc: FxHashMap<DocAddress, u32>,
     /// Live documents with no vector of this embedder (written before it was chosen).
     pub(crate) missing: usize,
+    /// Each segment (by its ordinal in the searcher) and its rows.
+    segments: Vec<(SegmentId, Range<usize>)>,
+    /// Set once every large segment's graph is ready (see [`super::ann`]).
+    pub(crate) graphs_complete: AtomicBool,
 }
 
 impl VectorSet {
@@ -122,55 +130,68 @@ impl VectorSet {
             ..Self::default()
         };
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            let alive = segment.alive_bitset();
-            let live = |doc: DocId| alive.is_none_or(|a| a.is_alive(doc));
-            let column = errors.or(segment.fast_fields().bytes(VECTORS), None);
-            let group_of = groups(segment, errors);
-            let Some(column) = column else {
-                set.missing += (0..segment.max_doc()).filter(|&d| live(d)).count();
-                continue;
-            };
-            // Values are dictionary-encoded: note each document's value ordinal, then read the
-            // dictionary once, in ordinal order.
-            let mut wanted: Vec<(u64, DocId)> = (0..segment.max_doc())
-                .filter(|&d| live(d))
-                .filter_map(|d| {
-                    let ord = column.term_ords(d).next();
-                    if ord.is_none() {
-                        set.missing += 1;
-                    }
-                    ord.map(|o| (o, d))
-                })
-                .collect();
-            wanted.sort_unstable();
-            let mut stream = match column.dictionary().stream() {
-                Ok(s) => s,
-                Err(e) => {
-                    errors.note(&e);
-                    set.missing += wanted.len();
+            let start = set.len();
+            set.build_segment(ord, segment, key, errors);
+            set.segments.push((segment.segment_id(), start..set.len()));
+        }
+        set
+    }
+
+    /// Adds the rows of one segment.
+    fn build_segment(
+        &mut self,
+        ord: usize,
+        segment: &tantivy::SegmentReader,
+        key: u32,
+        errors: &ReadErrors,
+    ) {
+        let alive = segment.alive_bitset();
+        let live = |doc: DocId| alive.is_none_or(|a| a.is_alive(doc));
+        let column = errors.or(segment.fast_fields().bytes(VECTORS), None);
+        let group_of = groups(segment, errors);
+        let Some(column) = column else {
+            self.missing += (0..segment.max_doc()).filter(|&d| live(d)).count();
+            return;
+        };
+        // Values are dictionary-encoded: note each document's value ordinal, then read the
+        // dictionary once, in ordinal order.
+        let mut wanted: Vec<(u64, DocId)> = (0..segment.max_doc())
+            .filter(|&d| live(d))
+            .filter_map(|d| {
+                let ord = column.term_ords(d).next();
+                if ord.is_none() {
+                    self.missing += 1;
+                }
+                ord.map(|o| (o, d))
+            })
+            .collect();
+        wanted.sort_unstable();
+        let mut stream = match column.dictionary().stream() {
+            Ok(s) => s,
+            Err(e) => {
+                errors.note(&e);
+                self.missing += wanted.len();
+                return;
+            }
+        };
+        let mut next = wanted.iter().peekable();
+        while next.peek().is_some() && stream.advance() {
+            let term = stream.term_ord();
+            while let Some(&&(o, doc)) = next.peek() {
+                if o > term {
+                    break;
+                }
+                next.next();
+                if o < term {
                     continue;
                 }
-            };
-            let mut next = wanted.iter().peekable();
-            while next.peek().is_some() && stream.advance() {
-                let term = stream.term_ord();
-                while let Some(&&(o, doc)) = next.peek() {
-                    if o > term {
-                        break;
-                    }
-                    next.next();
-                    if o < term {
-                        continue;
-                    }
-                    let address = DocAddress::new(ord as u32, doc);
-                    let group = group_of.as_ref().and_then(|c| c.first(doc));
-                    if !set.push(address, group, stream.key(), key) {
-                        set.missing += 1;
-                    }
+                let address = DocAddress::new(ord as u32, doc);
+                let group = group_of.as_ref().and_then(|c| c.first(doc));
+                if !self.push(address, group, stream.key(), key) {
+                    self.missing += 1;
                 }
             }
         }
-        set
     }
 
     /// Adds the rows of one document's value; false when it holds none of embedder `key`.
@@ -226,7 +247,7 @@ impl VectorSet {
     }
 
     /// The `n` guides nearest `query` that `admitted` lets through and `skip` does not hold: per
-    /// guide its best row's cosine and the row, best first.
+    /// guide its best row's cosine and the row, best first. Every row is compared.
     pub(crate) fn nearest(
         &self,
         query: &Query,
@@ -234,12 +255,24 @@ impl VectorSet {
         skip: &FxHashSet<u64>,
         admitted: impl Fn(DocAddress) -> bool,
     ) -> Vec<(f32, usize)> {
+        self.nearest_among(query, n, skip, admitted, 0..self.len())
+    }
+
+    /// The same among `rows` only.
+    pub(crate) fn nearest_among(
+        &self,
+        query: &Query,
+        n: usize,
+        skip: &FxHashSet<u64>,
+        admitted: impl Fn(DocAddress) -> bool,
+        rows: impl IntoIterator<Item = usize>,
+    ) -> Vec<(f32, usize)> {
         if n == 0 {
             return Vec::new();
         }
         let mut best: FxHashMap<u64, (f32, usize)> = FxHashMap::default();
         let mut floor = f32::NEG_INFINITY;
-        for r in 0..self.len() {
+        for r in rows {
             let c = query.cosine(self, r);
             if c <= floor || skip.contains(&self.groups[r]) || !admitted(self.docs[r]) {
                 continue;
@@ -262,6 +295,75 @@ impl VectorSet {
         out.truncate(n);
         out
     }
+
+    /// Each segment of the searcher the set was built from (by ordinal) and its rows.
+    pub(crate) fn segments(&self) -> &[(SegmentId, Range<usize>)] {
+        &self.segments
+    }
+
+    /// The row of a document's text, when the document is live and has it.
+    pub(crate) fn row_of(&self, address: DocAddress, text: u16) -> Option<usize> {
+        let row = *self.by_doc.get(&address)? as usize + usize::from(text);
+        (row < self.len() && self.docs[row] == address && self.texts[row] == text).then_some(row)
+    }
+
+    /// Dimension of the vectors.
+    pub(crate) fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// A row's int8 values and scale.
+    pub(crate) fn raw_row(&self, r: usize) -> (&[i8], f32) {
+        (self.row(r), self.scales[r])
+    }
+
+    /// A set of the given unit vectors, one guide each, in one segment (tests).
+    #[cfg(test)]
+    pub(crate) fn from_vectors(vectors: &[Vec<f32>]) -> Self {
+        let dim = vectors.first().map_or(0, Vec::len);
+        let mut set = VectorSet {
+            dim,
+            ..Self::default()
+        };
+        for (i, v) in vectors.iter().enumerate() {
+            let mut value = Vec::new();
+            encode(&mut value, 1, std::slice::from_ref(v));
+            set.push(DocAddress::new(0, i as DocId), Some(i as u64), &value, 1);
+        }
+        let segment = SegmentId::generate_random();
+        set.segments.push((segment, 0..set.len()));
+        set
+    }
+
+    /// A row's vector (tests).
+    #[cfg(test)]
+    pub(crate) fn vector(&self, r: usize) -> Vec<f32> {
+        self.row(r)
+            .iter()
+            .map(|&x| f32::from(x) * self.scales[r])
+            .collect()
+    }
+}
+
+/// Dot product of two int8 vectors of the same length. Sixteen lanes summed apart, so that
+/// the compiler makes it vector instructions (products of i16 pairs added into i32, in SSE2):
+/// about 10× the plain sum's speed, which the exact scan and the graphs' building both need.
+pub(super) fn dot(a: &[i8], b: &[i8]) -> i32 {
+    const LANES: usize = 16;
+    let mut lanes = [0i32; LANES];
+    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: i32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(&x, &y)| i32::from(x) * i32::from(y))
+        .sum();
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for i in 0..LANES {
+            lanes[i] += i32::from(x[i]) * i32::from(y[i]);
+        }
+    }
+    lanes.iter().sum::<i32>() + tail
 }
 
 /// What the plan found for the typed words, lent to the static embedder: the completions of
@@ -320,15 +422,14 @@ impl Query {
         (scale > 0.0).then_some(Self { values, scale })
     }
 
+    /// The int8 values and scale.
+    pub(crate) fn raw(&self) -> (&[i8], f32) {
+        (&self.values, self.scale)
+    }
+
     /// Cosine with row `r` of `set` (both unit length up to int8 rounding).
-    fn cosine(&self, set: &VectorSet, r: usize) -> f32 {
-        let dot: i32 = self
-            .values
-            .iter()
-            .zip(set.row(r))
-            .map(|(&a, &b)| i32::from(a) * i32::from(b))
-            .sum();
-        dot as f32 * self.scale * set.scales[r]
+    pub(crate) fn cosine(&self, set: &VectorSet, r: usize) -> f32 {
+        dot(&self.values, set.row(r)) as f32 * self.scale * set.scales[r]
     }
 }
 
@@ -390,6 +491,22 @@ pub(crate) fn admitted_by(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lane_dot_product_is_the_plain_one() {
+        for len in [0, 1, 15, 16, 17, 256, 259] {
+            let a: Vec<i8> = (0..len).map(|i| (i * 37 % 255) as i8).collect();
+            let b: Vec<i8> = (0..len).map(|i| (i * 91 % 253) as i8).collect();
+            let plain: i32 = a
+                .iter()
+                .zip(&b)
+                .map(|(&x, &y)| i32::from(x) * i32::from(y))
+                .sum();
+            assert_eq!(dot(&a, &b), plain, "length {len}");
+        }
+        let extreme = vec![-128i8; 300];
+        assert_eq!(dot(&extreme, &extreme), 300 * 128 * 128);
+    }
 
     #[test]
     fn a_block_round_trips_within_int8_rounding_and_other_keys_are_skipped() {

@@ -1,0 +1,528 @@
+//! Approximate nearest neighbours for the semantic stage, for indexes with more stored vectors
+//! than the exact scan compares ([`Weights::semantic_scan`](crate::guide::Weights)): one HNSW
+//! graph (the `instant-distance` crate) per segment with more than [`GRAPH_MIN_ROWS`] vectors,
+//! built on a background thread after the commit that made the segment, and kept while the
+//! segment lives (a later commit adds new segments, and only they need graphs; a merge makes a
+//! new segment, whose graph is built then). A segment's graph answers with its rows as they
+//! were when it was built: a deleted guide is passed over when its row is looked up in the
+//! current state. Until a segment's graph is ready, its guides join only through the lexical
+//! candidates; smaller segments are scanned exactly.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex};
+
+use instant_distance::{Builder, HnswMap, Search};
+use rustc_hash::FxHashMap;
+use tantivy::index::SegmentId;
+use tantivy::DocAddress;
+
+use super::semantic::{Query, VectorSet};
+
+/// Segments with at most this many vectors are compared exactly (a few microseconds).
+pub(crate) const GRAPH_MIN_ROWS: usize = 1_000;
+
+/// Candidates a graph search keeps (`ef` of the HNSW paper): the nearest rows it returns,
+/// which the exact cosine then ranks.
+const EF_SEARCH: usize = 128;
+/// Candidates kept while linking a new row into the graph.
+const EF_CONSTRUCTION: usize = 32;
+/// A fixed seed: the same vectors give graphs of the same shape.
+const SEED: u64 = 0x05ee_da11;
+/// Dimensions a graph compares: the first ones of each vector, made unit length again. Half of
+/// the static table's (whose dimensions come from a PCA, the most telling first): a quarter of
+/// the building time of whole vectors at nearly their recall (docs/semantic.md); the rows a graph
+/// finds are then ranked by their whole vectors' cosine.
+const GRAPH_DIM: usize = 128;
+
+/// Candidates a search keeps ([`EF_SEARCH`]; tests may choose others).
+fn ef_search() -> usize {
+    #[cfg(test)]
+    if let Some(d) = std::env::var("ANN_EF").ok().and_then(|v| v.parse().ok()) {
+        return d;
+    }
+    EF_SEARCH
+}
+
+/// Candidates kept while linking ([`EF_CONSTRUCTION`]; tests may choose others).
+fn ef_construction() -> usize {
+    #[cfg(test)]
+    if let Some(d) = std::env::var("ANN_EFC").ok().and_then(|v| v.parse().ok()) {
+        return d;
+    }
+    EF_CONSTRUCTION
+}
+
+/// Dimensions a graph compares ([`GRAPH_DIM`]; tests may choose others).
+fn graph_dim() -> usize {
+    #[cfg(test)]
+    if let Some(d) = std::env::var("ANN_DIM").ok().and_then(|v| v.parse().ok()) {
+        return d;
+    }
+    GRAPH_DIM
+}
+
+/// The first [`GRAPH_DIM`] values of vectors, each made unit length again, as int8 rows.
+struct Prefixes {
+    dim: usize,
+    values: Vec<i8>,
+    scales: Vec<f32>,
+}
+
+impl Prefixes {
+    fn push(&mut self, values: &[i8], scale: f32) {
+        let v: Vec<f32> = values[..self.dim]
+            .iter()
+            .map(|&x| f32::from(x) * scale)
+            .collect();
+        let (scale, values) = unit_int8(v);
+        self.values.extend(values);
+        self.scales.push(scale);
+    }
+
+    fn cosine(&self, a: usize, values: &[i8], scale: f32) -> f32 {
+        let row = &self.values[a * self.dim..(a + 1) * self.dim];
+        super::semantic::dot(row, values) as f32 * self.scales[a] * scale
+    }
+}
+
+/// A vector made unit length, as int8 values and their scale.
+fn unit_int8(mut v: Vec<f32>) -> (f32, Vec<i8>) {
+    crate::embed::normalise(&mut v);
+    super::semantic::quantise(&v)
+}
+
+/// A point of a graph: one of its rows, or the typed text's vector.
+#[derive(Clone)]
+enum Point {
+    Row(Arc<Prefixes>, u32),
+    Query(Arc<(f32, Vec<i8>)>),
+}
+
+impl instant_distance::Point for Point {
+    fn distance(&self, other: &Self) -> f32 {
+        let cosine = match (self, other) {
+            (Point::Row(p, a), Point::Row(_, b)) => {
+                let b = *b as usize;
+                let row = &p.values[b * p.dim..(b + 1) * p.dim];
+                p.cosine(*a as usize, row, p.scales[b])
+            }
+            (Point::Row(p, r), Point::Query(q)) | (Point::Query(q), Point::Row(p, r)) => {
+                p.cosine(*r as usize, &q.1, q.0)
+            }
+            (Point::Query(_), Point::Query(_)) => 0.0,
+        };
+        1.0 - cosine
+    }
+}
+
+/// The graph of one segment's rows. Its values name each row's document and text.
+pub(crate) struct Graph {
+    map: HnswMap<Point, (tantivy::DocId, u16)>,
+    dim: usize,
+}
+
+impl Graph {
+    /// A graph over rows `rows` of `set`.
+    fn build(set: &VectorSet, rows: std::ops::Range<usize>) -> Self {
+        let dim = set.dim().min(graph_dim());
+        let mut prefixes = Prefixes {
+            dim,
+            values: Vec::with_capacity(rows.len() * dim),
+            scales: Vec::with_capacity(rows.len()),
+        };
+        for r in rows.clone() {
+            let (values, scale) = set.raw_row(r);
+            prefixes.push(values, scale);
+        }
+        let prefixes = Arc::new(prefixes);
+        let points: Vec<Point> = (0..rows.len())
+            .map(|i| Point::Row(Arc::clone(&prefixes), i as u32))
+            .collect();
+        let values = rows
+            .map(|r| {
+                let (address, text) = set.source(r);
+                (address.doc_id, text)
+            })
+            .collect();
+        let map = Builder::default()
+            .ef_construction(ef_construction())
+            .ef_search(ef_search())
+            .seed(SEED)
+            .build(points, values);
+        Self { map, dim }
+    }
+
+    /// The rows nearest `query`, nearest first, as (document id in the segment, text number).
+    pub(crate) fn search(&self, query: &Query) -> Vec<(tantivy::DocId, u16)> {
+        let (values, scale) = query.raw();
+        let prefix: Vec<f32> = values[..self.dim]
+            .iter()
+            .map(|&x| f32::from(x) * scale)
+            .collect();
+        let point = Point::Query(Arc::new(unit_int8(prefix)));
+        let mut search = Search::default();
+        self.map
+            .search(&point, &mut search)
+            .map(|item| *item.value)
+            .collect()
+    }
+}
+
+/// A segment's graph, by embedder key and segment.
+type Ready = FxHashMap<(u32, SegmentId), Arc<Graph>>;
+
+/// The graphs of an index, and the background thread that builds them.
+#[derive(Default)]
+pub(crate) struct Graphs {
+    ready: Arc<Mutex<Ready>>,
+    /// True while a thread is building; notified when it stops.
+    building: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl Graphs {
+    /// The graph of a segment's vectors of embedder `key`, when it is ready.
+    pub(crate) fn get(&self, key: u32, segment: SegmentId) -> Option<Arc<Graph>> {
+        let ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+        ready.get(&(key, segment)).cloned()
+    }
+
+    /// Starts building, off the caller's thread, the graphs `set` (of embedder `key`) lacks for
+    /// its segments of more than [`GRAPH_MIN_ROWS`] vectors, and forgets the graphs of segments
+    /// of `key` it no longer has. Returns at once; does nothing while a build runs (the set
+    /// asks again at its next search).
+    pub(crate) fn request(&self, key: u32, set: &Arc<VectorSet>) {
+        let wanted: Vec<(SegmentId, std::ops::Range<usize>)> = set
+            .segments()
+            .iter()
+            .filter(|(_, rows)| rows.len() > GRAPH_MIN_ROWS)
+            .cloned()
+            .collect();
+        {
+            let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+            ready.retain(|(k, segment), _| {
+                *k != key || set.segments().iter().any(|(s, _)| s == segment)
+            });
+            if wanted.iter().all(|(s, _)| ready.contains_key(&(key, *s))) {
+                set.graphs_complete.store(true, Ordering::Relaxed);
+                return;
+            }
+        }
+        {
+            let mut building = self.building.0.lock().unwrap_or_else(|e| e.into_inner());
+            if *building {
+                return;
+            }
+            *building = true;
+        }
+        let ready = Arc::clone(&self.ready);
+        let building = Arc::clone(&self.building);
+        let set = Arc::clone(set);
+        let spawned = std::thread::Builder::new()
+            .name("vagvisare-graphs".into())
+            .spawn(move || {
+                for (segment, rows) in wanted {
+                    let done = {
+                        let ready = ready.lock().unwrap_or_else(|e| e.into_inner());
+                        ready.contains_key(&(key, segment))
+                    };
+                    if done {
+                        continue;
+                    }
+                    let graph = Arc::new(Graph::build(&set, rows));
+                    let mut ready = ready.lock().unwrap_or_else(|e| e.into_inner());
+                    ready.insert((key, segment), graph);
+                }
+                set.graphs_complete.store(true, Ordering::Relaxed);
+                stopped(&building);
+            });
+        if spawned.is_err() {
+            // No thread: searches go on with the lexical candidates alone beyond the scan.
+            stopped(&self.building);
+        }
+    }
+
+    /// Whether a build is running.
+    #[cfg(test)]
+    fn is_building(&self) -> bool {
+        *self.building.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Blocks until no build runs.
+    pub(crate) fn wait(&self) {
+        let (lock, stopped) = &*self.building;
+        let mut building = lock.lock().unwrap_or_else(|e| e.into_inner());
+        while *building {
+            building = stopped.wait(building).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// Marks a build stopped and wakes those waiting for it.
+fn stopped(building: &(Mutex<bool>, Condvar)) {
+    *building.0.lock().unwrap_or_else(|e| e.into_inner()) = false;
+    building.1.notify_all();
+}
+
+/// The rows nearest `query` in a set beyond the exact scan: through each large segment's graph
+/// when it is ready, exactly in small segments. Rows, not yet grouped by guide.
+pub(crate) fn candidate_rows(
+    set: &VectorSet,
+    query: &Query,
+    graphs: &Graphs,
+    key: u32,
+) -> Vec<usize> {
+    let mut rows = Vec::new();
+    for (ord, (segment, range)) in set.segments().iter().enumerate() {
+        if range.len() <= GRAPH_MIN_ROWS {
+            rows.extend(range.clone());
+            continue;
+        }
+        let Some(graph) = graphs.get(key, *segment) else {
+            continue;
+        };
+        for (doc, text) in graph.search(query) {
+            if let Some(row) = set.row_of(DocAddress::new(ord as u32, doc), text) {
+                rows.push(row);
+            }
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A set of `n` unit vectors in `dim` dimensions spread by a simple generator, one guide each.
+    fn spread(n: usize, dim: usize) -> Arc<VectorSet> {
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            ((state >> 33) as f32 / (1u64 << 31) as f32) - 0.5
+        };
+        let vectors: Vec<Vec<f32>> = (0..n)
+            .map(|_| {
+                let mut v: Vec<f32> = (0..dim).map(|_| next()).collect();
+                crate::embed::normalise(&mut v);
+                v
+            })
+            .collect();
+        Arc::new(VectorSet::from_vectors(&vectors))
+    }
+
+    #[test]
+    fn a_graph_finds_what_the_exact_scan_finds() {
+        let set = spread(3000, 32);
+        let graph = Graph::build(&set, 0..set.len());
+        let mut found = 0;
+        let queries = 40;
+        for q in 0..queries {
+            // A stored vector as the query: its own row is the nearest.
+            let v = set.vector(q * 71);
+            let query = Arc::new(Query::new(&v).unwrap());
+            let exact = set.nearest(&query, 5, &Default::default(), |_| true);
+            let approx = graph.search(&query);
+            let approx: Vec<usize> = approx
+                .iter()
+                .filter_map(|&(doc, text)| set.row_of(DocAddress::new(0, doc), text))
+                .collect();
+            found += exact
+                .iter()
+                .filter(|(_, row)| approx[..10.min(approx.len())].contains(row))
+                .count();
+            assert_eq!(approx[0], q * 71, "a stored vector finds itself first");
+        }
+        let recall = found as f32 / (5 * queries) as f32;
+        assert!(
+            recall >= 0.9,
+            "recall of the 5 nearest in the first 10: {recall}"
+        );
+    }
+
+    #[test]
+    fn graphs_are_built_in_the_background_for_large_segments_only() {
+        let set = spread(GRAPH_MIN_ROWS + 10, 8);
+        let graphs = Graphs::default();
+        graphs.request(7, &set);
+        graphs.wait();
+        let segment = set.segments()[0].0;
+        assert!(graphs.get(7, segment).is_some());
+        assert!(graphs.get(8, segment).is_none(), "another embedder's key");
+        assert!(set.graphs_complete.load(Ordering::Relaxed));
+        let small = spread(10, 8);
+        let graphs = Graphs::default();
+        graphs.request(7, &small);
+        assert!(!graphs.is_building(), "nothing to build");
+        assert!(graphs.get(7, small.segments()[0].0).is_none());
+    }
+}
+
+#[cfg(test)]
+mod through_the_index {
+    use super::GRAPH_MIN_ROWS;
+    use crate::guide::{GuideIndex, SuggestOptions, Weights};
+
+    fn index_of(guides: &[crate::guide::Guide], weights: Weights) -> GuideIndex {
+        let mut index = GuideIndex::in_memory().unwrap();
+        index.set_weights(weights);
+        index.upsert(guides).unwrap();
+        index.commit().unwrap();
+        index.optimize().unwrap();
+        index.wait_for_semantic_graphs();
+        index
+    }
+
+    #[test]
+    fn beyond_the_exact_scan_the_graphs_find_what_the_scan_finds() {
+        // The bundled guides, copied under new ids until one segment holds a graph's worth.
+        let base = crate::bundled::guides();
+        let mut guides = Vec::new();
+        for copy in 0.. {
+            if guides.len() > GRAPH_MIN_ROWS + 50 {
+                break;
+            }
+            guides.extend(base.iter().map(|g| {
+                let mut g = g.clone();
+                g.id = format!("{}#{copy}", g.id);
+                g
+            }));
+        }
+        let exact = index_of(&guides, Weights::default());
+        let approx = index_of(
+            &guides,
+            Weights {
+                semantic_scan: 100,
+                ..Weights::default()
+            },
+        );
+        assert_eq!(
+            approx.graphs.ready.lock().unwrap().len(),
+            1,
+            "one segment, one graph"
+        );
+        assert!(
+            exact.graphs.ready.lock().unwrap().is_empty(),
+            "within the scan: none"
+        );
+        // Texts whose words the guides mostly lack: the stage's extras decide the answer.
+        let texts = [
+            "kommer inte in ",
+            "vem står bakom ",
+            "datorn krånglar ",
+            "ont i ryggen ",
+            "pengar tillbaka ",
+            "ny personal ",
+            "barnet är sjukt ",
+            "mobilen funkar inte ",
+        ];
+        let base_ids = |index: &GuideIndex, text: &str| -> Vec<String> {
+            index
+                .suggest_ids(text, &SuggestOptions::limit(5))
+                .into_iter()
+                .map(|id| id.split('#').next().unwrap_or_default().to_string())
+                .collect()
+        };
+        let mut same = 0;
+        let mut found = 0;
+        for text in texts {
+            let a = base_ids(&approx, text);
+            let e = base_ids(&exact, text);
+            found += a.len();
+            same += usize::from(a == e);
+        }
+        assert!(found > 0, "the texts find guides");
+        assert!(
+            same >= texts.len() - 1,
+            "{same} of {} answers as the exact scan's",
+            texts.len()
+        );
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::embed::{Embedder, StaticEmbedder, TextKind};
+
+    /// Build time, search time and recall of a graph over texts like guides (each six words
+    /// of the static table's vocabulary, embedded by it), against the exact scan:
+    /// `ANN_N=100000 cargo test --release -p vagvisare --lib graph_at_scale -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn graph_at_scale() {
+        let n: usize = std::env::var("ANN_N")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        let table = StaticEmbedder::bundled();
+        let mut state = 12345u64;
+        let mut next = |m: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % m
+        };
+        // Common words more often, as in text: the table is in frequency order.
+        let words = table.len().min(40_000);
+        let mut texts: Vec<String> = Vec::new();
+        for _ in 0..n {
+            let t: Vec<&str> = (0..6)
+                .map(|_| {
+                    let m = next(words) + 1;
+                    table.key(next(m))
+                })
+                .collect();
+            texts.push(t.join(" "));
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let vectors = table.embed(&refs, TextKind::Passage).unwrap();
+        let set = VectorSet::from_vectors(&vectors);
+        let t = std::time::Instant::now();
+        let cpu0 = cpu();
+        let graph = Graph::build(&set, 0..set.len());
+        eprintln!(
+            "build {n}: {:?} wall, {:.1} s cpu",
+            t.elapsed(),
+            cpu() - cpu0
+        );
+        let queries: Vec<Query> = (0..200)
+            .map(|_| {
+                let words: Vec<&str> = texts[next(n)].split(' ').take(3).collect();
+                let v = table.embed_query(&words.join(" "), None).unwrap();
+                Query::new(&v).unwrap()
+            })
+            .collect();
+        let (mut found, mut total) = (0, 0);
+        let (mut ann_time, mut exact_time) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+        for q in &queries {
+            let t = std::time::Instant::now();
+            let rows: Vec<usize> = graph
+                .search(q)
+                .into_iter()
+                .filter_map(|(doc, text)| set.row_of(DocAddress::new(0, doc), text))
+                .collect();
+            let approx = set.nearest_among(q, 10, &Default::default(), |_| true, rows);
+            ann_time += t.elapsed();
+            let t = std::time::Instant::now();
+            let exact = set.nearest(q, 10, &Default::default(), |_| true);
+            exact_time += t.elapsed();
+            total += exact.len();
+            found += exact
+                .iter()
+                .filter(|e| approx.iter().any(|a| a.1 == e.1))
+                .count();
+        }
+        eprintln!(
+            "per query: graph {:?}, exact {:?}; recall of the exact 10 nearest: {:.3}",
+            ann_time / queries.len() as u32,
+            exact_time / queries.len() as u32,
+            found as f64 / total as f64
+        );
+    }
+
+    fn cpu() -> f64 {
+        let s = std::fs::read_to_string("/proc/self/stat").unwrap();
+        let f: Vec<&str> = s.rsplit(')').next().unwrap().split_whitespace().collect();
+        (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0
+    }
+}
