@@ -84,6 +84,10 @@ pub struct GuideIndex {
     pub(crate) fields: Fields,
     pub(super) reader: IndexReader,
     writer: Mutex<IndexWriter>,
+    /// The [group keys](schema::group_key) of the guides upserted since the last commit (or
+    /// rollback): with the committed guides, every id an upsert may replace. An upsert of any
+    /// other id has nothing to delete, and asks the writer for no delete (see `upsert`).
+    uncommitted: Mutex<rustc_hash::FxHashSet<u64>>,
     pub(super) lexicon: RwLock<Lexicon>,
     pub(super) synonyms: RwLock<Synonyms>,
     pub(crate) weights: Weights,
@@ -238,6 +242,7 @@ impl GuideIndex {
             fields,
             reader,
             writer: Mutex::new(writer),
+            uncommitted: Mutex::default(),
             lexicon: RwLock::new(Lexicon::new()),
             synonyms: RwLock::new(Synonyms::bundled()),
             weights: Weights::default(),
@@ -342,6 +347,11 @@ impl GuideIndex {
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The guides upserted since the last commit; taken while the writer is held.
+    fn uncommitted(&self) -> MutexGuard<'_, rustc_hash::FxHashSet<u64>> {
+        self.uncommitted.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Makes every change so far durable (for a directory) and searchable.
     pub fn commit(&self) -> Result<(), IndexError> {
         let mut writer = self.writer();
@@ -359,6 +369,8 @@ impl GuideIndex {
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = feedback;
         self.reader.reload()?;
+        // The searcher holds them now.
+        self.uncommitted().clear();
         Ok(())
     }
 
@@ -402,7 +414,10 @@ impl GuideIndex {
 
     /// Drops every change since the last commit.
     pub fn rollback(&self) -> Result<(), IndexError> {
-        self.writer().rollback()?;
+        let mut writer = self.writer();
+        writer.rollback()?;
+        self.uncommitted().clear();
+        drop(writer);
         *self.feedback.write().unwrap_or_else(|e| e.into_inner()) = self
             .committed_feedback
             .lock()
