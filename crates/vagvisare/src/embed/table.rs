@@ -373,6 +373,21 @@ impl StaticEmbedder {
         guide_words: Option<&dyn GuideWords>,
         out: &mut [f32],
     ) -> bool {
+        self.embed_resolving(text, kind, guide_words, out, None)
+    }
+
+    /// [`embed_into`](Self::embed_into), the words' rows taken from `known` when it holds them
+    /// and kept there otherwise. Only for texts embedded without guide words: then a word's
+    /// rows depend on its text alone (whether it is being typed matters only with them).
+    fn embed_resolving(
+        &self,
+        text: &str,
+        kind: TextKind,
+        guide_words: Option<&dyn GuideWords>,
+        out: &mut [f32],
+        mut known: Option<&mut ResolvedWords>,
+    ) -> bool {
+        debug_assert!(known.is_none() || guide_words.is_none());
         out.fill(0.0);
         let ws = words(text);
         // A query's last word is still being typed unless a space or a full stop follows it.
@@ -381,7 +396,10 @@ impl StaticEmbedder {
         let mut rows = Vec::with_capacity(4);
         let mut any = false;
         for (n, w) in ws.iter().enumerate() {
-            self.resolve(&w.text, open && n + 1 == ws.len(), guide_words, &mut rows);
+            match known.as_deref_mut() {
+                Some(known) => known.resolve(self, &w.text, &mut rows),
+                None => self.resolve(&w.text, open && n + 1 == ws.len(), guide_words, &mut rows),
+            }
             if rows.is_empty() && !w.hyphen_parts.is_empty() {
                 for part in &w.hyphen_parts {
                     rows.extend(self.find(part));
@@ -441,11 +459,13 @@ impl Embedder for StaticEmbedder {
     }
 
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EmbedError> {
+        // A batch (the guides of an upsert) repeats its words: each is looked up once.
+        let mut known = ResolvedWords::default();
         Ok(texts
             .iter()
             .map(|t| {
                 let mut v = vec![0.0; self.dim];
-                self.embed_into(t, kind, None, &mut v);
+                self.embed_resolving(t, kind, None, &mut v, Some(&mut known));
                 v
             })
             .collect())
@@ -463,6 +483,32 @@ impl Embedder for StaticEmbedder {
 
     fn is_cheap(&self) -> bool {
         true
+    }
+}
+
+/// The rows of the words a batch of texts embedded without guide words has met so far, by word:
+/// [`StaticEmbedder::resolve`] (a binary search over the table's keys, more for a word it lacks)
+/// once per distinct word instead of once per occurrence.
+#[derive(Default)]
+struct ResolvedWords {
+    /// Word → where its rows start in `rows`, and how many there are.
+    spans: FxHashMap<String, (u32, u32)>,
+    rows: Vec<usize>,
+}
+
+impl ResolvedWords {
+    /// The rows of `word` onto `out` (cleared first), as [`StaticEmbedder::resolve`] without
+    /// guide words gives them.
+    fn resolve(&mut self, table: &StaticEmbedder, word: &str, out: &mut Vec<usize>) {
+        if let Some(&(start, len)) = self.spans.get(word) {
+            out.clear();
+            out.extend_from_slice(&self.rows[start as usize..(start + len) as usize]);
+            return;
+        }
+        table.resolve(word, false, None, out);
+        self.spans
+            .insert(word.to_string(), (self.rows.len() as u32, out.len() as u32));
+        self.rows.extend_from_slice(out);
     }
 }
 
@@ -613,6 +659,37 @@ mod tests {
             out.extend(e.2.iter().map(|&q| q as u8));
         }
         out
+    }
+
+    /// A batch looks each distinct word up once; its vectors are those of each text embedded
+    /// alone, bit for bit: known words, repeated words, compounds, folded and unknown words,
+    /// hyphenated ones.
+    #[test]
+    fn a_batch_embeds_each_text_as_alone() {
+        let table = StaticEmbedder::bundled();
+        let texts = [
+            "Byta lösenord. Jag har glömt mitt lösenord.",
+            "lösenordsbyte och e-post, losenord, xqzzyv, glömt lösenord",
+            "Lösenord glömt? Byt lösenordet via e-tjänsten",
+            "",
+            "xqzzyv",
+        ];
+        for kind in [TextKind::Passage, TextKind::Query] {
+            let batch = table.embed(&texts, kind).unwrap();
+            assert_eq!(batch.len(), texts.len());
+            for (text, got) in texts.iter().zip(&batch) {
+                let mut alone = vec![0.0; table.dim()];
+                table.embed_into(text, kind, None, &mut alone);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(got), bits(&alone), "{text:?}");
+            }
+        }
+        assert!(batch_nonzero(table, &texts[..3]));
+    }
+
+    fn batch_nonzero(table: &StaticEmbedder, texts: &[&str]) -> bool {
+        let batch = table.embed(texts, TextKind::Passage).unwrap();
+        batch.iter().all(|v| v.iter().any(|&x| x != 0.0))
     }
 
     fn tiny_bytes() -> Vec<u8> {
