@@ -141,6 +141,9 @@ def run(args: argparse.Namespace) -> dict:
         engine.build(guides)
         result["build_seconds"] = time.perf_counter() - started
         result["guides_per_second"] = len(guides) / max(result["build_seconds"], 1e-9)
+        started = time.perf_counter()
+        engine.settle()
+        result["settle_seconds"] = time.perf_counter() - started
         if args.task == "first-pass":
             result["latency"] = first_pass(engine, inputs, args.keystroke_queries, args.seed)
         elif args.task == "quality":
