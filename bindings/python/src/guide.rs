@@ -467,9 +467,10 @@ impl PyGuideIndex {
     }
 
     /// Waits until the semantic stage's nearest-neighbour graphs are built. An index of more
-    /// than 10 000 texts builds them on a background thread after a commit and after opening;
-    /// until then a search adds no guide that only the stage would find there. For benchmarks,
-    /// and for a portal that wants complete answers before it serves.
+    /// than 10 000 texts builds them on a background thread once a search, ``warm`` or
+    /// ``optimize`` meets a commit's texts (and after opening); until then a search adds no guide
+    /// that only the stage would find there. This asks for them itself, so it may follow a
+    /// commit directly. For benchmarks, and for a portal that wants complete answers first.
     fn wait_for_semantic_graphs(&self, py: Python<'_>) {
         py.detach(|| self.inner.wait_for_semantic_graphs())
     }

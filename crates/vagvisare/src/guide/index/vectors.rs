@@ -200,14 +200,38 @@ impl GuideIndex {
         Some(SemanticQuery { query, set, key })
     }
 
-    /// Blocks until the semantic stage's nearest-neighbour graphs of the stored vectors are
+    /// Blocks until the semantic stage's nearest-neighbour graphs of the committed vectors are
     /// built. An index with more vectors than the exact scan compares
     /// ([`Weights::semantic_scan`](crate::guide::Weights), 10 000 by default) builds them on a
-    /// background thread after each commit that made a large segment, and after opening; until
-    /// then its searches add no guide that only the semantic stage found in that segment. For
-    /// benchmarks, and for a host that wants complete answers before it serves.
+    /// background thread once a search, [`warm`](Self::warm) or [`optimize`](Self::optimize)
+    /// first meets a commit's vectors (and so after opening); until then its searches add no
+    /// guide that only the semantic stage found in that segment. This asks for them itself, so
+    /// it may be called right after a commit. For benchmarks, and for a host that wants complete
+    /// answers before it serves.
     pub fn wait_for_semantic_graphs(&self) {
-        self.graphs.wait();
+        let searcher = self.reader.searcher();
+        let (base, primary) = {
+            let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
+            (e.base, e.primary.clone())
+        };
+        let base: &dyn Embedder = base;
+        let embedders: Vec<&dyn Embedder> =
+            std::iter::once(base).chain(primary.as_deref()).collect();
+        // One build runs at a time and a request made during another's build is dropped, so
+        // ask again after each: one round per embedder, and one for a build already running.
+        for _ in 0..=embedders.len() {
+            let pending = embedders.iter().any(|embedder| {
+                let set = self.vector_set(&searcher, *embedder);
+                set.len() > self.weights.semantic_scan
+                    && !set
+                        .graphs_complete
+                        .load(std::sync::atomic::Ordering::Relaxed)
+            });
+            self.graphs.wait();
+            if !pending {
+                return;
+            }
+        }
     }
 
     /// Builds the stored vectors that searches will compare (see [`warm`](Self::warm)).

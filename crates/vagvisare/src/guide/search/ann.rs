@@ -372,13 +372,12 @@ mod through_the_index {
         index
     }
 
-    #[test]
-    fn beyond_the_exact_scan_the_graphs_find_what_the_scan_finds() {
-        // The bundled guides, copied under new ids until one segment holds a graph's worth.
+    /// The bundled guides, copied under new ids until there are more than `n`.
+    fn copies(n: usize) -> Vec<crate::guide::Guide> {
         let base = crate::bundled::guides();
         let mut guides = Vec::new();
         for copy in 0.. {
-            if guides.len() > GRAPH_MIN_ROWS + 50 {
+            if guides.len() > n {
                 break;
             }
             guides.extend(base.iter().map(|g| {
@@ -387,6 +386,29 @@ mod through_the_index {
                 g
             }));
         }
+        guides
+    }
+
+    #[test]
+    fn waiting_right_after_a_commit_builds_the_graphs() {
+        // Nothing has searched, warmed or optimised: the wait asks for the graphs itself. More
+        // than two graphs' worth, so that one of at most two indexing threads' segments holds one.
+        let mut index = GuideIndex::in_memory().unwrap();
+        index.set_weights(Weights {
+            semantic_scan: 100,
+            ..Weights::default()
+        });
+        index.upsert(&copies(2 * GRAPH_MIN_ROWS + 50)).unwrap();
+        index.commit().unwrap();
+        assert!(index.graphs.ready.lock().unwrap().is_empty(), "not before");
+        index.wait_for_semantic_graphs();
+        assert!(!index.graphs.ready.lock().unwrap().is_empty(), "built");
+    }
+
+    #[test]
+    fn beyond_the_exact_scan_the_graphs_find_what_the_scan_finds() {
+        // One segment (optimised) holding a graph's worth.
+        let guides = copies(GRAPH_MIN_ROWS + 50);
         let exact = index_of(&guides, Weights::default());
         let approx = index_of(
             &guides,
