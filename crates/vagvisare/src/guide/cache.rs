@@ -3,11 +3,15 @@
 //! Typing repeats itself: every keystroke re-plans the words typed before it and re-explains the
 //! guides that were already on screen. What those depend on changes only at a commit, so each
 //! entry belongs to the searcher generation it was computed from, and a newer generation empties
-//! the cache. A search still running on an older searcher neither reads nor fills it.
+//! the cache. A search still running on an older searcher neither reads nor fills it. A full
+//! cache forgets its least recently used entry: what one person is typing stays while the texts
+//! typed before move out.
 
-use std::collections::HashMap;
 use std::hash::Hash;
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
+
+use lru::LruCache;
 
 /// Entries kept before the cache starts over (keeps memory bounded on a large index).
 const DEFAULT_CAPACITY: usize = 4096;
@@ -43,15 +47,15 @@ impl Default for CacheBudget {
 
 /// Values of one searcher generation, by key.
 #[derive(Debug)]
-pub(crate) struct GenerationCache<K, V> {
+pub(crate) struct GenerationCache<K: Hash + Eq, V> {
     state: Mutex<State<K, V>>,
-    capacity: usize,
+    capacity: NonZeroUsize,
 }
 
 #[derive(Debug)]
-struct State<K, V> {
+struct State<K: Hash + Eq, V> {
     generation: u64,
-    entries: HashMap<K, Arc<V>>,
+    entries: LruCache<K, Arc<V>>,
 }
 
 impl<K: Eq + Hash + Clone + Send + 'static, V: Send + Sync + 'static> Default
@@ -65,12 +69,13 @@ impl<K: Eq + Hash + Clone + Send + 'static, V: Send + Sync + 'static> Default
 impl<K: Eq + Hash + Clone + Send + 'static, V: Send + Sync + 'static> GenerationCache<K, V> {
     /// A cache holding at most `capacity` entries.
     pub fn with_capacity(capacity: usize) -> Self {
+        let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
         Self {
             state: Mutex::new(State {
                 generation: 0,
-                entries: HashMap::new(),
+                entries: LruCache::new(capacity),
             }),
-            capacity: capacity.max(1),
+            capacity,
         }
     }
 
@@ -92,7 +97,8 @@ impl<K: Eq + Hash + Clone + Send + 'static, V: Send + Sync + 'static> Generation
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             if generation > state.generation {
                 state.generation = generation;
-                discard(std::mem::take(&mut state.entries));
+                let old = std::mem::replace(&mut state.entries, LruCache::new(self.capacity));
+                discard(old);
             }
             if generation == state.generation {
                 if let Some(value) = state.entries.get(&key) {
@@ -107,15 +113,9 @@ impl<K: Eq + Hash + Clone + Send + 'static, V: Send + Sync + 'static> Generation
         }
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if generation == state.generation {
-            // One entry makes room for the next: emptying a full cache at once would cost one
-            // keystroke the drop of thousands of analysed guides (hundreds of milliseconds).
-            while state.entries.len() >= self.capacity {
-                let Some(old) = state.entries.keys().next().cloned() else {
-                    break;
-                };
-                state.entries.remove(&old);
-            }
-            state.entries.insert(key, Arc::clone(&value));
+            // One entry makes room for the next (the least recently used): emptying a full cache
+            // at once would cost one keystroke the drop of thousands of analysed guides.
+            state.entries.put(key, Arc::clone(&value));
         }
         value
     }
@@ -148,7 +148,7 @@ impl<K: Eq + Hash + Clone + Send + 'static, V: Send + Sync + 'static> Generation
 
 /// Drops a generation's entries on a thread of their own, so that the keystroke that finds a new
 /// commit does not wait for them (inline if no thread can be started).
-fn discard<K: Send + 'static, V: Send + Sync + 'static>(entries: HashMap<K, Arc<V>>) {
+fn discard<K: Hash + Eq + Send + 'static, V: Send + Sync + 'static>(entries: LruCache<K, Arc<V>>) {
     if entries.is_empty() {
         return;
     }
@@ -186,6 +186,24 @@ mod tests {
         assert_eq!(*cache.get_or_compute(5, "k", || 3), 1);
         cache.get_or_compute(4, "other", || 9);
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn a_full_cache_forgets_the_least_recently_used() {
+        let cache = GenerationCache::with_capacity(3);
+        for k in 0..3 {
+            cache.get_or_compute(1, k, || k);
+        }
+        // 0 is used again, so 1 is the one that goes when 3 comes.
+        cache.get_or_compute(1, 0, || 99);
+        cache.get_or_compute(1, 3, || 3);
+        assert_eq!(*cache.get_or_compute(1, 0, || 99), 0, "kept");
+        assert_eq!(*cache.get_or_compute(1, 2, || 99), 2, "kept");
+        assert_eq!(
+            *cache.get_or_compute(1, 1, || 42),
+            42,
+            "forgotten, computed again"
+        );
     }
 
     #[test]
