@@ -2,6 +2,9 @@
 //! its learned texts) and how, and a snippet of the guide's body with the matched words marked.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
@@ -10,7 +13,7 @@ use super::model::Guide;
 use super::plan::{Alternative, MatchKind, QueryPlan, QueryWord};
 use super::schema::Form;
 use crate::text::analyzer::{compound_pair_term, pair_term, Analyzer, Token};
-use crate::text::tokenize::same_sentence;
+use crate::text::tokenize::{same_sentence, Word};
 
 /// Words of body text a snippet shows.
 const SNIPPET_WORDS: usize = 26;
@@ -74,21 +77,31 @@ pub(crate) struct AnalysedGuide {
     guide: Guide,
     /// The title with the keywords, as indexed.
     title_text: String,
-    /// Words of `title_text`.
-    title_tokens: Vec<Token>,
+    /// Words of `title_text` (their forms are not kept: `positions` holds what they match).
+    title_tokens: Vec<Word>,
     /// Words of the body.
-    body_tokens: Vec<Token>,
+    body_tokens: Vec<Word>,
     /// The texts learned from feedback, as indexed.
     learned_text: String,
     /// Words of `learned_text`.
-    learned_tokens: Vec<Token>,
-    /// Per form (indexed by `Form as usize`), where each term stands: word numbers counting the
-    /// title's words first, then the body's.
-    positions: [HashMap<String, Vec<u32>>; 4],
-    /// Where each pair term (as the index holds them in the pair field) first stands: the first
-    /// and the last word number it covers (two adjacent words of a sentence, or one compound
-    /// whose adjacent parts it is).
-    pairs: HashMap<String, (u32, u32)>,
+    learned_tokens: Vec<Word>,
+    /// Where each term of each form stands (by [`term_key`]): word numbers counting the title's
+    /// words first, then the body's. Keys are hashes, not the terms: a guide of a few hundred
+    /// words has thousands of terms, and this cache holds a thousand guides.
+    positions: FxHashMap<u64, Vec<u32>>,
+    /// Where each pair term (as the index holds them in the pair field, by [`term_key`] with
+    /// no form) first stands: the first and the last word number it covers (two adjacent words
+    /// of a sentence, or one compound whose adjacent parts it is).
+    pairs: FxHashMap<u64, (u32, u32)>,
+}
+
+/// The key of a term of a form (`None` for a pair term) in [`AnalysedGuide`]'s maps: a 64-bit
+/// hash, so two terms of one guide share a key with a chance of about one in 10^16.
+fn term_key(form: Option<Form>, term: &str) -> u64 {
+    let mut hasher = rustc_hash::FxHasher::default();
+    form.map(|f| f as u8).hash(&mut hasher);
+    term.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl AnalysedGuide {
@@ -98,7 +111,7 @@ impl AnalysedGuide {
         let title_tokens = analyzer.analyze(&title_text);
         let body_tokens = analyzer.analyze(&guide.body);
         let learned_tokens = analyzer.analyze(&learned_text);
-        let mut pairs: HashMap<String, (u32, u32)> = HashMap::new();
+        let mut pairs: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
         let mut first = 0u32;
         for (text, tokens) in [
             (title_text.as_str(), &title_tokens),
@@ -110,19 +123,19 @@ impl AnalysedGuide {
                 if same_sentence(text, &pair[0].word, &pair[1].word) {
                     let at = first + i as u32;
                     let term = pair_term(pair[0].stem(), pair[1].stem());
-                    pairs.entry(term).or_insert((at, at + 1));
+                    pairs.entry(term_key(None, &term)).or_insert((at, at + 1));
                 }
             }
             for (i, token) in tokens.iter().enumerate() {
                 let at = first + i as u32;
                 for heads in token.forms.part_heads.windows(2) {
                     let term = compound_pair_term(&heads[0], &heads[1]);
-                    pairs.entry(term).or_insert((at, at));
+                    pairs.entry(term_key(None, &term)).or_insert((at, at));
                 }
             }
             first += tokens.len() as u32;
         }
-        let mut positions: [HashMap<String, Vec<u32>>; 4] = Default::default();
+        let mut positions: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
         let all = title_tokens
             .iter()
             .chain(&body_tokens)
@@ -138,20 +151,24 @@ impl AnalysedGuide {
             ];
             for (form, list) in terms {
                 for term in list {
-                    let at_list = positions[form as usize].entry(term.clone()).or_default();
+                    let at_list = positions.entry(term_key(Some(form), term)).or_default();
                     if at_list.last() != Some(&(at as u32)) {
                         at_list.push(at as u32);
                     }
                 }
             }
         }
+        let words =
+            |tokens: Vec<Token>| -> Vec<Word> { tokens.into_iter().map(|t| t.word).collect() };
+        positions.shrink_to_fit();
+        pairs.shrink_to_fit();
         Self {
             guide,
             title_text,
-            title_tokens,
-            body_tokens,
+            title_tokens: words(title_tokens),
+            body_tokens: words(body_tokens),
             learned_text,
-            learned_tokens,
+            learned_tokens: words(learned_tokens),
             positions,
             pairs,
         }
@@ -159,7 +176,7 @@ impl AnalysedGuide {
 
     /// The word at word number `at` (title first, then body, then learned texts): its text as
     /// written, and for a learned word the learned text that holds it.
-    fn word_at(&self, at: usize) -> Option<(&Token, &str)> {
+    fn word_at(&self, at: usize) -> Option<(&Word, &str)> {
         let titled = self.title_tokens.len();
         let bodied = titled + self.body_tokens.len();
         if at < titled {
@@ -176,17 +193,17 @@ impl AnalysedGuide {
     fn words_between(&self, from: usize, to: usize) -> Option<(&str, Option<&str>)> {
         let (first, text) = self.word_at(from)?;
         let (last, _) = self.word_at(to)?;
-        let written = text.get(first.word.start..last.word.end)?;
+        let written = text.get(first.start..last.end)?;
         let learned = (from >= self.title_tokens.len() + self.body_tokens.len())
-            .then(|| learned_text_around(text, first.word.start, last.word.end));
+            .then(|| learned_text_around(text, first.start, last.end));
         Some((written, learned))
     }
 
     /// Where any term of the alternative stands (word numbers, title first).
     fn positions_of<'a>(&'a self, alt: &'a Alternative) -> impl Iterator<Item = usize> + 'a {
         alt.terms.iter().flat_map(move |(form, term)| {
-            self.positions[*form as usize]
-                .get(term.as_str())
+            self.positions
+                .get(&term_key(Some(*form), term))
                 .into_iter()
                 .flatten()
                 .map(|&at| at as usize)
@@ -349,8 +366,8 @@ pub(crate) fn nearest_word(
                 .iter()
                 .map(|t| (&analysed.guide.body, t));
             for (text, t) in title.chain(body) {
-                if let Some(as_written) = text.get(t.word.start..t.word.end) {
-                    written.entry(t.word.text.clone()).or_insert(as_written);
+                if let Some(as_written) = text.get(t.start..t.end) {
+                    written.entry(t.text.clone()).or_insert(as_written);
                 }
             }
         }
@@ -370,13 +387,13 @@ fn pair_match(
 ) -> Option<(MatchKind, usize, usize)> {
     plan.pairs.iter().find_map(|pair| {
         let side = pair.words.iter().position(|w| *w == qw.text)?;
-        let &(from, to) = analysed.pairs.get(&pair.term)?;
+        let &(from, to) = analysed.pairs.get(&term_key(None, &pair.term))?;
         let (from, to) = (from as usize, to as usize);
         if pair.words.len() == 2 && from != to {
             // Two typed words, two guide words: this word is the one on its side.
             let at = if side == 0 { from } else { to };
             let (token, _) = analysed.word_at(at)?;
-            let kind = if token.surface() == qw.text {
+            let kind = if token.text == qw.text {
                 MatchKind::Exact
             } else {
                 MatchKind::Stemmed
@@ -401,7 +418,7 @@ fn learned_text_around(texts: &str, start: usize, end: usize) -> &str {
 }
 
 /// The window of body words with the most distinct matched query words (then the most matches).
-fn snippet(body: &str, tokens: &[Token], hits: &[Vec<usize>]) -> Snippet {
+fn snippet(body: &str, tokens: &[Word], hits: &[Vec<usize>]) -> Snippet {
     if tokens.is_empty() {
         return Snippet {
             text: String::new(),
@@ -431,14 +448,10 @@ fn snippet(body: &str, tokens: &[Token], hits: &[Vec<usize>]) -> Snippet {
         text.push('…');
     }
     let mut highlights = Vec::new();
-    let first_from = if start == 0 {
-        0
-    } else {
-        tokens[start].word.start
-    };
+    let first_from = if start == 0 { 0 } else { tokens[start].start };
     let mut at = first_from;
     for i in start..end {
-        let word = &tokens[i].word;
+        let word = &tokens[i];
         push_collapsed(&mut text, &body[at..word.start]);
         let from = text.len();
         text.push_str(&body[word.start..word.end]);
