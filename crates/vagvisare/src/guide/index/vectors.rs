@@ -234,12 +234,14 @@ impl GuideIndex {
         }
     }
 
-    /// Builds the stored vectors that searches will compare (see [`warm`](Self::warm)).
+    /// Builds the stored vectors that searches will compare, and the static table's own lookup
+    /// of words without å/ä/ö (see [`warm`](Self::warm)).
     pub(super) fn warm_vectors(&self, searcher: &Searcher) {
         let (base, primary) = {
             let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
             (e.base, e.primary.clone())
         };
+        base.prepare();
         self.vector_set(searcher, base);
         if let Some(primary) = primary {
             self.vector_set(searcher, primary.as_ref());
