@@ -444,10 +444,31 @@ impl StaticEmbedder {
         let mut v = vec![0.0; self.dim];
         let mut best: Option<(&'g str, f32)> = None;
         for g in guide_words {
-            if !self.embed_into(g, TextKind::Passage, None, &mut v) {
-                continue;
-            }
-            let c = super::cosine(&t, &v);
+            let c = match self.find(g) {
+                // A word the table holds as it stands (most of a guide's): its vector is its
+                // row made unit length, so the cosine is read off the row (what `embed_into`
+                // would give, without its tokenising and a vector per word). Every key is one
+                // word as the tokenizer gives it (a test holds this).
+                Some(i) => {
+                    let (row, _) = self.row(i);
+                    let (mut dot, mut norm) = (0.0f32, 0.0f32);
+                    for (&a, &q) in t.iter().zip(row) {
+                        let q = f32::from(q as i8);
+                        dot += a * q;
+                        norm += q * q;
+                    }
+                    if norm == 0.0 {
+                        continue;
+                    }
+                    dot / norm.sqrt()
+                }
+                _ => {
+                    if !self.embed_into(g, TextKind::Passage, None, &mut v) {
+                        continue;
+                    }
+                    super::cosine(&t, &v)
+                }
+            };
             if best.is_none_or(|(_, b)| c > b) {
                 best = Some((g, c));
             }
@@ -671,6 +692,51 @@ mod tests {
     /// A batch looks each distinct word up once; its vectors are those of each text embedded
     /// alone, bit for bit: known words, repeated words, compounds, folded and unknown words,
     /// hyphenated ones.
+    #[test]
+    fn every_key_is_one_word_as_the_tokenizer_gives_it() {
+        // `nearest` reads a known word's cosine off its row on this ground.
+        let table = StaticEmbedder::bundled();
+        for i in 0..table.count {
+            let key = table.key(i);
+            let ws = words(key);
+            assert!(
+                ws.len() == 1 && ws[0].text == key && ws[0].hyphen_parts.is_empty(),
+                "{key:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nearest_reads_the_same_cosines_as_the_word_vectors() {
+        let table = StaticEmbedder::bundled();
+        let guide = [
+            "lösenord",
+            "inloggning",
+            "semester",
+            "lösenordsbyte",
+            "xyzzyq",
+        ];
+        let (word, cosine) = table.nearest("glömt", guide).unwrap();
+        let t = table.word_vector("glömt").unwrap();
+        let expected = guide
+            .iter()
+            .filter_map(|g| Some((*g, crate::embed::cosine(&t, &table.word_vector(g)?))))
+            .fold(None, |best: Option<(&str, f32)>, (g, c)| {
+                if best.is_none_or(|(_, b)| c > b) {
+                    Some((g, c))
+                } else {
+                    best
+                }
+            })
+            .unwrap();
+        assert_eq!(word, expected.0);
+        assert!(
+            (cosine - expected.1).abs() < 1e-4,
+            "{cosine} vs {}",
+            expected.1
+        );
+    }
+
     #[test]
     fn prepare_builds_the_folded_keys_before_any_lookup() {
         let bytes = table_bytes("x", 1, &[("båt", 1.0, vec![1]), ("hus", 1.0, vec![1])]);
