@@ -60,8 +60,8 @@ pub struct Weights {
     /// Least cosine of a guide that only the semantic stage found: below it, it is not near
     /// enough to be suggested (text that means nothing to the guides finds nothing).
     pub semantic_min: f32,
-    /// Most stored vectors compared with every typed text to find `semantic_extra` guides;
-    /// beyond it only the lexical candidates are re-scored (each comparison reads a vector).
+    /// Most stored vectors compared one by one with a typed text to find `semantic_extra`
+    /// guides; beyond it a nearest-neighbour graph per segment finds them (`search/ann.rs`).
     pub semantic_scan: usize,
 }
 
