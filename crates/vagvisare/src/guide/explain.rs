@@ -428,18 +428,7 @@ fn snippet(body: &str, tokens: &[Word], hits: &[Vec<usize>]) -> Snippet {
         };
     }
     let window = SNIPPET_WORDS.min(tokens.len());
-    let mut best = (0usize, 0usize, 0usize); // (distinct, total, start)
-    for start in 0..=tokens.len() - window {
-        let slice = &hits[start..start + window];
-        let mut distinct: Vec<usize> = slice.iter().flatten().copied().collect();
-        let total = slice.iter().filter(|h| !h.is_empty()).count();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if (distinct.len(), total) > (best.0, best.1) {
-            best = (distinct.len(), total, start);
-        }
-    }
-    let start = best.2;
+    let start = best_window(hits, window);
     let end = start + window;
     // Rebuild the window word by word, with every run of white space (line breaks of numbered
     // steps included) shown as one space, remembering where the matched words land.
@@ -481,6 +470,35 @@ fn snippet(body: &str, tokens: &[Word], hits: &[Vec<usize>]) -> Snippet {
         text,
         html,
     }
+}
+
+/// The first start of the `window` words that hold the most distinct query words, and among
+/// those the most matched words (`hits`: per word, the query words it matches). One pass, the
+/// window sliding a word at a time with a count per query word.
+fn best_window(hits: &[Vec<usize>], window: usize) -> usize {
+    let mut counts = vec![0u32; hits.iter().flatten().max().map_or(0, |&q| q + 1)];
+    let (mut distinct, mut total) = (0usize, 0usize);
+    let mut best = (0usize, 0usize, 0usize); // (distinct, total, start)
+    for (i, entering) in hits.iter().enumerate() {
+        total += usize::from(!entering.is_empty());
+        for &q in entering {
+            distinct += usize::from(counts[q] == 0);
+            counts[q] += 1;
+        }
+        let Some(start) = (i + 1).checked_sub(window) else {
+            continue;
+        };
+        if (distinct, total) > (best.0, best.1) {
+            best = (distinct, total, start);
+        }
+        let leaving = &hits[start];
+        total -= usize::from(!leaving.is_empty());
+        for &q in leaving {
+            counts[q] -= 1;
+            distinct -= usize::from(counts[q] == 0);
+        }
+    }
+    best.2
 }
 
 /// Appends text with each run of white space as one space (none at the very start).
@@ -539,6 +557,45 @@ fn mark_html(text: &str, highlights: &[(usize, usize)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The window as it was chosen before `best_window`: every start, counted afresh.
+    fn best_window_by_counting_each(hits: &[Vec<usize>], window: usize) -> usize {
+        let mut best = (0usize, 0usize, 0usize);
+        for start in 0..=hits.len() - window {
+            let slice = &hits[start..start + window];
+            let mut distinct: Vec<usize> = slice.iter().flatten().copied().collect();
+            let total = slice.iter().filter(|h| !h.is_empty()).count();
+            distinct.sort_unstable();
+            distinct.dedup();
+            if (distinct.len(), total) > (best.0, best.1) {
+                best = (distinct.len(), total, start);
+            }
+        }
+        best.2
+    }
+
+    #[test]
+    fn the_sliding_window_chooses_as_counting_each_window_did() {
+        let mut state = 99u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        for _ in 0..500 {
+            let len = 1 + next(80) as usize;
+            let hits: Vec<Vec<usize>> = (0..len)
+                .map(|_| (0..next(3)).map(|_| next(6) as usize).collect())
+                .collect();
+            let window = 1 + next(len as u64) as usize;
+            assert_eq!(
+                best_window(&hits, window),
+                best_window_by_counting_each(&hits, window),
+                "{hits:?} {window}"
+            );
+        }
+    }
 
     #[test]
     fn marks_and_escapes() {
