@@ -100,6 +100,12 @@ impl GuideIndex {
         e.primary.as_ref().is_some_and(|p| !p.is_cheap())
     }
 
+    /// The static table and the host's embedder (when it chose one), as they are now.
+    fn embedders_now(&self) -> (&'static StaticEmbedder, Option<Arc<dyn Embedder>>) {
+        let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
+        (e.base, e.primary.clone())
+    }
+
     /// The name of the embedder searches use (the static table's unless another was chosen).
     pub fn embedder_name(&self) -> String {
         let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
@@ -176,10 +182,7 @@ impl GuideIndex {
         plan: &QueryPlan,
         searcher: &Searcher,
     ) -> Option<SemanticQuery> {
-        let (base, primary) = {
-            let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
-            (e.base, e.primary.clone())
-        };
+        let (base, primary) = self.embedders_now();
         let words = PlanWords { plan };
         if let Some(primary) = primary {
             let set = self.vector_set(searcher, primary.as_ref());
@@ -210,10 +213,7 @@ impl GuideIndex {
     /// answers before it serves.
     pub fn wait_for_semantic_graphs(&self) {
         let searcher = self.reader.searcher();
-        let (base, primary) = {
-            let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
-            (e.base, e.primary.clone())
-        };
+        let (base, primary) = self.embedders_now();
         let base: &dyn Embedder = base;
         let embedders: Vec<&dyn Embedder> =
             std::iter::once(base).chain(primary.as_deref()).collect();
@@ -237,10 +237,7 @@ impl GuideIndex {
     /// Builds the stored vectors that searches will compare, and the static table's own lookup
     /// of words without å/ä/ö (see [`warm`](Self::warm)).
     pub(super) fn warm_vectors(&self, searcher: &Searcher) {
-        let (base, primary) = {
-            let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
-            (e.base, e.primary.clone())
-        };
+        let (base, primary) = self.embedders_now();
         base.prepare();
         self.vector_set(searcher, base);
         if let Some(primary) = primary {
