@@ -462,7 +462,7 @@ impl StaticEmbedder {
                     }
                     dot / norm.sqrt()
                 }
-                _ => {
+                None => {
                     if !self.embed_into(g, TextKind::Passage, None, &mut v) {
                         continue;
                     }
