@@ -70,22 +70,35 @@ impl GuideIndex {
         };
         let generation = searcher.generation().generation_id();
         let typos = expand::TypoBudget::new(self.weights.max_typo_searches);
+        let resolve = |qw: &plan::QueryWord, typos: &expand::TypoBudget| {
+            expand::resolve(
+                qw,
+                searcher,
+                &self.fields,
+                &self.weights,
+                &self.read_errors,
+                typos,
+            )
+        };
         expand::expand_with(&mut plan, |qw| {
             let key = (qw.text.clone(), qw.prefix);
-            let mut whole = true;
+            let mut computed = None;
             let found = self.resolved.get_or_compute_keeping(generation, key, || {
-                let (alternatives, all) = expand::resolve(
-                    qw,
-                    searcher,
-                    &self.fields,
-                    &self.weights,
-                    &self.read_errors,
-                    &typos,
-                );
-                whole = all;
-                (alternatives, all)
+                let before = typos.left();
+                let (alternatives, whole) = resolve(qw, &typos);
+                computed = Some((alternatives.clone(), whole));
+                ((alternatives, typos.left() < before), whole)
             });
-            (found, whole)
+            if let Some(computed) = computed {
+                return computed;
+            }
+            // Kept whole; its spelling search counts against this search's budget as well.
+            let (alternatives, searched) = found.as_ref();
+            if *searched && !typos.take() {
+                let (as_typed, _) = resolve(qw, &expand::TypoBudget::new(0));
+                return (as_typed, false);
+            }
+            (alternatives.clone(), true)
         });
         plan
     }
@@ -110,8 +123,16 @@ impl GuideIndex {
             weight.clamp(0.0, 1.0)
         };
         // While a word is being typed the words before it carry the meaning: the stage weighs
-        // (share of the text in complete words)², so a half-typed text leans on its words.
-        let settled = complete_words(text);
+        // (share of the text in complete words)², so a half-typed text leans on its words. A
+        // text longer than is read is complete up to its cut, as the plan reads it (the text
+        // went on).
+        let cut = plan::cut(text);
+        let settled = if cut.len() == text.len() {
+            complete_words(text)
+        } else {
+            cut
+        };
+        let text = cut;
         let typing = settled.len() != text.len();
         let weight = if !typing {
             weight
@@ -120,7 +141,7 @@ impl GuideIndex {
             weight * share * share
         };
         let semantic = (weight > 0.0)
-            .then(|| self.semantic_query(plan::cut(text), plan, searcher))
+            .then(|| self.semantic_query(text, plan, searcher))
             .flatten();
         let depth = match semantic {
             Some(_) => n.max(self.weights.semantic_depth),

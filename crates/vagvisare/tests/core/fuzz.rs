@@ -176,13 +176,38 @@ fn index() -> &'static GuideIndex {
     })
 }
 
-/// The text as `suggest` reads it: cut at `MAX_QUERY_BYTES`, at a character boundary.
-fn cut(text: &str) -> &str {
+/// The text as `suggest` reads it: cut at `MAX_QUERY_BYTES`, at a character boundary, and
+/// when it was cut, its last word complete (the text went on), as a space after it says.
+fn as_read(text: &str) -> String {
     let mut end = text.len().min(MAX_QUERY_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    &text[..end]
+    if end == text.len() {
+        text.to_string()
+    } else {
+        format!("{} ", &text[..end])
+    }
+}
+
+/// A case the property below found: a text cut inside a word at `MAX_QUERY_BYTES` is complete
+/// up to its cut, in the plan and in the semantic stage alike (the stage read the end of the
+/// whole text instead, and ends of the two kinds disagreed).
+#[test]
+fn a_text_cut_inside_a_word_is_answered_as_its_complete_words() {
+    let index = index();
+    for unit in ["lösenordfield:\"x\"~3^2+,", "kommer inte in glömt"] {
+        let text = unit.repeat(200);
+        assert!(text.len() > MAX_QUERY_BYTES, "longer than is read");
+        for limit in 1..8 {
+            let options = SuggestOptions::limit(limit);
+            assert_eq!(
+                index.suggest_ids(&text, &options),
+                index.suggest_ids(&as_read(&text), &options),
+                "{unit:?} limit {limit}"
+            );
+        }
+    }
 }
 
 proptest! {
@@ -206,7 +231,7 @@ proptest! {
             }
         }
         let ids: Vec<&str> = found.iter().map(|s| s.id.as_str()).collect();
-        let cut_ids = index.suggest_ids(cut(&text), &options);
+        let cut_ids = index.suggest_ids(&as_read(&text), &options);
         prop_assert_eq!(ids, cut_ids.iter().map(String::as_str).collect::<Vec<_>>());
     }
 

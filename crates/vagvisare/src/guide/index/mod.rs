@@ -93,8 +93,8 @@ pub struct GuideIndex {
     pub(crate) weights: Weights,
     dir: Option<PathBuf>,
     /// Resolved alternatives of query words (by text and whether it is being typed) in the
-    /// latest committed state.
-    pub(super) resolved: GenerationCache<(String, bool), Vec<Alternative>>,
+    /// latest committed state, and whether resolving took a spelling search.
+    pub(super) resolved: GenerationCache<(String, bool), (Vec<Alternative>, bool)>,
     /// Feedback records and learned texts, as changed so far.
     feedback: RwLock<FeedbackStore>,
     /// The same as of the last commit (what a rollback returns to).

@@ -3,7 +3,7 @@
 //! holds is dropped.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA, SINK_STATE};
 use tantivy::schema::Field;
@@ -175,11 +175,11 @@ type Expansion = Vec<(MatchKind, Form, String, f32)>;
 /// says whether the word got its whole expansion ([`QueryWord::trimmed`] when not).
 pub(crate) fn expand_with(
     plan: &mut QueryPlan,
-    mut resolved: impl FnMut(&QueryWord) -> (Arc<Vec<Alternative>>, bool),
+    mut resolved: impl FnMut(&QueryWord) -> (Vec<Alternative>, bool),
 ) {
     for qw in plan.words.iter_mut().rev() {
         let (alternatives, whole) = resolved(qw);
-        qw.alternatives = alternatives.as_ref().clone();
+        qw.alternatives = alternatives;
         qw.trimmed = !whole;
     }
 }
@@ -188,7 +188,9 @@ pub(crate) fn expand_with(
 /// the costly part of expanding a word, tens of milliseconds for a text of long misspelt words.
 /// Words beyond it are searched as typed, their neighbours left out, and not cached, so that a
 /// hostile text costs a small multiple of an ordinary keystroke and the next search of the same
-/// word, within its own budget, gets its neighbours.
+/// word, within its own budget, gets its neighbours. A word whose cached expansion took a
+/// spelling search takes one from the budget too, so which words get their neighbours does not
+/// depend on what earlier searches left in the cache.
 #[derive(Debug)]
 pub(crate) struct TypoBudget(std::cell::Cell<usize>);
 
@@ -198,8 +200,13 @@ impl TypoBudget {
         Self(std::cell::Cell::new(n))
     }
 
+    /// Spelling searches left.
+    pub(crate) fn left(&self) -> usize {
+        self.0.get()
+    }
+
     /// Takes one spelling search; false when none is left.
-    fn take(&self) -> bool {
+    pub(crate) fn take(&self) -> bool {
         let left = self.0.get();
         if left == 0 {
             return false;
