@@ -14,7 +14,7 @@ import threading
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -112,9 +112,12 @@ class Run:
         self.passed = 0
 
     def check(self, name, condition, timeout=15):
-        """Waits until `condition(driver)` is truthy; counts a pass or raises."""
+        """Waits until `condition(driver)` is truthy; counts a pass or raises. An element the
+        page replaced while the condition read it (a list re-rendered as results arrive) is read
+        again at the next poll."""
         try:
-            value = WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(
+            value = WebDriverWait(self.driver, timeout, poll_frequency=0.05,
+                                  ignored_exceptions=(StaleElementReferenceException,)).until(
                 lambda d: condition(d))
         except TimeoutException:
             self.shot("failed-" + name)
