@@ -441,7 +441,11 @@ impl PyGuideIndex {
 
     /// Makes every change so far durable (on disk) and searchable.
     fn commit(&self, py: Python<'_>) -> PyResult<()> {
-        let result = py.detach(|| self.inner.commit());
+        let result = py.detach(|| {
+            let result = self.inner.commit();
+            crate::release_freed_memory();
+            result
+        });
         index_result(result)
     }
 
@@ -454,7 +458,11 @@ impl PyGuideIndex {
     /// Merges the committed guides into one segment (worth it after a bulk load), then
     /// prepares the common words (see ``warm``).
     fn optimize(&self, py: Python<'_>) -> PyResult<()> {
-        let result = py.detach(|| self.inner.optimize());
+        let result = py.detach(|| {
+            let result = self.inner.optimize();
+            crate::release_freed_memory();
+            result
+        });
         index_result(result)
     }
 
@@ -472,7 +480,10 @@ impl PyGuideIndex {
     /// that only the stage would find there. This asks for them itself, so it may follow a
     /// commit directly. For benchmarks, and for a portal that wants complete answers first.
     fn wait_for_semantic_graphs(&self, py: Python<'_>) {
-        py.detach(|| self.inner.wait_for_semantic_graphs())
+        py.detach(|| {
+            self.inner.wait_for_semantic_graphs();
+            crate::release_freed_memory();
+        })
     }
 
     /// Replaces the synonyms with the text of a synonym file (``mejl, mail, e-post`` groups and
