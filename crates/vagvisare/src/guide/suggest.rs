@@ -66,7 +66,8 @@ impl GuideIndex {
         let mut plan = {
             let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
             let synonyms = self.synonyms.read().unwrap_or_else(|e| e.into_inner());
-            plan::plan(text, &lexicon, &synonyms, &self.weights)
+            let mut analyzer = Analyzer::with_memo(&lexicon, &self.forms);
+            plan::plan(text, &mut analyzer, &synonyms, &self.weights)
         };
         let generation = searcher.generation().generation_id();
         let typos = expand::TypoBudget::new(self.weights.max_typo_searches);
@@ -311,7 +312,7 @@ impl GuideIndex {
                 None => (self.guide_of(&doc), None),
             };
             let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
-            let mut analyzer = Analyzer::new(&lexicon);
+            let mut analyzer = Analyzer::with_memo(&lexicon, &self.forms);
             Some(AnalysedGuide::new(
                 guide,
                 learned.unwrap_or_default(),

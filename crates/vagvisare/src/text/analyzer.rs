@@ -1,6 +1,6 @@
 //! The whole analysis of one text: every word with the forms the index stores and queries match.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
 
@@ -86,11 +86,67 @@ pub fn forms(word: &Word, lexicon: &Lexicon) -> Forms {
     }
 }
 
+/// Distinct words a [`FormsMemo`] holds; past it, it starts again (some 10 MB of forms).
+const MEMO_WORDS: usize = 1 << 15;
+
+/// The forms of words analysed before, shared by the analyses of many texts and threads against
+/// the same state of a lexicon (a word's compound parts depend on what the lexicon knows, so a
+/// lexicon that learned a word empties it). What explaining a shown guide, and planning a
+/// keystroke, would otherwise split and stem again for every text: most words of a guide were in
+/// a guide shown before.
+#[derive(Debug, Default)]
+pub struct FormsMemo {
+    state: Mutex<MemoState>,
+}
+
+#[derive(Debug, Default)]
+struct MemoState {
+    /// The [`Lexicon::version`] the forms were computed with.
+    version: u64,
+    forms: FxHashMap<String, Arc<Forms>>,
+}
+
+impl FormsMemo {
+    fn state(&self) -> std::sync::MutexGuard<'_, MemoState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The forms of `word` computed with this state of `lexicon`, if remembered.
+    fn get(&self, lexicon: &Lexicon, word: &str) -> Option<Arc<Forms>> {
+        let state = self.state();
+        (state.version == lexicon.version())
+            .then(|| state.forms.get(word).cloned())
+            .flatten()
+    }
+
+    /// Remembers the forms of `word` computed with this state of `lexicon`.
+    fn put(&self, lexicon: &Lexicon, word: &str, forms: &Arc<Forms>) {
+        let mut state = self.state();
+        if state.version != lexicon.version() || state.forms.len() >= MEMO_WORDS {
+            state.forms.clear();
+            state.version = lexicon.version();
+        }
+        state.forms.insert(word.to_string(), Arc::clone(forms));
+    }
+
+    /// Number of words remembered.
+    pub fn len(&self) -> usize {
+        self.state().forms.len()
+    }
+
+    /// True when nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Analyses texts against a lexicon, remembering the forms of words it has seen (a guide body
-/// repeats its words; a batch of guides repeats them more).
+/// repeats its words; a batch of guides repeats them more), and with a [`FormsMemo`] those that
+/// analyses before it saw.
 pub struct Analyzer<'a> {
     lexicon: &'a Lexicon,
     seen: FxHashMap<String, Arc<Forms>>,
+    memo: Option<&'a FormsMemo>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -99,6 +155,15 @@ impl<'a> Analyzer<'a> {
         Self {
             lexicon,
             seen: FxHashMap::default(),
+            memo: None,
+        }
+    }
+
+    /// An analyzer that also reads and fills `memo` (shared with other analyses).
+    pub fn with_memo(lexicon: &'a Lexicon, memo: &'a FormsMemo) -> Self {
+        Self {
+            memo: Some(memo),
+            ..Self::new(lexicon)
         }
     }
 
@@ -116,7 +181,17 @@ impl<'a> Analyzer<'a> {
                 let forms = match self.seen.get(&word.text) {
                     Some(forms) => Arc::clone(forms),
                     None => {
-                        let forms = Arc::new(forms(&word, self.lexicon));
+                        // A hyphenated word's parts are its pieces, not its text's split
+                        // ("e-post" and "epost" differ): only the others are shared.
+                        let memo = self.memo.filter(|_| word.hyphen_parts.is_empty());
+                        let remembered = memo.and_then(|m| m.get(self.lexicon, &word.text));
+                        let forms = remembered.unwrap_or_else(|| {
+                            let computed = Arc::new(forms(&word, self.lexicon));
+                            if let Some(memo) = memo {
+                                memo.put(self.lexicon, &word.text, &computed);
+                            }
+                            computed
+                        });
                         self.seen.insert(word.text.clone(), Arc::clone(&forms));
                         forms
                     }
@@ -205,6 +280,64 @@ mod tests {
             assert_eq!(a.word, b.word);
             assert_eq!(a.forms, b.forms);
         }
+    }
+
+    #[test]
+    fn a_memo_gives_the_forms_of_the_lexicon_as_it_is_now() {
+        let memo = FormsMemo::default();
+        let mut lex = lexicon(&["lösenord"]);
+        let text = "lösenordsbyte i skrivarkön";
+        let parts = |lex: &Lexicon, memo: &FormsMemo| -> Vec<Vec<String>> {
+            Analyzer::with_memo(lex, memo)
+                .analyze(text)
+                .iter()
+                .map(|t| t.forms.parts.clone())
+                .collect()
+        };
+        // Read from the memo, the forms are those computed without it.
+        let fresh: Vec<Vec<String>> = Analyzer::new(&lex)
+            .analyze(text)
+            .iter()
+            .map(|t| t.forms.parts.clone())
+            .collect();
+        assert_eq!(parts(&lex, &memo), fresh);
+        assert_eq!(memo.len(), 3);
+        assert_eq!(parts(&lex, &memo), fresh);
+        assert!(fresh[0].is_empty(), "'byte' is not known yet: {fresh:?}");
+        // Once the lexicon knows "byte", the compound splits, memo or not.
+        lex.add("byte");
+        assert_eq!(parts(&lex, &memo)[0], ["losenord", "lösenord", "byt"]);
+        // A lexicon with other words never reads this one's forms.
+        let other = lexicon(&["lösenord"]);
+        assert!(parts(&other, &memo)[0].is_empty());
+    }
+
+    #[test]
+    fn a_hyphenated_word_and_the_same_word_joined_keep_their_own_forms() {
+        let memo = FormsMemo::default();
+        let lex = Lexicon::new();
+        let hyphenated = Analyzer::with_memo(&lex, &memo).analyze("e-post");
+        let joined = Analyzer::with_memo(&lex, &memo).analyze("epost");
+        assert_eq!(hyphenated[0].forms.parts, ["e", "post"]);
+        assert!(joined[0].forms.parts.is_empty(), "{:?}", joined[0].forms);
+        assert_eq!(
+            joined[0].forms,
+            Analyzer::new(&lex).analyze("epost")[0].forms
+        );
+    }
+
+    #[test]
+    fn a_memo_holds_a_bounded_number_of_words() {
+        let memo = FormsMemo::default();
+        let lex = Lexicon::new();
+        let text: String = (0..MEMO_WORDS + 10).map(|i| format!("ord{i} ")).collect();
+        let tokens = Analyzer::with_memo(&lex, &memo).analyze(&text);
+        assert_eq!(tokens.len(), MEMO_WORDS + 10);
+        assert!(
+            !memo.is_empty() && memo.len() <= MEMO_WORDS,
+            "{}",
+            memo.len()
+        );
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! A word is split into parts that the lexicon knows, with an optional linking `-s-` or `-e-`
 //! between them (`lösenord`+s+`byte`); the index keeps the whole word and its parts.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rustc_hash::FxHashSet;
 
 use super::stem::stems;
@@ -16,12 +18,28 @@ const MIN_COMPOUND_CHARS: usize = 6;
 /// Most parts one word is split into.
 const MAX_PARTS: usize = 4;
 
+/// Source of [`Lexicon::version`]: unique in the process, so two lexicons that differ never
+/// share one.
+static VERSIONS: AtomicU64 = AtomicU64::new(1);
+
 /// Words (and their stems) known to stand alone, and so able to be parts of a compound.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Lexicon {
     known: FxHashSet<String>,
     /// The first characters of every known word (a cheap test before stemming a suffix).
     starts: FxHashSet<String>,
+    /// Changes with every word learned (see [`version`](Self::version)).
+    version: u64,
+}
+
+impl Default for Lexicon {
+    fn default() -> Self {
+        Self {
+            known: FxHashSet::default(),
+            starts: FxHashSet::default(),
+            version: VERSIONS.fetch_add(1, Ordering::Relaxed),
+        }
+    }
 }
 
 impl Lexicon {
@@ -40,6 +58,7 @@ impl Lexicon {
         {
             return;
         }
+        self.version = VERSIONS.fetch_add(1, Ordering::Relaxed);
         self.known.insert(word.to_string());
         self.starts
             .insert(word.chars().take(MIN_PART_CHARS).collect());
@@ -69,6 +88,13 @@ impl Lexicon {
                 self.add(&super::tokenize::normalize(word));
             }
         }
+    }
+
+    /// Identifies what the lexicon knows: a word learned gives it a new version, never one that
+    /// any lexicon of the process had before, so splits remembered for one version
+    /// ([`FormsMemo`](super::analyzer::FormsMemo)) hold for as long as it is current.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Number of known words and stems.

@@ -33,6 +33,7 @@ use super::plan::{Alternative, Weights};
 use super::schema::{self, Fields};
 use super::search::KeptScores;
 use crate::feedback::{FeedbackStore, FEEDBACK_FILE};
+use crate::text::analyzer::FormsMemo;
 use crate::text::compound::Lexicon;
 use crate::text::synonyms::Synonyms;
 
@@ -89,6 +90,9 @@ pub struct GuideIndex {
     /// other id has nothing to delete, and asks the writer for no delete (see `upsert`).
     uncommitted: Mutex<rustc_hash::FxHashSet<u64>>,
     pub(super) lexicon: RwLock<Lexicon>,
+    /// Forms of words analysed against the current lexicon, shared by the plans of keystrokes
+    /// and the explanations of shown guides.
+    pub(super) forms: FormsMemo,
     pub(super) synonyms: RwLock<Synonyms>,
     pub(crate) weights: Weights,
     dir: Option<PathBuf>,
@@ -246,6 +250,7 @@ impl GuideIndex {
             writer: Mutex::new(writer),
             uncommitted: Mutex::default(),
             lexicon: RwLock::new(Lexicon::new()),
+            forms: FormsMemo::default(),
             synonyms: RwLock::new(Synonyms::bundled()),
             weights: Weights::default(),
             dir,

@@ -27,7 +27,6 @@ pub use weights::Weights;
 
 use super::schema::Form;
 use crate::text::analyzer::{compound_pair_term, pair_term, Analyzer};
-use crate::text::compound::Lexicon;
 use crate::text::fold::fold;
 use crate::text::stem::stems;
 use crate::text::synonyms::Synonyms;
@@ -185,10 +184,14 @@ impl QueryWord {
     }
 }
 
-/// Plans the query for text exactly as typed so far.
-pub(crate) fn plan(text: &str, lexicon: &Lexicon, synonyms: &Synonyms, w: &Weights) -> QueryPlan {
+/// Plans the query for text exactly as typed so far, analysed by `analyzer`.
+pub(crate) fn plan(
+    text: &str,
+    analyzer: &mut Analyzer<'_>,
+    synonyms: &Synonyms,
+    w: &Weights,
+) -> QueryPlan {
     let cut_text = cut(text);
-    let mut analyzer = Analyzer::new(lexicon);
     let mut tokens = analyzer.analyze(cut_text);
     tokens.truncate(MAX_QUERY_WORDS);
     let typing_last =
@@ -304,7 +307,7 @@ mod tests {
     fn plan_of(text: &str) -> QueryPlan {
         plan(
             text,
-            &Lexicon::new(),
+            &mut Analyzer::new(&crate::text::compound::Lexicon::new()),
             &Synonyms::bundled(),
             &Weights::default(),
         )
