@@ -158,6 +158,20 @@ class WidgetRun(Run):
                        " && r.querySelector('[role=status][aria-live=polite]') !== null"
                        " && results !== null && r.contains(results);"))
 
+        self.check("a field added later attaches by Vagvisare.attach, once, with the CSRF token of its"
+                   " data- attributes in the header they name",
+                   lambda d: self.js(
+                       "const box = document.createElement('div');"
+                       "box.innerHTML = '<input id=\"later\" data-vagvisare-list=\"#later-list\"'"
+                       " + ' data-vagvisare-csrf=\"tok-1\" data-vagvisare-csrf-header=\"X-Test-CSRF\">'"
+                       " + '<div id=\"later-list\"></div>';"
+                       "document.body.appendChild(box);"
+                       "const f = document.getElementById('later');"
+                       "const w = Vagvisare.attach(f);"
+                       "const ok = w === Vagvisare.attach(f) && w.headers(true)['X-Test-CSRF'] === 'tok-1'"
+                       " && document.getElementById('later-list').querySelector('h2') !== null;"
+                       "box.remove(); return ok;"))
+
         # Debouncing: the whole text typed at once asks only a few times.
         self.js(COUNT_SUGGEST_REQUESTS)
         text = "glömt lösenordet"

@@ -15,8 +15,11 @@ use crate::error::ApiError;
 /// The demo page: one file, Swedish, no external assets but the widget from this service.
 pub const INDEX_HTML: &str = include_str!("../../assets/index.html");
 
-/// The drop-in widget: "Möjliga lösningar" for a description field of any portal page.
-pub const WIDGET_JS: &str = include_str!("../../assets/vagvisare.js");
+/// The drop-in widget: "Möjliga lösningar" for a description field of any portal page. One file
+/// for the service and the Python package's Django app, kept where the wheel takes it from.
+pub const WIDGET_JS: &str = include_str!(
+    "../../../../bindings/python/python/vagvisare/django/static/vagvisare/vagvisare.js"
+);
 
 /// Everything the page loads comes from this service; scripts and styles are inline.
 const PAGE_POLICY: &str = "default-src 'none'; script-src 'self' 'unsafe-inline'; \

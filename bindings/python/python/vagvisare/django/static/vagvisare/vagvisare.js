@@ -17,7 +17,8 @@
  * limit (5); delay (ms of quiet before asking, 120); maxWait (ms, 360: while typing goes on,
  * ask at least this often); feedback (true: show "Fick du hjälp?" with Ja/Nej under the list);
  * heading ("Möjliga lösningar"; null for none); headers (an object or a function returning one,
- * added to every call); texts ({idle, none, error, question, yes, no, thanks, sorry, found});
+ * added to every call; as attributes, data-vagvisare-csrf sends a CSRF token in the header
+ * data-vagvisare-csrf-header names, "X-CSRFToken" by default); texts ({idle, none, error, question, yes, no, thanks, sorry, found});
  * onResults(text, suggestions), onChoose(suggestion, rank), onAnswer(helped).
  *
  * Answers to older texts are dropped (each request is numbered and the previous one aborted),
@@ -359,9 +360,12 @@
     return new Widget(options || {});
   }
 
+  /** The widget of a field configured by its data- attributes (made once, then the same). */
   function fromAttributes(field) {
     if (field.vagvisare) return field.vagvisare;
     var d = field.dataset;
+    var headers = {};
+    if (d.vagvisareCsrf) headers[d.vagvisareCsrfHeader || "X-CSRFToken"] = d.vagvisareCsrf;
     field.vagvisare = init({
       field: field,
       list: d.vagvisareList,
@@ -370,7 +374,8 @@
       category: d.vagvisareCategory,
       limit: d.vagvisareLimit ? Number(d.vagvisareLimit) : undefined,
       feedback: d.vagvisareFeedback !== "false",
-      heading: d.vagvisareHeading === undefined ? undefined : (d.vagvisareHeading || null)
+      heading: d.vagvisareHeading === undefined ? undefined : (d.vagvisareHeading || null),
+      headers: headers
     });
     return field.vagvisare;
   }
@@ -380,7 +385,7 @@
     return Array.prototype.map.call((root || document).querySelectorAll("[data-vagvisare]"), fromAttributes);
   }
 
-  global.Vagvisare = { init: init, scan: scan, version: "1" };
+  global.Vagvisare = { init: init, attach: fromAttributes, scan: scan, version: "1" };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { scan(); });
   else scan();
 })(window);
