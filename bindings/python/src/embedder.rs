@@ -301,12 +301,12 @@ fn shortened(message: &str) -> String {
 }
 
 impl Embedder for PyEmbedder {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     fn dim(&self) -> usize {
         self.dim
+    }
+
+    fn name(&self) -> &str {
+        &self.name
     }
 
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EmbedError> {
