@@ -7,10 +7,10 @@ use std::ops::Range;
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
-use tantivy::query::Bm25Weight;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, Score, SegmentReader, Term, TERMINATED};
 
+use super::bm25::Bm25;
 use super::scoring::Scoring;
 
 /// A term's postings in a segment as blocks (the first one loaded) and its field's norms;
@@ -173,7 +173,7 @@ struct Cursor<'a> {
     /// The next posting of the decoded block.
     at: usize,
     norms: FieldNormReader,
-    bm25: &'a Bm25Weight,
+    bm25: &'a Bm25,
     /// Scores by frequency (1 to [`TABLE_FREQS`]) and field norm, for a long list.
     table: Option<Box<[[Score; 256]; TABLE_FREQS]>>,
     alternative: usize,
@@ -183,7 +183,7 @@ impl<'a> Cursor<'a> {
     fn new(
         blocks: BlockSegmentPostings,
         norms: FieldNormReader,
-        bm25: &'a Bm25Weight,
+        bm25: &'a Bm25,
         alternative: usize,
     ) -> Self {
         let table = (blocks.doc_freq() >= SCORE_TABLE_FROM).then(|| {
@@ -349,7 +349,7 @@ impl Accumulators {
     pub(super) fn add_clauses(
         &mut self,
         scoring: &Scoring,
-        weights: &[Option<Bm25Weight>],
+        weights: &[Option<Bm25>],
         clauses: Range<usize>,
         segment: &SegmentReader,
         out: &mut BlockScores,
@@ -415,7 +415,7 @@ impl Accumulators {
     pub(super) fn add_to_scores(
         &mut self,
         scoring: &Scoring,
-        weights: &[Option<Bm25Weight>],
+        weights: &[Option<Bm25>],
         clauses: Range<usize>,
         segment: &SegmentReader,
     ) {

@@ -32,10 +32,10 @@ use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
-use tantivy::query::Bm25Weight;
 use tantivy::{DocId, Searcher, SegmentReader};
 
 use super::accumulate::{with_accumulators, Accumulators, BlockScores};
+use super::bm25::Bm25;
 use super::scoring::{ClauseKey, Scoring};
 use super::{prepare, Prepared};
 use crate::guide::index::ReadErrors;
@@ -294,7 +294,7 @@ pub(super) fn common_clauses(
 pub(super) fn add_clauses(
     acc: &mut Accumulators,
     scoring: &Scoring,
-    weights: &[Option<Bm25Weight>],
+    weights: &[Option<Bm25>],
     clauses: Range<usize>,
     common: &[Option<Arc<KeptState>>],
     segment: &SegmentReader,

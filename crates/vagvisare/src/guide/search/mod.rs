@@ -33,6 +33,7 @@
 
 mod accumulate;
 pub(crate) mod ann;
+mod bm25;
 mod filter;
 mod kept;
 #[cfg(test)]
@@ -41,10 +42,11 @@ mod scoring;
 mod select;
 pub(crate) mod semantic;
 
-use tantivy::query::{Bm25Weight, EnableScoring, Query, Weight};
+use tantivy::query::{EnableScoring, Query, Weight};
 use tantivy::{DocAddress, DocId, Score, Searcher};
 
 use accumulate::with_accumulators;
+use bm25::Bm25;
 use filter::allowed;
 use kept::{add_clauses, common_clauses, kept_state};
 use select::{select, TopN};
@@ -62,7 +64,7 @@ pub(super) struct Prepared {
     /// The filter's weight, when there is a filter.
     pub(super) filter: Option<Box<dyn Weight>>,
     /// Every term's BM25 weight ([`Scoring::weights`]).
-    pub(super) weights: Vec<Option<Bm25Weight>>,
+    pub(super) weights: Vec<Option<Bm25>>,
     /// Every term's document frequency.
     pub(super) doc_freqs: Vec<u64>,
     /// Whether the index holds learned passages, whose hits are grouped with their guide's.

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use tantivy::query::{Bm25StatisticsProvider, Bm25Weight};
+use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 use tantivy::{Score, Searcher, Term};
+
+use super::bm25::{norms, Bm25, Norms};
 
 use crate::guide::index::ReadErrors;
 use crate::guide::plan::{Alternative, QueryPlan, Weights};
@@ -166,7 +168,7 @@ impl Scoring {
         searcher: &Searcher,
         passages: u64,
         errors: &ReadErrors,
-    ) -> (Vec<Option<Bm25Weight>>, Vec<u64>) {
+    ) -> (Vec<Option<Bm25>>, Vec<u64>) {
         let docs = match searcher.total_num_docs() {
             Ok(docs) => docs,
             Err(e) => {
@@ -182,8 +184,8 @@ impl Scoring {
                 .as_ref()
                 .is_some_and(|(fields, _)| fields.contains(&field))
         };
-        // Per field, the documents it is counted over and their average length.
-        let mut stats: HashMap<Field, Option<(u64, Score)>> = HashMap::new();
+        // Per field, the documents it is counted over and their length norms.
+        let mut stats: HashMap<Field, Option<(u64, Norms)>> = HashMap::new();
         self.terms
             .iter()
             .map(|t| {
@@ -192,7 +194,7 @@ impl Scoring {
                     return (None, 0);
                 }
                 let field = t.term.field();
-                let population = *stats.entry(field).or_insert_with(|| {
+                let population = stats.entry(field).or_insert_with(|| {
                     let tokens = searcher.total_num_tokens(field);
                     let tokens = errors.or(tokens.map(Some), None)?;
                     let over = if is_learned(field) {
@@ -203,9 +205,9 @@ impl Scoring {
                         docs.saturating_sub(passages) // a guide's own text, over the guides
                     };
                     let over = over.max(1);
-                    Some((over, tokens as Score / over as Score))
+                    Some((over, norms(tokens as Score / over as Score)))
                 });
-                let weight = population.map(|(over, average)| {
+                let weight = population.as_ref().map(|(over, norms)| {
                     // Rarity among the documents that can hold the term (with no passages, every
                     // document: as Tantivy computes it).
                     let n = if is_learned(field) {
@@ -214,10 +216,10 @@ impl Scoring {
                         // learned word look common.
                         docs.saturating_sub(passages).max(passages)
                     } else {
-                        over
+                        *over
                     }
                     .max(doc_freq);
-                    Bm25Weight::for_one_term(doc_freq, n, average).boost_by(t.boost)
+                    Bm25::for_one_term(doc_freq, n, norms).boost_by(t.boost)
                 });
                 (weight, doc_freq)
             })
