@@ -345,10 +345,32 @@ impl VectorSet {
     }
 }
 
-/// Dot product of two int8 vectors of the same length. Sixteen lanes summed apart, so that
-/// the compiler makes it vector instructions (products of i16 pairs added into i32, in SSE2):
-/// about 10× the plain sum's speed, which the exact scan and the graphs' building both need.
+/// Dot product of two int8 vectors of the same length: with AVX2 where the processor has it
+/// (checked once, then a load and a branch per call), else for any x86-64 (SSE2). The exact
+/// scan of the semantic stage is this, 10 000 times a completed word: with SSE2 a 256-value
+/// row cost about 40 ns, most of a warm keystroke's time at 10 000 guides.
 pub(super) fn dot(a: &[i8], b: &[i8]) -> i32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above; the function reads only the two
+        // slices, within their lengths.
+        return unsafe { dot_avx2(a, b) };
+    }
+    dot_lanes(a, b)
+}
+
+/// [`dot_lanes`] compiled for AVX2 (16 values sign-extended and multiplied in pairs per
+/// instruction instead of 8 with SSE2's unpacking).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dot_avx2(a: &[i8], b: &[i8]) -> i32 {
+    dot_lanes(a, b)
+}
+
+/// The dot product with sixteen lanes summed apart, so that the compiler makes it vector
+/// instructions (products of i16 pairs added into i32).
+#[inline(always)]
+fn dot_lanes(a: &[i8], b: &[i8]) -> i32 {
     const LANES: usize = 16;
     let mut lanes = [0i32; LANES];
     let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
@@ -503,6 +525,7 @@ mod tests {
                 .map(|(&x, &y)| i32::from(x) * i32::from(y))
                 .sum();
             assert_eq!(dot(&a, &b), plain, "length {len}");
+            assert_eq!(dot_lanes(&a, &b), plain, "length {len}");
         }
         let extreme = vec![-128i8; 300];
         assert_eq!(dot(&extreme, &extreme), 300 * 128 * 128);
