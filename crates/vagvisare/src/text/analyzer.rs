@@ -129,6 +129,11 @@ impl FormsMemo {
         state.forms.insert(word.to_string(), Arc::clone(forms));
     }
 
+    /// Forgets every word.
+    pub fn clear(&self) {
+        self.state().forms.clear();
+    }
+
     /// Number of words remembered.
     pub fn len(&self) -> usize {
         self.state().forms.len()
@@ -304,6 +309,8 @@ mod tests {
         assert_eq!(memo.len(), 3);
         assert_eq!(parts(&lex, &memo), fresh);
         assert!(fresh[0].is_empty(), "'byte' is not known yet: {fresh:?}");
+        memo.clear();
+        assert!(memo.is_empty());
         // Once the lexicon knows "byte", the compound splits, memo or not.
         lex.add("byte");
         assert_eq!(parts(&lex, &memo)[0], ["losenord", "lösenord", "byt"]);

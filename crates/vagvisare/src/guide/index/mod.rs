@@ -410,11 +410,12 @@ impl GuideIndex {
         Ok(())
     }
 
-    /// Forgets the cached word expansions, analysed guides and scores of typed words (they are
-    /// rebuilt on demand). Only benchmarks need this, to measure a keystroke that nothing before
-    /// it prepared.
+    /// Forgets the cached word expansions, word forms, analysed guides and scores of typed words
+    /// (they are rebuilt on demand). Only benchmarks need this, to measure a keystroke that
+    /// nothing before it prepared.
     pub fn clear_caches(&self) {
         self.resolved.clear();
+        self.forms.clear();
         self.related.clear();
         self.analysed.clear();
         self.kept.clear();
