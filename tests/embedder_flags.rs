@@ -58,8 +58,9 @@ fn endpoint(requests: usize) -> String {
     url
 }
 
-#[test]
-fn suggestions_use_the_endpoint_given_on_the_command_line() {
+/// The first suggestion of `vagvisare suggest` for `text` over two guides, its vectors from a
+/// fake endpoint that answers three requests: the dimension, the guides, the text.
+fn first_through_endpoint(text: &str, flags: &[&str]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let guides = dir.path().join("guides.jsonl");
     std::fs::write(
@@ -68,13 +69,13 @@ fn suggestions_use_the_endpoint_given_on_the_command_line() {
          {\"id\": \"bins\", \"title\": \"Soptunnan har inte tömts\", \"body\": \"Gör en felanmälan.\"}\n",
     )
     .unwrap();
-    // The dimension is learned (one request), the guides embedded (one), the text (one).
     let url = endpoint(3);
     let output = Command::new(vagvisare())
         .args(["suggest", "--guides"])
         .arg(&guides)
         .args(["--embedder-url", &url, "--embedder-model", "fake"])
-        .args(["--format", "json", "zork "])
+        .args(flags)
+        .args(["--format", "json", text])
         .output()
         .unwrap();
     assert!(
@@ -83,7 +84,21 @@ fn suggestions_use_the_endpoint_given_on_the_command_line() {
         String::from_utf8_lossy(&output.stderr)
     );
     let found: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(found["suggestions"][0]["id"], "bins", "{found}");
+    found["suggestions"][0]["id"].clone()
+}
+
+#[test]
+fn suggestions_use_the_endpoint_given_on_the_command_line() {
+    assert_eq!(first_through_endpoint("zork ", &[]), "bins");
+}
+
+#[test]
+fn asked_while_typing_the_endpoint_sees_the_word_being_typed() {
+    // "zork" without a space is a word being typed: by default not sent, and no word of a
+    // guide nor of the static table matches it.
+    assert_eq!(first_through_endpoint("zork", &[]), serde_json::Value::Null);
+    let flag = ["--embed-while-typing"];
+    assert_eq!(first_through_endpoint("zork", &flag), "bins");
 }
 
 #[test]

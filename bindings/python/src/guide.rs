@@ -408,6 +408,19 @@ impl PyGuideIndex {
         index_result(self.inner.set_semantic_weight(w))
     }
 
+    /// Whether a costly embedder (``embedder=``) is asked on every keystroke, the word being
+    /// typed included, and its vector counted as a finished text's (one model run a keystroke);
+    /// off by default: it is asked once a word is complete (one model run a word).
+    #[getter]
+    fn get_embed_while_typing(&self) -> bool {
+        self.inner.embeds_while_typing()
+    }
+
+    #[setter]
+    fn set_embed_while_typing(&self, value: bool) {
+        self.inner.set_embed_while_typing(value);
+    }
+
     /// How many reads, and embedder calls, have failed since the index was opened: a search
     /// answers on without what failed (an embedder that raised: the static vectors).
     #[getter]

@@ -117,6 +117,20 @@ def test_a_guide_sharing_no_word_with_the_text_is_found_through_the_embedder() -
     assert plain.suggest("zork blimp ") == []
 
 
+def test_asked_while_typing_the_embedder_sees_the_word_being_typed() -> None:
+    meanings = Meanings()
+    index = index_with(meanings)
+    assert index.embed_while_typing is False
+    # Off: "zork" is a word being typed, not sent; words alone find nothing for it.
+    asked = len(meanings.calls)
+    assert index.suggest("zork") == []
+    assert len(meanings.calls) == asked
+    index.embed_while_typing = True
+    assert index.embed_while_typing is True
+    assert ids(index.suggest("zork"))[:1] == ["bins"]
+    assert meanings.calls[asked:] == [("query", 1)]
+
+
 def test_the_embedder_is_told_query_or_passage_and_guides_are_embedded_at_indexing() -> None:
     meanings = Meanings()
     index = index_with(meanings)

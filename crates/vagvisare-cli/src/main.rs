@@ -71,6 +71,10 @@ struct Analysis {
     /// With --embedder-url: the model the endpoint serves (the index records `http:<model>`).
     #[arg(long, requires = "embedder_url")]
     embedder_model: Option<String>,
+    /// With --embedder-url: ask the endpoint on every keystroke, the word being typed included
+    /// (one request a keystroke; by default one a complete word).
+    #[arg(long, requires = "embedder_url")]
+    embed_while_typing: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -247,6 +251,7 @@ fn configure(index: &GuideIndex, analysis: &Analysis) -> Result<(), String> {
         if had_guides {
             index.commit().map_err(err)?;
         }
+        index.set_embed_while_typing(analysis.embed_while_typing);
     }
     Ok(())
 }

@@ -168,6 +168,9 @@ pub struct SemanticConfig {
     /// An OpenAI-compatible embeddings endpoint whose vectors the stage uses; `None`: the
     /// shipped static vectors. When it does not answer, searches use the static vectors.
     pub embedder: Option<crate::embedder::HttpEmbedderConfig>,
+    /// The endpoint is asked on every keystroke, the word being typed included (one request a
+    /// keystroke; by default one a complete word). See `GuideIndex::set_embed_while_typing`.
+    pub embed_while_typing: bool,
 }
 
 impl Config {
@@ -713,6 +716,7 @@ struct FileSemantic {
     batch: Option<Spanned<usize>>,
     query_prefix: Option<String>,
     passage_prefix: Option<String>,
+    embed_while_typing: Option<bool>,
 }
 
 impl FileSemantic {
@@ -739,6 +743,7 @@ impl FileSemantic {
                 ("batch", self.batch.is_some()),
                 ("query_prefix", self.query_prefix.is_some()),
                 ("passage_prefix", self.passage_prefix.is_some()),
+                ("embed_while_typing", self.embed_while_typing.is_some()),
             ];
             if let Some((key, _)) = stray.iter().find(|(_, given)| *given) {
                 return Err(err(
@@ -750,6 +755,7 @@ impl FileSemantic {
             return Ok(SemanticConfig {
                 weight,
                 embedder: None,
+                embed_while_typing: false,
             });
         };
         let span = url.span();
@@ -789,6 +795,7 @@ impl FileSemantic {
         Ok(SemanticConfig {
             weight,
             embedder: Some(embedder),
+            embed_while_typing: self.embed_while_typing.unwrap_or(false),
         })
     }
 }

@@ -343,6 +343,7 @@ pub fn configure(
                 embedder.name(),
                 embedder.dim()
             ));
+            index.set_embed_while_typing(semantic.embed_while_typing);
             index.set_embedder(Some(Arc::new(embedder)))
         }
         Err(e) => {

@@ -326,7 +326,7 @@ async fn the_service_indexes_through_a_configured_endpoint_and_answers_when_it_s
     let dir = tempfile::tempdir().unwrap();
     let toml = format!(
         "[semantic]\nweight = 0.3\nembedder_url = \"{}\"\nembedder_model = \"fake-e5\"\n\
-         embedder_dim = {DIM}\ntimeout_ms = 1500\nbatch = 16\n",
+         embedder_dim = {DIM}\ntimeout_ms = 1500\nbatch = 16\nembed_while_typing = true\n",
         endpoint.url()
     );
     let path = dir.path().join("vagvisare.toml");
@@ -351,6 +351,17 @@ async fn the_service_indexes_through_a_configured_endpoint_and_answers_when_it_s
     let (status, found) = suggest(&app, "glömt%20lösenordet%20").await;
     assert_eq!(status, StatusCode::OK);
     assert!(first_id(&found).is_some(), "{found}");
+    // Asked while typing: the word being typed goes to the endpoint too.
+    assert!(app.index().embeds_while_typing());
+    let (status, _) = suggest(&app, "glömt%20lösenor").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(endpoint
+        .asked
+        .lock()
+        .unwrap()
+        .inputs
+        .iter()
+        .any(|i| i.iter().any(|t| t.ends_with("glömt lösenor"))));
 
     endpoint.stop();
     let (status, found) = suggest(&app, "glömt%20mitt%20lösenord%20").await;
@@ -383,7 +394,8 @@ fn the_semantic_table_of_the_configuration_is_checked() {
     };
     let config = read(
         "[semantic]\nweight = 0.25\nembedder_url = \"http://127.0.0.1:8000/v1/embeddings\"\n\
-         embedder_model = \"e5\"\nbatch = 8\ntimeout_ms = 900\nquery_prefix = \"query: \"\n",
+         embedder_model = \"e5\"\nbatch = 8\ntimeout_ms = 900\nquery_prefix = \"query: \"\n\
+         embed_while_typing = true\n",
     )
     .unwrap();
     let embedder = config.semantic.embedder.as_ref().unwrap();
@@ -393,11 +405,13 @@ fn the_semantic_table_of_the_configuration_is_checked() {
         (8, Duration::from_millis(900), None)
     );
     assert_eq!(embedder.query_prefix, "query: ");
+    assert!(config.semantic.embed_while_typing);
     assert_eq!(
         read("[semantic]\nweight = 0\n").unwrap().semantic,
         SemanticConfig {
             weight: Some(0.0),
-            embedder: None
+            embedder: None,
+            embed_while_typing: false,
         }
     );
     for (text, says) in [
@@ -411,6 +425,10 @@ fn the_semantic_table_of_the_configuration_is_checked() {
             "without `embedder_model`",
         ),
         ("[semantic]\nembedder_model = \"e5\"\n", "no `embedder_url`"),
+        (
+            "[semantic]\nembed_while_typing = true\n",
+            "`embed_while_typing` but no `embedder_url`",
+        ),
         (
             "[semantic]\nembedder_url = \"http://x\"\nembedder_model = \"e5\"\nbatch = 0\n",
             "`batch` is 0",

@@ -135,15 +135,23 @@ impl GuideIndex {
         };
         let text = cut;
         let typing = settled.len() != text.len();
-        let weight = if !typing {
+        let scaled = if !typing {
             weight
         } else {
             let share = settled.chars().count() as f32 / text.chars().count().max(1) as f32;
             weight * share * share
         };
-        let semantic = (weight > 0.0)
-            .then(|| self.semantic_query(text, plan, searcher))
+        // A costly embedder asked on every keystroke sees the word being typed too: its vector
+        // counts as a finished text's.
+        let whole = typing && self.embeds_while_typing() && self.has_costly_embedder();
+        let asked = if whole { weight } else { scaled };
+        let semantic = (asked > 0.0)
+            .then(|| self.semantic_query(text, plan, searcher, whole))
             .flatten();
+        let (weight, typing) = match &semantic {
+            Some(sq) if sq.whole_text => (weight, false),
+            _ => (scaled, typing),
+        };
         let depth = match semantic {
             Some(_) => n.max(self.weights.semantic_depth),
             None => n,

@@ -252,6 +252,9 @@ fn a_costly_embedder_weighs_the_stage_by_its_own_default_until_a_weight_is_chose
     index.set_embedder(Some(Topics::new())).unwrap();
     assert_eq!(index.semantic_weight(), defaults.semantic_encoder);
     assert!(defaults.semantic_encoder > defaults.semantic);
+    index.set_embed_while_typing(true);
+    assert_eq!(index.semantic_weight(), defaults.semantic_encoder_typing);
+    index.set_embed_while_typing(false);
     index.set_embedder(None).unwrap();
     assert_eq!(
         index.semantic_weight(),
@@ -262,4 +265,28 @@ fn a_costly_embedder_weighs_the_stage_by_its_own_default_until_a_weight_is_chose
     index.set_semantic_weight(0.4).unwrap();
     index.set_embedder(Some(Topics::new())).unwrap();
     assert_eq!(index.semantic_weight(), 0.4);
+}
+
+#[test]
+fn a_costly_embedder_asked_while_typing_sees_the_word_being_typed() {
+    let index = index();
+    let topics = Topics::new();
+    index.set_embedder(Some(topics.clone())).unwrap();
+    index.commit().unwrap();
+    let options = SuggestOptions::limit(3);
+    assert!(!index.embeds_while_typing(), "off by default");
+    // Off: the word being typed is not sent; a first half word has no complete word before it.
+    let before = topics.calls.load(Ordering::Relaxed);
+    let off = ids(&index, "zork", &options);
+    assert_eq!(topics.calls.load(Ordering::Relaxed), before);
+    assert_ne!(off.first().map(String::as_str), Some("bins"), "{off:?}");
+    // On: the encoder gets the whole text, once, and its guide joins as for a finished text.
+    index.set_embed_while_typing(true);
+    assert!(index.embeds_while_typing());
+    let on = ids(&index, "zork", &options);
+    assert_eq!(topics.calls.load(Ordering::Relaxed), before + 1);
+    assert_eq!(on.first().map(String::as_str), Some("bins"), "{on:?}");
+    // The same text again is answered from the cache by text.
+    ids(&index, "zork", &options);
+    assert_eq!(topics.calls.load(Ordering::Relaxed), before + 1);
 }

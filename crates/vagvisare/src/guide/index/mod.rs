@@ -123,6 +123,9 @@ pub struct GuideIndex {
     /// Semantic weight of searches that do not choose one, once the host chose it (until then,
     /// the weights' default for the embedder in use).
     semantic_weight: RwLock<Option<f32>>,
+    /// A costly embedder is asked on every keystroke, the word being typed included (see
+    /// [`GuideIndex::set_embed_while_typing`]).
+    embed_while_typing: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for GuideIndex {
@@ -266,6 +269,7 @@ impl GuideIndex {
             query_vectors: Mutex::default(),
             related: GenerationCache::default(),
             semantic_weight: RwLock::new(None),
+            embed_while_typing: Default::default(),
         })
     }
 
@@ -321,7 +325,8 @@ impl GuideIndex {
     /// crate::guide::SuggestOptions::semantic)): 0 turns the semantic stage off for this index.
     /// Until [`set_semantic_weight`](Self::set_semantic_weight) chooses one, it is the
     /// [weights'](Weights::semantic) for the static table, and
-    /// [`Weights::semantic_encoder`] while a costly embedder (a sentence encoder) is chosen.
+    /// [`Weights::semantic_encoder`] while a costly embedder (a sentence encoder) is chosen
+    /// ([`Weights::semantic_encoder_typing`] while it is asked on every keystroke).
     pub fn semantic_weight(&self) -> f32 {
         let chosen = *self
             .semantic_weight
@@ -330,7 +335,9 @@ impl GuideIndex {
         if let Some(weight) = chosen {
             return weight;
         }
-        if self.has_costly_embedder() {
+        if self.has_costly_embedder() && self.embeds_while_typing() {
+            self.weights.semantic_encoder_typing
+        } else if self.has_costly_embedder() {
             self.weights.semantic_encoder
         } else {
             self.weights.semantic
@@ -349,6 +356,25 @@ impl GuideIndex {
             .write()
             .unwrap_or_else(|e| e.into_inner()) = Some(weight);
         Ok(())
+    }
+
+    /// Whether a costly embedder (a sentence encoder the host chose) is asked on every
+    /// keystroke. Off (the default), it is asked only when a word is complete: while a word is
+    /// being typed, the vector of the text before it serves, weighed by the share of the text
+    /// in complete words, and no guide joins by meaning alone; a model run per word. On, it
+    /// gets the whole text as typed, the half word included, and its vector counts as much as
+    /// a finished text's: a model run per keystroke, for the figures of a finished text while
+    /// typing (docs/semantic.md, "Measured with multilingual-e5-small plugged in"). A cheap
+    /// embedder (the static table) gets the whole text in any case.
+    pub fn set_embed_while_typing(&self, on: bool) {
+        self.embed_while_typing
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// See [`set_embed_while_typing`](Self::set_embed_while_typing).
+    pub fn embeds_while_typing(&self) -> bool {
+        self.embed_while_typing
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn writer(&self) -> MutexGuard<'_, IndexWriter> {

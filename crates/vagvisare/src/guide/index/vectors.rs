@@ -44,6 +44,9 @@ pub(crate) struct SemanticQuery {
     pub(crate) set: Arc<VectorSet>,
     /// The key of the embedder of both.
     pub(crate) key: u32,
+    /// A costly embedder's vector of the whole text, the word being typed included (asked
+    /// for with [`GuideIndex::set_embed_while_typing`]): it counts as a finished text's.
+    pub(crate) whole_text: bool,
 }
 
 impl GuideIndex {
@@ -175,23 +178,32 @@ impl GuideIndex {
 
     /// The typed text's vector and the vectors to compare it with: the host's embedder's when
     /// it answers and every guide has its vectors, else the static table's. `None` when the
-    /// text has nothing an embedder knows.
+    /// text has nothing an embedder knows. `whole`: a costly embedder gets the whole text, the
+    /// word being typed included (else the text up to its last complete word).
     pub(crate) fn semantic_query(
         &self,
         text: &str,
         plan: &QueryPlan,
         searcher: &Searcher,
+        whole: bool,
     ) -> Option<SemanticQuery> {
         let (base, primary) = self.embedders_now();
         let words = PlanWords { plan };
         if let Some(primary) = primary {
             let set = self.vector_set(searcher, primary.as_ref());
             if set.missing == 0 {
-                if let Some(v) = self.primary_vector(primary.as_ref(), text) {
+                let whole = whole || primary.is_cheap();
+                if let Some(v) = self.primary_vector(primary.as_ref(), text, whole) {
                     if let Some(query) = Query::new(&v) {
                         let key = embedder_key(primary.as_ref());
                         let query = Arc::new(query);
-                        return Some(SemanticQuery { query, set, key });
+                        let whole_text = whole && !primary.is_cheap();
+                        return Some(SemanticQuery {
+                            query,
+                            set,
+                            key,
+                            whole_text,
+                        });
                     }
                 }
             }
@@ -200,7 +212,12 @@ impl GuideIndex {
         let query = Arc::new(Query::new(&v)?);
         let set = self.vector_set(searcher, base);
         let key = embedder_key(base);
-        Some(SemanticQuery { query, set, key })
+        Some(SemanticQuery {
+            query,
+            set,
+            key,
+            whole_text: false,
+        })
     }
 
     /// Blocks until the semantic stage's nearest-neighbour graphs of the committed vectors are
@@ -264,17 +281,19 @@ impl GuideIndex {
         set
     }
 
-    /// A costly embedder's vector of a typed text, cached by text; while a word is being typed,
-    /// the vector of the text before it (a half word means little to an encoder, and asking it
-    /// on every keystroke would cost one model run each). `None` when it fails (counted).
-    fn primary_vector(&self, embedder: &dyn Embedder, text: &str) -> Option<Arc<Vec<f32>>> {
+    /// The host embedder's vector of a typed text, cached by text; unless `whole`, while a word
+    /// is being typed, the vector of the text before it (a half word means little to an
+    /// encoder, and asking it on every keystroke would cost one model run each). `None` when it
+    /// fails (counted).
+    fn primary_vector(
+        &self,
+        embedder: &dyn Embedder,
+        text: &str,
+        whole: bool,
+    ) -> Option<Arc<Vec<f32>>> {
         // Spaces at the end say nothing to an encoder: "byta " and then "byta" (the text before
         // the next word being typed) ask it once.
-        let text = if embedder.is_cheap() {
-            text
-        } else {
-            complete_words(text).trim_end()
-        };
+        let text = if whole { text } else { complete_words(text) }.trim_end();
         if text.trim().is_empty() {
             return None;
         }

@@ -53,6 +53,10 @@ pub struct Weights {
     /// is worth more than the static table's: 0.7 measured best with multilingual-e5-small,
     /// docs/semantic.md).
     pub semantic_encoder: f32,
+    /// The same while that embedder is asked on every keystroke
+    /// ([`GuideIndex::set_embed_while_typing`](crate::GuideIndex::set_embed_while_typing)): it
+    /// then sees the word being typed, and 0.75 measured best (docs/semantic.md).
+    pub semantic_encoder_typing: f32,
     /// Lexical candidates the semantic stage re-scores (the best ones).
     pub semantic_depth: usize,
     /// Guides nearest the typed text that join the candidates although no word of it found them.
@@ -87,6 +91,7 @@ impl Default for Weights {
             max_completions: 24,
             semantic: 0.3,
             semantic_encoder: 0.7,
+            semantic_encoder_typing: 0.75,
             semantic_depth: 20,
             semantic_extra: 10,
             semantic_scan: 10_000,
