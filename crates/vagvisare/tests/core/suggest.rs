@@ -350,6 +350,35 @@ mod compound {
         assert_first(&s, "tunna", text);
         assert_kind(&s, "tunna", "komposttunna", MatchKind::CompoundPart);
     }
+
+    #[test]
+    fn a_large_batch_splits_compounds_of_words_only_its_last_guides_introduce() {
+        // More guides than a batch keeps the words of (16 384), so the batch is segmented again
+        // a chunk at a time: the first guide's compound is analysed long before the last guide
+        // teaches its parts, and is split all the same.
+        let mut guides = vec![g(
+            "kärl",
+            "Hämtning av kärl",
+            "Komposttunnan töms varannan vecka.",
+            "Avfall",
+        )];
+        for n in 0..16_400 {
+            guides.push(g(&format!("fyll-{n}"), "Matsedel", "Lunch.", "Skola"));
+        }
+        guides.push(g(
+            "kompost",
+            "Kompost i trädgården",
+            "Lägg kompost i en tunna med lock.",
+            "Avfall",
+        ));
+        let text = "tunnan ";
+        let s = suggest(&index_of(&guides), text);
+        assert_kind(&s, "kärl", "tunnan", MatchKind::CompoundPart);
+        // Without the last guide nothing teaches "kompost": the compound stays whole.
+        guides.pop();
+        let s = suggest(&index_of(&guides), text);
+        assert!(rank(&s, "kärl").is_none(), "{:?}", ids(&s));
+    }
 }
 
 mod typo {
