@@ -472,8 +472,13 @@ impl PyGuideIndex {
     /// prepares the common words (see ``warm``).
     fn optimize(&self, py: Python<'_>) -> PyResult<()> {
         let result = py.detach(|| {
-            let result = self.inner.optimize();
+            // The merge's freed segments are handed back before warming allocates.
+            let result = self.inner.merge();
             crate::release_freed_memory();
+            if result.is_ok() {
+                self.inner.warm();
+                crate::release_freed_memory();
+            }
             result
         });
         index_result(result)

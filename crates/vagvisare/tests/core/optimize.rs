@@ -19,6 +19,9 @@ fn optimize_merges_many_committed_segments_into_one() {
         index.upsert(&batch).unwrap();
         index.commit().unwrap();
     }
+    // `merge` is `optimize` without warming: one segment, searchable.
+    index.merge().unwrap();
+    assert_eq!(index.searcher().segment_readers().len(), 1);
     index.optimize().unwrap();
     assert_eq!(index.searcher().segment_readers().len(), 1);
     assert_eq!(index.len(), 24 * 15);

@@ -413,6 +413,15 @@ impl GuideIndex {
     /// ([`from_jsonl`](Self::from_jsonl) and `vagvisare index` call it); not after every
     /// small change, since it rewrites the whole index.
     pub fn optimize(&self) -> Result<(), IndexError> {
+        self.merge()?;
+        self.warm();
+        Ok(())
+    }
+
+    /// [`optimize`](Self::optimize) without its [`warm`](Self::warm): the committed guides merged
+    /// into one segment and made searchable. For a host that returns the merge's freed memory
+    /// to the system before warming (the Python module does), so that the two do not add up.
+    pub fn merge(&self) -> Result<(), IndexError> {
         let mut writer = self.writer();
         // Tantivy's own merge policy may be merging some of the same segments in the background;
         // its merge then wins and ours is refused, so look at the segments again and retry.
@@ -432,7 +441,6 @@ impl GuideIndex {
             }
         }
         self.reader.reload()?;
-        self.warm();
         Ok(())
     }
 
