@@ -210,12 +210,18 @@ impl Embedder for Topics {
     }
 }
 
-#[test]
-fn any_embedder_plugs_in_and_the_static_table_answers_when_it_fails() {
+/// The test index with the toy encoder plugged in, its guides' vectors committed.
+fn index_with_topics() -> (GuideIndex, Arc<Topics>) {
     let index = index();
     let topics = Topics::new();
     index.set_embedder(Some(topics.clone())).unwrap();
     index.commit().unwrap();
+    (index, topics)
+}
+
+#[test]
+fn any_embedder_plugs_in_and_the_static_table_answers_when_it_fails() {
+    let (index, topics) = index_with_topics();
     assert_eq!(index.embedder_name(), "topics-v1");
     // "zork" means nothing to the static table; only the plugged-in encoder knows it.
     let zork = "zork ";
@@ -269,10 +275,7 @@ fn a_costly_embedder_weighs_the_stage_by_its_own_default_until_a_weight_is_chose
 
 #[test]
 fn a_costly_embedder_asked_while_typing_sees_the_word_being_typed() {
-    let index = index();
-    let topics = Topics::new();
-    index.set_embedder(Some(topics.clone())).unwrap();
-    index.commit().unwrap();
+    let (index, topics) = index_with_topics();
     let options = SuggestOptions::limit(3);
     assert!(!index.embeds_while_typing(), "off by default");
     // Off: the word being typed is not sent; a first half word has no complete word before it.
