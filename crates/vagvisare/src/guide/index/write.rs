@@ -83,9 +83,10 @@ impl GuideIndex {
         // kilobyte), which made a bulk load of 100 000 new guides hold some 250 MB more.
         let searcher = self.reader.searcher();
         let mut uncommitted = self.uncommitted();
+        let mut kept = kept.into_iter();
         for (chunk, learned) in guides.chunks(ADD_CHUNK).zip(learned.chunks(ADD_CHUNK)) {
             let words: Vec<GuideWords> = if keep {
-                kept.drain(..chunk.len()).collect()
+                kept.by_ref().take(chunk.len()).collect()
             } else {
                 chunk.iter().map(GuideWords::of).collect()
             };
