@@ -551,3 +551,35 @@ fn a_guide_is_found_by_the_better_of_its_own_text_and_its_learned_passage() {
     );
     assert_eq!(taught.len(), plain.len(), "a passage is no guide");
 }
+
+#[test]
+fn a_typo_that_only_learned_texts_hold_still_finds_the_guide_word_it_stands_for() {
+    // People's feedback holds their typos: "skirvaren" taught to the password guide must not
+    // make the word known, which would stop its spelling neighbours ("skrivaren") being looked
+    // up, as the last word being typed or as a complete one.
+    let texts = ["skirvaren", "skirvaren papper", "skirvaren krånglar"];
+    let plain = index();
+    for text in texts {
+        assert_eq!(top(&plain, text)[0], "print", "{text}, before teaching");
+    }
+    let taught = index();
+    taught
+        .import_feedback(&[Feedback::helped("min skirvaren vill inte", "pw")])
+        .unwrap();
+    taught.commit().unwrap();
+    for text in texts {
+        let found = taught.suggest(text, &SuggestOptions::limit(3).words_only());
+        let print = found.iter().find(|s| s.id == "print");
+        let print = print.unwrap_or_else(|| panic!("{text}: {found:?}"));
+        assert!(
+            print
+                .matched
+                .iter()
+                .any(|m| m.query == "skirvaren" && m.kind == MatchKind::Typo),
+            "{text}: {:?}",
+            print.matched
+        );
+    }
+    // The learned text still counts for its own guide.
+    assert!(top(&taught, "skirvaren").contains(&"pw".to_string()));
+}

@@ -55,6 +55,11 @@ pub(crate) fn typo_budget(chars: usize) -> u8 {
 /// prefix of a large vocabulary stops there (completions are then the most frequent of those).
 const MAX_PREFIX_SCAN: usize = 500;
 
+/// The sources of a guide's own text. A word that only learned texts hold is still looked up
+/// for spelling neighbours among them: people's feedback holds their typos ("trygghetslram"),
+/// which must not hide the guide word they meant.
+const GUIDE_TEXT: [Source; 2] = [Source::Title, Source::Body];
+
 /// The index's vocabulary: the words, stems and folded stems of every guide, as the term
 /// dictionaries of the analysed fields of each form (title, body and learned texts). A term's
 /// count is the sum of its document frequencies in those fields: the guides that hold it, a
@@ -82,9 +87,11 @@ impl<'a> Vocabulary<'a> {
             .map(move |source| self.fields.analyzed(source, form))
     }
 
-    /// Count of `term` in `form`.
-    fn doc_freq(&self, form: Form, term: &str) -> u64 {
-        self.fields_of(form)
+    /// Count of `term` in `form`, in the fields of `sources` only.
+    fn doc_freq_in(&self, form: Form, term: &str, sources: &[Source]) -> u64 {
+        sources
+            .iter()
+            .map(|&source| self.fields.analyzed(source, form))
             .map(|field| {
                 let term = Term::from_field_text(field, term);
                 self.errors.or(self.searcher.doc_freq(&term), 0)
@@ -92,11 +99,14 @@ impl<'a> Vocabulary<'a> {
             .sum()
     }
 
-    /// Terms of `form` starting with `prefix`, with their counts.
-    fn with_prefix(&self, form: Form, prefix: &str) -> HashMap<String, u64> {
+    /// Terms of `form` starting with `prefix`, with their counts, and whether a guide's own
+    /// text holds any of them (see [`GUIDE_TEXT`]).
+    fn with_prefix(&self, form: Form, prefix: &str) -> (HashMap<String, u64>, bool) {
         let mut out: HashMap<String, u64> = HashMap::new();
+        let mut in_guides = false;
         for segment in self.searcher.segment_readers() {
-            for field in self.fields_of(form) {
+            for source in Source::ALL {
+                let field = self.fields.analyzed(source, form);
                 let index = segment.inverted_index(field);
                 let Some(index) = self.errors.or(index.map(Some), None) else {
                     continue;
@@ -115,11 +125,12 @@ impl<'a> Vocabulary<'a> {
                     if let Ok(term) = std::str::from_utf8(found) {
                         *out.entry(term.to_string()).or_default() +=
                             u64::from(stream.value().doc_freq);
+                        in_guides |= GUIDE_TEXT.contains(&source);
                     }
                 }
             }
         }
-        out
+        (out, in_guides)
     }
 
     /// Terms of any of `forms` the DFA accepts, with their form and counts.
@@ -283,11 +294,15 @@ fn expansion(
             let ratio = typed / term.chars().count().max(1) as f32;
             w.prefix_floor + w.prefix_span * ratio.min(1.0)
         };
-        let completions = most_frequent(vocab.with_prefix(Form::Word, &qw.text), w.max_completions);
+        let (completions, in_guides) = vocab.with_prefix(Form::Word, &qw.text);
+        let completions = most_frequent(completions, w.max_completions);
         let folded = fold(&qw.text);
-        let folded_completions =
-            most_frequent(vocab.with_prefix(Form::Fold, &folded), w.max_completions);
+        let (folded_completions, folded_in_guides) = vocab.with_prefix(Form::Fold, &folded);
+        let folded_completions = most_frequent(folded_completions, w.max_completions);
         let found = !completions.is_empty() || !folded_completions.is_empty();
+        // Completed only by learned texts, the word may be a typo people made before: its
+        // spelling neighbours among the guides' words are looked up as well.
+        let found_in_guides = in_guides || folded_in_guides;
         for (term, _) in completions {
             let boost = boost_of(&term);
             out.push((MatchKind::Prefix, Form::Word, term, boost));
@@ -299,13 +314,13 @@ fn expansion(
         // Completions of the word typed without å/ä/ö into words that have them.
         if folded != qw.text || !found {
             for (term, _) in
-                most_frequent(vocab.with_prefix(Form::Stem, &folded), w.max_completions)
+                most_frequent(vocab.with_prefix(Form::Stem, &folded).0, w.max_completions)
             {
                 let boost = boost_of(&term) * w.folded;
                 out.push((MatchKind::Prefix, Form::Stem, term, boost));
             }
         }
-        if !found && typo_budget(chars) > 0 {
+        if !found_in_guides && typo_budget(chars) > 0 {
             if !typos.take() {
                 return (out, false);
             }
@@ -334,7 +349,7 @@ fn expansion(
         })
         .any(|a| {
             let (form, term) = &a.terms[0];
-            *form != Form::Part && vocab.doc_freq(*form, term) > 0
+            *form != Form::Part && vocab.doc_freq_in(*form, term, &GUIDE_TEXT) > 0
         });
     if known {
         return (out, true);
