@@ -583,3 +583,42 @@ fn a_typo_that_only_learned_texts_hold_still_finds_the_guide_word_it_stands_for(
     // The learned text still counts for its own guide.
     assert!(top(&taught, "skirvaren").contains(&"pw".to_string()));
 }
+
+#[test]
+fn a_word_many_of_a_guides_texts_share_outweighs_two_words_one_text_each_holds() {
+    // Three passages of the same length; "zorkel" and "fnatt" are each in two of them. Asked
+    // "zorkel fnatt", the guide all three of whose texts say "zorkel" (people's consensus) comes
+    // before the one whose texts say each word once. With a guide's own saturation (Tantivy's
+    // k1 1.2) for passages too, the single mentions would win.
+    let guides = vec![
+        Guide::new("x", "Skrivaren", "Kontrollera papperet i facket."),
+        Guide::new("y", "Lösenord", "Byt lösenordet på intranätet."),
+        Guide::new("z", "Distansåtkomst", "Starta klienten och logga in."),
+    ];
+    let taught: [(&str, [&str; 3]); 3] = [
+        ("x", ["zorkel katten", "zorkel hunden", "zorkel musen"]),
+        ("y", ["zorkel katten", "fnatt hunden", "sorken musen"]),
+        ("z", ["fnatt katten", "sorken hunden", "sorken musen"]),
+    ];
+    let first = |learned_k1: Option<f32>| {
+        let mut index = GuideIndex::in_memory().unwrap();
+        if let Some(k1) = learned_k1 {
+            index.set_weights(vagvisare::guide::Weights {
+                learned_k1: k1,
+                ..vagvisare::guide::Weights::default()
+            });
+        }
+        index.upsert(&guides).unwrap();
+        index.commit().unwrap();
+        let records: Vec<Feedback> = taught
+            .iter()
+            .flat_map(|(id, texts)| texts.iter().map(|t| Feedback::helped(*t, *id)))
+            .collect();
+        index.import_feedback(&records).unwrap();
+        index.commit().unwrap();
+        index.optimize().unwrap();
+        top(&index, "zorkel fnatt ")
+    };
+    assert_eq!(first(None)[0], "x", "{:?}", first(None));
+    assert_eq!(first(Some(1.2))[0], "y", "{:?}", first(Some(1.2)));
+}

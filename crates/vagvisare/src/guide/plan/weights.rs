@@ -33,9 +33,15 @@ pub struct Weights {
     pub body: f32,
     /// A match in a guide's learned passage (the texts people typed before it helped them). A
     /// guide scores the better of its own text and its passage, so this weighs the passage
-    /// against the guide's body (1.0) and title (1.5). 1.25 was tuned on corona-dev's feedback
-    /// split against the bundled set's held-out guides (docs/benchmarks.md, "Learning from use").
+    /// against the guide's body (1.0) and title (1.5). 1.0 (with `learned_k1` 5) was tuned on
+    /// corona-dev's feedback split against the bundled set's held-out guides
+    /// (docs/benchmarks.md, "Learning from use").
     pub learned: f32,
+    /// BM25's term-frequency saturation in learned passages (Tantivy's 1.2 in a guide's own
+    /// text). A passage holds every text people gave its guide, so a word many of them used is
+    /// their consensus and a word one of them used (a greeting, a sign-off) is not: a slower
+    /// saturation counts the difference.
+    pub learned_k1: f32,
     /// Share of a word's other alternatives' scores added to its best one.
     pub tie_breaker: f32,
     /// Most completions of the last word that are searched.
@@ -86,7 +92,8 @@ impl Default for Weights {
             compound_pair: 0.9,
             title: 1.5,
             body: 1.0,
-            learned: 1.25,
+            learned: 1.0,
+            learned_k1: 5.0,
             tie_breaker: 0.1,
             max_completions: 24,
             semantic: 0.3,

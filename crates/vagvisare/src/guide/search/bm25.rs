@@ -1,6 +1,7 @@
 //! BM25 of one term in one field, as Tantivy scores it (`tantivy::query::Bm25Weight`: k1 1.2,
 //! b 0.75, the same idf, the same table of length norms by field-norm id, the same order of
-//! operations, so the same scores to the bit), without what a keystroke does not need: Tantivy's
+//! operations, so the same scores to the bit; learned passages alone may saturate more slowly,
+//! with a k1 of their own, see [`Weights::learned_k1`](crate::guide::Weights)), without what a keystroke does not need: Tantivy's
 //! weight builds its 256 length norms and an explanation of three strings for every term, and
 //! clones both to boost it. Here a field's norms are computed once per search and shared by its
 //! terms ([`Scoring::weights`](super::scoring::Scoring::weights)).
@@ -10,8 +11,8 @@ use std::sync::Arc;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::Score;
 
-/// Term-frequency saturation.
-const K1: Score = 1.2;
+/// Term-frequency saturation (Tantivy's).
+pub(crate) const K1: Score = 1.2;
 /// Length normalisation.
 const B: Score = 0.75;
 
@@ -19,11 +20,11 @@ const B: Score = 0.75;
 /// depends on the length of the field it is in.
 pub(crate) type Norms = Arc<[Score; 256]>;
 
-/// The length norms of a field whose average length is `average`.
-pub(crate) fn norms(average: Score) -> Norms {
+/// The length norms of a field whose average length is `average`, with saturation `k1`.
+pub(crate) fn norms(average: Score, k1: Score) -> Norms {
     Arc::new(std::array::from_fn(|id| {
         let length = FieldNormReader::id_to_fieldnorm(id as u8);
-        K1 * (1.0 - B + B * length as Score / average)
+        k1 * (1.0 - B + B * length as Score / average)
     }))
 }
 
@@ -35,12 +36,13 @@ pub(crate) struct Bm25 {
 }
 
 impl Bm25 {
-    /// A term held by `doc_freq` of `docs` documents, in a field with length norms `norms`.
-    pub(crate) fn for_one_term(doc_freq: u64, docs: u64, norms: &Norms) -> Self {
+    /// A term held by `doc_freq` of `docs` documents, in a field with length norms `norms` of
+    /// saturation `k1`.
+    pub(crate) fn for_one_term(doc_freq: u64, docs: u64, norms: &Norms, k1: Score) -> Self {
         let x = ((docs - doc_freq) as Score + 0.5) / (doc_freq as Score + 0.5);
         let idf = (1.0 + x).ln();
         Self {
-            weight: idf * (1.0 + K1),
+            weight: idf * (1.0 + k1),
             norms: Arc::clone(norms),
         }
     }
@@ -70,7 +72,7 @@ mod tests {
     #[test]
     fn scores_are_tantivys_to_the_bit() {
         for average in [1.0, 3.7, 12.5, 140.0, 2_000.0] {
-            let shared = norms(average);
+            let shared = norms(average, K1);
             for (doc_freq, docs) in [
                 (1, 1),
                 (1, 10),
@@ -80,7 +82,7 @@ mod tests {
                 (99_999, 100_000),
             ] {
                 for boost in [1.0, 0.3, 1.25, 1.5 * 0.9] {
-                    let ours = Bm25::for_one_term(doc_freq, docs, &shared).boost_by(boost);
+                    let ours = Bm25::for_one_term(doc_freq, docs, &shared, K1).boost_by(boost);
                     let theirs = Bm25Weight::for_one_term(doc_freq, docs, average).boost_by(boost);
                     for id in [0u8, 1, 17, 40, 128, 254, 255] {
                         for tf in [1, 2, 3, 9, 40, 1_000] {

@@ -8,7 +8,7 @@ use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 use tantivy::{Score, Searcher, Term};
 
-use super::bm25::{norms, Bm25, Norms};
+use super::bm25::{norms, Bm25, Norms, K1};
 
 use crate::guide::index::ReadErrors;
 use crate::guide::plan::{Alternative, QueryPlan, Weights};
@@ -59,6 +59,8 @@ pub(crate) struct Scoring {
     /// The learned fields, whose average length is over the passages alone, and the term that
     /// counts the passages.
     learned: Option<([Field; 4], Term)>,
+    /// The learned fields' term-frequency saturation ([`Weights::learned_k1`]).
+    learned_k1: Score,
     /// The pair field (in guides and passages alike).
     pair_field: Option<Field>,
 }
@@ -73,6 +75,7 @@ impl Scoring {
                 Form::ALL.map(|form| fields.analyzed(Source::Learned, form)),
                 Term::from_field_text(fields.passage, PASSAGE),
             )),
+            learned_k1: w.learned_k1,
             pair_field: Some(fields.pair),
             ..Scoring::default()
         };
@@ -185,7 +188,7 @@ impl Scoring {
                 .is_some_and(|(fields, _)| fields.contains(&field))
         };
         // Per field, the documents it is counted over and their length norms.
-        let mut stats: HashMap<Field, Option<(u64, Norms)>> = HashMap::new();
+        let mut stats: HashMap<Field, Option<(u64, Norms, Score)>> = HashMap::new();
         self.terms
             .iter()
             .map(|t| {
@@ -205,9 +208,14 @@ impl Scoring {
                         docs.saturating_sub(passages) // a guide's own text, over the guides
                     };
                     let over = over.max(1);
-                    Some((over, norms(tokens as Score / over as Score)))
+                    let k1 = if is_learned(field) {
+                        self.learned_k1
+                    } else {
+                        K1
+                    };
+                    Some((over, norms(tokens as Score / over as Score, k1), k1))
                 });
-                let weight = population.as_ref().map(|(over, norms)| {
+                let weight = population.as_ref().map(|(over, norms, k1)| {
                     // Rarity among the documents that can hold the term (with no passages, every
                     // document: as Tantivy computes it).
                     let n = if is_learned(field) {
@@ -219,7 +227,7 @@ impl Scoring {
                         *over
                     }
                     .max(doc_freq);
-                    Bm25::for_one_term(doc_freq, n, norms).boost_by(t.boost)
+                    Bm25::for_one_term(doc_freq, n, norms, *k1).boost_by(t.boost)
                 });
                 (weight, doc_freq)
             })
