@@ -13,7 +13,7 @@ use tantivy::schema::Value;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use super::explain::{self, AnalysedGuide, Suggestion};
-use super::index::{complete_words, GuideIndex, SemanticQuery, LEARNED_SEPARATOR};
+use super::index::{complete_words, GuideIndex, NearestKey, SemanticQuery, LEARNED_SEPARATOR};
 use super::plan::{self, expand, QueryPlan};
 use super::search::ann;
 use super::search::semantic::{self, Fused};
@@ -212,24 +212,39 @@ impl GuideIndex {
             .filter(|c| best > 0.0 && (1.0 - weight) * c.lexical / best > weight)
             .count();
         if !typing && w.semantic_extra > 0 && sure < n {
-            let skip = found
-                .iter()
-                .filter_map(|c| sq.set.group(c.address))
-                .collect();
-            let filter = filter.as_deref().and_then(|q| {
-                let scoring = tantivy::query::EnableScoring::disabled_from_searcher(searcher);
-                errors.or(q.weight(scoring).map(Some), None)
-            });
-            let admitted = semantic::admitted_by(searcher, filter.as_deref());
-            let extra = w.semantic_extra;
-            let nearest = if sq.set.len() <= w.semantic_scan {
-                sq.set.nearest(&sq.query, extra, &skip, admitted)
-            } else {
-                let rows = ann::candidate_rows(&sq.set, &sq.query, &self.graphs, sq.key);
-                sq.set
-                    .nearest_among(&sq.query, extra, &skip, admitted, rows)
+            // The same text finds the same guides until the next commit (everybody's "Hej!"):
+            // kept by what decides them, unless a graph was not ready yet.
+            let key = NearestKey {
+                text: text.to_string(),
+                limit: n,
+                filters: options.filters.clone(),
+                embedder: sq.key,
+                whole_text: sq.whole_text,
             };
-            for (cosine, row) in nearest {
+            let generation = searcher.generation().generation_id();
+            let nearest = self.nearest.get_or_compute_keeping(generation, key, || {
+                let skip = found
+                    .iter()
+                    .filter_map(|c| sq.set.group(c.address))
+                    .collect();
+                let filter = filter.as_deref().and_then(|q| {
+                    let scoring = tantivy::query::EnableScoring::disabled_from_searcher(searcher);
+                    errors.or(q.weight(scoring).map(Some), None)
+                });
+                let admitted = semantic::admitted_by(searcher, filter.as_deref());
+                let extra = w.semantic_extra;
+                if sq.set.len() <= w.semantic_scan {
+                    (sq.set.nearest(&sq.query, extra, &skip, admitted), true)
+                } else {
+                    let (rows, complete) =
+                        ann::candidate_rows(&sq.set, &sq.query, &self.graphs, sq.key);
+                    let rows = sq
+                        .set
+                        .nearest_among(&sq.query, extra, &skip, admitted, rows);
+                    (rows, complete)
+                }
+            });
+            for &(cosine, row) in nearest.iter() {
                 if cosine < w.semantic_min {
                     break;
                 }

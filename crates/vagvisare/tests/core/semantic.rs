@@ -126,6 +126,26 @@ fn a_guide_found_by_meaning_keeps_to_the_filters_and_goes_with_its_deletion() {
 }
 
 #[test]
+fn a_text_found_by_meaning_again_finds_the_same_within_each_filter_and_limit() {
+    // What the stage found for a text is kept until the next commit: by the filters and the
+    // limit too, so one person's filters never answer another's search.
+    let index = index();
+    let mut staff = SuggestOptions::limit(3);
+    staff.filters = Filters {
+        categories: vec![],
+        audiences: vec!["personal".into()],
+    };
+    for _ in 0..2 {
+        let theirs = ids(&index, NO_WORD_IN_COMMON, &staff);
+        assert!(!theirs.contains(&"bins".to_string()), "{theirs:?}");
+        let everyone = ids(&index, NO_WORD_IN_COMMON, &SuggestOptions::limit(3));
+        assert_eq!(everyone.first().map(String::as_str), Some("bins"));
+        let one = ids(&index, NO_WORD_IN_COMMON, &SuggestOptions::limit(1));
+        assert_eq!(one, ["bins"]);
+    }
+}
+
+#[test]
 fn vectors_are_stored_with_an_index_on_disk() {
     let dir = std::env::temp_dir().join(format!("vv-semantic-disk-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -42,6 +42,22 @@ const MARKER: &str = "vagvisare-index.json";
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
+/// Texts whose nearest guides are kept per committed state (a few hundred bytes each).
+const NEAREST_TEXTS: usize = 4_096;
+
+/// What decides the guides that join a text's lexical candidates by meaning: the text (and so
+/// its lexical candidates, which are passed over), the limit (their depth), the filters, and
+/// the embedder whose vectors were compared (a costly one's, or the static table's when it did
+/// not answer), and whether its vector was of the whole text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct NearestKey {
+    pub(crate) text: String,
+    pub(crate) limit: usize,
+    pub(crate) filters: crate::guide::search::Filters,
+    pub(crate) embedder: u32,
+    pub(crate) whole_text: bool,
+}
+
 /// Tantivy's indexing threads: one on a machine of two cores or fewer, else two. The thread
 /// that calls `upsert` analyses the guides while Tantivy indexes them, so on two cores one
 /// indexing thread keeps both busy, and all of [`WRITER_MEMORY`] goes to it: a bulk load
@@ -118,6 +134,9 @@ pub struct GuideIndex {
     /// The guide word (as written) nearest a typed word, and their cosine, by the document
     /// and text of the guide's nearest vector and the typed word (explaining related matches).
     pub(super) related: GenerationCache<(DocAddress, u16, String), Option<(String, f32)>>,
+    /// The guides nearest a typed text that joined its lexical candidates, as found in the latest
+    /// committed state (the text's own search is what decides them).
+    pub(crate) nearest: GenerationCache<NearestKey, Vec<(f32, usize)>>,
     /// Query vectors of a costly embedder, by text.
     query_vectors: Mutex<vectors::QueryVectors>,
     /// Semantic weight of searches that do not choose one, once the host chose it (until then,
@@ -268,6 +287,7 @@ impl GuideIndex {
             graphs: Default::default(),
             query_vectors: Mutex::default(),
             related: GenerationCache::default(),
+            nearest: GenerationCache::with_capacity(NEAREST_TEXTS),
             semantic_weight: RwLock::new(None),
             embed_while_typing: Default::default(),
         })
@@ -283,6 +303,7 @@ impl GuideIndex {
         *self.synonyms.write().unwrap_or_else(|e| e.into_inner()) = synonyms;
         self.resolved.clear();
         self.kept.clear();
+        self.nearest.clear();
     }
 
     /// Extends the compound lexicon with a word list (one word a line); applies to guides
@@ -319,6 +340,7 @@ impl GuideIndex {
         self.weights = weights;
         self.resolved.clear();
         self.kept.clear();
+        self.nearest.clear();
     }
 
     /// The semantic weight of searches that do not choose one ([`SuggestOptions::semantic`](
@@ -453,6 +475,7 @@ impl GuideIndex {
         self.related.clear();
         self.analysed.clear();
         self.kept.clear();
+        self.nearest.clear();
     }
 
     /// Drops every change since the last commit.

@@ -352,6 +352,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_guides_a_text_finds_by_meaning_are_kept_until_the_next_commit() {
+        let index = GuideIndex::in_memory().unwrap();
+        index.upsert(&crate::bundled::guides()).unwrap();
+        index.commit().unwrap();
+        let options = crate::guide::SuggestOptions::limit(5);
+        let text = "Hej!";
+        let first = index.suggest_ids(text, &options);
+        let kept = index.nearest.len();
+        assert!(kept >= 1, "the stage looked for the nearest guides");
+        assert_eq!(index.suggest_ids(text, &options), first);
+        assert_eq!(
+            index.nearest.len(),
+            kept,
+            "found again, not looked for again"
+        );
+        // Another limit is another search (its lexical candidates go deeper).
+        index.suggest_ids(text, &crate::guide::SuggestOptions::limit(1));
+        assert_eq!(index.nearest.len(), kept + 1);
+        // A commit is a new state: looked for anew, with the same answer.
+        index
+            .upsert(&[crate::Guide::new("ny", "Ny guide", "Om parkering.")])
+            .unwrap();
+        index.commit().unwrap();
+        assert_eq!(index.suggest_ids(text, &options), first);
+        assert_eq!(index.nearest.len(), 1);
+        index.clear_caches();
+        assert!(index.nearest.is_empty());
+    }
+
+    #[test]
     fn only_complete_words_go_to_a_costly_embedder() {
         assert_eq!(complete_words("glömt lösen"), "glömt");
         assert_eq!(complete_words("glömt lösen "), "glömt lösen ");

@@ -264,20 +264,23 @@ fn stopped(building: &(Mutex<bool>, Condvar)) {
 }
 
 /// The rows nearest `query` in a set beyond the exact scan: through each large segment's graph
-/// when it is ready, exactly in small segments. Rows, not yet grouped by guide.
+/// when it is ready, exactly in small segments. Rows, not yet grouped by guide, and whether every
+/// large segment's graph was ready (when not, the rows are not all the nearest there are).
 pub(crate) fn candidate_rows(
     set: &VectorSet,
     query: &Query,
     graphs: &Graphs,
     key: u32,
-) -> Vec<usize> {
+) -> (Vec<usize>, bool) {
     let mut rows = Vec::new();
+    let mut complete = true;
     for (ord, (segment, range)) in set.segments().iter().enumerate() {
         if range.len() <= GRAPH_MIN_ROWS {
             rows.extend(range.clone());
             continue;
         }
         let Some(graph) = graphs.get(key, *segment) else {
+            complete = false;
             continue;
         };
         for (doc, text) in graph.search(query) {
@@ -286,7 +289,7 @@ pub(crate) fn candidate_rows(
             }
         }
     }
-    rows
+    (rows, complete)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::guide::model::{audience_key, category_keys};
 use crate::guide::schema::{Fields, EVERYONE};
 
 /// Filters on what a person may be shown.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filters {
     /// Only guides in one of these categories (or below them). Empty: all.
     pub categories: Vec<String>,
