@@ -37,6 +37,9 @@ pub struct CacheBudget {
     /// Query words with their expansions against the index (completions, typo neighbours),
     /// kept by number. Default 4 096.
     pub expanded_words: usize,
+    /// Texts with the guides the semantic stage found near them (everybody's "Hej!" looked
+    /// for once per commit), kept by number. Default 4 096: a few hundred bytes each.
+    pub searched_texts: usize,
 }
 
 impl Default for CacheBudget {
@@ -45,6 +48,7 @@ impl Default for CacheBudget {
             kept_scores: 64 << 20,
             analysed_guides: ANALYSED_GUIDES,
             expanded_words: DEFAULT_CAPACITY,
+            searched_texts: DEFAULT_CAPACITY,
         }
     }
 }

@@ -42,9 +42,6 @@ const MARKER: &str = "vagvisare-index.json";
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
-/// Texts whose nearest guides are kept per committed state (a few hundred bytes each).
-const NEAREST_TEXTS: usize = 4_096;
-
 /// What decides the guides that join a text's lexical candidates by meaning: the text (and so
 /// its lexical candidates, which are passed over), the limit (their depth), the filters, and
 /// the embedder whose vectors were compared (a costly one's, or the static table's when it did
@@ -287,7 +284,7 @@ impl GuideIndex {
             graphs: Default::default(),
             query_vectors: Mutex::default(),
             related: GenerationCache::default(),
-            nearest: GenerationCache::with_capacity(NEAREST_TEXTS),
+            nearest: GenerationCache::with_capacity(CacheBudget::default().searched_texts),
             semantic_weight: RwLock::new(None),
             embed_while_typing: Default::default(),
         })
@@ -323,6 +320,7 @@ impl GuideIndex {
         self.kept = KeptScores::with_budget(budget.kept_scores / 2);
         self.analysed = GenerationCache::with_capacity(budget.analysed_guides);
         self.resolved = GenerationCache::with_capacity(budget.expanded_words);
+        self.nearest = GenerationCache::with_capacity(budget.searched_texts);
     }
 
     /// The ranking weights in use.

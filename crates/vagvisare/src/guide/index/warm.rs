@@ -162,6 +162,7 @@ mod tests {
             kept_scores: 0,
             analysed_guides: 1,
             expanded_words: 1,
+            searched_texts: 1,
         });
         assert_eq!(index.kept.words(), 0, "a new budget starts empty");
         // No room: only the newest entry, which a cache always keeps.
