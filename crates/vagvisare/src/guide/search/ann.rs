@@ -220,6 +220,7 @@ impl Graphs {
         let spawned = std::thread::Builder::new()
             .name("vagvisare-graphs".into())
             .spawn(move || {
+                lower_priority();
                 for (segment, rows) in wanted {
                     let done = {
                         let ready = ready.lock().unwrap_or_else(|e| e.into_inner());
@@ -254,6 +255,23 @@ impl Graphs {
         while *building {
             building = stopped.wait(building).unwrap_or_else(|e| e.into_inner());
         }
+    }
+}
+
+/// Lowers the calling thread's scheduling priority to the least (nice 19): a graph takes seconds
+/// to build, on a thread beside the ones answering keystrokes (an index just opened, a restarted
+/// service), and must not take a core from them when both want one. On Linux a thread has a
+/// priority of its own (`setpriority` of `PRIO_PROCESS` 0 is the calling thread's); elsewhere
+/// nothing changes. True when lowered.
+pub(crate) fn lower_priority() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: setpriority only reads its integer arguments.
+        unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) == 0 }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
     }
 }
 
@@ -295,6 +313,24 @@ pub(crate) fn candidate_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_graph_builder_lowers_its_own_priority_and_no_other_threads() {
+        // SAFETY: getpriority only reads its integer arguments.
+        let before = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+        let own = std::thread::spawn(|| {
+            let lowered = lower_priority();
+            // SAFETY: getpriority only reads its integer arguments.
+            (lowered, unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) })
+        })
+        .join()
+        .unwrap();
+        assert_eq!(own, (true, 19));
+        // SAFETY: as above.
+        let here = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+        assert_eq!(here, before, "the calling thread keeps its priority");
+    }
 
     /// A set of `n` unit vectors in `dim` dimensions spread by a simple generator, one guide each.
     fn spread(n: usize, dim: usize) -> Arc<VectorSet> {
