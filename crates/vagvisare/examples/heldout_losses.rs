@@ -4,9 +4,12 @@
 //!
 //! `cargo run --release --example heldout_losses -- GUIDES QUERIES [SEED] [HOLDOUT]`
 
-use vagvisare::eval::feedback_split::{feedback_records, split_with, SplitOptions};
-use vagvisare::eval::{add_typos, parse_queries};
-use vagvisare::guide::{read_guides, read_jsonl_path, GuideIndex};
+#[path = "split_args/mod.rs"]
+mod split_args;
+
+use vagvisare::eval::add_typos;
+use vagvisare::eval::feedback_split::{feedback_records, split_with};
+use vagvisare::guide::GuideIndex;
 use vagvisare::{SuggestOptions, Suggestion};
 
 fn rank(list: &[Suggestion], id: &str) -> usize {
@@ -14,12 +17,8 @@ fn rank(list: &[Suggestion], id: &str) -> usize {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let guides = read_guides(args[0].as_ref()).expect("guides");
-    let queries = read_jsonl_path(args[1].as_ref(), parse_queries).expect("queries");
-    let seed = args.get(2).map_or(7, |s| s.parse().expect("seed"));
-    let holdout = args.get(3).map_or(0.3, |s| s.parse().expect("holdout"));
-    let split = split_with(&queries, &SplitOptions { seed, holdout });
+    let (guides, queries, split_options) = split_args::from_args();
+    let split = split_with(&queries, &split_options);
     let index = GuideIndex::in_memory().expect("index");
     index.upsert(&guides).expect("upsert");
     index.commit().expect("commit");

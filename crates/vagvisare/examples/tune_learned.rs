@@ -4,10 +4,12 @@
 //!
 //! `cargo run --release --example tune_learned -- GUIDES QUERIES [SEED] [HOLDOUT]`
 
-use vagvisare::eval::feedback_split::{run_on_index, SplitOptions};
-use vagvisare::eval::{parse_queries, EvalOptions, Report};
-use vagvisare::guide::read_jsonl_path;
-use vagvisare::guide::{read_guides, GuideIndex, Weights};
+#[path = "split_args/mod.rs"]
+mod split_args;
+
+use vagvisare::eval::feedback_split::run_on_index;
+use vagvisare::eval::{EvalOptions, Report};
+use vagvisare::guide::{GuideIndex, Weights};
 
 fn figures(r: &Report) -> String {
     format!(
@@ -21,12 +23,7 @@ fn figures(r: &Report) -> String {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let guides = read_guides(args[0].as_ref()).expect("guides");
-    let queries = read_jsonl_path(args[1].as_ref(), parse_queries).expect("queries");
-    let seed = args.get(2).map_or(7, |s| s.parse().expect("seed"));
-    let holdout = args.get(3).map_or(0.3, |s| s.parse().expect("holdout"));
-    let split = SplitOptions { seed, holdout };
+    let (guides, queries, split) = split_args::from_args();
     println!("weight  asked before (r5 mrr t50 typo nodia) | asked after | held-out before | held-out after");
     for weight in [0.2f32, 0.3, 0.4, 0.6, 1.0] {
         let mut index = GuideIndex::in_memory().expect("index");

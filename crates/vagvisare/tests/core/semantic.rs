@@ -109,14 +109,20 @@ fn the_weight_is_per_index_and_per_search_and_zero_turns_the_stage_off() {
     );
 }
 
-#[test]
-fn a_guide_found_by_meaning_keeps_to_the_filters_and_goes_with_its_deletion() {
-    let index = index();
+/// Three suggestions for a member of staff (an audience the bins guide is not for).
+fn staff() -> SuggestOptions {
     let mut staff = SuggestOptions::limit(3);
     staff.filters = Filters {
         categories: vec![],
         audiences: vec!["personal".into()],
     };
+    staff
+}
+
+#[test]
+fn a_guide_found_by_meaning_keeps_to_the_filters_and_goes_with_its_deletion() {
+    let index = index();
+    let staff = staff();
     assert!(!ids(&index, NO_WORD_IN_COMMON, &staff).contains(&"bins".to_string()));
     index.delete(&["bins"]);
     index.commit().unwrap();
@@ -130,11 +136,7 @@ fn a_text_found_by_meaning_again_finds_the_same_within_each_filter_and_limit() {
     // What the stage found for a text is kept until the next commit: by the filters and the
     // limit too, so one person's filters never answer another's search.
     let index = index();
-    let mut staff = SuggestOptions::limit(3);
-    staff.filters = Filters {
-        categories: vec![],
-        audiences: vec!["personal".into()],
-    };
+    let staff = staff();
     for _ in 0..2 {
         let theirs = ids(&index, NO_WORD_IN_COMMON, &staff);
         assert!(!theirs.contains(&"bins".to_string()), "{theirs:?}");
