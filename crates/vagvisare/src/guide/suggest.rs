@@ -216,17 +216,22 @@ impl GuideIndex {
             // kept by what decides them, unless a graph was not ready yet.
             let key = NearestKey {
                 text: text.to_string(),
+                lexicon: self
+                    .lexicon
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .version(),
                 limit: n,
                 filters: options.filters.clone(),
                 embedder: sq.key,
                 whole_text: sq.whole_text,
             };
             let generation = searcher.generation().generation_id();
+            let skip: rustc_hash::FxHashSet<u64> = found
+                .iter()
+                .filter_map(|c| sq.set.group(c.address))
+                .collect();
             let nearest = self.nearest.get_or_compute_keeping(generation, key, || {
-                let skip = found
-                    .iter()
-                    .filter_map(|c| sq.set.group(c.address))
-                    .collect();
                 let filter = filter.as_deref().and_then(|q| {
                     let scoring = tantivy::query::EnableScoring::disabled_from_searcher(searcher);
                     errors.or(q.weight(scoring).map(Some), None)
@@ -248,8 +253,14 @@ impl GuideIndex {
                 if cosine < w.semantic_min {
                     break;
                 }
+                let address = sq.set.source(row).0;
+                // Kept results were found beside these very candidates; a guide among them is
+                // never added twice all the same.
+                if sq.set.group(address).is_some_and(|g| skip.contains(&g)) {
+                    continue;
+                }
                 found.push(Fused {
-                    address: sq.set.source(row).0,
+                    address,
                     lexical: 0.0,
                     semantic: Some(cosine),
                     row: Some(row),

@@ -42,13 +42,15 @@ const MARKER: &str = "vagvisare-index.json";
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
-/// What decides the guides that join a text's lexical candidates by meaning: the text (and so
-/// its lexical candidates, which are passed over), the limit (their depth), the filters, and
-/// the embedder whose vectors were compared (a costly one's, or the static table's when it did
-/// not answer), and whether its vector was of the whole text.
+/// What decides the guides that join a text's lexical candidates by meaning: the text and the
+/// compound lexicon's version it was analysed with (and so its lexical candidates, which are
+/// passed over), the limit (their depth), the filters, and the embedder whose vectors were
+/// compared (a costly one's, or the static table's when it did not answer), and whether its
+/// vector was of the whole text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct NearestKey {
     pub(crate) text: String,
+    pub(crate) lexicon: u64,
     pub(crate) limit: usize,
     pub(crate) filters: crate::guide::search::Filters,
     pub(crate) embedder: u32,

@@ -1,9 +1,9 @@
 //! BM25 of one term in one field, as Tantivy scores it (`tantivy::query::Bm25Weight`: k1 1.2,
 //! b 0.75, the same idf, the same table of length norms by field-norm id, the same order of
-//! operations, so the same scores to the bit; learned passages alone may saturate more slowly,
-//! with a k1 of their own, see [`Weights::learned_k1`](crate::guide::Weights)), without what a keystroke does not need: Tantivy's
-//! weight builds its 256 length norms and an explanation of three strings for every term, and
-//! clones both to boost it. Here a field's norms are computed once per search and shared by its
+//! operations, so the same scores to the bit; learned passages alone saturate more slowly, with
+//! a k1 of their own, [`Weights::learned_k1`](crate::guide::Weights)), without what a keystroke
+//! does not need: Tantivy's weight builds its 256 length norms and an explanation of three
+//! strings for every term, and clones both to boost it. Here a field's norms are computed once per search and shared by its
 //! terms ([`Scoring::weights`](super::scoring::Scoring::weights)).
 
 use std::sync::Arc;
