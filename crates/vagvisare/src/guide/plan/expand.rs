@@ -87,9 +87,9 @@ impl<'a> Vocabulary<'a> {
             .map(move |source| self.fields.analyzed(source, form))
     }
 
-    /// Count of `term` in `form`, in the fields of `sources` only.
-    fn doc_freq_in(&self, form: Form, term: &str, sources: &[Source]) -> u64 {
-        sources
+    /// Count of `term` in `form` in the guides' own text (not in learned texts).
+    fn doc_freq_in_guides(&self, form: Form, term: &str) -> u64 {
+        GUIDE_TEXT
             .iter()
             .map(|&source| self.fields.analyzed(source, form))
             .map(|field| {
@@ -349,7 +349,7 @@ fn expansion(
         })
         .any(|a| {
             let (form, term) = &a.terms[0];
-            *form != Form::Part && vocab.doc_freq_in(*form, term, &GUIDE_TEXT) > 0
+            *form != Form::Part && vocab.doc_freq_in_guides(*form, term) > 0
         });
     if known {
         return (out, true);
