@@ -30,8 +30,9 @@ pub struct CacheBudget {
     /// [`GuideIndex::warm`]: crate::guide::GuideIndex::warm
     pub kept_scores: usize,
     /// Guides analysed for explaining (title, body and their words, with where each term
-    /// stands), kept by number. Default 1 024: about 20 MB at 100 000 generated guides (some
-    /// 20 kB a guide shown there); 4 096 held 80 MB more and made the first pass over their
+    /// stands), kept by number. Default 1 024: some 20 MB at 100 000 generated guides while
+    /// each term's word numbers were a list of their own, 16–22 MiB less since they share one
+    /// array per guide; 4 096 held 80 MB more and made the first pass over their
     /// keystrokes 5 % faster at the median.
     pub analysed_guides: usize,
     /// Query words with their expansions against the index (completions, typo neighbours),
