@@ -20,7 +20,7 @@ use rustc_hash::FxHashMap;
 
 use super::{EmbedError, Embedder, TextKind};
 use crate::text::fold::fold;
-use crate::text::tokenize::words;
+use crate::text::tokenize::{words, Word};
 
 /// Name of the table shipped with the crate.
 pub const BUNDLED_NAME: &str = "static-e5-small-v1";
@@ -250,6 +250,31 @@ impl StaticEmbedder {
         None
     }
 
+    /// The vectors of passages, as [`Embedder::embed`] gives them, for texts whose words the
+    /// caller has already segmented (`Some`: the words of `words(text)`, in order) or not
+    /// (`None`: the text is segmented here). What `upsert` uses: a guide's words are segmented
+    /// once, for its terms and its vector (a test holds the two ways equal, bit for bit).
+    pub(crate) fn embed_passages(&self, texts: &[(&str, Option<&[&Word]>)]) -> Vec<Vec<f32>> {
+        let mut known = ResolvedWords::default();
+        texts
+            .iter()
+            .map(|&(text, segmented)| {
+                let mut v = vec![0.0; self.dim];
+                match segmented {
+                    Some(ws) => self.embed_words(ws, false, None, &mut v, Some(&mut known)),
+                    None => self.embed_resolving(
+                        text,
+                        TextKind::Passage,
+                        None,
+                        &mut v,
+                        Some(&mut known),
+                    ),
+                };
+                v
+            })
+            .collect()
+    }
+
     /// Hands the table's resident pages back to the system, so that they no longer count in the
     /// process's resident memory: loading many guides reads nearly every row (the shipped table's
     /// 33 MB), while keystrokes read the rows of the typed words and of the words of the guides
@@ -436,14 +461,28 @@ impl StaticEmbedder {
         kind: TextKind,
         guide_words: Option<&dyn GuideWords>,
         out: &mut [f32],
-        mut known: Option<&mut ResolvedWords>,
+        known: Option<&mut ResolvedWords>,
     ) -> bool {
-        debug_assert!(known.is_none() || guide_words.is_none());
-        out.fill(0.0);
         let ws = words(text);
         // A query's last word is still being typed unless a space or a full stop follows it.
         let open = kind == TextKind::Query
             && !text.ends_with(|c: char| c.is_whitespace() || matches!(c, '.' | '?' | '!'));
+        let ws: Vec<&Word> = ws.iter().collect();
+        self.embed_words(&ws, open, guide_words, out, known)
+    }
+
+    /// [`embed_resolving`](Self::embed_resolving) of a text already segmented into `ws`; `open`:
+    /// its last word is still being typed.
+    fn embed_words(
+        &self,
+        ws: &[&Word],
+        open: bool,
+        guide_words: Option<&dyn GuideWords>,
+        out: &mut [f32],
+        mut known: Option<&mut ResolvedWords>,
+    ) -> bool {
+        debug_assert!(known.is_none() || guide_words.is_none());
+        out.fill(0.0);
         let mut rows = Vec::with_capacity(4);
         let mut any = false;
         for (n, w) in ws.iter().enumerate() {

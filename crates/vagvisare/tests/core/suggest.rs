@@ -353,16 +353,16 @@ mod compound {
 
     #[test]
     fn a_large_batch_splits_compounds_of_words_only_its_last_guides_introduce() {
-        // More guides than a batch keeps the words of (16 384), so the batch is segmented again
-        // a chunk at a time: the first guide's compound is analysed long before the last guide
-        // teaches its parts, and is split all the same.
+        // More guides than a chunk of a batch (1 024): the batch's words are learned first, then
+        // segmented again a chunk at a time, so the first guide's compound is analysed before
+        // the last guide's chunk, and is split all the same.
         let mut guides = vec![g(
             "kärl",
             "Hämtning av kärl",
             "Komposttunnan töms varannan vecka.",
             "Avfall",
         )];
-        for n in 0..16_400 {
+        for n in 0..2_100 {
             guides.push(g(&format!("fyll-{n}"), "Matsedel", "Lunch.", "Skola"));
         }
         guides.push(g(

@@ -17,6 +17,7 @@ use crate::guide::error::IndexError;
 use crate::guide::model::Guide;
 use crate::guide::plan::QueryPlan;
 use crate::guide::search::semantic::{PlanWords, Query, VectorSet};
+use crate::text::tokenize::Word;
 
 /// Query vectors of a costly embedder kept, by text, before the cache starts over.
 const QUERY_CACHE: usize = 4096;
@@ -138,17 +139,24 @@ impl GuideIndex {
             .collect()
     }
 
-    /// The stored `vectors` value of each document, given each document's texts: a block of
-    /// the base table's vectors, and one of the host's embedder's when it answers (a failure is
-    /// counted in [`read_errors`](Self::read_errors) and the documents keep the base vectors).
-    pub(super) fn vector_values(&self, docs: &[Vec<&str>]) -> Vec<Vec<u8>> {
+    /// The stored `vectors` value of each document, given each document's texts (each with its
+    /// words when the caller has segmented it already): a block of the base table's vectors,
+    /// and one of the host's embedder's when it answers (a failure is counted in
+    /// [`read_errors`](Self::read_errors) and the documents keep the base vectors).
+    pub(super) fn vector_values(&self, docs: &[Vec<(&str, Option<&[&Word]>)>]) -> Vec<Vec<u8>> {
         let embedders = self.embedders.read().unwrap_or_else(|e| e.into_inner());
-        let flat: Vec<&str> = docs.iter().flatten().copied().collect();
+        let segmented: Vec<(&str, Option<&[&Word]>)> = docs.iter().flatten().copied().collect();
+        let flat: Vec<&str> = segmented.iter().map(|&(text, _)| text).collect();
         let mut values = vec![Vec::new(); docs.len()];
         let base: &dyn Embedder = embedders.base;
         let all = std::iter::once(base).chain(embedders.primary.as_deref());
-        for embedder in all {
-            let vectors = match embedder.embed(&flat, TextKind::Passage) {
+        for (n, embedder) in all.enumerate() {
+            let vectors = if n == 0 {
+                Ok(embedders.base.embed_passages(&segmented))
+            } else {
+                embedder.embed(&flat, TextKind::Passage)
+            };
+            let vectors = match vectors {
                 Ok(v) if v.len() == flat.len() && v.iter().all(|x| x.len() == embedder.dim()) => v,
                 Ok(v) => {
                     self.read_errors.note(&crate::embed::EmbedError::Shape {

@@ -19,10 +19,6 @@ pub(crate) const LEARNED_SEPARATOR: &str = " . ";
 /// Guides of an upsert analysed before they are handed to the writer together.
 const ADD_CHUNK: usize = 1024;
 
-/// Most guides of a batch whose segmented words are kept from the lexicon's pass to the
-/// analysis (some 6 kB a guide of SweFAQ's answers: about 90 MB at most).
-const KEEP_WORDS: usize = 16_384;
-
 impl GuideIndex {
     /// Adds guides, replacing any with the same id. Every guide is checked first: one bad
     /// guide refuses the batch and nothing of it is added. Searchable after [`commit`](Self::commit).
@@ -41,22 +37,15 @@ impl GuideIndex {
             }
         }
         // The lexicon learns the batch's words before any is split (so compounds of words that
-        // only this batch introduces are split too). A batch of up to `KEEP_WORDS` guides keeps
-        // its segmented words for the analysis below; a larger one is segmented again a chunk at
-        // a time, so that its memory does not grow with the batch: the words of 100 000 guides
-        // held at once took some 560 MB (a peak of 1.16 GB for one upsert of them, 0.60 GB
-        // since), and segmenting twice costs a batch some 4 % of its loading time.
-        let keep = guides.len() <= KEEP_WORDS;
-        let mut kept: Vec<GuideWords> = Vec::new();
+        // only this batch introduces are split too). The words are segmented again a chunk at a
+        // time below, so that memory does not grow with the batch: the words of 10 000 guides
+        // kept from this pass held some 75 MB at the peak of a bulk load, the words of 100 000
+        // some 560 MB. The second segmentation is the only one the vectors need.
         {
             let mut lexicon = self.lexicon.write().unwrap_or_else(|e| e.into_inner());
             for guide in guides {
-                let words = GuideWords::of(guide);
-                for word in words.iter() {
+                for word in GuideWords::of(guide).iter() {
                     lexicon.add(&word.text);
-                }
-                if keep {
-                    kept.push(words);
                 }
             }
         }
@@ -83,19 +72,22 @@ impl GuideIndex {
         // kilobyte), which made a bulk load of 100 000 new guides hold some 250 MB more.
         let searcher = self.reader.searcher();
         let mut uncommitted = self.uncommitted();
-        let mut kept = kept.into_iter();
         for (chunk, learned) in guides.chunks(ADD_CHUNK).zip(learned.chunks(ADD_CHUNK)) {
-            let words: Vec<GuideWords> = if keep {
-                kept.by_ref().take(chunk.len()).collect()
-            } else {
-                chunk.iter().map(GuideWords::of).collect()
-            };
+            let words: Vec<GuideWords> = chunk.iter().map(GuideWords::of).collect();
             // The chunk's vectors in one call per embedder (a model or a remote one batches).
+            // The static table takes the guides' words as segmented here.
             let texts: Vec<String> = chunk.iter().map(Guide::semantic_text).collect();
-            let mut vector_texts: Vec<Vec<&str>> = Vec::with_capacity(2 * chunk.len());
-            for (text, learned) in texts.iter().zip(learned) {
-                vector_texts.push(vec![text.as_str()]);
-                vector_texts.push(learned.iter().map(String::as_str).collect());
+            let semantic_words: Vec<Vec<&Word>> = chunk
+                .iter()
+                .zip(&words)
+                .map(|(guide, words)| words.semantic_words(guide))
+                .collect();
+            let mut vector_texts: Vec<Vec<(&str, Option<&[&Word]>)>> =
+                Vec::with_capacity(2 * chunk.len());
+            for ((text, semantic_words), learned) in texts.iter().zip(&semantic_words).zip(learned)
+            {
+                vector_texts.push(vec![(text.as_str(), Some(semantic_words.as_slice()))]);
+                vector_texts.push(learned.iter().map(|t| (t.as_str(), None)).collect());
             }
             let mut vectors = self.vector_values(&vector_texts).into_iter();
             let docs: Vec<(TantivyDocument, Option<TantivyDocument>)> = chunk
@@ -328,6 +320,13 @@ impl GuideWords {
         }
     }
 
+    /// The words of the guide's [`semantic_text`](Guide::semantic_text) (its title, not its
+    /// keywords, then its body), as segmenting that text gives them.
+    fn semantic_words(&self, guide: &Guide) -> Vec<&Word> {
+        let title = self.title.iter().take_while(|w| w.end <= guide.title.len());
+        title.chain(&self.body).collect()
+    }
+
     fn iter(&self) -> impl Iterator<Item = &Word> {
         self.title.iter().chain(&self.body)
     }
@@ -341,6 +340,36 @@ mod tests {
     use tantivy::tokenizer::{PreTokenizedString, Token as TantivyToken};
     use tantivy::{DocSet, SegmentReader, TERMINATED};
     use tantivy::{Index, IndexWriter};
+
+    /// A guide's vector from the words `upsert` segmented for its terms is the vector of its
+    /// semantic text segmented anew, bit for bit: every bundled guide, and titles that end in
+    /// a hyphen, a full stop or a compound, with keywords, an empty-ish body.
+    #[test]
+    fn the_words_segmented_once_give_the_vector_of_the_text() {
+        use crate::embed::{Embedder, StaticEmbedder, TextKind};
+        let mut guides = crate::bundled::guides();
+        let odd = [
+            ("Lösenord-", "Byt lösenordet i e-tjänsten."),
+            ("Glömt lösenordet?", "Logga in med BankID"),
+            ("Parkeringstillstånd.", "—"),
+            ("e-post", "e-post, e-faktura och e-legitimation: så gör du"),
+        ];
+        for (n, (title, body)) in odd.into_iter().enumerate() {
+            let mut g = Guide::new(format!("odd-{n}"), title, body);
+            g.keywords = vec!["nyckelord".into(), "lösen-ord".into()];
+            guides.push(g);
+        }
+        assert!(guides.len() > 100);
+        let table = StaticEmbedder::bundled();
+        for g in &guides {
+            let text = g.semantic_text();
+            let words = GuideWords::of(g);
+            let segmented = words.semantic_words(g);
+            let by_words = table.embed_passages(&[(text.as_str(), Some(segmented.as_slice()))]);
+            let by_text = table.embed(&[text.as_str()], TextKind::Passage).unwrap();
+            assert_eq!(by_words, by_text, "{}", g.id);
+        }
+    }
 
     /// Term frequency of `text` in `field` of every document of a segment, by doc id.
     fn term_freqs(segment: &SegmentReader, field: tantivy::schema::Field, text: &str) -> Vec<u32> {
