@@ -66,9 +66,6 @@ pub struct StaticEmbedder {
     /// Folded key → the most frequent key that folds to it, for keys with diacritics; built on
     /// first need.
     folded: OnceLock<FxHashMap<String, u32>>,
-    /// Whether bytes given as `&'static` lie in a read-only mapping of a file (so that
-    /// [`release_pages`](Self::release_pages) may drop them); looked up on first need.
-    file_backed: OnceLock<bool>,
 }
 
 impl std::fmt::Debug for StaticEmbedder {
@@ -200,7 +197,6 @@ impl StaticEmbedder {
             scales_at,
             rows_at,
             folded: OnceLock::new(),
-            file_backed: OnceLock::new(),
         })
     }
 
@@ -273,46 +269,6 @@ impl StaticEmbedder {
                 v
             })
             .collect()
-    }
-
-    /// Hands the table's resident pages back to the system, so that they no longer count in the
-    /// process's resident memory: loading many guides reads nearly every row (the shipped table's
-    /// 33 MB), while keystrokes read the rows of the typed words and of the words of the guides
-    /// they explain. The pages stay in the system's file cache and are mapped again, unchanged,
-    /// when a word needs them (a minor fault, no disk read). Only pages read from a file are
-    /// handed back: a memory-mapped table, or bytes the program's file holds (the shipped
-    /// table); bytes in ordinary memory would be lost, and are left alone. True when pages were
-    /// handed back (Linux only).
-    pub fn release_pages(&self) -> bool {
-        #[cfg(target_os = "linux")]
-        {
-            let b = self.bytes();
-            let page = 4096usize;
-            let start = (b.as_ptr() as usize).div_ceil(page) * page;
-            let end = (b.as_ptr() as usize + b.len()) / page * page;
-            if end <= start {
-                return false;
-            }
-            let file_backed = match &self.bytes {
-                Bytes::Mapped(_) => true,
-                Bytes::Static(_) => *self
-                    .file_backed
-                    .get_or_init(|| in_read_only_file_mapping(start, end)),
-            };
-            if !file_backed {
-                return false;
-            }
-            // SAFETY: [start, end) lies inside this table's bytes, which are a read-only mapping
-            // of a file (checked above, or a `memmap2` map of one): dropping its pages loses
-            // nothing, the next read maps the file's same bytes again.
-            unsafe {
-                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) == 0
-            }
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            false
-        }
     }
 
     /// The SIF weight of the `i`-th word: a / (a + its frequency), low for common words.
@@ -597,31 +553,6 @@ impl Embedder for StaticEmbedder {
     }
 }
 
-/// True when the address range [start, end) lies in one read-only mapping of a file
-/// (`/proc/self/maps`: no `w` in its permissions, a non-zero inode).
-#[cfg(target_os = "linux")]
-fn in_read_only_file_mapping(start: usize, end: usize) -> bool {
-    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
-        return false;
-    };
-    maps.lines().any(|line| {
-        let mut f = line.split_whitespace();
-        let (Some(range), Some(perms), Some(_), Some(_), Some(inode)) =
-            (f.next(), f.next(), f.next(), f.next(), f.next())
-        else {
-            return false;
-        };
-        let Some((lo, hi)) = range.split_once('-') else {
-            return false;
-        };
-        let (Ok(lo), Ok(hi)) = (usize::from_str_radix(lo, 16), usize::from_str_radix(hi, 16))
-        else {
-            return false;
-        };
-        lo <= start && end <= hi && !perms.contains('w') && inode != "0"
-    })
-}
-
 /// The rows of the words a batch of texts embedded without guide words has met so far, by word:
 /// [`StaticEmbedder::resolve`] (a binary search over the table's keys, more for a word it lacks)
 /// once per distinct word instead of once per occurrence.
@@ -812,38 +743,6 @@ mod tests {
                 "{key:?}"
             );
         }
-    }
-
-    /// Handing the table's pages back loses nothing: the shipped table (in the program's file)
-    /// and a memory-mapped file give the same vectors after as before; a table in ordinary
-    /// memory is left alone (dropping its pages would zero them).
-    #[test]
-    fn released_pages_come_back_unchanged() {
-        let texts = [
-            "glömt lösenordet",
-            "semester och ledighet",
-            "parkeringstillstånd för boende",
-        ];
-        let linux = cfg!(target_os = "linux");
-        let check = |table: &StaticEmbedder, releases: bool| {
-            let before = table.embed(&texts, TextKind::Passage).unwrap();
-            assert_eq!(table.release_pages(), releases);
-            assert_eq!(table.embed(&texts, TextKind::Passage).unwrap(), before);
-            assert_eq!(table.release_pages(), releases, "a second time too");
-            assert_eq!(table.embed(&texts, TextKind::Passage).unwrap(), before);
-            before
-        };
-        let shipped = check(StaticEmbedder::bundled(), linux);
-        let path =
-            std::env::temp_dir().join(format!("vagvisare-release-{}.vvec", std::process::id()));
-        std::fs::write(&path, BUNDLED_BYTES).unwrap();
-        let mapped = StaticEmbedder::open(&path).unwrap();
-        assert_eq!(check(&mapped, linux), shipped);
-        drop(mapped);
-        std::fs::remove_file(&path).unwrap();
-        let heap = StaticEmbedder::from_bytes(Box::leak(BUNDLED_BYTES.to_vec().into_boxed_slice()))
-            .unwrap();
-        assert_eq!(check(&heap, false), shipped);
     }
 
     #[test]

@@ -427,13 +427,6 @@ impl GuideIndex {
         self.reader.reload()?;
         // The searcher holds them now.
         self.uncommitted().clear();
-        // The guides written since the last commit read the static table's rows (a bulk load
-        // nearly all of them); a keystroke reads a few. Their pages go back until needed.
-        self.embedders
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .base
-            .release_pages();
         Ok(())
     }
 
