@@ -8,6 +8,7 @@
 
 mod table;
 
+pub(crate) use table::PassageText;
 pub use table::{GuideVocabulary, GuideWords, StaticEmbedder, BUNDLED_NAME};
 
 /// What a text is to the embedder: asymmetric encoders (e5) embed a query and a passage

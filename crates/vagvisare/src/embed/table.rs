@@ -250,7 +250,7 @@ impl StaticEmbedder {
     /// caller has already segmented (`Some`: the words of `words(text)`, in order) or not
     /// (`None`: the text is segmented here). What `upsert` uses: a guide's words are segmented
     /// once, for its terms and its vector (a test holds the two ways equal, bit for bit).
-    pub(crate) fn embed_passages(&self, texts: &[(&str, Option<&[&Word]>)]) -> Vec<Vec<f32>> {
+    pub(crate) fn embed_passages(&self, texts: &[PassageText<'_>]) -> Vec<Vec<f32>> {
         let mut known = ResolvedWords::default();
         texts
             .iter()
@@ -552,6 +552,10 @@ impl Embedder for StaticEmbedder {
         true
     }
 }
+
+/// A passage to embed: its text, and its words when they are segmented already (see
+/// [`StaticEmbedder::embed_passages`]).
+pub(crate) type PassageText<'a> = (&'a str, Option<&'a [&'a Word]>);
 
 /// The rows of the words a batch of texts embedded without guide words has met so far, by word:
 /// [`StaticEmbedder::resolve`] (a binary search over the table's keys, more for a word it lacks)

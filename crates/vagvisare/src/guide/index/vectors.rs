@@ -12,12 +12,11 @@ use tantivy::schema::Value;
 use tantivy::{Searcher, TantivyDocument};
 
 use super::GuideIndex;
-use crate::embed::{embedder_key, normalise, Embedder, StaticEmbedder, TextKind};
+use crate::embed::{embedder_key, normalise, Embedder, PassageText, StaticEmbedder, TextKind};
 use crate::guide::error::IndexError;
 use crate::guide::model::Guide;
 use crate::guide::plan::QueryPlan;
 use crate::guide::search::semantic::{PlanWords, Query, VectorSet};
-use crate::text::tokenize::Word;
 
 /// Query vectors of a costly embedder kept, by text, before the cache starts over.
 const QUERY_CACHE: usize = 4096;
@@ -143,9 +142,9 @@ impl GuideIndex {
     /// words when the caller has segmented it already): a block of the base table's vectors,
     /// and one of the host's embedder's when it answers (a failure is counted in
     /// [`read_errors`](Self::read_errors) and the documents keep the base vectors).
-    pub(super) fn vector_values(&self, docs: &[Vec<(&str, Option<&[&Word]>)>]) -> Vec<Vec<u8>> {
+    pub(super) fn vector_values(&self, docs: &[Vec<PassageText<'_>>]) -> Vec<Vec<u8>> {
         let embedders = self.embedders.read().unwrap_or_else(|e| e.into_inner());
-        let segmented: Vec<(&str, Option<&[&Word]>)> = docs.iter().flatten().copied().collect();
+        let segmented: Vec<PassageText<'_>> = docs.iter().flatten().copied().collect();
         let flat: Vec<&str> = segmented.iter().map(|&(text, _)| text).collect();
         let mut values = vec![Vec::new(); docs.len()];
         let base: &dyn Embedder = embedders.base;

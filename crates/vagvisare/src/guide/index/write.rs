@@ -7,6 +7,7 @@ use chrono::Utc;
 use tantivy::{TantivyDocument, Term};
 
 use super::GuideIndex;
+use crate::embed::PassageText;
 use crate::guide::error::IndexError;
 use crate::guide::model::{audience_key, category_keys, Guide};
 use crate::guide::schema::{self, Form, Source, EVERYONE};
@@ -82,8 +83,7 @@ impl GuideIndex {
                 .zip(&words)
                 .map(|(guide, words)| words.semantic_words(guide))
                 .collect();
-            let mut vector_texts: Vec<Vec<(&str, Option<&[&Word]>)>> =
-                Vec::with_capacity(2 * chunk.len());
+            let mut vector_texts: Vec<Vec<PassageText<'_>>> = Vec::with_capacity(2 * chunk.len());
             for ((text, semantic_words), learned) in texts.iter().zip(&semantic_words).zip(learned)
             {
                 vector_texts.push(vec![(text.as_str(), Some(semantic_words.as_slice()))]);
