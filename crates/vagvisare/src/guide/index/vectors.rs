@@ -147,14 +147,14 @@ impl GuideIndex {
         let segmented: Vec<PassageText<'_>> = docs.iter().flatten().copied().collect();
         let flat: Vec<&str> = segmented.iter().map(|&(text, _)| text).collect();
         let mut values = vec![Vec::new(); docs.len()];
-        let base: &dyn Embedder = embedders.base;
-        let all = std::iter::once(base).chain(embedders.primary.as_deref());
-        for (n, embedder) in all.enumerate() {
-            let vectors = if n == 0 {
-                Ok(embedders.base.embed_passages(&segmented))
-            } else {
-                embedder.embed(&flat, TextKind::Passage)
-            };
+        // The base table takes the words already segmented; the host's embedder, the texts.
+        let base = embedders.base;
+        let all = std::iter::once((base as &dyn Embedder, Ok(base.embed_passages(&segmented))))
+            .chain(
+                (embedders.primary.as_deref())
+                    .map(|primary| (primary, primary.embed(&flat, TextKind::Passage))),
+            );
+        for (embedder, vectors) in all {
             let vectors = match vectors {
                 Ok(v) if v.len() == flat.len() && v.iter().all(|x| x.len() == embedder.dim()) => v,
                 Ok(v) => {
