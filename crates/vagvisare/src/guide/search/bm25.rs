@@ -3,8 +3,8 @@
 //! operations, so the same scores to the bit; learned passages alone saturate more slowly, with
 //! a k1 of their own, [`Weights::learned_k1`](crate::guide::Weights)), without what a keystroke
 //! does not need: Tantivy's weight builds its 256 length norms and an explanation of three
-//! strings for every term, and clones both to boost it. Here a field's norms are computed once per search and shared by its
-//! terms ([`Scoring::weights`](super::scoring::Scoring::weights)).
+//! strings for every term, and clones both to boost it. Here a field's norms are computed once
+//! per search and shared by its terms ([`Scoring::weights`](super::scoring::Scoring::weights)).
 
 use std::sync::Arc;
 
