@@ -123,10 +123,10 @@ impl GuideIndex {
         } else {
             weight.clamp(0.0, 1.0)
         };
-        // While a word is being typed the words before it carry the meaning: the stage weighs
-        // (share of the text in complete words)², so a half-typed text leans on its words. A
-        // text longer than is read is complete up to its cut, as the plan reads it (the text
-        // went on).
+        // While a word is being typed the words before it carry the meaning, unless it is
+        // already a whole word ([`GuideIndex::typing_share`]). A text longer than is read is
+        // complete up to its cut, as the plan reads it (the text went on). Guides join by
+        // meaning alone only once the text is finished.
         let cut = plan::cut(text);
         let settled = if cut.len() == text.len() {
             complete_words(text)
@@ -135,12 +135,7 @@ impl GuideIndex {
         };
         let text = cut;
         let typing = settled.len() != text.len();
-        let scaled = if !typing {
-            weight
-        } else {
-            let share = settled.chars().count() as f32 / text.chars().count().max(1) as f32;
-            weight * share * share
-        };
+        let scaled = weight * self.typing_share(text, settled);
         // A costly embedder asked on every keystroke sees the word being typed too: its vector
         // counts as a finished text's.
         let whole = typing && self.embeds_while_typing() && self.has_costly_embedder();
