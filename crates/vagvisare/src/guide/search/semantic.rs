@@ -359,12 +359,57 @@ pub(super) fn dot(a: &[i8], b: &[i8]) -> i32 {
     dot_lanes(a, b)
 }
 
-/// [`dot_lanes`] compiled for AVX2: the compiler sign-extends and multiplies eight values per
-/// instruction in 256-bit registers (about 24 ns a 256-value row against about 40 with SSE2).
+/// The dot product with AVX2's multiply-add of 16-bit values: 32 values a step, each half
+/// sign-extended to sixteen 16-bit values and multiplied pairwise into eight 32-bit sums
+/// (`vpmaddwd`; two products of int8 values never overflow them), in two accumulators. About
+/// 10 ns a 256-value row, against about 20 for the compiler's vectors of [`dot_lanes`] (a
+/// microbenchmark of 10 000 rows, alternating). The rest of a length not a multiple of 32 is
+/// added one value at a time.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn dot_avx2(a: &[i8], b: &[i8]) -> i32 {
-    dot_lanes(a, b)
+    use std::arch::x86_64::{
+        __m128i, __m256i, _mm256_add_epi32, _mm256_cvtepi8_epi16, _mm256_madd_epi16,
+        _mm256_setzero_si256, _mm256_storeu_si256, _mm_loadu_si128,
+    };
+    let n = a.len().min(b.len());
+    let (mut low, mut high) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+    let mut i = 0;
+    while i + 32 <= n {
+        // SAFETY: i + 32 <= n, so both 16-byte loads at i and i + 16 are within both slices;
+        // unaligned loads need no alignment.
+        let (x0, y0, x1, y1) = unsafe {
+            (
+                _mm_loadu_si128(a.as_ptr().add(i).cast::<__m128i>()),
+                _mm_loadu_si128(b.as_ptr().add(i).cast::<__m128i>()),
+                _mm_loadu_si128(a.as_ptr().add(i + 16).cast::<__m128i>()),
+                _mm_loadu_si128(b.as_ptr().add(i + 16).cast::<__m128i>()),
+            )
+        };
+        low = _mm256_add_epi32(
+            low,
+            _mm256_madd_epi16(_mm256_cvtepi8_epi16(x0), _mm256_cvtepi8_epi16(y0)),
+        );
+        high = _mm256_add_epi32(
+            high,
+            _mm256_madd_epi16(_mm256_cvtepi8_epi16(x1), _mm256_cvtepi8_epi16(y1)),
+        );
+        i += 32;
+    }
+    let mut sums = [0i32; 8];
+    // SAFETY: `sums` is 32 bytes, the store's width; unaligned stores need no alignment.
+    unsafe {
+        _mm256_storeu_si256(
+            sums.as_mut_ptr().cast::<__m256i>(),
+            _mm256_add_epi32(low, high),
+        )
+    };
+    let rest: i32 = a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .map(|(&x, &y)| i32::from(x) * i32::from(y))
+        .sum();
+    sums.iter().sum::<i32>() + rest
 }
 
 /// The dot product with sixteen lanes summed apart, so that the compiler makes it vector
@@ -516,7 +561,7 @@ mod tests {
 
     #[test]
     fn the_lane_dot_product_is_the_plain_one() {
-        for len in [0, 1, 15, 16, 17, 256, 259] {
+        for len in [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 256, 259, 384] {
             let a: Vec<i8> = (0..len).map(|i| (i * 37 % 255) as i8).collect();
             let b: Vec<i8> = (0..len).map(|i| (i * 91 % 253) as i8).collect();
             let plain: i32 = a
@@ -529,6 +574,9 @@ mod tests {
         }
         let extreme = vec![-128i8; 300];
         assert_eq!(dot(&extreme, &extreme), 300 * 128 * 128);
+        let other = vec![127i8; 300];
+        assert_eq!(dot(&extreme, &other), -300 * 128 * 127);
+        assert_eq!(dot_lanes(&extreme, &other), -300 * 128 * 127);
     }
 
     #[test]
