@@ -489,13 +489,7 @@ impl StaticEmbedder {
                 // would give, without its tokenising and a vector per word). Every key is one
                 // word as the tokenizer gives it (a test holds this).
                 Some(i) => {
-                    let (row, _) = self.row(i);
-                    let (mut dot, mut norm) = (0.0f32, 0.0f32);
-                    for (&a, &q) in t.iter().zip(row) {
-                        let q = f32::from(q as i8);
-                        dot += a * q;
-                        norm += q * q;
-                    }
+                    let (dot, norm) = dot_and_norm(&t, self.row(i).0);
                     if norm == 0.0 {
                         continue;
                     }
@@ -514,6 +508,33 @@ impl StaticEmbedder {
         }
         best
     }
+}
+
+/// The dot product of a vector with an int8 row, and the row's squared length, in eight lanes
+/// summed apart: one sum added value after value waits on the previous addition (about 0.7 µs
+/// a 256-value row); lanes let the compiler make vector instructions of it. An explanation
+/// compares every word of a guide this way.
+fn dot_and_norm(t: &[f32], row: &[u8]) -> (f32, f32) {
+    const LANES: usize = 8;
+    let (mut dot, mut norm) = ([0f32; LANES], [0f32; LANES]);
+    let (t_chunks, row_chunks) = (t.chunks_exact(LANES), row.chunks_exact(LANES));
+    let (mut dot_rest, mut norm_rest) = (0f32, 0f32);
+    for (&a, &q) in t_chunks.remainder().iter().zip(row_chunks.remainder()) {
+        let q = f32::from(q as i8);
+        dot_rest += a * q;
+        norm_rest += q * q;
+    }
+    for (a, q) in t_chunks.zip(row_chunks) {
+        for i in 0..LANES {
+            let q = f32::from(q[i] as i8);
+            dot[i] += a[i] * q;
+            norm[i] += q * q;
+        }
+    }
+    (
+        dot.iter().sum::<f32>() + dot_rest,
+        norm.iter().sum::<f32>() + norm_rest,
+    )
 }
 
 impl Embedder for StaticEmbedder {

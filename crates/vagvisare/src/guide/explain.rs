@@ -1,7 +1,6 @@
 //! Stage 4, **Explanation**: which typed word matched which word of each suggested guide (or of
 //! its learned texts) and how, and a snippet of the guide's body with the matched words marked.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use rustc_hash::FxHashMap;
@@ -357,14 +356,14 @@ pub(crate) fn nearest_word(
     typed: &str,
 ) -> Option<(String, f32)> {
     // Each distinct word (normalised, as the table knows words) with the word as written.
-    let mut written: HashMap<String, &str> = HashMap::new();
+    let mut written: FxHashMap<&str, &str> = FxHashMap::default();
     let learned_words;
     match learned {
         Some(text) => {
             learned_words = crate::text::tokenize::words(text);
             for w in &learned_words {
                 if let Some(as_written) = text.get(w.start..w.end) {
-                    written.entry(w.text.clone()).or_insert(as_written);
+                    written.entry(w.text.as_str()).or_insert(as_written);
                 }
             }
         }
@@ -379,12 +378,12 @@ pub(crate) fn nearest_word(
                 .map(|t| (&analysed.guide.body, t));
             for (text, t) in title.chain(body) {
                 if let Some(as_written) = text.get(t.start..t.end) {
-                    written.entry(t.text.clone()).or_insert(as_written);
+                    written.entry(t.text.as_str()).or_insert(as_written);
                 }
             }
         }
     }
-    let (word, cosine) = table.nearest(typed, written.keys().map(String::as_str))?;
+    let (word, cosine) = table.nearest(typed, written.keys().copied())?;
     Some((written.get(word).map_or(word, |w| w).to_string(), cosine))
 }
 
