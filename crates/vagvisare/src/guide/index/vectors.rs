@@ -349,8 +349,11 @@ impl GuideIndex {
     /// to its last complete word: all of it for a finished text, else (share of the text in
     /// complete words)², so that a half-typed text leans on its words.
     ///
-    /// A word being typed that the static table holds whole, of three letters or more ("dig"
-    /// in "vem skapade dig"), counts as finished: its row means what it says. The table holds
+    /// A word being typed after a complete one that the static table holds whole, of three
+    /// letters or more ("dig" in "vem skapade dig"), counts as finished: its row means what it
+    /// says. Not a first word: the stage on a text's first word ("Hej", "Jag", which reach many
+    /// guides) doubled the slowest keystrokes of a first pass at 100 000 guides ("Hej!" 5.1–6.7
+    /// against 2.7–2.9 ms) and moved no figure. The table holds
     /// many common word starts too ("fung", "inlogg"), whose rows carry the meaning of the
     /// words they start. Measured (docs/semantic.md): corona-dev's asked half, half of whose
     /// questions end in a word, gained 0.012 recall@5; no column at 50 % typed fell, where the
@@ -364,7 +367,8 @@ impl GuideIndex {
         let typed = text[settled.len()..].trim();
         // A costly embedder not asked while typing gets the text without that word, so it
         // counts as what it is then: half typed.
-        if typed.chars().count() >= WHOLE_WORD_LETTERS
+        if !settled.trim().is_empty()
+            && typed.chars().count() >= WHOLE_WORD_LETTERS
             && !self.has_costly_embedder()
             && self.embedders_now().0.find(&typed.to_lowercase()).is_some()
         {
@@ -435,7 +439,10 @@ mod tests {
         // A whole word of the table, whatever its case, being typed.
         assert_eq!(share("vem skapade dig"), 1.0);
         assert_eq!(share("Vem skapade Dig"), 1.0);
-        assert_eq!(share("skapade"), 1.0);
+        // Not a first word: it has nothing complete before it, whole or not.
+        assert!(StaticEmbedder::bundled().find("skapade").is_some());
+        assert_eq!(share("skapade"), 0.0);
+        assert_eq!(share("skapade "), 1.0);
         // A half word: the share of the text in complete words, squared.
         assert!(StaticEmbedder::bundled().find("lösenordsbyt").is_none());
         let half = share("vem kan lösenordsbyt");
