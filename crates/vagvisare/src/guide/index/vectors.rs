@@ -351,15 +351,15 @@ impl GuideIndex {
     ///
     /// A word being typed after a complete one that the static table holds whole, of three
     /// letters or more ("dig" in "vem skapade dig"), counts as finished: its row means what it
-    /// says. Not a first word: the stage on a text's first word ("Hej", "Jag", which reach many
+    /// says. The table holds many common word starts too ("fung", "inlogg"), whose rows carry
+    /// the meaning of the words they start. Measured (docs/semantic.md): corona-dev's asked
+    /// half, half of whose questions end in a word, gained 0.012 recall@5; no column at 50 %
+    /// typed fell, where the guides' own words instead of the table's cost SweFAQ 0.009 of it.
+    ///
+    /// Not a first word: the stage on a text's first word ("Hej", "Jag", which reach many
     /// guides) doubled the slowest keystrokes of a first pass at 100 000 guides ("Hej!" 5.1–6.7
-    /// against 2.7–2.9 ms) and moved no figure. The table holds
-    /// many common word starts too ("fung", "inlogg"), whose rows carry the meaning of the
-    /// words they start. Measured (docs/semantic.md): corona-dev's asked half, half of whose
-    /// questions end in a word, gained 0.012 recall@5; no column at 50 % typed fell, where the
-    /// guides' own words instead of the table's cost SweFAQ 0.009 of it. The static table's
-    /// stage only: a costly embedder not asked while typing is given the text without the word
-    /// being typed.
+    /// against 2.7–2.9 ms) and moved no figure. The static table's stage only: a costly
+    /// embedder not asked while typing is given the text without the word being typed.
     pub(crate) fn typing_share(&self, text: &str, settled: &str) -> f32 {
         if settled.len() >= text.len() {
             return 1.0;
