@@ -251,20 +251,23 @@ impl StaticEmbedder {
     /// (`None`: the text is segmented here). What `upsert` uses: a guide's words are segmented
     /// once, for its terms and its vector (a test holds the two ways equal, bit for bit).
     pub(crate) fn embed_passages(&self, texts: &[PassageText<'_>]) -> Vec<Vec<f32>> {
+        self.embed_batch(texts.iter().copied(), TextKind::Passage)
+    }
+
+    /// The vectors of a batch of texts of one kind, each distinct word resolved once (a batch,
+    /// the guides of an upsert, repeats its words). Words already segmented are a passage's.
+    fn embed_batch<'t>(
+        &self,
+        texts: impl Iterator<Item = PassageText<'t>>,
+        kind: TextKind,
+    ) -> Vec<Vec<f32>> {
         let mut known = ResolvedWords::default();
         texts
-            .iter()
-            .map(|&(text, segmented)| {
+            .map(|(text, segmented)| {
                 let mut v = vec![0.0; self.dim];
                 match segmented {
                     Some(ws) => self.embed_words(ws, false, None, &mut v, Some(&mut known)),
-                    None => self.embed_resolving(
-                        text,
-                        TextKind::Passage,
-                        None,
-                        &mut v,
-                        Some(&mut known),
-                    ),
+                    None => self.embed_resolving(text, kind, None, &mut v, Some(&mut known)),
                 };
                 v
             })
@@ -547,16 +550,7 @@ impl Embedder for StaticEmbedder {
     }
 
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EmbedError> {
-        // A batch (the guides of an upsert) repeats its words: each is looked up once.
-        let mut known = ResolvedWords::default();
-        Ok(texts
-            .iter()
-            .map(|t| {
-                let mut v = vec![0.0; self.dim];
-                self.embed_resolving(t, kind, None, &mut v, Some(&mut known));
-                v
-            })
-            .collect())
+        Ok(self.embed_batch(texts.iter().map(|&t| (t, None)), kind))
     }
 
     fn embed_query(

@@ -365,14 +365,14 @@ impl GuideIndex {
             return 1.0;
         }
         let typed = text[settled.len()..].trim();
-        // A costly embedder not asked while typing gets the text without that word, so it
-        // counts as what it is then: half typed.
-        if !settled.trim().is_empty()
-            && typed.chars().count() >= WHOLE_WORD_LETTERS
-            && !self.has_costly_embedder()
-            && self.embedders_now().0.find(&typed.to_lowercase()).is_some()
-        {
-            return 1.0;
+        if !settled.trim().is_empty() && typed.chars().count() >= WHOLE_WORD_LETTERS {
+            let e = self.embedders.read().unwrap_or_else(|e| e.into_inner());
+            // A costly embedder not asked while typing gets the text without that word, so it
+            // counts as what it is then: half typed.
+            let costly = e.primary.as_ref().is_some_and(|p| !p.is_cheap());
+            if !costly && e.base.find(&typed.to_lowercase()).is_some() {
+                return 1.0;
+            }
         }
         let share = settled.chars().count() as f32 / text.chars().count().max(1) as f32;
         share * share
