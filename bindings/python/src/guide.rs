@@ -421,6 +421,18 @@ impl PyGuideIndex {
         self.inner.set_embed_while_typing(value);
     }
 
+    /// Whether typed words also find their synonyms in the bundled Swedish thesaurus (on by
+    /// default, weighed below the portal's own synonyms); off, only ``set_synonyms``'s count.
+    #[getter]
+    fn get_thesaurus(&self) -> bool {
+        self.inner.uses_thesaurus()
+    }
+
+    #[setter]
+    fn set_thesaurus(&self, value: bool) {
+        self.inner.set_thesaurus(value);
+    }
+
     /// How many reads, and embedder calls, have failed since the index was opened: a search
     /// answers on without what failed (an embedder that raised: the static vectors).
     #[getter]

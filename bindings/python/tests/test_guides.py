@@ -247,6 +247,26 @@ def test_synonyms_and_word_lists() -> None:
     index.add_word_list("hämtningsdag\n")
 
 
+def test_the_bundled_thesaurus_can_be_turned_off() -> None:
+    index = vagvisare.GuideIndex(semantic_weight=0.0)
+    index.upsert(
+        [
+            {"id": "form", "title": "Formulär för bygglov", "body": "Fyll i formuläret."},
+            {"id": "park", "title": "Parkeringstillstånd", "body": "Ansök om tillstånd."},
+        ]
+    )
+    index.commit()
+    assert index.thesaurus is True
+    # "blankett" is in no guide; the thesaurus has it as a synonym of "formulär".
+    found = index.suggest("blankett till bygglov ")
+    assert found[0].id == "form"
+    assert any(m.query == "blankett" and m.kind == "synonym" for m in found[0].matched)
+    index.thesaurus = False
+    assert index.thesaurus is False
+    found = index.suggest("blankett till bygglov ")
+    assert not any(m.query == "blankett" for s in found for m in s.matched)
+
+
 @pytest.mark.parametrize(
     "call",
     [

@@ -53,6 +53,10 @@ struct Analysis {
     /// Synonym file (default: the bundled data/synonyms.txt).
     #[arg(long)]
     synonyms: Option<PathBuf>,
+    /// Leave out the bundled Swedish thesaurus (data/thesaurus-sv.txt): typed words find only
+    /// the synonyms of the synonym file.
+    #[arg(long)]
+    no_thesaurus: bool,
     /// Extra word list for compound splitting, one word a line.
     #[arg(long)]
     words: Option<PathBuf>,
@@ -223,6 +227,9 @@ fn configure(index: &GuideIndex, analysis: &Analysis) -> Result<(), String> {
     if let Some(path) = &analysis.synonyms {
         let text = read(path)?;
         index.set_synonyms(Synonyms::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?);
+    }
+    if analysis.no_thesaurus {
+        index.set_thesaurus(false);
     }
     if let Some(path) = &analysis.words {
         index.add_word_list(&read(path)?);

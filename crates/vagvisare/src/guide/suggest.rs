@@ -19,6 +19,7 @@ use super::search::ann;
 use super::search::semantic::{self, Fused};
 use super::search::{self, filter_query, Filters, Scoring};
 use crate::text::analyzer::Analyzer;
+use crate::text::thesaurus::Thesaurus;
 
 /// Options of one suggestion request.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +68,8 @@ impl GuideIndex {
             let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
             let synonyms = self.synonyms.read().unwrap_or_else(|e| e.into_inner());
             let mut analyzer = Analyzer::with_memo(&lexicon, &self.forms);
-            plan::plan(text, &mut analyzer, &synonyms, &self.weights)
+            let thesaurus = self.uses_thesaurus().then(Thesaurus::bundled);
+            plan::plan(text, &mut analyzer, &synonyms, thesaurus, &self.weights)
         };
         let generation = searcher.generation().generation_id();
         let typos = expand::TypoBudget::new(self.weights.max_typo_searches);

@@ -1,4 +1,5 @@
-//! Swedish text analysis: segmentation, normalisation, stemming, folding, compounds, synonyms.
+//! Swedish text analysis: segmentation, normalisation, stemming, folding, compounds, synonyms
+//! (the portal's and the bundled thesaurus's).
 
 pub mod analyzer;
 pub mod compound;
@@ -6,6 +7,7 @@ pub mod fold;
 pub mod stem;
 pub mod stopwords;
 pub mod synonyms;
+pub mod thesaurus;
 pub mod tokenize;
 
 /// Typed text beyond this many bytes is ignored (cut at a character boundary): by the plan of a

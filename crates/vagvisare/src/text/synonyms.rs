@@ -141,6 +141,11 @@ impl Synonyms {
         out
     }
 
+    /// Each entry and the words it expands to (for the thesaurus, which reads the same format).
+    pub(crate) fn into_entries(self) -> impl Iterator<Item = (String, Vec<String>)> {
+        self.expansions.into_iter()
+    }
+
     /// True when there are no synonyms.
     pub fn is_empty(&self) -> bool {
         self.expansions.is_empty()

@@ -46,6 +46,9 @@ fn top(index: &GuideIndex, text: &str) -> Vec<String> {
 #[test]
 fn helped_text_becomes_a_learned_match_once_two_people_gave_it() {
     let index = index();
+    // The thesaurus has "ark" (sheet) as a synonym of "papper", which the guide has: without
+    // it, no word of the text is in any guide.
+    index.set_thesaurus(false);
     assert!(top(&index, "maskinen tuggar arken").is_empty());
     index
         .feedback(&[Feedback::helped("maskinen tuggar arken", "print").by("a")])

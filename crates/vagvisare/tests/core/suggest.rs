@@ -671,6 +671,8 @@ mod synonym {
     fn custom_synonym_file() {
         let index = index_of(&fixture());
         index.set_synonyms(Synonyms::none());
+        // The bundled thesaurus knows "blankett, formulär" and "mejl, e-post" too.
+        index.set_thesaurus(false);
         let before = suggest(&index, "blankett ");
         assert!(rank(&before, "formular").is_none(), "{:?}", ids(&before));
         // Bundled synonyms are gone too.
@@ -689,6 +691,51 @@ mod synonym {
         let s = suggest(&index, "trasigt kärl ");
         assert_first(&s, "soptunna", "trasigt kärl");
         assert_kind(&s, "soptunna", "kärl", MatchKind::Synonym);
+    }
+
+    #[test]
+    fn the_bundled_thesaurus_adds_general_synonyms_below_the_portal_s_own() {
+        let index = index_of(&fixture());
+        index.set_synonyms(Synonyms::none());
+        index.set_semantic_weight(0.0).unwrap();
+        assert!(index.uses_thesaurus(), "on by default");
+        // "blankett" is in no guide; the thesaurus has it as a synonym of "formulär".
+        let s = suggest(&index, "blankett för bygglov ");
+        assert_first(&s, "formular", "blankett för bygglov");
+        assert_kind(&s, "formular", "blankett", MatchKind::Synonym);
+        index.set_thesaurus(false);
+        let s = suggest(&index, "blankett för bygglov ");
+        let found = s.iter().find(|x| x.id == "formular");
+        assert_eq!(
+            found.and_then(|x| kind_of(x, "blankett")),
+            None,
+            "{:?}",
+            ids(&s)
+        );
+        index.set_thesaurus(true);
+
+        // The portal's own synonym weighs more than the thesaurus's for the same word.
+        let both = index_of(&[
+            g(
+                "arbete",
+                "Lediga arbeten",
+                "Här finns lediga arbeten.",
+                "Personal",
+            ),
+            g(
+                "tjanst",
+                "Lediga tjänster",
+                "Här finns lediga tjänster.",
+                "Personal",
+            ),
+        ]);
+        both.set_semantic_weight(0.0).unwrap();
+        let thesaurus_only = suggest(&both, "lediga jobb ");
+        assert_first(&thesaurus_only, "arbete", "jobb => arbete in the thesaurus");
+        both.set_synonyms(Synonyms::parse("jobb, tjänst").unwrap());
+        let s = suggest(&both, "lediga jobb ");
+        assert_first(&s, "tjanst", "the portal's jobb, tjänst");
+        assert_kind(&s, "arbete", "jobb", MatchKind::Synonym);
     }
 
     #[test]

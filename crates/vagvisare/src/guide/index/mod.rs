@@ -109,6 +109,9 @@ pub struct GuideIndex {
     /// and the explanations of shown guides.
     pub(super) forms: FormsMemo,
     pub(super) synonyms: RwLock<Synonyms>,
+    /// Whether typed words also find their synonyms in the bundled thesaurus
+    /// ([`set_thesaurus`](Self::set_thesaurus)).
+    thesaurus: std::sync::atomic::AtomicBool,
     pub(crate) weights: Weights,
     dir: Option<PathBuf>,
     /// Resolved alternatives of query words (by text and whether it is being typed) in the
@@ -273,6 +276,7 @@ impl GuideIndex {
             lexicon: RwLock::new(Lexicon::new()),
             forms: FormsMemo::default(),
             synonyms: RwLock::new(Synonyms::bundled()),
+            thesaurus: std::sync::atomic::AtomicBool::new(true),
             weights: Weights::default(),
             dir,
             resolved: GenerationCache::with_capacity(CacheBudget::default().expanded_words),
@@ -303,6 +307,23 @@ impl GuideIndex {
         self.resolved.clear();
         self.kept.clear();
         self.nearest.clear();
+    }
+
+    /// Whether a typed word also finds its synonyms in the bundled Swedish thesaurus
+    /// ([`Thesaurus::bundled`](crate::text::thesaurus::Thesaurus::bundled), weighed by
+    /// [`Weights::thesaurus`]): on by default, besides the
+    /// portal's own synonyms. Off, only those count.
+    pub fn set_thesaurus(&self, on: bool) {
+        self.thesaurus
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+        self.resolved.clear();
+        self.kept.clear();
+        self.nearest.clear();
+    }
+
+    /// See [`set_thesaurus`](Self::set_thesaurus).
+    pub fn uses_thesaurus(&self) -> bool {
+        self.thesaurus.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Extends the compound lexicon with a word list (one word a line); applies to guides

@@ -30,6 +30,7 @@ use crate::text::analyzer::{compound_pair_term, pair_term, Analyzer};
 use crate::text::fold::fold;
 use crate::text::stem::stems;
 use crate::text::synonyms::Synonyms;
+use crate::text::thesaurus::Thesaurus;
 use crate::text::tokenize::same_sentence;
 use crate::text::{MAX_QUERY_BYTES, MAX_QUERY_WORDS};
 
@@ -189,6 +190,7 @@ pub(crate) fn plan(
     text: &str,
     analyzer: &mut Analyzer<'_>,
     synonyms: &Synonyms,
+    thesaurus: Option<&Thesaurus>,
     w: &Weights,
 ) -> QueryPlan {
     let cut_text = cut(text);
@@ -258,6 +260,13 @@ pub(crate) fn plan(
                 }
                 qw.add(MatchKind::Synonym, Form::Word, synonym, w.synonym);
             }
+            // The thesaurus's synonyms (their stems: they find every inflection) join once the
+            // word is complete; each prefix of a word being typed would search its own.
+            if let Some(thesaurus) = thesaurus.filter(|_| w.thesaurus > 0.0 && !prefix) {
+                for stem in thesaurus.synonym_stems(&surface) {
+                    qw.add(MatchKind::Synonym, Form::Stem, stem.clone(), w.thesaurus);
+                }
+            }
         }
         plan.words.push(qw);
     }
@@ -309,6 +318,7 @@ mod tests {
             text,
             &mut Analyzer::new(&crate::text::compound::Lexicon::new()),
             &Synonyms::bundled(),
+            None,
             &Weights::default(),
         )
     }

@@ -13,6 +13,10 @@ pub struct Weights {
     pub part: f32,
     /// A synonym from the synonym file.
     pub synonym: f32,
+    /// A synonym from the bundled Swedish thesaurus (`Thesaurus::bundled`): general language,
+    /// so worth less than the portal's own (0: off). 0.6 measured best on SweFAQ dev and
+    /// corona-dev (0.5–0.8 tried; docs/benchmarks.md, "A Swedish thesaurus").
+    pub thesaurus: f32,
     /// A spelling neighbour one and two edits away.
     pub typo: [f32; 2],
     /// A completion is worth `prefix_floor + prefix_span × typed/complete length`.
@@ -83,6 +87,7 @@ impl Default for Weights {
             folded: 0.75,
             part: 0.6,
             synonym: 0.8,
+            thesaurus: 0.6,
             typo: [0.6, 0.45],
             prefix_floor: 0.55,
             prefix_span: 0.35,
