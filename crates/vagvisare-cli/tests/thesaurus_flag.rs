@@ -46,7 +46,10 @@ fn no_thesaurus_leaves_out_its_synonyms() {
     // "blankett" is in no guide; the thesaurus has it as a synonym of "formulär".
     let with = suggest(&guides, &[]);
     assert_eq!(with["suggestions"][0]["id"], "formular", "{with}");
-    assert_eq!(kind_of_blankett(&with, "formular").as_deref(), Some("synonym"));
+    assert_eq!(
+        kind_of_blankett(&with, "formular").as_deref(),
+        Some("synonym")
+    );
     let without = suggest(&guides, &["--no-thesaurus"]);
     assert_eq!(kind_of_blankett(&without, "formular"), None, "{without}");
 }
