@@ -98,6 +98,7 @@ impl App {
             min_actors: config.feedback_min_actors.max(1),
             ..vagvisare::feedback::LearnPolicy::default()
         };
+        let thesaurus = config.thesaurus;
         let opened = Arc::clone(&store);
         let semantic = config.semantic.clone();
         let semantic_log = log.clone();
@@ -107,6 +108,7 @@ impl App {
             }
             let (revision, guides) = opened.all_guides()?;
             let index = GuideIndex::in_memory()?;
+            index.set_thesaurus(thesaurus);
             index.set_learn_policy(learn_policy)?;
             crate::embedder::configure(&index, &semantic, &|m| semantic_log.line(m))?;
             let valid: Vec<Guide> = guides

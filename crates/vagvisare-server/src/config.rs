@@ -148,6 +148,9 @@ pub struct Config {
     /// learn it: two by default, so that no single person, and no anonymous caller, can teach a
     /// guide anything alone ([`vagvisare::feedback::LearnPolicy::min_actors`]).
     pub feedback_min_actors: usize,
+    /// Whether typed words also find their synonyms in the bundled Swedish thesaurus (`true` by
+    /// default; `thesaurus = false` in the file). See `GuideIndex::set_thesaurus`.
+    pub thesaurus: bool,
     /// Whether commands that change a case must name the version they were based on
     /// (`If-Match: "<version>"` or `expected_version`; `require_version` in the file,
     /// `--require-version`). The default, [`VersionPolicy::Optional`], keeps clients that send
@@ -239,6 +242,7 @@ impl Config {
             limits: Limits::default(),
             serve_limits: crate::limits::ServeLimits::default(),
             feedback_min_actors: vagvisare::feedback::LearnPolicy::default().min_actors,
+            thesaurus: true,
             version_policy: VersionPolicy::default(),
             semantic: SemanticConfig::default(),
             actor_secret: None,
@@ -344,6 +348,9 @@ impl Config {
         }
         if let Some(v) = file.feedback_min_actors {
             config.feedback_min_actors = positive(v, "feedback_min_actors", &err)?;
+        }
+        if let Some(thesaurus) = file.thesaurus {
+            config.thesaurus = thesaurus;
         }
         if let Some(required) = file.require_version {
             config.version_policy = if required {
@@ -659,6 +666,7 @@ struct FileConfig {
     request_log: Option<bool>,
     log_format: Option<LogFormat>,
     feedback_min_actors: Option<Spanned<usize>>,
+    thesaurus: Option<bool>,
     require_version: Option<bool>,
     limits: Option<FileLimits>,
     semantic: Option<Spanned<FileSemantic>>,

@@ -15,6 +15,40 @@ use vagvisare::case::{
 
 // ---------------------------------------------------------------- suggest
 
+/// The kind of the match of query word `word` in guide `id`'s suggestion, if shown.
+fn kind_of(answer: &Value, id: &str, word: &str) -> Option<String> {
+    answer["suggestions"]
+        .as_array()?
+        .iter()
+        .find(|s| s["id"] == id)?["matched"]
+        .as_array()?
+        .iter()
+        .find(|m| m["query"] == word)
+        .and_then(|m| m["kind"].as_str().map(str::to_string))
+}
+
+#[tokio::test]
+async fn the_thesaurus_is_on_unless_the_config_turns_it_off() {
+    // "ark" (sheet) is in no guide; the thesaurus has it as a synonym of "papper".
+    for (on, envs) in [
+        (true, envs(|_| {}).await),
+        (false, envs(|c| c.thesaurus = false).await),
+    ] {
+        for env in envs {
+            env.add_small_guides().await;
+            let (status, answer) = env.suggest("skrivaren har slut på ark ").await;
+            assert_eq!(status, StatusCode::OK, "{}", env.backend);
+            let kind = kind_of(&answer, "printer", "ark");
+            assert_eq!(
+                kind.as_deref(),
+                on.then_some("synonym"),
+                "{}: thesaurus {on}: {answer}",
+                env.backend
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn suggest_finds_guides_as_people_type() {
     for env in envs(|_| {}).await {

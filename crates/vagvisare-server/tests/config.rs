@@ -234,6 +234,14 @@ fn the_admin_token_file_is_read_relative_to_the_config() {
 }
 
 #[test]
+fn the_thesaurus_is_on_unless_the_file_says_so() {
+    assert!(parse("").unwrap().thesaurus);
+    assert!(!parse("thesaurus = false\n").unwrap().thesaurus);
+    let error = parse("\nthesaurus = \"nej\"\n").unwrap_err();
+    assert_eq!(error.line, 2, "{error}");
+}
+
+#[test]
 fn require_version_is_off_unless_the_file_says_so() {
     use vagvisare::case::VersionPolicy;
     assert_eq!(parse("").unwrap().version_policy, VersionPolicy::Optional);
