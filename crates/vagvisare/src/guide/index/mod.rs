@@ -304,6 +304,12 @@ impl GuideIndex {
     /// Replaces the synonyms (the bundled ones are used until then).
     pub fn set_synonyms(&self, synonyms: Synonyms) {
         *self.synonyms.write().unwrap_or_else(|e| e.into_inner()) = synonyms;
+        self.forget_plans();
+    }
+
+    /// Forgets what was searched for typed words (their expansions, kept scores and nearest
+    /// guides): after a change of what a word expands to.
+    fn forget_plans(&self) {
         self.resolved.clear();
         self.kept.clear();
         self.nearest.clear();
@@ -311,14 +317,12 @@ impl GuideIndex {
 
     /// Whether a typed word also finds its synonyms in the bundled Swedish thesaurus
     /// ([`Thesaurus::bundled`](crate::text::thesaurus::Thesaurus::bundled), weighed by
-    /// [`Weights::thesaurus`]): on by default, besides the
-    /// portal's own synonyms. Off, only those count.
+    /// [`Weights::thesaurus`]): on by default, besides the portal's own synonyms. Off, only
+    /// those count.
     pub fn set_thesaurus(&self, on: bool) {
         self.thesaurus
             .store(on, std::sync::atomic::Ordering::Relaxed);
-        self.resolved.clear();
-        self.kept.clear();
-        self.nearest.clear();
+        self.forget_plans();
     }
 
     /// See [`set_thesaurus`](Self::set_thesaurus).
@@ -359,9 +363,7 @@ impl GuideIndex {
             .write()
             .unwrap_or_else(|e| e.into_inner()) = None;
         self.weights = weights;
-        self.resolved.clear();
-        self.kept.clear();
-        self.nearest.clear();
+        self.forget_plans();
     }
 
     /// The semantic weight of searches that do not choose one ([`SuggestOptions::semantic`](
