@@ -46,10 +46,12 @@ impl GuideIndex {
     /// [`optimize`](Self::optimize) calls it; a host that commits often may call it after each
     /// commit, off the request path. Returns the number of words whose scores are now kept.
     pub fn warm(&self) -> usize {
+        // Built on first use (the thesaurus read, some 15 ms; the spelling automata's
+        // builders, a millisecond): not on a keystroke.
         if self.uses_thesaurus() {
-            // Read on first use (some 15 ms): not on a keystroke.
             crate::text::thesaurus::Thesaurus::bundled();
         }
+        crate::guide::plan::expand::prepare_spelling();
         let searcher = self.reader.searcher();
         // The stored vectors the semantic stage compares, copied into one array.
         self.warm_vectors(&searcher);
