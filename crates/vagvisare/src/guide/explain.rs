@@ -12,7 +12,7 @@ use super::model::Guide;
 use super::plan::{Alternative, MatchKind, QueryPlan, QueryWord};
 use super::schema::Form;
 use crate::text::analyzer::{compound_pair_term, pair_term, Analyzer, Token};
-use crate::text::tokenize::{same_sentence, Word};
+use crate::text::tokenize::{same_sentence, words, Word};
 
 /// Words of body text a snippet shows.
 const SNIPPET_WORDS: usize = 26;
@@ -182,6 +182,27 @@ impl AnalysedGuide {
             terms,
             term_at: positions.iter().map(|&(_, at)| at).collect(),
             pairs,
+        }
+    }
+
+    /// A guide segmented into words only, without their forms: what explaining a guide that
+    /// only the semantic stage found needs (its snippet, the words its `related` match names).
+    /// Nothing of it matches a term.
+    pub(crate) fn words_only(guide: Guide, learned_text: String) -> Self {
+        let title_text = guide.title_text();
+        let title_tokens = words(&title_text);
+        let body_tokens = words(&guide.body);
+        let learned_tokens = words(&learned_text);
+        Self {
+            guide,
+            title_text,
+            title_tokens,
+            body_tokens,
+            learned_text,
+            learned_tokens,
+            terms: FxHashMap::default(),
+            term_at: Box::default(),
+            pairs: FxHashMap::default(),
         }
     }
 

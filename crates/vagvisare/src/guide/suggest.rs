@@ -290,7 +290,10 @@ impl GuideIndex {
         candidates
             .into_iter()
             .filter_map(|c| {
-                let analysed = self.analysed_of(&searcher, c.address)?;
+                // A guide the words did not find is explained by meaning alone: its words are
+                // enough (their forms, what analysing a guide mostly costs, would match nothing).
+                let by_meaning = c.lexical <= 0.0;
+                let analysed = self.analysed_of(&searcher, c.address, by_meaning)?;
                 let analysed = analysed.as_ref().as_ref()?;
                 let mut suggestion = explain::explain(analysed, c.score, &plan);
                 // Named where only the semantic stage explains the guide: it found it, or no
@@ -317,15 +320,18 @@ impl GuideIndex {
             .collect()
     }
 
-    /// A candidate's guide analysed for explaining (cached per committed state). A learned
-    /// passage speaks for its guide, and explains with its own text.
+    /// A candidate's guide analysed for explaining (cached per committed state), or with
+    /// `words_only` only segmented into words. A learned passage speaks for its guide, and
+    /// explains with its own text.
     fn analysed_of(
         &self,
         searcher: &Searcher,
         address: DocAddress,
+        words_only: bool,
     ) -> Option<std::sync::Arc<Option<AnalysedGuide>>> {
         let generation = searcher.generation().generation_id();
-        let analysed = self.analysed.get_or_compute(generation, address, || {
+        let key = (address, words_only);
+        let analysed = self.analysed.get_or_compute(generation, key, || {
             let doc = self.document_of(searcher, address)?;
             let text = |field| {
                 doc.get_first(field)
@@ -342,13 +348,13 @@ impl GuideIndex {
                 }
                 None => (self.guide_of(&doc), None),
             };
+            let learned = learned.unwrap_or_default();
+            if words_only {
+                return Some(AnalysedGuide::words_only(guide, learned));
+            }
             let lexicon = self.lexicon.read().unwrap_or_else(|e| e.into_inner());
             let mut analyzer = Analyzer::with_memo(&lexicon, &self.forms);
-            Some(AnalysedGuide::new(
-                guide,
-                learned.unwrap_or_default(),
-                &mut analyzer,
-            ))
+            Some(AnalysedGuide::new(guide, learned, &mut analyzer))
         });
         analysed.as_ref().is_some().then_some(analysed)
     }

@@ -121,8 +121,9 @@ pub struct GuideIndex {
     feedback: RwLock<FeedbackStore>,
     /// The same as of the last commit (what a rollback returns to).
     committed_feedback: Mutex<FeedbackStore>,
-    /// Analysed candidate guides in the latest committed state.
-    pub(super) analysed: GenerationCache<DocAddress, Option<AnalysedGuide>>,
+    /// Analysed candidate guides in the latest committed state, by address and whether only
+    /// their words were read (a guide found by meaning alone; see `AnalysedGuide::words_only`).
+    pub(super) analysed: GenerationCache<(DocAddress, bool), Option<AnalysedGuide>>,
     /// Scores of the words already typed, and of common words, kept between keystrokes.
     pub(super) kept: KeptScores,
     /// Failures to read the index while searching (and of an embedder).
