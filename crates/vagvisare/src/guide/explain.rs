@@ -590,6 +590,31 @@ fn mark_html(text: &str, highlights: &[(usize, usize)]) -> String {
 mod tests {
     use super::*;
 
+    /// A guide found by meaning alone is explained from its words only: the same words, the
+    /// same snippet, as its full analysis gives when no typed word matches it.
+    #[test]
+    fn words_only_explains_as_the_full_analysis_does_when_nothing_matches() {
+        let lexicon = crate::text::compound::Lexicon::new();
+        let synonyms = crate::text::synonyms::Synonyms::none();
+        for guide in crate::bundled::guides().into_iter().take(40) {
+            let mut analyzer = Analyzer::new(&lexicon);
+            let full = AnalysedGuide::new(guide.clone(), String::new(), &mut analyzer);
+            let light = AnalysedGuide::words_only(guide, String::new());
+            assert_eq!(light.title_tokens, full.title_tokens);
+            assert_eq!(light.body_tokens, full.body_tokens);
+            let plan = crate::guide::plan::plan(
+                "qqxz zzqv ",
+                &mut analyzer,
+                &synonyms,
+                None,
+                &crate::guide::Weights::default(),
+            );
+            let (a, b) = (explain(&full, 1.0, &plan), explain(&light, 1.0, &plan));
+            assert!(a.matched.is_empty() && b.matched.is_empty());
+            assert_eq!(a.snippet, b.snippet, "{}", a.id);
+        }
+    }
+
     /// The window as it was chosen before `best_window`: every start, counted afresh.
     fn best_window_by_counting_each(hits: &[Vec<usize>], window: usize) -> usize {
         let mut best = (0usize, 0usize, 0usize);
