@@ -34,8 +34,8 @@ impl Automaton for Lev<'_> {
     }
 }
 
-/// Builds the spelling search's automaton builders now (the one for two edits takes a
-/// millisecond or so), so that the first misspelt long word typed does not wait for it.
+/// Builds the spelling search's automaton builders now (the one for two edits takes some
+/// 0.2 ms), so that the first misspelt long word typed does not wait for it.
 pub(crate) fn prepare_spelling() {
     lev_builder(1);
     lev_builder(2);
