@@ -304,6 +304,27 @@ def first_targets(first: dict) -> list[str]:
     return out
 
 
+def first_slowest(first: dict, count: int = 3) -> list[str]:
+    """The slowest keystrokes of each Vägvisare row and round (what a max / p99 above is made
+    of), when the worker named them."""
+    out = []
+    for n in sorted(first, key=int):
+        size = f"{int(n):,}".replace(",", " ")
+        for r in first[n]:
+            named = r["latency"].get("slowest")
+            if r["label"].split("@")[0].split(":")[0] != "vagvisare" or not named:
+                continue
+            cells = ", ".join(f"{s['wall_ms'] * 1000:,.0f}".replace(",", " ")
+                              + f" {_short(s['text'])!r}" for s in named[:count])
+            out.append(f"- {size} guides, {_first_label(r)}, round {r.get('round', 0) + 1}: "
+                       f"{cells}")
+    return out
+
+
+def _short(text: str, keep: int = 40) -> str:
+    return text if len(text) <= keep else text[: keep - 1] + "…"
+
+
 def first_markdown(results: dict) -> str:
     run = results["run"]
     m = run["machine"]
@@ -328,6 +349,10 @@ def first_markdown(results: dict) -> str:
         lines += first_table(rows) + [""]
     lines += ["Against the targets (computed from the figures above):", ""]
     lines += first_targets(results["first_pass"])
+    slow = first_slowest(results["first_pass"])
+    if slow:
+        lines += ["", "Vägvisare's slowest keystrokes, each round (wall µs, the text as typed):", ""]
+        lines += slow
     failed = [f for f in results.get("failed", []) if "first pass" in f.get("where", "")]
     if failed:
         lines += ["", "Runs that failed or ran out of time (left out above):", ""]

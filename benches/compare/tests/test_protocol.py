@@ -28,6 +28,7 @@ sys.path.insert(0, str(COMPARE))
 
 import engines  # noqa: E402
 import protocol  # noqa: E402
+import worker  # noqa: E402
 
 SWEFAQ = REPO / "data" / "swefaq" / "dev" / "queries.jsonl"
 
@@ -129,6 +130,44 @@ class Fts5Adapter(unittest.TestCase):
         for text in ["", "   ", '"', "NOT AND OR", "a*b(c)", "^", "title:x", "\x00"]:
             self.assertLessEqual(len(engine.search(text, 5)), 5)
         engine.close()
+
+
+class Replay(unittest.TestCase):
+    def test_names_the_slowest_keystrokes_and_leaves_the_collector_on(self) -> None:
+        import gc
+        import time
+
+        class Slow:
+            name = "slow"
+            collecting: list[bool] = []
+
+            def search(self, text: str, k: int) -> list[str]:
+                self.collecting.append(gc.isenabled())
+                time.sleep(0.02 if text == "slow" else 0.0)
+                return ["a"]
+
+        engine = Slow()
+        latency = worker.replay(engine, ["a", "ab", "slow", "abc"])
+        self.assertEqual(latency["keystrokes"], 4)
+        self.assertEqual(latency["slowest"][0]["text"], "slow")
+        self.assertEqual(latency["slowest"][0]["at"], 2)
+        self.assertGreaterEqual(latency["slowest"][0]["wall_ms"], 15)
+        self.assertEqual(len(latency["slowest"]), 4)
+        self.assertEqual(engine.collecting, [False] * 4, "the collector is off while timing")
+        self.assertTrue(gc.isenabled(), "and on again afterwards")
+
+    def test_the_report_lists_vagvisare_s_slowest_keystrokes_only(self) -> None:
+        import report
+
+        slow = [{"at": 3, "text": "hemtjänstmobilen ", "wall_ms": 1.3, "cpu_ms": 1.2}]
+        rows = [{"label": "vagvisare", "engine": "vagvisare", "where": "memory", "round": 1,
+                 "latency": {"slowest": slow}},
+                {"label": "tantivy-py-swedish", "engine": "tantivy-py-swedish",
+                 "where": "memory", "round": 1, "latency": {"slowest": slow}}]
+        lines = report.first_slowest({"10000": rows})
+        self.assertEqual(len(lines), 1)
+        self.assertIn("round 2", lines[0])
+        self.assertIn("1 300 'hemtjänstmobilen '", lines[0])
 
 
 if __name__ == "__main__":
