@@ -508,7 +508,9 @@ impl PyGuideIndex {
     /// than 10 000 texts builds them on a background thread once a search, ``warm`` or
     /// ``optimize`` meets a commit's texts (and after opening); until then a search adds no guide
     /// that only the stage would find there. This asks for them itself, so it may follow a
-    /// commit directly. For benchmarks, and for a portal that wants complete answers first.
+    /// commit directly. An index in a directory keeps each graph there once built, and opening
+    /// it again reads them: wait for them before a process that indexed exits. For benchmarks,
+    /// and for a portal that wants complete answers first.
     fn wait_for_semantic_graphs(&self, py: Python<'_>) {
         py.detach(|| {
             self.inner.wait_for_semantic_graphs();

@@ -7,8 +7,17 @@
 //! were when it was built: a deleted guide is passed over when its row is looked up in the
 //! current state. Until a segment's graph is ready, its guides join only through the lexical
 //! candidates; smaller segments are scanned exactly.
+//!
+//! An index kept in a directory keeps each graph beside its segment
+//! (`vagvisare-graph-<embedder key>-<segment>.bin`, written once built), so that opening the
+//! directory again (a restarted portal) reads the graph instead of building it while people type:
+//! a build takes some 10 s of a core at 100 000 guides and slowed the first keystrokes beside it
+//! by half. A file that cannot be read, or was written by another version, is built again.
 
-use std::sync::atomic::Ordering;
+use std::cell::RefCell;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use instant_distance::{Builder, HnswMap, Search};
@@ -98,6 +107,32 @@ enum Point {
     Query(Arc<(f32, Vec<i8>)>),
 }
 
+thread_local! {
+    /// The rows of the graph being read from its file: a stored point is its row number only.
+    static READING: RefCell<Option<Arc<Prefixes>>> = const { RefCell::new(None) };
+}
+
+impl serde::Serialize for Point {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Point::Row(_, row) => serializer.serialize_u32(*row),
+            Point::Query(_) => Err(serde::ser::Error::custom("a query is never stored")),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Point {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let row = u32::deserialize(deserializer)?;
+        READING.with(|reading| match reading.borrow().as_ref() {
+            Some(prefixes) if (row as usize) < prefixes.scales.len() => {
+                Ok(Point::Row(Arc::clone(prefixes), row))
+            }
+            _ => Err(serde::de::Error::custom("a point beyond the graph's rows")),
+        })
+    }
+}
+
 impl instant_distance::Point for Point {
     fn distance(&self, other: &Self) -> f32 {
         let cosine = match (self, other) {
@@ -152,6 +187,92 @@ impl Graph {
         Self { map, dim }
     }
 
+    /// Writes the graph: a header (magic, format, dimensions, rows), each row's document and
+    /// text, then the graph itself (bincode). The rows' vectors are not written: reading takes
+    /// them from the index's stored vectors.
+    fn write_to(&self, mut out: impl Write) -> io::Result<()> {
+        // The map keeps its points in an order of its own; each names its row as built, and
+        // the rows are written in that order, as reading makes them again.
+        let mut rows = vec![(0, 0); self.map.values.len()];
+        for ((_, point), value) in self.map.iter().zip(&self.map.values) {
+            if let Point::Row(_, row) = point {
+                rows[*row as usize] = *value;
+            }
+        }
+        out.write_all(GRAPH_MAGIC)?;
+        for n in [GRAPH_FORMAT, self.dim as u32, rows.len() as u32] {
+            out.write_all(&n.to_le_bytes())?;
+        }
+        for (doc, text) in rows {
+            out.write_all(&doc.to_le_bytes())?;
+            out.write_all(&text.to_le_bytes())?;
+        }
+        bincode::serialize_into(&mut out, &self.map).map_err(io::Error::other)
+    }
+
+    /// A graph written by [`write_to`](Self::write_to) for segment `ord` of `set`, or `None`
+    /// when the bytes are not such a graph of this dimension. Each row's vector is looked up by
+    /// its document in `set`; a guide deleted since has none, and stays in the graph as a point
+    /// that is near nothing (searches pass over deleted guides anyway).
+    fn read_from(bytes: &[u8], set: &VectorSet, ord: u32) -> Option<Self> {
+        let mut input = bytes;
+        let mut magic = [0u8; 8];
+        input.read_exact(&mut magic).ok()?;
+        let mut header = [0u32; 3];
+        for n in &mut header {
+            let mut le = [0u8; 4];
+            input.read_exact(&mut le).ok()?;
+            *n = u32::from_le_bytes(le);
+        }
+        let [format, dim, count] = header;
+        let dim = dim as usize;
+        if &magic != GRAPH_MAGIC || format != GRAPH_FORMAT || dim != set.dim().min(graph_dim()) {
+            return None;
+        }
+        let count = count as usize;
+        if input.len() < count * 6 {
+            return None;
+        }
+        let mut prefixes = Prefixes {
+            dim,
+            values: Vec::with_capacity(count * dim),
+            scales: Vec::with_capacity(count),
+        };
+        let zeros = vec![0i8; dim];
+        for _ in 0..count {
+            let (row, rest) = input.split_at(6);
+            input = rest;
+            let doc = u32::from_le_bytes([row[0], row[1], row[2], row[3]]);
+            let text = u16::from_le_bytes([row[4], row[5]]);
+            match set.row_of(DocAddress::new(ord, doc), text) {
+                Some(r) => {
+                    let (values, scale) = set.raw_row(r);
+                    prefixes.push(values, scale);
+                }
+                None => {
+                    prefixes.values.extend_from_slice(&zeros);
+                    prefixes.scales.push(0.0);
+                }
+            }
+        }
+        READING.with(|reading| *reading.borrow_mut() = Some(Arc::new(prefixes)));
+        // The graph is at most a few times its file: a length field that claims more is not one.
+        let limit = (bytes.len() as u64)
+            .saturating_mul(4)
+            .saturating_add(1 << 20);
+        let map: Result<HnswMap<Point, (tantivy::DocId, u16)>, _> = {
+            use bincode::Options;
+            bincode::options()
+                .with_fixint_encoding()
+                .allow_trailing_bytes()
+                .with_limit(limit)
+                .deserialize(input)
+        };
+        READING.with(|reading| *reading.borrow_mut() = None);
+        let map = map.ok()?;
+        (map.values.len() == count).then_some(Self { map, dim })
+    }
+
     /// The rows nearest `query`, nearest first, as (document id in the segment, text number).
     pub(crate) fn search(&self, query: &Query) -> Vec<(tantivy::DocId, u16)> {
         let (values, scale) = query.raw();
@@ -168,6 +289,67 @@ impl Graph {
     }
 }
 
+/// The first bytes of a graph's file.
+const GRAPH_MAGIC: &[u8; 8] = b"VVGRAPH\0";
+/// The layout of a graph's file (header, rows, bincode of `instant-distance` 0.6's map).
+const GRAPH_FORMAT: u32 = 1;
+
+/// The file of the graph of a segment's vectors of embedder `key`, in an index's directory.
+fn graph_path(dir: &Path, key: u32, segment: SegmentId) -> PathBuf {
+    dir.join(format!(
+        "vagvisare-graph-{key:08x}-{}.bin",
+        segment.uuid_string()
+    ))
+}
+
+/// Writes a graph's file whole or not at all (a temporary file renamed), then removes the files
+/// of embedder `key`'s graphs of segments the index no longer has (`live`), and the temporary
+/// files of this segment's graph that a process stopped while writing left behind.
+fn save(
+    dir: &Path,
+    key: u32,
+    segment: SegmentId,
+    graph: &Graph,
+    live: &[SegmentId],
+) -> io::Result<()> {
+    let path = graph_path(dir, key, segment);
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    let written = (|| {
+        let mut file = io::BufWriter::new(std::fs::File::create(&temporary)?);
+        graph.write_to(&mut file)?;
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&temporary, &path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+        return written;
+    }
+    let prefix = format!("vagvisare-graph-{key:08x}-");
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some((uuid, extension)) = name.strip_prefix(&prefix).and_then(|n| n.split_once('.'))
+        else {
+            continue;
+        };
+        let temporary = extension.starts_with("tmp");
+        if extension != "bin" && !temporary {
+            continue;
+        }
+        let this = uuid == segment.uuid_string();
+        if !live.iter().any(|s| s.uuid_string() == uuid) || (temporary && this) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// The graph of segment `ord` of `set` from its file, when there is one that reads.
+fn load(dir: &Path, key: u32, segment: SegmentId, set: &VectorSet, ord: u32) -> Option<Graph> {
+    let bytes = std::fs::read(graph_path(dir, key, segment)).ok()?;
+    Graph::read_from(&bytes, set, ord)
+}
+
 /// A segment's graph, by embedder key and segment.
 type Ready = FxHashMap<(u32, SegmentId), Arc<Graph>>;
 
@@ -177,13 +359,53 @@ pub(crate) struct Graphs {
     ready: Arc<Mutex<Ready>>,
     /// True while a thread is building; notified when it stops.
     building: Arc<(Mutex<bool>, Condvar)>,
+    /// The index's directory, where each graph is kept once built (none in memory).
+    dir: Option<PathBuf>,
+    /// Graphs built, and read from their files, so far.
+    counts: Arc<[AtomicUsize; 2]>,
 }
 
 impl Graphs {
+    /// The graphs of an index kept in `dir` (or in memory, `None`).
+    pub(crate) fn stored_in(dir: Option<PathBuf>) -> Self {
+        Self {
+            dir,
+            ..Self::default()
+        }
+    }
+
+    /// Graphs built and graphs read from their files since the index was opened.
+    #[cfg(test)]
+    pub(crate) fn built_and_read(&self) -> (usize, usize) {
+        (
+            self.counts[0].load(Ordering::Relaxed),
+            self.counts[1].load(Ordering::Relaxed),
+        )
+    }
+
     /// The graph of a segment's vectors of embedder `key`, when it is ready.
     pub(crate) fn get(&self, key: u32, segment: SegmentId) -> Option<Arc<Graph>> {
         let ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
         ready.get(&(key, segment)).cloned()
+    }
+
+    /// Reads, on the caller's thread, the graphs of `set`'s large segments (embedder `key`) that
+    /// the index's directory keeps and that are not ready yet ([`request`](Self::request) builds
+    /// the others).
+    pub(crate) fn read_kept(&self, key: u32, set: &VectorSet) {
+        let Some(dir) = self.dir.as_deref() else {
+            return;
+        };
+        for (ord, (segment, rows)) in set.segments().iter().enumerate() {
+            if rows.len() <= GRAPH_MIN_ROWS || self.get(key, *segment).is_some() {
+                continue;
+            }
+            if let Some(graph) = load(dir, key, *segment, set, ord as u32) {
+                self.counts[1].fetch_add(1, Ordering::Relaxed);
+                let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+                ready.insert((key, *segment), Arc::new(graph));
+            }
+        }
     }
 
     /// Starts building, off the caller's thread, the graphs `set` (of embedder `key`) lacks for
@@ -191,18 +413,22 @@ impl Graphs {
     /// of `key` it no longer has. Returns at once; does nothing while a build runs (the set
     /// asks again at its next search).
     pub(crate) fn request(&self, key: u32, set: &Arc<VectorSet>) {
-        let wanted: Vec<(SegmentId, std::ops::Range<usize>)> = set
+        let wanted: Vec<(u32, SegmentId, std::ops::Range<usize>)> = set
             .segments()
             .iter()
-            .filter(|(_, rows)| rows.len() > GRAPH_MIN_ROWS)
-            .cloned()
+            .enumerate()
+            .filter(|(_, (_, rows))| rows.len() > GRAPH_MIN_ROWS)
+            .map(|(ord, (segment, rows))| (ord as u32, *segment, rows.clone()))
             .collect();
         {
             let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
             ready.retain(|(k, segment), _| {
                 *k != key || set.segments().iter().any(|(s, _)| s == segment)
             });
-            if wanted.iter().all(|(s, _)| ready.contains_key(&(key, *s))) {
+            if wanted
+                .iter()
+                .all(|(_, s, _)| ready.contains_key(&(key, *s)))
+            {
                 set.graphs_complete.store(true, Ordering::Relaxed);
                 return;
             }
@@ -217,11 +443,14 @@ impl Graphs {
         let ready = Arc::clone(&self.ready);
         let building = Arc::clone(&self.building);
         let set = Arc::clone(set);
+        let dir = self.dir.clone();
+        let counts = Arc::clone(&self.counts);
         let spawned = std::thread::Builder::new()
             .name("vagvisare-graphs".into())
             .spawn(move || {
                 lower_priority();
-                for (segment, rows) in wanted {
+                let live: Vec<SegmentId> = set.segments().iter().map(|(s, _)| *s).collect();
+                for (ord, segment, rows) in wanted {
                     let done = {
                         let ready = ready.lock().unwrap_or_else(|e| e.into_inner());
                         ready.contains_key(&(key, segment))
@@ -229,7 +458,26 @@ impl Graphs {
                     if done {
                         continue;
                     }
-                    let graph = Arc::new(Graph::build(&set, rows));
+                    let read = dir
+                        .as_deref()
+                        .and_then(|d| load(d, key, segment, &set, ord));
+                    let graph = match read {
+                        Some(graph) => {
+                            counts[1].fetch_add(1, Ordering::Relaxed);
+                            graph
+                        }
+                        None => {
+                            let graph = Graph::build(&set, rows);
+                            counts[0].fetch_add(1, Ordering::Relaxed);
+                            if let Some(dir) = dir.as_deref() {
+                                // Not kept, it is built again at the next opening: never an
+                                // error to a search.
+                                let _ = save(dir, key, segment, &graph, &live);
+                            }
+                            graph
+                        }
+                    };
+                    let graph = Arc::new(graph);
                     let mut ready = ready.lock().unwrap_or_else(|e| e.into_inner());
                     ready.insert((key, segment), graph);
                 }
@@ -379,6 +627,38 @@ mod tests {
     }
 
     #[test]
+    fn a_graph_read_from_its_file_finds_what_it_found() {
+        let set = spread(1500, 32);
+        let graph = Graph::build(&set, 0..set.len());
+        let mut bytes = Vec::new();
+        graph.write_to(&mut bytes).unwrap();
+        let read = Graph::read_from(&bytes, &set, 0).expect("reads");
+        for q in [0, 333, 1499] {
+            let query = Arc::new(Query::new(&set.vector(q)).unwrap());
+            assert_eq!(read.search(&query), graph.search(&query));
+        }
+        // Not a graph of these vectors: another format, dimension, or bytes cut short.
+        let mut other = bytes.clone();
+        other[8] = 9;
+        assert!(Graph::read_from(&other, &set, 0).is_none(), "format");
+        assert!(
+            Graph::read_from(&bytes, &spread(1500, 16), 0).is_none(),
+            "dimension"
+        );
+        for cut in [0, 7, 20, bytes.len() / 2, bytes.len() - 1] {
+            assert!(
+                Graph::read_from(&bytes[..cut], &set, 0).is_none(),
+                "cut at {cut}"
+            );
+        }
+        let mut noise = bytes.clone();
+        for b in noise.iter_mut().skip(20 + 1500 * 6) {
+            *b = b.wrapping_mul(31).wrapping_add(7);
+        }
+        assert!(Graph::read_from(&noise, &set, 0).is_none(), "noise");
+    }
+
+    #[test]
     fn graphs_are_built_in_the_background_for_large_segments_only() {
         let set = spread(GRAPH_MIN_ROWS + 10, 8);
         let graphs = Graphs::default();
@@ -426,6 +706,95 @@ mod through_the_index {
             }));
         }
         guides
+    }
+
+    #[test]
+    fn an_index_opened_again_reads_its_graphs_instead_of_building_them() {
+        let dir = std::env::temp_dir().join(format!("vv-graph-file-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let weights = Weights {
+            semantic_scan: 100,
+            ..Weights::default()
+        };
+        let files = |dir: &std::path::Path| -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("vagvisare-graph-"))
+                .collect();
+            names.sort();
+            names
+        };
+        let options = SuggestOptions::limit(5);
+        let texts = [
+            "kommer inte in ",
+            "maskinen tuggar papper ",
+            "vem står bakom ",
+        ];
+        // Opened as a portal opens it: `warm` (which opening runs, here again for the test's
+        // weights) reads the kept graphs on its own thread.
+        let opened = |dir: &std::path::Path| {
+            let mut index = GuideIndex::open(dir).unwrap();
+            index.set_weights(weights.clone());
+            index.warm();
+            index.wait_for_semantic_graphs();
+            index
+        };
+        let expected: Vec<Vec<String>> = {
+            let mut index = GuideIndex::create(&dir).unwrap();
+            index.set_weights(weights.clone());
+            index.upsert(&copies(GRAPH_MIN_ROWS + 50)).unwrap();
+            index.commit().unwrap();
+            index.optimize().unwrap();
+            index.wait_for_semantic_graphs();
+            assert_eq!(index.graphs.built_and_read(), (1, 0));
+            texts
+                .iter()
+                .map(|t| index.suggest_ids(t, &options))
+                .collect()
+        };
+        let kept = files(&dir);
+        assert_eq!(kept.len(), 1, "one segment, one graph file: {kept:?}");
+
+        let mut index = GuideIndex::open(&dir).unwrap();
+        index.set_weights(weights.clone());
+        index.warm();
+        assert_eq!(index.graphs.built_and_read(), (0, 1), "read, not built");
+        assert_eq!(
+            index.graphs.ready.lock().unwrap().len(),
+            1,
+            "ready when warm returns"
+        );
+        let found: Vec<Vec<String>> = texts
+            .iter()
+            .map(|t| index.suggest_ids(t, &options))
+            .collect();
+        assert_eq!(found, expected);
+        drop(index);
+
+        // A file that does not read is built again, and written again; what a process stopped
+        // while writing left behind goes then.
+        std::fs::write(dir.join(&kept[0]), b"VVGRAPH\0 not a graph").unwrap();
+        let litter = dir.join(kept[0].replace(".bin", ".tmp4242"));
+        std::fs::write(&litter, b"half a graph").unwrap();
+        assert_eq!(opened(&dir).graphs.built_and_read(), (1, 0));
+        assert!(!litter.exists(), "a stopped write's file is removed");
+        assert_eq!(opened(&dir).graphs.built_and_read(), (0, 1));
+
+        // A merge makes a new segment: its graph is built and the old one's file goes.
+        {
+            let index = opened(&dir);
+            index.upsert(&copies(10)[..1]).unwrap();
+            index.commit().unwrap();
+            index.optimize().unwrap();
+            index.wait_for_semantic_graphs();
+            assert_eq!(index.graphs.built_and_read(), (1, 1));
+        }
+        let now = files(&dir);
+        assert_eq!(now.len(), 1, "{now:?}");
+        assert_ne!(now, kept);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
