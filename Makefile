@@ -67,7 +67,8 @@ compare:
 
 # Only its first-keystroke part (docs/benchmarks.md, "First keystroke"): the first pass over the
 # keystrokes at 10 000 and 100 000 guides, in memory and opened from disk, peak memory and load
-# speed, against tantivy-py and bm25s, the engines taking turns for two rounds.
+# speed, against tantivy-py and bm25s, the engines taking turns for three rounds (the median of
+# three is not set by one round's single slow keystroke).
 compare-first:
 	python3 -m pip install -q -r benches/compare/requirements.txt ./bindings/python
-	python3 benches/compare/side_by_side.py --parts first-pass --rounds 2
+	python3 benches/compare/side_by_side.py --parts first-pass --rounds 3

@@ -14,9 +14,9 @@ directory opened by a fresh process, against tantivy-py and bm25s; and writes
 `docs/benchmarks.md` (the blocks between the side-by-side and first-keystroke markers),
 `docs/latency-vs-size.png` and `<work>/results.json`.
 
-    python3 benches/compare/side_by_side.py --parts first-pass --rounds 2
+    python3 benches/compare/side_by_side.py --parts first-pass --rounds 3
 
-runs only the first-keystroke part (twice, the engines taking turns, each figure the median of
+runs only the first-keystroke part (three times, the engines taking turns, each figure the median of
 its rounds); `--baseline-python PY` adds the rows of a second Vägvisare build (another virtual
 environment's package, main's, say) to the same run.
 
