@@ -782,6 +782,31 @@ mod through_the_index {
         assert!(!litter.exists(), "a stopped write's file is removed");
         assert_eq!(opened(&dir).graphs.built_and_read(), (0, 1));
 
+        // Guides deleted since the graph was written (no merge): it is still read, their rows
+        // near nothing, and they are never suggested.
+        let gone: Vec<String> = expected.iter().flatten().cloned().collect();
+        {
+            let index = opened(&dir);
+            index.delete(&gone);
+            index.commit().unwrap();
+        }
+        {
+            let index = opened(&dir);
+            assert_eq!(
+                index.graphs.built_and_read(),
+                (0, 1),
+                "read despite the deletes"
+            );
+            for text in texts {
+                let found = index.suggest_ids(text, &options);
+                assert!(!found.is_empty(), "{text}");
+                assert!(
+                    found.iter().all(|id| !gone.contains(id)),
+                    "{text}: {found:?}"
+                );
+            }
+        }
+
         // A merge makes a new segment: its graph is built and the old one's file goes.
         {
             let index = opened(&dir);
