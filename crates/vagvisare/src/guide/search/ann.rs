@@ -188,9 +188,19 @@ impl Graph {
     }
 
     /// Writes the graph: a header (magic, format, dimensions, rows), each row's document and
-    /// text, then the graph itself (bincode). The rows' vectors are not written: reading takes
-    /// them from the index's stored vectors.
-    fn write_to(&self, mut out: impl Write) -> io::Result<()> {
+    /// text, the graph itself (bincode), then a checksum of all that. The rows' vectors are not
+    /// written: reading takes them from the index's stored vectors.
+    fn write_to(&self, out: impl Write) -> io::Result<()> {
+        let mut out = Checked {
+            inner: out,
+            sum: Checksum::default(),
+        };
+        self.write_body(&mut out)?;
+        let sum = out.sum.finish();
+        out.inner.write_all(&sum.to_le_bytes())
+    }
+
+    fn write_body(&self, mut out: impl Write) -> io::Result<()> {
         // The map keeps its points in an order of its own; each names its row as built, and
         // the rows are written in that order, as reading makes them again.
         let mut rows = vec![(0, 0); self.map.values.len()];
@@ -215,6 +225,14 @@ impl Graph {
     /// its document in `set`; a guide deleted since has none, and stays in the graph as a point
     /// that is near nothing (searches pass over deleted guides anyway).
     fn read_from(bytes: &[u8], set: &VectorSet, ord: u32) -> Option<Self> {
+        // A graph's links index its points unchecked: a file changed on disk could make a
+        // search fail, so one whose checksum differs is not read.
+        let (bytes, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+        let mut checksum = Checksum::default();
+        checksum.update(bytes);
+        if checksum.finish().to_le_bytes() != sum {
+            return None;
+        }
         let mut input = bytes;
         let mut magic = [0u8; 8];
         input.read_exact(&mut magic).ok()?;
@@ -291,8 +309,76 @@ impl Graph {
 
 /// The first bytes of a graph's file.
 const GRAPH_MAGIC: &[u8; 8] = b"VVGRAPH\0";
-/// The layout of a graph's file (header, rows, bincode of `instant-distance` 0.6's map).
-const GRAPH_FORMAT: u32 = 1;
+/// The layout of a graph's file (header, rows, bincode of `instant-distance` 0.6's map,
+/// checksum).
+const GRAPH_FORMAT: u32 = 2;
+
+/// A checksum of a graph file's bytes, the same however they are cut into writes: eight bytes
+/// at a time, each multiplied in (FxHash's step), then the rest and the length.
+#[derive(Default)]
+struct Checksum {
+    state: u64,
+    pending: [u8; 8],
+    have: usize,
+    len: u64,
+}
+
+impl Checksum {
+    fn update(&mut self, mut bytes: &[u8]) {
+        self.len += bytes.len() as u64;
+        while self.have > 0 && !bytes.is_empty() {
+            self.pending[self.have] = bytes[0];
+            self.have += 1;
+            bytes = &bytes[1..];
+            if self.have == 8 {
+                self.mix(u64::from_le_bytes(self.pending));
+                self.have = 0;
+            }
+        }
+        if bytes.is_empty() {
+            return;
+        }
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut le = [0u8; 8];
+            le.copy_from_slice(word);
+            self.mix(u64::from_le_bytes(le));
+        }
+        let rest = words.remainder();
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.have = rest.len();
+    }
+
+    fn mix(&mut self, word: u64) {
+        self.state = (self.state.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(mut self) -> u64 {
+        let mut last = [0u8; 8];
+        last[..self.have].copy_from_slice(&self.pending[..self.have]);
+        self.mix(u64::from_le_bytes(last));
+        self.mix(self.len);
+        self.state
+    }
+}
+
+/// A writer that keeps the checksum of what passes through it.
+struct Checked<W> {
+    inner: W,
+    sum: Checksum,
+}
+
+impl<W: Write> Write for Checked<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let written = self.inner.write(bytes)?;
+        self.sum.update(&bytes[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
 
 /// The file of the graph of a segment's vectors of embedder `key`, in an index's directory.
 fn graph_path(dir: &Path, key: u32, segment: SegmentId) -> PathBuf {
@@ -344,10 +430,20 @@ fn save(
     Ok(())
 }
 
-/// The graph of segment `ord` of `set` from its file, when there is one that reads.
-fn load(dir: &Path, key: u32, segment: SegmentId, set: &VectorSet, ord: u32) -> Option<Graph> {
+/// The graph of segment `ord` of `set` from its file, when there is one that reads (counted
+/// in `counts[1]`).
+fn load(
+    dir: &Path,
+    key: u32,
+    segment: SegmentId,
+    set: &VectorSet,
+    ord: u32,
+    counts: &[AtomicUsize; 2],
+) -> Option<Graph> {
     let bytes = std::fs::read(graph_path(dir, key, segment)).ok()?;
-    Graph::read_from(&bytes, set, ord)
+    let graph = Graph::read_from(&bytes, set, ord)?;
+    counts[1].fetch_add(1, Ordering::Relaxed);
+    Some(graph)
 }
 
 /// A segment's graph, by embedder key and segment.
@@ -400,8 +496,7 @@ impl Graphs {
             if rows.len() <= GRAPH_MIN_ROWS || self.get(key, *segment).is_some() {
                 continue;
             }
-            if let Some(graph) = load(dir, key, *segment, set, ord as u32) {
-                self.counts[1].fetch_add(1, Ordering::Relaxed);
+            if let Some(graph) = load(dir, key, *segment, set, ord as u32, &self.counts) {
                 let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
                 ready.insert((key, *segment), Arc::new(graph));
             }
@@ -460,12 +555,9 @@ impl Graphs {
                     }
                     let read = dir
                         .as_deref()
-                        .and_then(|d| load(d, key, segment, &set, ord));
+                        .and_then(|d| load(d, key, segment, &set, ord, &counts));
                     let graph = match read {
-                        Some(graph) => {
-                            counts[1].fetch_add(1, Ordering::Relaxed);
-                            graph
-                        }
+                        Some(graph) => graph,
                         None => {
                             let graph = Graph::build(&set, rows);
                             counts[0].fetch_add(1, Ordering::Relaxed);
@@ -656,6 +748,32 @@ mod tests {
             *b = b.wrapping_mul(31).wrapping_add(7);
         }
         assert!(Graph::read_from(&noise, &set, 0).is_none(), "noise");
+        // One link changed on disk: the checksum refuses it (a search would index with it).
+        let mut flipped = bytes.clone();
+        let at = bytes.len() - 100;
+        flipped[at] ^= 0x10;
+        assert!(
+            Graph::read_from(&flipped, &set, 0).is_none(),
+            "one byte changed"
+        );
+    }
+
+    #[test]
+    fn the_checksum_does_not_depend_on_how_the_bytes_are_cut() {
+        let bytes: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut whole = Checksum::default();
+        whole.update(&bytes);
+        let whole = whole.finish();
+        for cut in [1, 3, 8, 13, 999] {
+            let mut pieces = Checksum::default();
+            for piece in bytes.chunks(cut) {
+                pieces.update(piece);
+            }
+            assert_eq!(pieces.finish(), whole, "cut every {cut}");
+        }
+        let mut other = Checksum::default();
+        other.update(&bytes[..999]);
+        assert_ne!(other.finish(), whole, "one byte fewer");
     }
 
     #[test]
