@@ -1,12 +1,12 @@
 # The one command that runs every test: `make test`. Its first step checks for (and, as root on
 # Debian, installs) the packages the tests need; see scripts/ensure-deps.sh.
-.PHONY: test deps repo-check lint rust-test python-test server-test eval eval-swefaq eval-learning bench compare compare-first
+.PHONY: test deps repo-check lint rust-test python-test server-test compare-test eval eval-swefaq eval-learning bench compare compare-first
 
 # SweFAQ v2.0's dev split (Språkbanken Text, CC BY 4.0), shipped in data/swefaq.
 SWEFAQ ?= data/swefaq/dev
 SHELL := /bin/bash
 
-test: deps repo-check lint rust-test python-test server-test
+test: deps repo-check lint rust-test python-test server-test compare-test
 
 deps:
 	bash scripts/ensure-deps.sh
@@ -29,6 +29,11 @@ rust-test:
 # A dev build: it reuses what rust-test compiled (a release build is `bash bindings/python/run-tests.sh`).
 python-test: deps
 	VAGVISARE_PY_PROFILE=dev bash bindings/python/run-tests.sh
+
+# The comparison's groundwork: its Python port of the evaluation protocol against the Rust one,
+# the corpus generator, the FTS5 adapter, the replay's slowest keystrokes (benches/compare/tests).
+compare-test:
+	python3 -m unittest discover -s benches/compare/tests
 
 # The service against a throwaway PostgreSQL, SIGKILL durability, the demo page in Chromium.
 server-test: deps

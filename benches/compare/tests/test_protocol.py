@@ -1,4 +1,4 @@
-"""Quick checks of the comparison's groundwork (part of `make test`):
+"""Quick checks of the comparison's groundwork (`make compare-test`, part of `make test`):
 
     python3 -m unittest discover -s benches/compare/tests -v
 
