@@ -404,7 +404,16 @@ pub(crate) fn nearest_word(
             }
         }
     }
-    let (word, cosine) = table.nearest(typed, written.keys().copied())?;
+    // Stop words ("och", "att") are never the word worth naming, and a long guide has many:
+    // each costs a lookup and a row of the table. Kept when the guide has nothing else.
+    let content = written
+        .keys()
+        .copied()
+        .filter(|w| !crate::text::stopwords::is_stop_word(w));
+    let (word, cosine) = match table.nearest(typed, content) {
+        Some(found) => found,
+        None => table.nearest(typed, written.keys().copied())?,
+    };
     Some((written.get(word).map_or(word, |w| w).to_string(), cosine))
 }
 
