@@ -242,7 +242,7 @@ impl GuideIndex {
                         ann::candidate_rows(&sq.set, &sq.query, &self.graphs, sq.key);
                     let rows = sq
                         .set
-                        .nearest_among(&sq.query, extra, &skip, admitted, rows);
+                        .nearest_among(&sq.query, extra, &skip, admitted, &rows);
                     (rows, complete)
                 }
             });

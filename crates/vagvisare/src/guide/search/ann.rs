@@ -1074,7 +1074,7 @@ mod timing {
                 .into_iter()
                 .filter_map(|(doc, text)| set.row_of(DocAddress::new(0, doc), text))
                 .collect();
-            let approx = set.nearest_among(q, 10, &Default::default(), |_| true, rows);
+            let approx = set.nearest_among(q, 10, &Default::default(), |_| true, &rows);
             ann_time += t.elapsed();
             let t = std::time::Instant::now();
             let exact = set.nearest(q, 10, &Default::default(), |_| true);

@@ -57,6 +57,10 @@ pub(crate) fn encode(out: &mut Vec<u8>, key: u32, vectors: &[Vec<f32>]) {
 }
 
 /// A vector as int8 values and the scale that brings them back.
+/// Rows a scan asks of memory ahead of the one it compares ([`VectorSet::nearest`]): eight rows
+/// of 256 values are 2 KiB, some hundred nanoseconds of comparing ahead.
+const SCAN_AHEAD: usize = 8;
+
 pub(super) fn quantise(v: &[f32]) -> (f32, Vec<i8>) {
     let max = v
         .iter()
@@ -223,6 +227,22 @@ impl VectorSet {
         self.scales.len()
     }
 
+    /// Asks the processor to bring row `r` into its cache (a hint: nothing is read, and it
+    /// does nothing elsewhere than on x86-64).
+    fn prefetch(&self, r: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(row) = self.values.get(r * self.dim..(r + 1) * self.dim) {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            for line in row.chunks(64) {
+                // SAFETY: a prefetch reads nothing and cannot fault; the address is of a value
+                // of the set.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr()) };
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = r;
+    }
+
     fn row(&self, r: usize) -> &[i8] {
         &self.values[r * self.dim..(r + 1) * self.dim]
     }
@@ -255,7 +275,7 @@ impl VectorSet {
         skip: &FxHashSet<u64>,
         admitted: impl Fn(DocAddress) -> bool,
     ) -> Vec<(f32, usize)> {
-        self.nearest_among(query, n, skip, admitted, 0..self.len())
+        self.scan(query, n, skip, admitted, self.len(), |k| k)
     }
 
     /// The same among `rows` only.
@@ -265,14 +285,34 @@ impl VectorSet {
         n: usize,
         skip: &FxHashSet<u64>,
         admitted: impl Fn(DocAddress) -> bool,
-        rows: impl IntoIterator<Item = usize>,
+        rows: &[usize],
+    ) -> Vec<(f32, usize)> {
+        self.scan(query, n, skip, admitted, rows.len(), |k| rows[k])
+    }
+
+    /// The `n` nearest among rows `row_at(0..count)`. Each row is asked of memory
+    /// [`SCAN_AHEAD`] rows before it is compared: a first keystroke's scan finds the rows out of
+    /// the processor's caches, and reading 256 bytes a row one after the other waited on memory
+    /// more than it computed.
+    fn scan(
+        &self,
+        query: &Query,
+        n: usize,
+        skip: &FxHashSet<u64>,
+        admitted: impl Fn(DocAddress) -> bool,
+        count: usize,
+        row_at: impl Fn(usize) -> usize,
     ) -> Vec<(f32, usize)> {
         if n == 0 {
             return Vec::new();
         }
         let mut best: FxHashMap<u64, (f32, usize)> = FxHashMap::default();
         let mut floor = f32::NEG_INFINITY;
-        for r in rows {
+        for k in 0..count {
+            if k + SCAN_AHEAD < count {
+                self.prefetch(row_at(k + SCAN_AHEAD));
+            }
+            let r = row_at(k);
             let c = query.cosine(self, r);
             if c <= floor || skip.contains(&self.groups[r]) || !admitted(self.docs[r]) {
                 continue;
