@@ -12,16 +12,25 @@ pub fn fold(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
     // Swedish letters directly; anything else non-ASCII through canonical decomposition.
     for c in word.chars() {
-        match c {
-            'å' | 'ä' | 'à' | 'á' | 'â' => out.push('a'),
-            'ö' | 'ó' | 'ò' | 'ô' => out.push('o'),
-            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
-            'ü' | 'ú' => out.push('u'),
-            c if c.is_ascii() => out.push(c),
-            c => fold_char(c, &mut out),
+        match fold_letter(c) {
+            Some(letter) => out.push(letter),
+            None => fold_char(c, &mut out),
         }
     }
     out
+}
+
+/// What [`fold`] makes of a letter it folds to one letter without decomposing it: ASCII as it
+/// stands, the Swedish letters and their common like; `None` for the rest.
+pub fn fold_letter(c: char) -> Option<char> {
+    match c {
+        'å' | 'ä' | 'à' | 'á' | 'â' => Some('a'),
+        'ö' | 'ó' | 'ò' | 'ô' => Some('o'),
+        'é' | 'è' | 'ê' | 'ë' => Some('e'),
+        'ü' | 'ú' => Some('u'),
+        c if c.is_ascii() => Some(c),
+        _ => None,
+    }
 }
 
 fn fold_char(c: char, out: &mut String) {

@@ -13,7 +13,7 @@ use tantivy_fst::Automaton;
 use super::{Alternative, MatchKind, QueryPlan, QueryWord, Weights};
 use crate::guide::index::ReadErrors;
 use crate::guide::schema::{Fields, Form, Source};
-use crate::text::fold::fold;
+use crate::text::fold::{fold, fold_letter};
 
 /// A Levenshtein DFA as an automaton over a term dictionary.
 struct Lev<'a>(&'a DFA);
@@ -31,6 +31,77 @@ impl Automaton for Lev<'_> {
     }
     fn accept(&self, state: &u32, byte: u8) -> u32 {
         self.0.transition(*state, byte)
+    }
+}
+
+/// A Levenshtein DFA of a folded word run over terms folded as they are read ([`fold`]: å/ä →
+/// a, ö → o, other marks dropped): the terms within its edits of the word once both are
+/// folded. One automaton serves every form's dictionary, where a word with å/ä/ö needed two
+/// (one for its word form, one for its folded and stem forms; building one for a long word at
+/// two edits is most of a first keystroke's spelling search).
+struct Folded<'a>(&'a DFA);
+
+/// Where [`Folded`] stands: the DFA's state, and the bytes of a character read in part.
+#[derive(Clone, Copy)]
+struct FoldedState {
+    dfa: u32,
+    pending: [u8; 4],
+    have: u8,
+}
+
+impl Folded<'_> {
+    fn feed(&self, mut state: u32, bytes: &[u8]) -> u32 {
+        for &b in bytes {
+            state = self.0.transition(state, b);
+        }
+        state
+    }
+}
+
+impl Automaton for Folded<'_> {
+    type State = FoldedState;
+    fn start(&self) -> FoldedState {
+        FoldedState {
+            dfa: self.0.initial_state(),
+            pending: [0; 4],
+            have: 0,
+        }
+    }
+    fn is_match(&self, state: &FoldedState) -> bool {
+        state.have == 0 && matches!(self.0.distance(state.dfa), Distance::Exact(_))
+    }
+    fn can_match(&self, state: &FoldedState) -> bool {
+        state.dfa != SINK_STATE
+    }
+    fn accept(&self, state: &FoldedState, byte: u8) -> FoldedState {
+        let mut next = *state;
+        if state.have == 0 && byte.is_ascii() {
+            next.dfa = self.0.transition(state.dfa, byte);
+            return next;
+        }
+        next.pending[usize::from(state.have)] = byte;
+        next.have += 1;
+        let need = match next.pending[0] {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            // Not a lead byte (terms are UTF-8, so this is never met): read as it stands.
+            _ => 1,
+        };
+        if next.have < need {
+            return next;
+        }
+        let bytes = &next.pending[..usize::from(next.have)];
+        next.dfa = match std::str::from_utf8(bytes) {
+            Ok(c) => match c.chars().next().and_then(fold_letter) {
+                // Å, ä, ö and their like without a string each (most non-ASCII letters read).
+                Some(letter) => self.feed(state.dfa, letter.encode_utf8(&mut [0; 4]).as_bytes()),
+                None => self.feed(state.dfa, fold(c).as_bytes()),
+            },
+            Err(_) => self.feed(state.dfa, bytes),
+        };
+        next.have = 0;
+        next
     }
 }
 
@@ -140,8 +211,9 @@ impl<'a> Vocabulary<'a> {
         (out, in_guides)
     }
 
-    /// Terms of any of `forms` the DFA accepts, with their form and counts.
-    fn near(&self, dfa: &DFA, forms: &[Form]) -> HashMap<(Form, String), u64> {
+    /// The terms of `forms` that `dfa` accepts, with their document frequencies; with
+    /// `fold_terms`, each term folded as it is read ([`Folded`]).
+    fn near(&self, dfa: &DFA, forms: &[Form], fold_terms: bool) -> HashMap<(Form, String), u64> {
         let mut out: HashMap<(Form, String), u64> = HashMap::new();
         for segment in self.searcher.segment_readers() {
             for &form in forms {
@@ -150,21 +222,38 @@ impl<'a> Vocabulary<'a> {
                     let Some(index) = self.errors.or(index.map(Some), None) else {
                         continue;
                     };
-                    let stream = index.terms().search(Lev(dfa)).into_stream();
-                    let Some(mut stream) = self.errors.or(stream.map(Some), None) else {
-                        continue;
+                    let terms = index.terms();
+                    let found = if fold_terms {
+                        accepted(terms, Folded(dfa), form, &mut out)
+                    } else {
+                        accepted(terms, Lev(dfa), form, &mut out)
                     };
-                    while stream.advance() {
-                        if let Ok(term) = std::str::from_utf8(stream.key()) {
-                            *out.entry((form, term.to_string())).or_default() +=
-                                u64::from(stream.value().doc_freq);
-                        }
-                    }
+                    self.errors.or(found.map(Some), None);
                 }
             }
         }
         out
     }
+}
+
+/// Adds the terms of `terms` that `automaton` accepts to `out`, as terms of `form` with their
+/// document frequencies.
+fn accepted<A: Automaton>(
+    terms: &tantivy::termdict::TermDictionary,
+    automaton: A,
+    form: Form,
+    out: &mut HashMap<(Form, String), u64>,
+) -> std::io::Result<()>
+where
+    A::State: Clone,
+{
+    let mut stream = terms.search(automaton).into_stream()?;
+    while stream.advance() {
+        if let Ok(term) = std::str::from_utf8(stream.key()) {
+            *out.entry((form, term.to_string())).or_default() += u64::from(stream.value().doc_freq);
+        }
+    }
+    Ok(())
 }
 
 /// The most frequent `max` terms, most frequent first (ties by term, for stable results).
@@ -333,7 +422,7 @@ fn expansion(
             }
             let dfa = lev_builder(1).build_prefix_dfa(&qw.text);
             for ((form, term), _) in
-                most_frequent(vocab.near(&dfa, &[Form::Word]), w.max_completions)
+                most_frequent(vocab.near(&dfa, &[Form::Word], false), w.max_completions)
             {
                 out.push((MatchKind::Typo, form, term, w.fuzzy_prefix));
             }
@@ -364,19 +453,13 @@ fn expansion(
     if !typos.take() {
         return (out, false);
     }
-    let dfa = lev_builder(budget).build_dfa(&qw.text);
     let folded = fold(&qw.text);
-    // A word without å/ä/ö is its own folded form: one automaton (building one for a long word
-    // at two edits takes some 0.3 ms).
-    let folded_dfa = (folded != qw.text).then(|| lev_builder(budget).build_dfa(&folded));
-    let folded_dfa = folded_dfa.as_ref().unwrap_or(&dfa);
+    let dfa = lev_builder(budget).build_dfa(&folded);
     let mut neighbours: Vec<(u8, u64, Form, String)> = Vec::new();
-    for ((form, term), df) in vocab.near(&dfa, &[Form::Word]) {
-        neighbours.push((edit_distance(&dfa, &term), df, form, term));
-    }
-    // Folded stems, and stems of words without å/ä/ö (which have no folded entry of their own).
-    for ((form, term), df) in vocab.near(folded_dfa, &[Form::Fold, Form::Stem]) {
-        neighbours.push((edit_distance(folded_dfa, &term), df, form, term));
+    // Word forms, folded and stem forms alike, each term folded as it is read.
+    let forms = [Form::Word, Form::Fold, Form::Stem];
+    for ((form, term), df) in vocab.near(&dfa, &forms, true) {
+        neighbours.push((edit_distance(&dfa, &fold(&term)), df, form, term));
     }
     neighbours.sort_by(|a, b| {
         a.0.cmp(&b.0)
@@ -395,4 +478,121 @@ fn expansion(
         out.push((MatchKind::Typo, form, term, boost));
     }
     (out, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy_fst::{IntoStreamer, Streamer};
+
+    /// Optimal string alignment distance (a swap of adjacent letters is one edit), by the
+    /// textbook table: what the Levenshtein DFA with transpositions counts.
+    fn osa(a: &str, b: &str) -> usize {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for j in 0..=b.len() {
+            d[0][j] = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut best = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = best;
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    #[test]
+    fn the_folded_automaton_accepts_the_terms_near_once_both_are_folded() {
+        let mut terms = vec![
+            "hemtjänstmobilen",
+            "hemtjanstmobilen",
+            "hemtjänstmobil",
+            "hemtjanstmobil",
+            "hemtjänstmobilens",
+            "hämtjänstmöbilen",
+            "hemtjänst",
+            "mobilen",
+            "hemtjänstmobiler",
+            "hemtjänstmobilerna",
+            "hemtjänstmöbelen",
+            "hemtjänstmobilén",
+            "hemtjänstmobilen€",
+            "hemtjänstmobil😀n",
+            "hemtjänstmobißen",
+            "ehmtjänstmobilen",
+            "hemtjänstombilen",
+            "lösenordet",
+            "losenordet",
+            "lösenord",
+            "lösenorden",
+            "lösen",
+            "lösenordsbyte",
+            "läsenordet",
+            "lösnordet",
+            "lösenordét",
+            "ösenordet",
+            "løsenordet",
+        ];
+        terms.sort_unstable();
+        terms.dedup();
+        let set = tantivy_fst::Map::from_iter(terms.iter().map(|t| (t, 0u64))).unwrap();
+        for (word, edits) in [
+            ("hemtjänstmobilen", 2),
+            ("hemtjanstmobilen", 2),
+            ("hemtjänstmobilen", 1),
+            ("lösenordet", 2),
+            ("losenordet", 1),
+        ] {
+            let folded = fold(word);
+            let dfa = lev_builder(edits).build_dfa(&folded);
+            let mut found = Vec::new();
+            let mut stream = set.search(Folded(&dfa)).into_stream();
+            while let Some((term, _)) = stream.next() {
+                found.push(String::from_utf8(term.to_vec()).unwrap());
+            }
+            let expected: Vec<String> = terms
+                .iter()
+                .filter(|t| osa(&fold(t), &folded) <= usize::from(edits))
+                .map(|t| t.to_string())
+                .collect();
+            assert_eq!(found, expected, "{word}, {edits} edits");
+            // And the distance each is ranked by is that of the folded forms.
+            for term in &found {
+                assert_eq!(
+                    usize::from(edit_distance(&dfa, &fold(term))),
+                    osa(&fold(term), &folded),
+                    "{term}"
+                );
+            }
+        }
+        // Folding is what lets these in: a word form with ö where the typed word has o, and one
+        // edit besides (two edits as written).
+        let dfa = lev_builder(1).build_dfa("losenordet");
+        let mut stream = set.search(Folded(&dfa)).into_stream();
+        let mut found = Vec::new();
+        while let Some((term, _)) = stream.next() {
+            found.push(String::from_utf8(term.to_vec()).unwrap());
+        }
+        for term in ["lösenorden", "lösnordet"] {
+            assert!(found.contains(&term.to_string()), "{found:?}");
+        }
+        let mut stream = set.search(Lev(&dfa)).into_stream();
+        let mut exact = Vec::new();
+        while let Some((term, _)) = stream.next() {
+            exact.push(String::from_utf8(term.to_vec()).unwrap());
+        }
+        for term in ["lösenorden", "lösnordet"] {
+            assert!(!exact.contains(&term.to_string()), "{exact:?}");
+        }
+    }
 }
