@@ -456,6 +456,24 @@ mod typo {
     }
 
     #[test]
+    fn a_half_typed_word_without_aao_and_with_a_typo_is_completed() {
+        // "losne": "lösen" typed without ö and with two letters swapped. One edit once å/ä/ö
+        // are folded away on both sides, two as written.
+        let text = "losne";
+        let s = suggest(main_index(), text);
+        let first = s
+            .first()
+            .unwrap_or_else(|| panic!("{text:?}: nothing found"));
+        assert!(first.id.starts_with("losen-"), "{:?}", ids(&s));
+        assert_eq!(
+            kind_of(first, text),
+            Some(MatchKind::Typo),
+            "{:?}",
+            first.matched
+        );
+    }
+
+    #[test]
     fn exact_word_outranks_a_typo_neighbour() {
         let text = "utloggning ";
         let s = suggest(main_index(), text);

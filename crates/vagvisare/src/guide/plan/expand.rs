@@ -15,30 +15,13 @@ use crate::guide::index::ReadErrors;
 use crate::guide::schema::{Fields, Form, Source};
 use crate::text::fold::{fold, fold_letter};
 
-/// A Levenshtein DFA as an automaton over a term dictionary.
-struct Lev<'a>(&'a DFA);
-
-impl Automaton for Lev<'_> {
-    type State = u32;
-    fn start(&self) -> u32 {
-        self.0.initial_state()
-    }
-    fn is_match(&self, state: &u32) -> bool {
-        matches!(self.0.distance(*state), Distance::Exact(_))
-    }
-    fn can_match(&self, state: &u32) -> bool {
-        *state != SINK_STATE
-    }
-    fn accept(&self, state: &u32, byte: u8) -> u32 {
-        self.0.transition(*state, byte)
-    }
-}
-
 /// A Levenshtein DFA of a folded word run over terms folded as they are read ([`fold`]: å/ä →
 /// a, ö → o, other marks dropped): the terms within its edits of the word once both are
-/// folded. One automaton serves every form's dictionary, where a word with å/ä/ö needed two
-/// (one for its word form, one for its folded and stem forms; building one for a long word at
-/// two edits is most of a first keystroke's spelling search).
+/// folded, for a complete word and for a half-typed one (a prefix DFA). One automaton serves
+/// every form's dictionary, where a word with å/ä/ö needed two (one for its word form, one for
+/// its folded and stem forms; building one for a long word at two edits is most of a first
+/// keystroke's spelling search), and a word typed without å/ä/ö and misspelt is one edit from
+/// its guide word, not two.
 struct Folded<'a>(&'a DFA);
 
 /// Where [`Folded`] stands: the DFA's state, and the bytes of a character read in part.
@@ -211,9 +194,9 @@ impl<'a> Vocabulary<'a> {
         (out, in_guides)
     }
 
-    /// The terms of `forms` that `dfa` accepts, with their document frequencies; with
-    /// `fold_terms`, each term folded as it is read ([`Folded`]).
-    fn near(&self, dfa: &DFA, forms: &[Form], fold_terms: bool) -> HashMap<(Form, String), u64> {
+    /// The terms of `forms` that `dfa` (of a folded word) accepts, each folded as it is read
+    /// ([`Folded`]), with their document frequencies.
+    fn near(&self, dfa: &DFA, forms: &[Form]) -> HashMap<(Form, String), u64> {
         let mut out: HashMap<(Form, String), u64> = HashMap::new();
         for segment in self.searcher.segment_readers() {
             for &form in forms {
@@ -222,12 +205,7 @@ impl<'a> Vocabulary<'a> {
                     let Some(index) = self.errors.or(index.map(Some), None) else {
                         continue;
                     };
-                    let terms = index.terms();
-                    let found = if fold_terms {
-                        accepted(terms, Folded(dfa), form, &mut out)
-                    } else {
-                        accepted(terms, Lev(dfa), form, &mut out)
-                    };
+                    let found = accepted(index.terms(), Folded(dfa), form, &mut out);
                     self.errors.or(found.map(Some), None);
                 }
             }
@@ -238,15 +216,12 @@ impl<'a> Vocabulary<'a> {
 
 /// Adds the terms of `terms` that `automaton` accepts to `out`, as terms of `form` with their
 /// document frequencies.
-fn accepted<A: Automaton>(
+fn accepted(
     terms: &tantivy::termdict::TermDictionary,
-    automaton: A,
+    automaton: Folded<'_>,
     form: Form,
     out: &mut HashMap<(Form, String), u64>,
-) -> std::io::Result<()>
-where
-    A::State: Clone,
-{
+) -> std::io::Result<()> {
     let mut stream = terms.search(automaton).into_stream()?;
     while stream.advance() {
         if let Ok(term) = std::str::from_utf8(stream.key()) {
@@ -420,9 +395,9 @@ fn expansion(
             if !typos.take() {
                 return (out, false);
             }
-            let dfa = lev_builder(1).build_prefix_dfa(&qw.text);
+            let dfa = lev_builder(1).build_prefix_dfa(&folded);
             for ((form, term), _) in
-                most_frequent(vocab.near(&dfa, &[Form::Word], false), w.max_completions)
+                most_frequent(vocab.near(&dfa, &[Form::Word]), w.max_completions)
             {
                 out.push((MatchKind::Typo, form, term, w.fuzzy_prefix));
             }
@@ -458,7 +433,7 @@ fn expansion(
     let mut neighbours: Vec<(u8, u64, Form, String)> = Vec::new();
     // Word forms, folded and stem forms alike, each term folded as it is read.
     let forms = [Form::Word, Form::Fold, Form::Stem];
-    for ((form, term), df) in vocab.near(&dfa, &forms, true) {
+    for ((form, term), df) in vocab.near(&dfa, &forms) {
         neighbours.push((edit_distance(&dfa, &fold(&term)), df, form, term));
     }
     neighbours.sort_by(|a, b| {
@@ -586,13 +561,19 @@ mod tests {
         for term in ["lösenorden", "lösnordet"] {
             assert!(found.contains(&term.to_string()), "{found:?}");
         }
-        let mut stream = set.search(Lev(&dfa)).into_stream();
-        let mut exact = Vec::new();
+        // A half-typed word: "losne" is one edit from the start of every "lösen…" once folded.
+        let dfa = lev_builder(1).build_prefix_dfa("losne");
+        let mut stream = set.search(Folded(&dfa)).into_stream();
+        let mut found = Vec::new();
         while let Some((term, _)) = stream.next() {
-            exact.push(String::from_utf8(term.to_vec()).unwrap());
+            found.push(String::from_utf8(term.to_vec()).unwrap());
         }
-        for term in ["lösenorden", "lösnordet"] {
-            assert!(!exact.contains(&term.to_string()), "{exact:?}");
+        for term in ["lösenord", "lösenordsbyte", "losenordet", "lösen"] {
+            assert!(found.contains(&term.to_string()), "{found:?}");
         }
+        assert!(
+            found.iter().all(|t| fold(t).starts_with("los")),
+            "{found:?}"
+        );
     }
 }
