@@ -260,10 +260,15 @@ impl StaticEmbedder {
         // last sample below `p` and before the first sample above it.
         let below = self.samples.partition_point(|&s| s < p);
         let upto = self.samples.partition_point(|&s| s <= p);
-        let (mut lo, mut hi) = (
+        self.find_between(
+            w,
             below.saturating_sub(1) * SAMPLE_EVERY,
             (upto * SAMPLE_EVERY).min(self.count),
-        );
+        )
+    }
+
+    /// The index of key `w` among keys `lo..hi`, by halving.
+    fn find_between(&self, w: &[u8], mut lo: usize, mut hi: usize) -> Option<usize> {
         while lo < hi {
             let mid = (lo + hi) / 2;
             match self.key_bytes(mid).cmp(w) {
@@ -319,24 +324,17 @@ impl StaticEmbedder {
     /// Asks the processor to bring the `i`-th word's row, scale and weight into its cache (a
     /// hint: nothing is read, and it does nothing elsewhere than on x86-64).
     fn prefetch_row(&self, i: usize) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let bytes = self.bytes();
-            let at = self.rows_at + i * self.dim;
-            let lines = (at..at + self.dim)
-                .step_by(64)
-                .chain([self.scales_at + 4 * i, self.weights_at + 4 * i]);
-            for at in lines {
-                if let Some(byte) = bytes.get(at) {
-                    // SAFETY: a prefetch reads nothing and cannot fault; the address is of a
-                    // byte of the table.
-                    unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(byte).cast::<i8>()) };
-                }
+        let bytes = self.bytes();
+        let at = self.rows_at + i * self.dim;
+        for range in [
+            at..at + self.dim,
+            self.scales_at + 4 * i..self.scales_at + 4 * i + 4,
+            self.weights_at + 4 * i..self.weights_at + 4 * i + 4,
+        ] {
+            if let Some(data) = bytes.get(range) {
+                super::prefetch(data);
             }
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = i;
     }
 
     /// Adds `factor` × the `i`-th word's row to `acc`.
@@ -1112,18 +1110,7 @@ mod tests {
         // Every key at its place; and around each, words that are not keys (a longer word, a
         // shorter one, one just before it in order) found nowhere, as a plain binary search
         // over all the keys says.
-        let plain = |w: &str| {
-            let (mut lo, mut hi) = (0, t.len());
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                match t.key_bytes(mid).cmp(w.as_bytes()) {
-                    std::cmp::Ordering::Less => lo = mid + 1,
-                    std::cmp::Ordering::Greater => hi = mid,
-                    std::cmp::Ordering::Equal => return Some(mid),
-                }
-            }
-            None
-        };
+        let plain = |w: &str| t.find_between(w.as_bytes(), 0, t.len());
         let mut shared_prefixes = 0;
         for i in 0..t.len() {
             let key = t.key(i);

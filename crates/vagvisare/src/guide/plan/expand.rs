@@ -205,30 +205,21 @@ impl<'a> Vocabulary<'a> {
                     let Some(index) = self.errors.or(index.map(Some), None) else {
                         continue;
                     };
-                    let found = accepted(index.terms(), Folded(dfa), form, &mut out);
-                    self.errors.or(found.map(Some), None);
+                    let stream = index.terms().search(Folded(dfa)).into_stream();
+                    let Some(mut stream) = self.errors.or(stream.map(Some), None) else {
+                        continue;
+                    };
+                    while stream.advance() {
+                        if let Ok(term) = std::str::from_utf8(stream.key()) {
+                            *out.entry((form, term.to_string())).or_default() +=
+                                u64::from(stream.value().doc_freq);
+                        }
+                    }
                 }
             }
         }
         out
     }
-}
-
-/// Adds the terms of `terms` that `automaton` accepts to `out`, as terms of `form` with their
-/// document frequencies.
-fn accepted(
-    terms: &tantivy::termdict::TermDictionary,
-    automaton: Folded<'_>,
-    form: Form,
-    out: &mut HashMap<(Form, String), u64>,
-) -> std::io::Result<()> {
-    let mut stream = terms.search(automaton).into_stream()?;
-    while stream.advance() {
-        if let Ok(term) = std::str::from_utf8(stream.key()) {
-            *out.entry((form, term.to_string())).or_default() += u64::from(stream.value().doc_freq);
-        }
-    }
-    Ok(())
 }
 
 /// The most frequent `max` terms, most frequent first (ties by term, for stable results).

@@ -227,20 +227,11 @@ impl VectorSet {
         self.scales.len()
     }
 
-    /// Asks the processor to bring row `r` into its cache (a hint: nothing is read, and it
-    /// does nothing elsewhere than on x86-64).
+    /// Asks the processor to bring row `r` into its cache ([`crate::embed::prefetch`]).
     fn prefetch(&self, r: usize) {
-        #[cfg(target_arch = "x86_64")]
         if let Some(row) = self.values.get(r * self.dim..(r + 1) * self.dim) {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            for line in row.chunks(64) {
-                // SAFETY: a prefetch reads nothing and cannot fault; the address is of a value
-                // of the set.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr()) };
-            }
+            crate::embed::prefetch(row);
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = r;
     }
 
     fn row(&self, r: usize) -> &[i8] {
