@@ -585,7 +585,8 @@ impl StaticEmbedder {
     }
 }
 
-/// Rows asked of memory ahead of the one being added (`StaticEmbedder::embed_words`).
+/// Rows asked of memory ahead of the one being added or compared (`StaticEmbedder::embed_words`,
+/// `StaticEmbedder::nearest`).
 const PREFETCH_AHEAD: usize = 4;
 
 /// The dot product of a vector with an int8 row, and the row's squared length, in eight lanes

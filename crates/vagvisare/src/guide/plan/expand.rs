@@ -477,6 +477,16 @@ mod tests {
         d[a.len()][b.len()]
     }
 
+    /// The keys of `set` that [`Folded`] over `dfa` accepts, in order.
+    fn accepted(set: &tantivy_fst::Map<Vec<u8>>, dfa: &DFA) -> Vec<String> {
+        let mut stream = set.search(Folded(dfa)).into_stream();
+        let mut found = Vec::new();
+        while let Some((term, _)) = stream.next() {
+            found.push(String::from_utf8(term.to_vec()).unwrap());
+        }
+        found
+    }
+
     #[test]
     fn the_folded_automaton_accepts_the_terms_near_once_both_are_folded() {
         let mut terms = vec![
@@ -521,11 +531,7 @@ mod tests {
         ] {
             let folded = fold(word);
             let dfa = lev_builder(edits).build_dfa(&folded);
-            let mut found = Vec::new();
-            let mut stream = set.search(Folded(&dfa)).into_stream();
-            while let Some((term, _)) = stream.next() {
-                found.push(String::from_utf8(term.to_vec()).unwrap());
-            }
+            let found = accepted(&set, &dfa);
             let expected: Vec<String> = terms
                 .iter()
                 .filter(|t| osa(&fold(t), &folded) <= usize::from(edits))
@@ -544,21 +550,13 @@ mod tests {
         // Folding is what lets these in: a word form with ö where the typed word has o, and one
         // edit besides (two edits as written).
         let dfa = lev_builder(1).build_dfa("losenordet");
-        let mut stream = set.search(Folded(&dfa)).into_stream();
-        let mut found = Vec::new();
-        while let Some((term, _)) = stream.next() {
-            found.push(String::from_utf8(term.to_vec()).unwrap());
-        }
+        let found = accepted(&set, &dfa);
         for term in ["lösenorden", "lösnordet"] {
             assert!(found.contains(&term.to_string()), "{found:?}");
         }
         // A half-typed word: "losne" is one edit from the start of every "lösen…" once folded.
         let dfa = lev_builder(1).build_prefix_dfa("losne");
-        let mut stream = set.search(Folded(&dfa)).into_stream();
-        let mut found = Vec::new();
-        while let Some((term, _)) = stream.next() {
-            found.push(String::from_utf8(term.to_vec()).unwrap());
-        }
+        let found = accepted(&set, &dfa);
         for term in ["lösenord", "lösenordsbyte", "losenordet", "lösen"] {
             assert!(found.contains(&term.to_string()), "{found:?}");
         }
