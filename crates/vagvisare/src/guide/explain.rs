@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::index::LEARNED_SEPARATOR;
 use super::model::Guide;
 use super::plan::{Alternative, MatchKind, QueryPlan, QueryWord};
-use super::schema::Form;
+use super::schema::{Form, Source};
 use crate::text::analyzer::{compound_pair_term, pair_term, Analyzer, Token};
 use crate::text::tokenize::{same_sentence, words, Word};
 
@@ -117,14 +117,16 @@ impl AnalysedGuide {
         let learned_tokens = analyzer.analyze(&learned_text);
         let mut pairs: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
         let mut first = 0u32;
-        for (text, tokens) in [
-            (title_text.as_str(), &title_tokens),
-            (guide.body.as_str(), &body_tokens),
-            (learned_text.as_str(), &learned_tokens),
+        for (source, text, tokens) in [
+            (Source::Title, title_text.as_str(), &title_tokens),
+            (Source::Body, guide.body.as_str(), &body_tokens),
+            (Source::Learned, learned_text.as_str(), &learned_tokens),
         ] {
             // As `index::write` pairs them: adjacent words of a sentence, adjacent compound parts.
             for (i, pair) in tokens.windows(2).enumerate() {
-                if same_sentence(text, &pair[0].word, &pair[1].word) {
+                if same_sentence(text, &pair[0].word, &pair[1].word)
+                    && source.pairs(&pair[0], &pair[1])
+                {
                     let at = first + i as u32;
                     let term = pair_term(pair[0].stem(), pair[1].stem());
                     pairs.entry(term_key(None, &term)).or_insert((at, at + 1));

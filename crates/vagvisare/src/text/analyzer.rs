@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 use super::compound::Lexicon;
 use super::fold::fold;
 use super::stem::stems;
-use super::stopwords::is_stop_word;
+use super::stopwords::{is_function_word, is_negation, is_stop_word};
 use super::tokenize::{words, Word};
 
 /// The forms one distinct word is indexed and matched under.
@@ -23,6 +23,10 @@ pub struct Forms {
     pub part_heads: Vec<String>,
     /// True for a stop word.
     pub stop: bool,
+    /// True for a function word ([`is_function_word`]): it forms no word pair.
+    pub function: bool,
+    /// True for a negation: it forms a word pair even with a function word ("kan inte").
+    pub negation: bool,
 }
 
 /// One analysed word of a text.
@@ -83,6 +87,8 @@ pub fn forms(word: &Word, lexicon: &Lexicon) -> Forms {
         parts,
         part_heads,
         stop: is_stop_word(&word.text),
+        function: is_function_word(&word.text),
+        negation: is_negation(&word.text),
     }
 }
 
@@ -221,6 +227,19 @@ pub fn write_compound_pair_term(out: &mut String, a: &str, b: &str) {
     out.push_str(a);
     out.push('+');
     out.push_str(b);
+}
+
+/// Whether two adjacent words of one sentence of a guide's own text form a pair term
+/// ([`pair_term`]): not when either is a function word, unless the other is a negation.
+/// Prepositions and particles pair ("logga ut", "på distans"), negations with anything ("kan
+/// inte"). A function word's pairs ("jag har", "att det", "och sedan") are half the pairs of a
+/// guide and the commonest terms of an index, and weigh least: leaving them out made loading
+/// 100 000 guides from Python 17–20 % faster and moved the evaluation figures by a question or
+/// two either way (docs/benchmarks.md, "Pairs of function words", has both sides). A learned
+/// text keeps them (`Source::pairs`, guide/schema.rs), and a typed text
+/// asks for them, since they find learned texts.
+pub fn forms_pair(a: &Token, b: &Token) -> bool {
+    a.forms.negation || b.forms.negation || !(a.forms.function || b.forms.function)
 }
 
 /// The term of an adjacent pair of stems (`logga` `ut` → `logg ut`).

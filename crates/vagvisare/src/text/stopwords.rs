@@ -24,6 +24,28 @@ pub fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.contains(&word)
 }
 
+/// The stop words that say what happens: prepositions and verb particles ("logga ut", "stänga
+/// av", "jobba på distans").
+const PARTICLES: &[&str] = &[
+    "i", "på", "till", "av", "om", "med", "från", "ut", "upp", "åt", "över", "under", "mot",
+    "efter", "vid", "utan", "inom", "mellan",
+];
+
+/// The negations: "fungerar inte" is not "fungerar".
+const NEGATIONS: &[&str] = &["inte", "ej", "icke"];
+
+/// True for a lower-cased function word: a stop word that is neither a preposition or particle
+/// nor a negation (a pronoun, article, conjunction, auxiliary or question word: "jag", "det",
+/// "och", "har", "hur").
+pub fn is_function_word(word: &str) -> bool {
+    is_stop_word(word) && !PARTICLES.contains(&word) && !is_negation(word)
+}
+
+/// True for a lower-cased negation ("inte", "ej", "icke").
+pub fn is_negation(word: &str) -> bool {
+    NEGATIONS.contains(&word)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,5 +56,19 @@ mod tests {
         assert!(is_stop_word("inte"));
         assert!(!is_stop_word("logga"));
         assert!(!is_stop_word("lösenord"));
+    }
+
+    #[test]
+    fn function_words_are_the_stop_words_that_are_no_particle_or_negation() {
+        for w in ["jag", "det", "och", "har", "hur", "kan"] {
+            assert!(is_function_word(w), "{w}");
+        }
+        for w in ["ut", "av", "på", "inte", "logga"] {
+            assert!(!is_function_word(w), "{w}");
+        }
+        assert!(is_negation("inte") && !is_negation("ut"));
+        for w in PARTICLES.iter().chain(NEGATIONS) {
+            assert!(is_stop_word(w), "{w} is a stop word");
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! The file is in the synonym-file format, one line a headword (`jobb => arbete, yrke, …`),
 //! both ways. Its entries are too many for the portal file's loose matching of forms (a shared
 //! stem: "skickade", "skicka" and "skick" (condition) share one), so a word finds an entry as
-//! itself, else as the longest entry it inflects with a Swedish ending ([`INFLECTIONS`]; a final
+//! itself, else as the longest entry it inflects with a Swedish ending (`INFLECTIONS`; a final
 //! -a or -e of the entry may give way: "flickor" for "flicka"). An entry's synonyms are stemmed
 //! the first time a word finds it; the file is read when the thesaurus is first used, which
 //! [`GuideIndex::warm`](crate::GuideIndex::warm) does (so `optimize` and opening an index).

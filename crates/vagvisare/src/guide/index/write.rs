@@ -249,7 +249,7 @@ fn add_analysed(
     }
     let mut term = String::new();
     for w in tokens.windows(2) {
-        if same_sentence(text, &w[0].word, &w[1].word) {
+        if same_sentence(text, &w[0].word, &w[1].word) && source.pairs(&w[0], &w[1]) {
             write_pair_term(&mut term, w[0].stem(), w[1].stem());
             lines.push(&term);
         }
@@ -504,6 +504,55 @@ mod tests {
         assert!(index.uncommitted().is_empty());
         assert!(!index.committed(&index.searcher(), "d"));
         assert!(index.committed(&index.searcher(), "b"));
+    }
+
+    /// A guide's own text holds no pair of a function word ("jag har", "att logga") unless with
+    /// a negation ("kan inte"); its learned passage, people's own questions, holds every pair.
+    #[test]
+    fn a_guide_holds_no_pair_of_a_function_word_and_its_learned_text_does() {
+        let index = GuideIndex::in_memory().unwrap();
+        let body = "Jag har glömt att logga ut. Skrivaren kan inte skriva.";
+        index
+            .upsert(&[Guide::new("g", "Utloggning", body)])
+            .unwrap();
+        index.commit().unwrap();
+        let learned = crate::feedback::Feedback::helped("jag har glömt att logga ut", "g");
+        index.import_feedback(&[learned]).unwrap();
+        index.commit().unwrap();
+        index.optimize().unwrap();
+        let searcher = index.searcher();
+        assert_eq!(searcher.segment_readers().len(), 1);
+        let segment = &searcher.segment_readers()[0];
+        assert_eq!(segment.num_docs(), 2, "the guide and its passage");
+        let passage = (0..segment.max_doc())
+            .find(|&d| {
+                let doc: TantivyDocument = searcher.doc(tantivy::DocAddress::new(0, d)).unwrap();
+                doc.get_first(index.fields.parent).is_some()
+            })
+            .expect("a passage") as usize;
+        let guide = 1 - passage;
+        let pair = |a: &str, b: &str| {
+            let (a, b) = (crate::text::stem::stem(a), crate::text::stem::stem(b));
+            let freqs = term_freqs(
+                segment,
+                index.fields.pair,
+                &crate::text::analyzer::pair_term(&a, &b),
+            );
+            (freqs[guide], freqs[passage])
+        };
+        for (a, b) in [
+            ("jag", "har"),
+            ("har", "glömt"),
+            ("glömt", "att"),
+            ("att", "logga"),
+        ] {
+            assert_eq!(pair(a, b), (0, 1), "{a} {b}");
+        }
+        assert_eq!(pair("skrivaren", "kan"), (0, 0));
+        assert_eq!(pair("logga", "ut"), (1, 1));
+        for (a, b) in [("kan", "inte"), ("inte", "skriva")] {
+            assert_eq!(pair(a, b), (1, 0), "{a} {b}");
+        }
     }
 
     #[test]

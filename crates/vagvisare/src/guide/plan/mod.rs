@@ -270,7 +270,8 @@ pub(crate) fn plan(
         }
         plan.words.push(qw);
     }
-    // Adjacent pairs of words of one sentence: "logga ut", "stänga av", "fungerar inte". The
+    // Adjacent pairs of words of one sentence: "logga ut", "stänga av", "fungerar inte"; a
+    // function word's pair ("kan jag") finds only learned texts (`Source::pairs`). The
     // word being typed takes part as typed so far: once complete it pairs, before that its pair
     // matches nothing. Words written apart may be a compound in the guide ("lösenord byte":
     // "lösenordsbyte"), and a typed compound may be written apart in the guide. Each pair belongs to the word
