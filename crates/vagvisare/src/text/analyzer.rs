@@ -234,9 +234,9 @@ pub fn write_compound_pair_term(out: &mut String, a: &str, b: &str) {
 /// Prepositions and particles pair ("logga ut", "på distans"), negations with anything ("kan
 /// inte"). A function word's pairs ("jag har", "att det", "och sedan") are half the pairs of a
 /// guide and the commonest terms of an index, and weigh least: leaving them out made loading
-/// 100 000 guides from Python 17–20 % faster and moved the evaluation figures by a question or
-/// two either way (docs/benchmarks.md, "Pairs of function words", has both sides). A learned
-/// text keeps them (`Source::pairs`, guide/schema.rs), and a typed text
+/// 100 000 guides from Python 4–20 % faster in alternating runs and moved the evaluation
+/// figures by a question or two either way (docs/benchmarks.md, "Pairs of function words", has
+/// both sides). A learned text keeps them (`Source::pairs` in guide/schema.rs), and a typed text
 /// asks for them, since they find learned texts.
 pub fn forms_pair(a: &Token, b: &Token) -> bool {
     a.forms.negation || b.forms.negation || !(a.forms.function || b.forms.function)
