@@ -372,6 +372,17 @@ mod tests {
     }
 
     /// Term frequency of `text` in `field` of every document of a segment, by doc id.
+    /// Per document, how often the pair term of the words `a` and `b` (their stems) occurs.
+    fn pair_freqs(
+        segment: &SegmentReader,
+        field: tantivy::schema::Field,
+        a: &str,
+        b: &str,
+    ) -> Vec<u32> {
+        let (a, b) = (crate::text::stem::stem(a), crate::text::stem::stem(b));
+        term_freqs(segment, field, &crate::text::analyzer::pair_term(&a, &b))
+    }
+
     fn term_freqs(segment: &SegmentReader, field: tantivy::schema::Field, text: &str) -> Vec<u32> {
         let inverted = segment.inverted_index(field).expect("inverted index");
         let mut freqs = vec![0; segment.max_doc() as usize];
@@ -532,12 +543,7 @@ mod tests {
             .expect("a passage") as usize;
         let guide = 1 - passage;
         let pair = |a: &str, b: &str| {
-            let (a, b) = (crate::text::stem::stem(a), crate::text::stem::stem(b));
-            let freqs = term_freqs(
-                segment,
-                index.fields.pair,
-                &crate::text::analyzer::pair_term(&a, &b),
-            );
+            let freqs = pair_freqs(segment, index.fields.pair, a, b);
             (freqs[guide], freqs[passage])
         };
         for (a, b) in [
@@ -585,10 +591,7 @@ mod tests {
         assert_eq!(term_freqs(segment, body_word, "lösenord"), [0]);
         // Adjacent stems of one sentence of the body; nothing across a sentence's end ("glömt?
         // Byt") or across title and body.
-        let pair = |a: &str, b: &str| {
-            let (a, b) = (crate::text::stem::stem(a), crate::text::stem::stem(b));
-            term_freqs(segment, f.pair, &crate::text::analyzer::pair_term(&a, &b))
-        };
+        let pair = |a: &str, b: &str| pair_freqs(segment, f.pair, a, b);
         assert_eq!(pair("lösenordet", "glömt"), [1]);
         assert_eq!(pair("byt", "lösenordet"), [1]);
         assert_eq!(pair("glömt", "byt"), [0]);
