@@ -39,8 +39,11 @@ use crate::text::synonyms::Synonyms;
 
 /// The marker file of an index directory, holding its format version.
 const MARKER: &str = "vagvisare-index.json";
-/// Memory the writer may use before it flushes a segment.
-const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// Memory the writer may use before it flushes a segment (taken as the guides come, not at
+/// once). Enough for a bulk load of 100 000 guides to make one segment, which then needs no
+/// merge: `optimize` spent 0.6 of a 5.5 s load merging the three segments of a 64 MiB writer
+/// (docs/benchmarks.md, "First keystroke").
+const WRITER_MEMORY: usize = 256 * 1024 * 1024;
 
 /// What decides the guides that join a text's lexical candidates by meaning: the text and the
 /// compound lexicon's version it was analysed with (and so its lexical candidates, which are
@@ -59,9 +62,9 @@ pub(crate) struct NearestKey {
 
 /// Tantivy's indexing threads: one on a machine of two cores or fewer, else two. The thread
 /// that calls `upsert` analyses the guides while Tantivy indexes them, so on two cores one
-/// indexing thread keeps both busy, and all of [`WRITER_MEMORY`] goes to it: a bulk load
-/// makes fewer segments to merge (100 000 guides: 3 before `optimize`, against 8 with two
-/// threads), which took a sixth of its CPU time.
+/// indexing thread keeps both busy, and all of [`WRITER_MEMORY`] goes to it: each indexing
+/// thread writes segments of its own, to be merged (a 100 000-guide load from Python with two
+/// threads sharing 256 MiB: 15 000–15 800 guides/s, against 18 500–19 500 with one).
 fn writer_threads() -> usize {
     match std::thread::available_parallelism().map(usize::from) {
         Ok(cores) if cores > 2 => 2,
