@@ -42,7 +42,7 @@ const MARKER: &str = "vagvisare-index.json";
 /// Memory the writer may use before it flushes a segment (taken as the guides come, not at
 /// once). Enough for a bulk load of 100 000 guides to make one segment, which then needs no
 /// merge: `optimize` spent 0.6 of a 5.5 s load merging the three segments of a 64 MiB writer
-/// (docs/benchmarks.md, "First keystroke").
+/// (docs/benchmarks.md, "One segment for a bulk load").
 const WRITER_MEMORY: usize = 256 * 1024 * 1024;
 
 /// What decides the guides that join a text's lexical candidates by meaning: the text and the
