@@ -89,9 +89,15 @@ pub(crate) fn date(what: &str, value: &Bound<'_, PyAny>) -> PyResult<NaiveDate> 
 
 /// A string, as a `TypeError` otherwise.
 pub(crate) fn string(what: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    string_with(&|| what.to_string(), value)
+}
+
+/// [`string`], its error's subject (`what`) written only for an error: a bulk load converts
+/// several strings a guide, each of which would otherwise format one.
+pub(crate) fn string_with(what: &dyn Fn() -> String, value: &Bound<'_, PyAny>) -> PyResult<String> {
     match value.cast::<PyString>() {
         Ok(s) => Ok(s.to_str()?.to_string()),
-        Err(_) => Err(wrong_type(what, "a str", value)),
+        Err(_) => Err(wrong_type(&what(), "a str", value)),
     }
 }
 
@@ -114,22 +120,32 @@ pub(crate) fn strings(
     value: &Bound<'_, PyAny>,
     lone_str_is_one: bool,
 ) -> PyResult<Vec<String>> {
+    strings_with(&|| what.to_string(), value, lone_str_is_one)
+}
+
+/// [`strings`], its errors' subject written only for an error (see [`string_with`]).
+pub(crate) fn strings_with(
+    what: &dyn Fn() -> String,
+    value: &Bound<'_, PyAny>,
+    lone_str_is_one: bool,
+) -> PyResult<Vec<String>> {
     if let Ok(s) = value.cast::<PyString>() {
         if lone_str_is_one {
             return Ok(vec![s.to_str()?.to_string()]);
         }
         return Err(PyTypeError::new_err(format!(
-            "{what} must be an iterable of str, not a single str; wrap it in a list: [{:?}]",
+            "{} must be an iterable of str, not a single str; wrap it in a list: [{:?}]",
+            what(),
             s.to_str()?
         )));
     }
     let Ok(iter) = value.try_iter() else {
-        return Err(wrong_type(what, "an iterable of str", value));
+        return Err(wrong_type(&what(), "an iterable of str", value));
     };
     let mut out = Vec::new();
     for item in iter {
         let item = item?;
-        out.push(string(&format!("each item of {what}"), &item)?);
+        out.push(string_with(&|| format!("each item of {}", what()), &item)?);
     }
     Ok(out)
 }

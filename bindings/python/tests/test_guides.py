@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -187,6 +188,25 @@ def test_a_bad_guide_refuses_the_whole_batch() -> None:
         index.upsert([good, good])
     index.commit()
     assert len(index) == 0
+
+
+def test_a_guide_of_the_wrong_shape_is_named_by_position_and_key() -> None:
+    index = vagvisare.GuideIndex()
+    good = {"id": "ok", "title": "Fungerar", "keywords": ["skrivare"], "url": None}
+    for bad, message in [
+        ({"id": "x", "title": "T", "body": None}, 'guide #2 "body" is None'),
+        ({"id": "x", "title": 5}, 'guide #2 "title" must be a str, not int'),
+        ({"id": "x", "title": "T", "keywords": "skrivare"}, 'guide #2 "keywords" must be an iterable'),
+        ({"id": "x", "title": "T", "audiences": ["a", 7]}, 'each item of guide #2 "audiences"'),
+        ({"id": "x", "title": "T", "url": 3}, 'guide #2 "url" must be a str'),
+    ]:
+        with pytest.raises((TypeError, vagvisare.Error), match=message):
+            index.upsert([good, bad])
+    # Any mapping is read as a dict is: a key it lacks is left out (its get() says None).
+    index.upsert([good, MappingProxyType({"id": "m", "title": "Karta", "body": "Via mapping"})])
+    index.commit()
+    stored = index.get("m")
+    assert len(index) == 2 and stored is not None and stored["body"] == "Via mapping"
 
 
 def test_from_jsonl_and_bad_lines(tmp_path: Path) -> None:
