@@ -53,12 +53,23 @@ pub(crate) fn field<'py>(
     map: &Bound<'py, PyAny>,
     key: &str,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let value = if let Ok(dict) = map.cast::<PyDict>() {
-        dict.get_item(key)?
-    } else {
-        Some(map.call_method1("get", (key,))?)
-    };
-    Ok(value.filter(|v| !v.is_none()))
+    Ok(entry(map, &PyString::new(map.py(), key))?.filter(|v| !v.is_none()))
+}
+
+/// `mapping[key]` as given (`None` included), or nothing when the mapping lacks the key: a
+/// dict's entry, or any other mapping's, whose `KeyError` means the key is left out.
+fn entry<'py>(
+    map: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyString>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    if let Ok(dict) = map.cast::<PyDict>() {
+        return dict.get_item(key);
+    }
+    match map.get_item(key) {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.is_instance_of::<PyKeyError>(map.py()) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// A guide from a mapping in the JSON Lines shape (`id`, `title`, `body`, `category`,
@@ -84,20 +95,9 @@ fn guide_from(item: &Bound<'_, PyAny>, position: usize) -> PyResult<Guide> {
         intern!(py, "keywords"),
         intern!(py, "url"),
     ];
-    let dict = item.cast::<PyDict>().ok();
     let mut values: Vec<(&str, Option<Bound<'_, PyAny>>)> = Vec::with_capacity(keys.len());
     for key in keys {
-        // A key a mapping lacks is left out, as a dict's is (its `get` would say None, which
-        // is refused below).
-        let value = match dict {
-            Some(dict) => dict.get_item(key)?,
-            None => match item.get_item(key) {
-                Ok(value) => Some(value),
-                Err(e) if e.is_instance_of::<PyKeyError>(py) => None,
-                Err(e) => return Err(e),
-            },
-        };
-        values.push((key.to_str()?, value));
+        values.push((key.to_str()?, entry(item, key)?));
     }
     // A JSON Lines file refuses `null` for the guide's texts: so does a dict (None), so that
     // every entry point accepts the same guides (the rest is `Guide::validate`, below).
