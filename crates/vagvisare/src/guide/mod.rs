@@ -30,7 +30,7 @@ mod index;
 mod model;
 mod plan;
 mod schema;
-mod search;
+pub(crate) mod search;
 mod suggest;
 
 pub use cache::CacheBudget;
