@@ -19,7 +19,12 @@ fn main() {
             (guides, queries)
         })
         .collect();
-    let variants: Vec<Variant> = vec![("default", |_| {})];
+    let variants: Vec<Variant> = vec![
+        ("default", |_| {}),
+        ("cpair 0.3", |w| w.compound_pair = 0.3),
+        ("cpair 0.9", |w| w.compound_pair = 0.9),
+        ("cpair 1.2", |w| w.compound_pair = 1.2),
+    ];
     let filter: Option<String> = std::env::var("VARIANT").ok();
     for (name, change) in variants {
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {

@@ -8,8 +8,8 @@
 
 mod table;
 
+pub(crate) use table::PassageText;
 pub use table::{GuideVocabulary, GuideWords, StaticEmbedder, BUNDLED_NAME};
-pub(crate) use table::{PassageText, TypedWord, KEY_WORDS, MAX_TYPED_WORDS};
 
 /// What a text is to the embedder: asymmetric encoders (e5) embed a query and a passage
 /// differently, and a query's last word may be half typed.

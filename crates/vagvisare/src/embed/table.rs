@@ -16,7 +16,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::{EmbedError, Embedder, TextKind};
 use crate::text::fold::fold;
@@ -73,13 +73,6 @@ pub struct StaticEmbedder {
     /// Folded key → the most frequent key that folds to it, for keys with diacritics; built on
     /// first need.
     folded: OnceLock<FxHashMap<String, u32>>,
-    /// The rows of the stop words, which are never a text's [key words](Self::key_words);
-    /// built on first need.
-    stop_rows: OnceLock<FxHashSet<u32>>,
-    /// One over the length of each row's first [`RELATED_DIMS`] values, for
-    /// [`related`](Self::related); built on first need (480 KB and a few milliseconds for the
-    /// bundled table; `prepare` builds it).
-    inverse_norms: OnceLock<Box<[f32]>>,
 }
 
 impl std::fmt::Debug for StaticEmbedder {
@@ -225,8 +218,6 @@ impl StaticEmbedder {
             rows_at,
             samples: samples.into_boxed_slice(),
             folded: OnceLock::new(),
-            stop_rows: OnceLock::new(),
-            inverse_norms: OnceLock::new(),
         })
     }
 
@@ -289,194 +280,32 @@ impl StaticEmbedder {
         None
     }
 
-    /// The vectors of passages, as [`Embedder::embed`] gives them, and each text's words' rows
-    /// with their SIF weights (what [`key_words`](Self::key_words) chooses from), for texts
-    /// whose words the caller has already segmented (`Some`: the words of `words(text)`, in
-    /// order) or not (`None`: the text is segmented here). What `upsert` uses: a guide's words
-    /// are segmented once, for its terms and its vector (a test holds the two ways equal, bit
-    /// for bit).
-    pub(crate) fn embed_passages(
-        &self,
-        texts: &[PassageText<'_>],
-    ) -> (Vec<Vec<f32>>, Vec<Vec<(f32, u32)>>) {
-        let mut words = Vec::with_capacity(texts.len());
-        let vectors = self.embed_batch(texts.iter().copied(), TextKind::Passage, Some(&mut words));
-        (vectors, words)
+    /// The vectors of passages, as [`Embedder::embed`] gives them, for texts whose words the
+    /// caller has already segmented (`Some`: the words of `words(text)`, in order) or not
+    /// (`None`: the text is segmented here). What `upsert` uses: a guide's words are segmented
+    /// once, for its terms and its vector (a test holds the two ways equal, bit for bit).
+    pub(crate) fn embed_passages(&self, texts: &[PassageText<'_>]) -> Vec<Vec<f32>> {
+        self.embed_batch(texts.iter().copied(), TextKind::Passage)
     }
 
     /// The vectors of a batch of texts of one kind, each distinct word resolved once (a batch,
     /// the guides of an upsert, repeats its words). Words already segmented are a passage's.
-    /// With `key_words`, each text's words' rows and weights are pushed there too.
     fn embed_batch<'t>(
         &self,
         texts: impl Iterator<Item = PassageText<'t>>,
         kind: TextKind,
-        mut key_words: Option<&mut Vec<Vec<(f32, u32)>>>,
     ) -> Vec<Vec<f32>> {
         let mut known = ResolvedWords::default();
-        let mut rows = Vec::new();
         texts
             .map(|(text, segmented)| {
                 let mut v = vec![0.0; self.dim];
-                let used = key_words.is_some().then_some(&mut rows);
                 match segmented {
-                    Some(ws) => self.embed_words(ws, false, None, &mut v, Some(&mut known), used),
-                    None => {
-                        let ws = words(text);
-                        let ws: Vec<&Word> = ws.iter().collect();
-                        let open = kind == TextKind::Query && is_open(text);
-                        self.embed_words(&ws, open, None, &mut v, Some(&mut known), used)
-                    }
+                    Some(ws) => self.embed_words(ws, false, None, &mut v, Some(&mut known)),
+                    None => self.embed_resolving(text, kind, None, &mut v, Some(&mut known)),
                 };
-                if let Some(out) = key_words.as_deref_mut() {
-                    out.push(std::mem::take(&mut rows));
-                }
                 v
             })
             .collect()
-    }
-
-    /// The key words of a text whose words' rows are `rows` (each with its SIF weight;
-    /// emptied): its [`KEY_WORDS`] rarest distinct words (highest SIF weight first, then by
-    /// row), stop words left out. What a guide keeps for the semantic stage's word-by-word
-    /// comparison ([`related`](Self::related)).
-    pub(crate) fn key_words(&self, rows: &mut Vec<(f32, u32)>) -> Vec<u32> {
-        let stop = self.stop_rows();
-        // A row has one weight, so its repeats end up side by side.
-        rows.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        rows.dedup_by_key(|r| r.1);
-        let words = rows
-            .iter()
-            .map(|&(_, r)| r)
-            .filter(|r| !stop.contains(r))
-            .take(KEY_WORDS)
-            .collect();
-        rows.clear();
-        words
-    }
-
-    fn stop_rows(&self) -> &FxHashSet<u32> {
-        self.stop_rows.get_or_init(|| {
-            crate::text::stopwords::stop_words()
-                .iter()
-                .filter_map(|w| self.find(w))
-                .map(|i| i as u32)
-                .collect()
-        })
-    }
-
-    /// How near a guide's key words (`guide`, rows of this table) come to each typed word
-    /// (`typed`: each word's unit vector): its best cosine with any key word, at least 0, over
-    /// the rows' first [`RELATED_DIMS`] values, onto `out` (cleared first; one per typed word,
-    /// the first [`MAX_TYPED_WORDS`]).
-    fn best_cosines(&self, typed: &[TypedWord], guide: &[u32], out: &mut Vec<f32>) {
-        let typed = &typed[..typed.len().min(MAX_TYPED_WORDS)];
-        out.clear();
-        out.resize(typed.len(), 0.0);
-        let inverse_norms = self.inverse_norms();
-        // A guide's key words lie anywhere in the table: all asked of memory first, so that
-        // their reads overlap instead of each waiting for the one before.
-        for &g in guide {
-            if let Some(row) = self.related_row(g as usize) {
-                super::prefetch(row);
-            }
-        }
-        for &g in guide {
-            let (Some(row), Some(&inv)) =
-                (self.related_row(g as usize), inverse_norms.get(g as usize))
-            else {
-                continue;
-            };
-            if inv == 0.0 {
-                continue;
-            }
-            for (b, t) in out.iter_mut().zip(typed) {
-                let c = crate::guide::search::semantic::dot(&t.values, row) as f32 * t.scale * inv;
-                if c > *b {
-                    *b = c;
-                }
-            }
-        }
-    }
-
-    /// How near a guide's key words come to the typed words: per typed word its
-    /// [best cosine](Self::best_cosines) cubed (a word that nearly is the typed one counts far
-    /// more than a loosely related one: squared and cubed measured better than as it is,
-    /// docs/semantic.md), weighted, `Σ weight × best³ / Σ weight`; 0 when either is empty.
-    pub(crate) fn related(&self, typed: &[TypedWord], guide: &[u32]) -> f32 {
-        let mut best = Vec::new();
-        self.best_cosines(typed, guide, &mut best);
-        let (mut sum, mut total) = (0f32, 0f32);
-        for (t, b) in typed.iter().zip(best) {
-            sum += t.weight * b * b * b;
-            total += t.weight;
-        }
-        if total > 0.0 {
-            sum / total
-        } else {
-            0.0
-        }
-    }
-
-    /// A typed word as [`related`](Self::related) compares it: the unit vector of its rows'
-    /// first [`RELATED_DIMS`] values (resolved as a query's words are, with `guide_words`) and
-    /// the SIF weight of its rarest row; `None` for a stop word or a word the table cannot
-    /// resolve.
-    pub(crate) fn typed_word(
-        &self,
-        word: &str,
-        guide_words: Option<&dyn GuideWords>,
-    ) -> Option<TypedWord> {
-        if crate::text::stopwords::is_stop_word(word) {
-            return None;
-        }
-        let mut rows = Vec::new();
-        self.resolve(word, false, guide_words, &mut rows);
-        let mut v = vec![0.0; self.dim];
-        let mut weight = 0f32;
-        for &i in &rows {
-            self.add_row(i, 1.0 / rows.len() as f32, &mut v);
-            weight = weight.max(self.weight(i));
-        }
-        v.truncate(RELATED_DIMS.min(self.dim));
-        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        if norm <= 0.0 {
-            return None;
-        }
-        v.iter_mut().for_each(|x| *x /= norm);
-        let (scale, values) = crate::guide::search::semantic::quantise(&v);
-        Some(TypedWord {
-            values,
-            scale,
-            weight,
-        })
-    }
-
-    fn inverse_norms(&self) -> &[f32] {
-        self.inverse_norms.get_or_init(|| {
-            (0..self.count)
-                .map(|i| {
-                    let Some(row) = self.related_row(i) else {
-                        return 0.0;
-                    };
-                    let norm = crate::guide::search::semantic::dot(row, row);
-                    if norm > 0 {
-                        1.0 / (norm as f32).sqrt()
-                    } else {
-                        0.0
-                    }
-                })
-                .collect()
-        })
-    }
-
-    /// The first [`RELATED_DIMS`] int8 values of the `i`-th row, or `None` past the table's end.
-    fn related_row(&self, i: usize) -> Option<&[i8]> {
-        if i >= self.count {
-            return None;
-        }
-        let (row, _) = self.row(i);
-        Some(bytemuck_i8(&row[..RELATED_DIMS.min(self.dim)]))
     }
 
     /// The SIF weight of the `i`-th word: a / (a + its frequency), low for common words.
@@ -524,8 +353,6 @@ impl StaticEmbedder {
     /// word of its guide) do not each fault them in (about 1 ms at opening).
     pub(crate) fn prepare(&self) {
         self.folded();
-        self.stop_rows();
-        self.inverse_norms();
         let bytes = self.bytes();
         let mut sum = 0u8;
         for i in (0..bytes.len()).step_by(4096) {
@@ -654,14 +481,15 @@ impl StaticEmbedder {
         known: Option<&mut ResolvedWords>,
     ) -> bool {
         let ws = words(text);
-        let open = kind == TextKind::Query && is_open(text);
+        // A query's last word is still being typed unless a space or a full stop follows it.
+        let open = kind == TextKind::Query
+            && !text.ends_with(|c: char| c.is_whitespace() || matches!(c, '.' | '?' | '!'));
         let ws: Vec<&Word> = ws.iter().collect();
-        self.embed_words(&ws, open, guide_words, out, known, None)
+        self.embed_words(&ws, open, guide_words, out, known)
     }
 
     /// [`embed_resolving`](Self::embed_resolving) of a text already segmented into `ws`; `open`:
-    /// its last word is still being typed. With `used`, every row added is pushed there, with its
-    /// SIF weight.
+    /// its last word is still being typed.
     fn embed_words(
         &self,
         ws: &[&Word],
@@ -669,7 +497,6 @@ impl StaticEmbedder {
         guide_words: Option<&dyn GuideWords>,
         out: &mut [f32],
         mut known: Option<&mut ResolvedWords>,
-        mut used: Option<&mut Vec<(f32, u32)>>,
     ) -> bool {
         debug_assert!(known.is_none() || guide_words.is_none());
         out.fill(0.0);
@@ -695,11 +522,7 @@ impl StaticEmbedder {
             if let Some(&(ahead, _)) = added.get(k + PREFETCH_AHEAD) {
                 self.prefetch_row(ahead);
             }
-            let weight = self.weight(i);
-            self.add_row(i, weight * share, out);
-            if let Some(used) = used.as_deref_mut() {
-                used.push((weight, i as u32));
-            }
+            self.add_row(i, self.weight(i) * share, out);
         }
         let any = !added.is_empty();
         let norm = out.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -762,40 +585,6 @@ impl StaticEmbedder {
     }
 }
 
-/// Key words a text keeps ([`StaticEmbedder::key_words`]): 32 measured as good as all of a
-/// guide's words on SweFAQ dev, corona-dev and the bundled set, and 16 lost on the bundled set
-/// (docs/semantic.md, "Related words").
-pub(crate) const KEY_WORDS: usize = 32;
-
-/// Typed words [`StaticEmbedder::related`] compares (the first ones).
-pub(crate) const MAX_TYPED_WORDS: usize = 16;
-
-/// Leading values of a row that [`StaticEmbedder::related`] compares: the table's dimensions
-/// are a PCA's, most variance first, and the first 128 of 256 gave the same figures on the
-/// three sets for half the memory read (docs/semantic.md, "Related words").
-const RELATED_DIMS: usize = 128;
-
-/// A typed word ready for [`StaticEmbedder::related`]: its unit vector as int8 with the scale,
-/// and its weight.
-#[derive(Debug, Clone)]
-pub(crate) struct TypedWord {
-    values: Vec<i8>,
-    scale: f32,
-    /// The SIF weight of its rarest row, until the caller weighs it otherwise.
-    pub(crate) weight: f32,
-}
-
-/// Whether a query's last word is still being typed: no space or full stop follows it.
-fn is_open(text: &str) -> bool {
-    !text.ends_with(|c: char| c.is_whitespace() || matches!(c, '.' | '?' | '!'))
-}
-
-/// Bytes of a row read as the int8 values they are.
-fn bytemuck_i8(row: &[u8]) -> &[i8] {
-    // SAFETY: i8 and u8 have the same size and alignment, and every bit pattern is valid.
-    unsafe { std::slice::from_raw_parts(row.as_ptr().cast::<i8>(), row.len()) }
-}
-
 /// Rows asked of memory ahead of the one being added or compared (`StaticEmbedder::embed_words`,
 /// `StaticEmbedder::nearest`).
 const PREFETCH_AHEAD: usize = 4;
@@ -837,7 +626,7 @@ impl Embedder for StaticEmbedder {
     }
 
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EmbedError> {
-        Ok(self.embed_batch(texts.iter().map(|&t| (t, None)), kind, None))
+        Ok(self.embed_batch(texts.iter().map(|&t| (t, None)), kind))
     }
 
     fn embed_query(
@@ -1237,60 +1026,6 @@ mod tests {
             &done,
             &vector(&t, "lösenord", TextKind::Passage, None)
         ));
-    }
-
-    #[test]
-    fn key_words_are_the_rarest_distinct_words_without_stop_words() {
-        let t = tiny();
-        let row = |w: &str| t.find(w).unwrap() as u32;
-        let (_, mut words) =
-            t.embed_passages(&[("Byta lösenord och byta soptunna", None), ("och och", None)]);
-        assert_eq!(words[0].len(), 5, "every word's row, with its weight");
-        // SIF weights: lösenord and soptunna 0.9, byta 0.8; "och" is a stop word.
-        let (lösenord, soptunna) = (row("lösenord"), row("soptunna"));
-        let first = [lösenord.min(soptunna), lösenord.max(soptunna)];
-        assert_eq!(
-            t.key_words(&mut words[0]),
-            [first[0], first[1], row("byta")],
-            "rarest first, each once, ties by row"
-        );
-        assert!(words[0].is_empty(), "the rows are used up");
-        assert!(
-            t.key_words(&mut words[1]).is_empty(),
-            "stop words are never key words"
-        );
-        let mut many: Vec<(f32, u32)> = (0..t.len() as u32)
-            .cycle()
-            .take(200)
-            .map(|r| (t.weight(r as usize), r))
-            .collect();
-        assert!(t.key_words(&mut many).len() <= KEY_WORDS);
-    }
-
-    #[test]
-    fn related_is_the_weighted_best_cosine_cubed_of_each_typed_word() {
-        let t = tiny();
-        let row = |w: &str| t.find(w).unwrap() as u32;
-        let typed: Vec<TypedWord> = ["lösenord", "soptunna"]
-            .iter()
-            .map(|w| t.typed_word(w, None).unwrap())
-            .collect();
-        // Both typed words are among the guide's: cosine 1 each.
-        let both = t.related(&typed, &[row("soptunna"), row("lösenord")]);
-        assert!((both - 1.0).abs() < 0.02, "{both}");
-        // "inloggning" is near "lösenord" (cos 0.976, cubed 0.930) and orthogonal to
-        // "soptunna": only the first typed word finds anything, and the two weigh the same.
-        let one = t.related(&typed, &[row("inloggning")]);
-        assert!((one - 0.465).abs() < 0.01, "{one}");
-        // "ös" points away from "soptunna": a negative cosine counts as 0, never below.
-        assert_eq!(t.related(&typed[1..], &[row("ös")]), 0.0);
-        assert_eq!(t.related(&typed, &[]), 0.0);
-        assert_eq!(t.related(&[], &[row("byte")]), 0.0);
-        assert!(
-            t.typed_word("och", None).is_none(),
-            "stop words are not compared"
-        );
-        assert!(t.typed_word("qwzx", None).is_none(), "nor unknown words");
     }
 
     #[test]

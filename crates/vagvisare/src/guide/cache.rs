@@ -39,9 +39,7 @@ pub struct CacheBudget {
     /// kept by number. Default 4 096.
     pub expanded_words: usize,
     /// Texts with the guides the semantic stage found near them (everybody's "Hej!" looked
-    /// for once per commit), kept by number; as many texts up to their last complete word with
-    /// their typed words and each candidate's related-words nearness. Default 4 096: a few
-    /// hundred bytes a text, and some 300 bytes a typed word (its int8 vector).
+    /// for once per commit), kept by number. Default 4 096: a few hundred bytes each.
     pub searched_texts: usize,
 }
 

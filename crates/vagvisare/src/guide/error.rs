@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 /// The format version an index directory is written in. Bump it whenever the schema or the
 /// analysis changes what is stored.
-pub const INDEX_FORMAT_VERSION: u32 = 10;
+pub const INDEX_FORMAT_VERSION: u32 = 9;
 
 /// What went wrong building, opening or changing a guide index.
 #[derive(Debug, thiserror::Error)]

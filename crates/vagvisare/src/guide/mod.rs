@@ -30,7 +30,7 @@ mod index;
 mod model;
 mod plan;
 mod schema;
-pub(crate) mod search;
+mod search;
 mod suggest;
 
 pub use cache::CacheBudget;

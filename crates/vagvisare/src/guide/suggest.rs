@@ -178,7 +178,6 @@ impl GuideIndex {
                     lexical: score,
                     semantic: None,
                     row: None,
-                    related: None,
                     score,
                 })
                 .collect();
@@ -193,7 +192,6 @@ impl GuideIndex {
                     lexical: score,
                     semantic: best.map(|b| b.0),
                     row: best.map(|b| b.1),
-                    related: None,
                     score,
                 }
             })
@@ -263,89 +261,13 @@ impl GuideIndex {
                     lexical: 0.0,
                     semantic: Some(cosine),
                     row: Some(row),
-                    related: None,
                     score: 0.0,
                 });
             }
         }
-        // Word by word: how near each candidate's key words come to the typed complete words
-        // (the static table's evidence; a host's encoder stores no key words).
-        let table = self.base_embedder();
-        let related = if sq.key == crate::embed::embedder_key(table) {
-            weight * w.related_share
-        } else {
-            0.0
-        };
-        if related > 0.0 {
-            let generation = searcher.generation().generation_id();
-            let typed = self
-                .related_words
-                .get_or_compute(generation, settled.to_string(), || {
-                    self.typed_words(searcher, settled, plan)
-                });
-            if !typed.is_empty() {
-                // Only the best by the rest of the score are compared word by word: the words'
-                // share of the score is small, and comparing is most of the stage's cost.
-                if w.related_depth < found.len() {
-                    semantic::fuse(&mut found, weight, 0.0);
-                }
-                for c in found.iter_mut().take(w.related_depth) {
-                    c.related = typed.of(table, &sq.set, c.address, &self.read_errors);
-                }
-            }
-        }
-        semantic::fuse(&mut found, weight, related);
+        semantic::fuse(&mut found, weight);
         found.truncate(n);
         (found, Some(sq))
-    }
-
-    /// The complete words of `settled` as the related words compare them: each once, stop words
-    /// and words the static table cannot resolve left out (the plan lends its spelling
-    /// neighbours), each weighed by its SIF weight × its [rarity](Self::rarity).
-    fn typed_words(
-        &self,
-        searcher: &Searcher,
-        settled: &str,
-        plan: &QueryPlan,
-    ) -> semantic::RelatedWords {
-        let table = self.base_embedder();
-        let words = semantic::PlanWords { plan };
-        let settled_words = crate::text::tokenize::words(settled);
-        let mut seen: Vec<&str> = Vec::new();
-        let typed = settled_words
-            .iter()
-            .filter_map(|word| {
-                let text = word.text.as_str();
-                if seen.contains(&text) {
-                    return None;
-                }
-                seen.push(text);
-                let mut typed = table.typed_word(text, Some(&words))?;
-                typed.weight *= self.rarity(searcher, text);
-                Some(typed)
-            })
-            .take(crate::embed::MAX_TYPED_WORDS)
-            .collect();
-        semantic::RelatedWords::new(typed)
-    }
-
-    /// How rare a word is among the guides, as BM25 counts it: `ln(1 + N / df)`, with `N` the
-    /// documents and `df` the guides whose title or body holds the word as written (at least 1).
-    /// A term dictionary that cannot be read is counted and the word counts as rare.
-    fn rarity(&self, searcher: &Searcher, word: &str) -> f32 {
-        use super::schema::{Form, Source};
-        let documents = searcher.num_docs().max(1) as f32;
-        let df = [Source::Title, Source::Body]
-            .into_iter()
-            .map(|source| {
-                let field = self.fields.analyzed(source, Form::Word);
-                let term = tantivy::Term::from_field_text(field, word);
-                self.read_errors.or(searcher.doc_freq(&term), 0)
-            })
-            .max()
-            .unwrap_or(0)
-            .max(1) as f32;
-        (1.0 + documents / df).ln()
     }
 
     /// The stored document of a candidate, the failure to read it counted.

@@ -143,9 +143,6 @@ pub struct GuideIndex {
     /// The guides nearest a typed text that joined its lexical candidates, as found in the latest
     /// committed state (the text's own search is what decides them).
     pub(crate) nearest: GenerationCache<NearestKey, Vec<(f32, usize)>>,
-    /// The typed words of a settled text as the related words compare them, with each
-    /// candidate's nearness (`search::semantic::RelatedWords`), by the text.
-    pub(crate) related_words: GenerationCache<String, crate::guide::search::semantic::RelatedWords>,
     /// Query vectors of a costly embedder, by text.
     query_vectors: Mutex<vectors::QueryVectors>,
     /// Semantic weight of searches that do not choose one, once the host chose it (until then,
@@ -298,7 +295,6 @@ impl GuideIndex {
             query_vectors: Mutex::default(),
             related: GenerationCache::default(),
             nearest: GenerationCache::with_capacity(CacheBudget::default().searched_texts),
-            related_words: GenerationCache::with_capacity(CacheBudget::default().searched_texts),
             semantic_weight: RwLock::new(None),
             embed_while_typing: Default::default(),
         })
@@ -321,7 +317,6 @@ impl GuideIndex {
         self.resolved.clear();
         self.kept.clear();
         self.nearest.clear();
-        self.related_words.clear();
     }
 
     /// Whether a typed word also finds its synonyms in the bundled Swedish thesaurus
@@ -357,7 +352,6 @@ impl GuideIndex {
         self.analysed = GenerationCache::with_capacity(budget.analysed_guides);
         self.resolved = GenerationCache::with_capacity(budget.expanded_words);
         self.nearest = GenerationCache::with_capacity(budget.searched_texts);
-        self.related_words = GenerationCache::with_capacity(budget.searched_texts);
     }
 
     /// The ranking weights in use.
@@ -509,7 +503,6 @@ impl GuideIndex {
         self.analysed.clear();
         self.kept.clear();
         self.nearest.clear();
-        self.related_words.clear();
     }
 
     /// Drops every change since the last commit.

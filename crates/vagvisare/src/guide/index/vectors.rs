@@ -149,18 +149,11 @@ impl GuideIndex {
         let mut values = vec![Vec::new(); docs.len()];
         // The base table takes the words already segmented; the host's embedder, the texts.
         let base = embedders.base;
-        let (base_vectors, words) = base.embed_passages(&segmented);
-        // Each document's key words: the key words of all its texts.
-        let mut words = words.into_iter();
-        for (value, texts) in values.iter_mut().zip(docs) {
-            let mut rows: Vec<(f32, u32)> = words.by_ref().take(texts.len()).flatten().collect();
-            let mine = base.key_words(&mut rows);
-            crate::guide::search::semantic::encode_words(value, embedder_key(base), &mine);
-        }
-        let all = std::iter::once((base as &dyn Embedder, Ok(base_vectors))).chain(
-            (embedders.primary.as_deref())
-                .map(|primary| (primary, primary.embed(&flat, TextKind::Passage))),
-        );
+        let all = std::iter::once((base as &dyn Embedder, Ok(base.embed_passages(&segmented))))
+            .chain(
+                (embedders.primary.as_deref())
+                    .map(|primary| (primary, primary.embed(&flat, TextKind::Passage))),
+            );
         for (embedder, vectors) in all {
             let vectors = match vectors {
                 Ok(v) if v.len() == flat.len() && v.iter().all(|x| x.len() == embedder.dim()) => v,
@@ -448,43 +441,6 @@ mod tests {
         assert_eq!(index.nearest.len(), 1);
         index.clear_caches();
         assert!(index.nearest.is_empty());
-    }
-
-    #[test]
-    fn each_guide_keeps_its_key_words_beside_its_vectors() {
-        let index = GuideIndex::in_memory().unwrap();
-        let guide = crate::Guide::new(
-            "lön",
-            "Lön och ersättning",
-            "Så betalas lönen ut varje månad, och så ändrar du ditt kontonummer.",
-        );
-        let other = crate::Guide::new("tom", "—", "—");
-        index.upsert(&[guide.clone(), other]).unwrap();
-        index.commit().unwrap();
-        let searcher = index.reader.searcher();
-        let base = index.base_embedder();
-        let set = index.vector_set(&searcher, base);
-        let address = |id: &str| {
-            let term = tantivy::Term::from_field_text(index.fields.id, id);
-            let query = tantivy::query::TermQuery::new(term, Default::default());
-            searcher
-                .search(
-                    &query,
-                    &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
-                )
-                .unwrap()[0]
-                .1
-        };
-        let text = guide.semantic_text();
-        let (_, mut words) = base.embed_passages(&[(text.as_str(), None)]);
-        let mut expected = base.key_words(&mut words[0]);
-        expected.sort_unstable();
-        assert!(expected.len() >= 5, "{expected:?}");
-        let mut stored = Vec::new();
-        set.words_of(address("lön"), &mut stored, &index.read_errors);
-        assert_eq!(stored, expected);
-        set.words_of(address("tom"), &mut stored, &index.read_errors);
-        assert!(stored.is_empty(), "no words, none kept");
     }
 
     #[test]

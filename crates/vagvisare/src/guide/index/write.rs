@@ -365,9 +365,7 @@ mod tests {
             let text = g.semantic_text();
             let words = GuideWords::of(g);
             let segmented = words.semantic_words(g);
-            let by_words = table
-                .embed_passages(&[(text.as_str(), Some(segmented.as_slice()))])
-                .0;
+            let by_words = table.embed_passages(&[(text.as_str(), Some(segmented.as_slice()))]);
             let by_text = table.embed(&[text.as_str()], TextKind::Passage).unwrap();
             assert_eq!(by_words, by_text, "{}", g.id);
         }

@@ -67,17 +67,6 @@ pub struct Weights {
     /// ([`GuideIndex::set_embed_while_typing`](crate::GuideIndex::set_embed_while_typing)): it
     /// then sees the word being typed, and 0.75 measured best (docs/semantic.md).
     pub semantic_encoder_typing: f32,
-    /// Share of the semantic weight given, beside it, to how near each candidate's key words come
-    /// to the typed words, word by word (`StaticEmbedder::related`: per typed word its best
-    /// cosine with any of the guide's 32 rarest words). A guide's mean vector blurs a word that
-    /// answers the typed one ("betalt" for "lön") among its other words; this does not. With
-    /// the shipped table only (a host's encoder keeps no key words). 0.2 measured best on SweFAQ
-    /// dev, corona-dev and the bundled set together (docs/semantic.md, "Related words").
-    pub related_share: f32,
-    /// Candidates compared word by word for [`related_share`](Self::related_share): the best
-    /// by the rest of the fused score. 10 kept the figures of comparing all (some 30) within a
-    /// question on each set, for a third of the cost (docs/semantic.md, "Related words").
-    pub related_depth: usize,
     /// Lexical candidates the semantic stage re-scores (the best ones).
     pub semantic_depth: usize,
     /// Guides nearest the typed text that join the candidates although no word of it found them.
@@ -115,8 +104,6 @@ impl Default for Weights {
             semantic: 0.3,
             semantic_encoder: 0.7,
             semantic_encoder_typing: 0.75,
-            related_share: 0.2,
-            related_depth: 10,
             semantic_depth: 20,
             semantic_extra: 10,
             semantic_scan: 10_000,

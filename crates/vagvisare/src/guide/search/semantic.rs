@@ -21,7 +21,6 @@
 
 use std::ops::Range;
 use std::sync::atomic::AtomicBool;
-use std::sync::Mutex;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::index::SegmentId;
@@ -30,7 +29,7 @@ use tantivy::{DocAddress, DocId, Searcher};
 use super::super::index::ReadErrors;
 use super::filter::allowed;
 use super::groups;
-use crate::embed::{GuideWords, StaticEmbedder, TypedWord};
+use crate::embed::GuideWords;
 use crate::guide::plan::{MatchKind, QueryPlan};
 use crate::guide::schema::{Form, VECTORS};
 
@@ -57,83 +56,12 @@ pub(crate) fn encode(out: &mut Vec<u8>, key: u32, vectors: &[Vec<f32>]) {
     }
 }
 
-/// The key of the block of a document's key words (see [`encode_words`]) beside the vectors of
-/// the embedder of `key`.
-pub(crate) fn words_key(key: u32) -> u32 {
-    key ^ 0x5744_5253 // "WDRS"
-}
-
-/// Appends a document's key words (rows of the static table, [`StaticEmbedder::key_words`]
-/// (crate::embed::StaticEmbedder::key_words)) beside the vectors of the embedder of `key`: a
-/// block of dimension 0 whose 4-byte "rows" hold the number of words (u32), then the words in
-/// ascending order, each as its difference from the one before in LEB128 (some 2 bytes a word
-/// instead of 4), padded with zeros to a whole row. Nothing for none.
-pub(crate) fn encode_words(out: &mut Vec<u8>, key: u32, words: &[u32]) {
-    if words.is_empty() {
-        return;
-    }
-    let mut sorted = words.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut body = (sorted.len() as u32).to_le_bytes().to_vec();
-    let mut previous = 0u32;
-    for &w in &sorted {
-        let mut delta = w - previous;
-        previous = w;
-        loop {
-            let byte = (delta & 0x7f) as u8;
-            delta >>= 7;
-            if delta == 0 {
-                body.push(byte);
-                break;
-            }
-            body.push(byte | 0x80);
-        }
-    }
-    body.resize(body.len().next_multiple_of(4), 0);
-    let Ok(rows) = u16::try_from(body.len() / 4) else {
-        return;
-    };
-    out.extend(words_key(key).to_le_bytes());
-    out.extend(0u16.to_le_bytes());
-    out.extend(rows.to_le_bytes());
-    out.extend(body);
-}
-
-/// The words of a block written by [`encode_words`], onto `out`; as many as read whole.
-fn decode_words(bytes: &[u8], out: &mut Vec<u32>) {
-    let Some(count) = bytes
-        .get(..4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    else {
-        return;
-    };
-    let (mut at, mut previous) = (4, 0u32);
-    for _ in 0..count {
-        let (mut delta, mut shift) = (0u32, 0);
-        loop {
-            let Some(&byte) = bytes.get(at) else { return };
-            at += 1;
-            if shift > 28 {
-                return;
-            }
-            delta |= u32::from(byte & 0x7f) << shift;
-            shift += 7;
-            if byte & 0x80 == 0 {
-                break;
-            }
-        }
-        previous = previous.wrapping_add(delta);
-        out.push(previous);
-    }
-}
-
 /// A vector as int8 values and the scale that brings them back.
 /// Rows a scan asks of memory ahead of the one it compares ([`VectorSet::nearest`]): eight rows
 /// of 256 values are 2 KiB, some hundred nanoseconds of comparing ahead.
 const SCAN_AHEAD: usize = 8;
 
-pub(crate) fn quantise(v: &[f32]) -> (f32, Vec<i8>) {
+pub(super) fn quantise(v: &[f32]) -> (f32, Vec<i8>) {
     let max = v
         .iter()
         .filter(|x| x.is_finite())
@@ -189,12 +117,6 @@ pub(crate) struct VectorSet {
     by_group: FxHashMap<u64, Vec<u32>>,
     /// Row of each document's first vector.
     by_doc: FxHashMap<DocAddress, u32>,
-    /// The embedder's key.
-    key: u32,
-    /// Each segment's stored values (by its ordinal in the searcher), from which a document's
-    /// key words are read when they are asked for ([`words_of`](Self::words_of)): not copied,
-    /// since a search compares the words of ten guides at most.
-    columns: Vec<Option<tantivy::columnar::BytesColumn>>,
     /// Live documents with no vector of this embedder (written before it was chosen).
     pub(crate) missing: usize,
     /// Each segment (by its ordinal in the searcher) and its rows.
@@ -209,7 +131,6 @@ impl VectorSet {
     pub(crate) fn build(searcher: &Searcher, key: u32, dim: usize, errors: &ReadErrors) -> Self {
         let mut set = VectorSet {
             dim,
-            key,
             ..Self::default()
         };
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
@@ -231,7 +152,6 @@ impl VectorSet {
         let alive = segment.alive_bitset();
         let live = |doc: DocId| alive.is_none_or(|a| a.is_alive(doc));
         let column = errors.or(segment.fast_fields().bytes(VECTORS), None);
-        self.columns.push(column.clone());
         let group_of = groups(segment, errors);
         let Some(column) = column else {
             self.missing += (0..segment.max_doc()).filter(|&d| live(d)).count();
@@ -418,24 +338,6 @@ impl VectorSet {
         (row < self.len() && self.docs[row] == address && self.texts[row] == text).then_some(row)
     }
 
-    /// A document's key words, in ascending order, onto `out` (cleared first): none when it has
-    /// none or they cannot be read (counted in `errors`). Read from the stored value.
-    pub(crate) fn words_of(&self, address: DocAddress, out: &mut Vec<u32>, errors: &ReadErrors) {
-        out.clear();
-        let Some(Some(column)) = self.columns.get(address.segment_ord as usize) else {
-            return;
-        };
-        let Some(ord) = column.term_ords(address.doc_id).next() else {
-            return;
-        };
-        let mut value = Vec::new();
-        if errors.or(column.ord_to_bytes(ord, &mut value), false) {
-            if let Some((0, _, words)) = block(&value, words_key(self.key)) {
-                decode_words(words, out);
-            }
-        }
-    }
-
     /// Dimension of the vectors.
     pub(crate) fn dim(&self) -> usize {
         self.dim
@@ -478,7 +380,7 @@ impl VectorSet {
 /// (checked once, then a load and a branch per call), else for any x86-64 (SSE2). The exact
 /// scan of the semantic stage is this, 10 000 times a completed word: with SSE2 a 256-value
 /// row cost about 40 ns, most of a warm keystroke's time at 10 000 guides.
-pub(crate) fn dot(a: &[i8], b: &[i8]) -> i32 {
+pub(super) fn dot(a: &[i8], b: &[i8]) -> i32 {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has AVX2, checked just above; the function reads only the two
@@ -630,8 +532,7 @@ impl Query {
 }
 
 /// A candidate of the fusion: its document, lexical score (0 when only the semantic stage found
-/// it), semantic score (its best cosine, when it has vectors) and how near its key words come to
-/// the typed words ([`StaticEmbedder::related`](crate::embed::StaticEmbedder::related)).
+/// it) and semantic score (its best cosine, when it has vectors).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fused {
     pub(crate) address: DocAddress,
@@ -639,20 +540,17 @@ pub(crate) struct Fused {
     pub(crate) semantic: Option<f32>,
     /// The row of its best cosine.
     pub(crate) row: Option<usize>,
-    /// Its words' nearness to the typed words, when compared.
-    pub(crate) related: Option<f32>,
     /// Its fused score.
     pub(crate) score: f32,
 }
 
 /// Fuses the candidates' scores: the lexical score as a share of the best one (so a guide the
-/// words barely reach stays low), the cosine and the words' nearness each scaled 0–1 over the
-/// candidates (min–max; all 1 when they are equal), then
-/// `((1 − weight) × lexical + weight × semantic + related × words) / (1 + related)`; a
-/// candidate without a vector (or not compared word by word) counts the lowest such score.
-/// Sorted best first; ties keep the lexical order. (Min–max of the lexical score too, and
-/// reciprocal-rank fusion, measured worse: docs/semantic.md.)
-pub(crate) fn fuse(candidates: &mut [Fused], weight: f32, related: f32) {
+/// words barely reach stays low), the cosine scaled 0–1 over the candidates (min–max; all 1 when
+/// they are equal), then `(1 − weight) × lexical + weight × semantic`; a candidate without a
+/// vector counts the lowest semantic score. Sorted best first; ties keep the lexical order.
+/// (Min–max of the lexical score too, and reciprocal-rank fusion, measured worse:
+/// docs/semantic.md.)
+pub(crate) fn fuse(candidates: &mut [Fused], weight: f32) {
     let range = |values: &mut dyn Iterator<Item = f32>| {
         values.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), x| {
             (lo.min(x), hi.max(x))
@@ -660,58 +558,14 @@ pub(crate) fn fuse(candidates: &mut [Fused], weight: f32, related: f32) {
     };
     let lhi = candidates.iter().map(|c| c.lexical).fold(0f32, f32::max);
     let (slo, shi) = range(&mut candidates.iter().filter_map(|c| c.semantic));
-    let (rlo, rhi) = range(&mut candidates.iter().filter_map(|c| c.related));
     let scale = |x: f32, lo: f32, hi: f32| if hi > lo { (x - lo) / (hi - lo) } else { 1.0 };
     for c in candidates.iter_mut() {
         let lexical = if lhi > 0.0 { c.lexical / lhi } else { 0.0 };
         let semantic = c.semantic.map_or(0.0, |s| scale(s, slo, shi));
-        let words = c.related.map_or(0.0, |r| scale(r, rlo, rhi));
-        c.score =
-            ((1.0 - weight) * lexical + weight * semantic + related * words) / (1.0 + related);
+        c.score = (1.0 - weight) * lexical + weight * semantic;
     }
     // A stable sort: equal fused scores keep the lexical order they came in.
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
-}
-
-/// The typed words of one settled text (the text up to its last complete word) as the related
-/// words compare them, and each candidate's nearness once computed: while the next word is being
-/// typed, the same words meet mostly the same candidates keystroke after keystroke.
-pub(crate) struct RelatedWords {
-    typed: Vec<TypedWord>,
-    nearness: Mutex<FxHashMap<DocAddress, Option<f32>>>,
-}
-
-impl RelatedWords {
-    /// The typed words, each at most once and only those the table can compare.
-    pub(crate) fn new(typed: Vec<TypedWord>) -> Self {
-        Self {
-            typed,
-            nearness: Mutex::default(),
-        }
-    }
-
-    /// True when no typed word can be compared.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.typed.is_empty()
-    }
-
-    /// The nearness of a document's key words to the typed words
-    /// ([`StaticEmbedder::related`]), computed once per document; `None` when it has no key
-    /// words.
-    pub(crate) fn of(
-        &self,
-        table: &StaticEmbedder,
-        set: &VectorSet,
-        address: DocAddress,
-        errors: &ReadErrors,
-    ) -> Option<f32> {
-        let mut nearness = self.nearness.lock().unwrap_or_else(|e| e.into_inner());
-        *nearness.entry(address).or_insert_with(|| {
-            let mut words = Vec::with_capacity(crate::embed::KEY_WORDS);
-            set.words_of(address, &mut words, errors);
-            (!words.is_empty()).then(|| table.related(&self.typed, &words))
-        })
-    }
 }
 
 /// Whether a document passes the filter (`None`: no filter), per segment, computed once.
@@ -777,33 +631,6 @@ mod tests {
         assert!((c - 1.0).abs() < 0.02, "{c}");
         assert_eq!(set.source(row), (DocAddress::new(0, 4), 0));
         assert!(Query::new(&[0.0, 0.0, 0.0]).is_none());
-        // A cut or noisy block of words gives what it holds whole, never a panic.
-        let mut cut = Vec::new();
-        decode_words(&[3, 0, 0, 0, 5, 0x80], &mut cut);
-        assert_eq!(cut, [5]);
-        decode_words(&[1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], &mut cut);
-        decode_words(&[9, 9], &mut cut);
-        assert_eq!(cut, [5]);
-        // Key words ride beside the vectors of their embedder, under their own key.
-        let mut value = Vec::new();
-        encode(&mut value, 9, std::slice::from_ref(&a));
-        let words = [70_000, 7, 3, 128, 127, u32::MAX, 7];
-        encode_words(&mut value, 9, &words);
-        encode(&mut value, 8, std::slice::from_ref(&b));
-        assert!(set.push(DocAddress::new(0, 6), Some(3), &value, 9));
-        let (dim, _, stored) = block(&value, words_key(9)).unwrap();
-        assert_eq!(dim, 0);
-        let mut read = Vec::new();
-        decode_words(stored, &mut read);
-        assert_eq!(
-            read,
-            [3, 7, 127, 128, 70_000, u32::MAX],
-            "each word once, in order"
-        );
-        assert!(block(&value, words_key(8)).is_none(), "no words, no block");
-        let (c, row) = set.best_of(&q, DocAddress::new(0, 6)).unwrap();
-        assert!((c - 1.0).abs() < 0.02, "the vectors still read: {c}");
-        assert_eq!(set.source(row), (DocAddress::new(0, 6), 0));
     }
 
     #[test]
@@ -813,7 +640,6 @@ mod tests {
             lexical,
             semantic,
             row: None,
-            related: None,
             score: 0.0,
         };
         let mut cands = vec![
@@ -821,31 +647,18 @@ mod tests {
             c(1, 8.0, Some(0.9)),
             c(2, 0.0, Some(0.5)),
         ];
-        fuse(&mut cands, 0.0, 0.0);
+        fuse(&mut cands, 0.0);
         assert_eq!(
             cands[0].address.doc_id, 0,
             "weight 0 keeps the lexical order"
         );
-        fuse(&mut cands, 0.5, 0.0);
+        fuse(&mut cands, 0.5);
         // doc 1: 0.5 × 0.8 + 0.5 × 1 = 0.9 beats doc 0: 0.5 × 1 + 0 = 0.5.
         assert_eq!(cands[0].address.doc_id, 1);
         assert!((cands[0].score - 0.9).abs() < 1e-6);
         let mut none = vec![c(0, 3.0, None), c(1, 2.0, Some(0.9))];
-        fuse(&mut none, 0.9, 0.0);
+        fuse(&mut none, 0.9);
         assert_eq!(none[0].address.doc_id, 1, "no vector counts as the lowest");
-        // The words' nearness, scaled over the candidates, added at its weight: doc 0 (1 + 0)
-        // against doc 1 (0.8 + 1 × 0.5) / 1.5.
-        let mut words = vec![c(0, 10.0, None), c(1, 8.0, None)];
-        words[0].related = Some(0.2);
-        words[1].related = Some(0.6);
-        fuse(&mut words, 0.0, 0.1);
-        assert_eq!(words[0].address.doc_id, 0, "a small weight keeps the order");
-        fuse(&mut words, 0.0, 0.5);
-        assert_eq!(
-            words[0].address.doc_id, 1,
-            "a larger one lifts the nearer words"
-        );
-        assert!((words[0].score - (0.8 + 0.5) / 1.5).abs() < 1e-6);
     }
 
     #[test]
