@@ -18,6 +18,7 @@ repo-check:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 # Runs every Rust test, then closes with one line of totals over all test binaries.
 rust-test:

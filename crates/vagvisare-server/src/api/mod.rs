@@ -229,7 +229,7 @@ fn path_error(rejection: &PathRejection) -> ApiError {
     ApiError::new(ErrorCode::BadRequest, message)
 }
 
-/// An editor: the request carries the admin token ([`require_admin`]). A handler that takes it
+/// An editor: the request carries the admin token (`require_admin`). A handler that takes it
 /// answers nobody else; put it after the path and query extractors and before the body, so a bad
 /// path is refused first, as with the check in the handler's body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

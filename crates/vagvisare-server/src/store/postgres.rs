@@ -5,7 +5,7 @@
 //! counter is one row updated by every guide write, so revisions become visible in the order
 //! they were committed and an instance polling "changes since revision n" never skips one.
 //! Migrations and seeding run under a transaction-scoped advisory lock, so instances starting
-//! together migrate once. The store's logic is in [`super::sql`]; this file connects and runs
+//! together migrate once. The store's logic is in `store::sql`; this file connects and runs
 //! statements.
 
 use std::collections::HashMap;

@@ -1,7 +1,7 @@
 //! The embedded store: SQLite (rusqlite with its bundled SQLite) in the data directory, in WAL
 //! mode with `synchronous = FULL`, so a committed write survives a crash of the process or the
 //! machine. Writers take the database's write lock at the start of their transaction
-//! (`BEGIN IMMEDIATE`); readers never wait for writers. The store's logic is in [`super::sql`];
+//! (`BEGIN IMMEDIATE`); readers never wait for writers. The store's logic is in `store::sql`;
 //! this file opens connections and runs statements on them.
 
 use std::path::{Path, PathBuf};
