@@ -11,7 +11,7 @@ use super::index::LEARNED_SEPARATOR;
 use super::model::Guide;
 use super::plan::{Alternative, MatchKind, QueryPlan, QueryWord};
 use super::schema::{Form, Source};
-use crate::text::analyzer::{compound_pair_term, pair_term, Analyzer, Token};
+use crate::text::analyzer::{write_compound_pair_term, write_pair_term, Analyzer, Token};
 use crate::text::tokenize::{same_sentence, words, Word};
 
 /// Words of body text a snippet shows.
@@ -108,6 +108,23 @@ fn term_key(form: Option<Form>, term: &str) -> u64 {
     hasher.finish()
 }
 
+/// The keys of every term a word is indexed under, as [`AnalysedGuide`] finds them (the same for
+/// every token of one [`Forms`](crate::text::analyzer::Forms): its word's).
+fn token_keys(token: &Token) -> Box<[u64]> {
+    let forms = &token.forms;
+    let terms = [
+        (Form::Word, std::slice::from_ref(&token.word.text)),
+        (Form::Stem, &forms.stems[..]),
+        (Form::Fold, &forms.folded[..]),
+        (Form::Fold, &forms.stems[..]),
+        (Form::Part, &forms.parts[..]),
+    ];
+    terms
+        .iter()
+        .flat_map(|(form, list)| list.iter().map(|term| term_key(Some(*form), term)))
+        .collect()
+}
+
 impl AnalysedGuide {
     /// Analyses a guide's title, keywords, body and learned texts.
     pub(crate) fn new(guide: Guide, learned_text: String, analyzer: &mut Analyzer<'_>) -> Self {
@@ -115,7 +132,10 @@ impl AnalysedGuide {
         let title_tokens = analyzer.analyze(&title_text);
         let body_tokens = analyzer.analyze(&guide.body);
         let learned_tokens = analyzer.analyze(&learned_text);
-        let mut pairs: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
+        let words = title_tokens.len() + body_tokens.len() + learned_tokens.len();
+        let mut pairs: FxHashMap<u64, (u32, u32)> =
+            FxHashMap::with_capacity_and_hasher(words, Default::default());
+        let mut term = String::new();
         let mut first = 0u32;
         for (source, text, tokens) in [
             (Source::Title, title_text.as_str(), &title_tokens),
@@ -128,42 +148,33 @@ impl AnalysedGuide {
                     && source.pairs(&pair[0], &pair[1])
                 {
                     let at = first + i as u32;
-                    let term = pair_term(pair[0].stem(), pair[1].stem());
+                    write_pair_term(&mut term, pair[0].stem(), pair[1].stem());
                     pairs.entry(term_key(None, &term)).or_insert((at, at + 1));
                 }
             }
             for (i, token) in tokens.iter().enumerate() {
                 let at = first + i as u32;
                 for heads in token.forms.part_heads.windows(2) {
-                    let term = compound_pair_term(&heads[0], &heads[1]);
+                    write_compound_pair_term(&mut term, &heads[0], &heads[1]);
                     pairs.entry(term_key(None, &term)).or_insert((at, at));
                 }
             }
             first += tokens.len() as u32;
         }
-        let mut positions: Vec<(u64, u32)> = Vec::new();
         let all = title_tokens
             .iter()
             .chain(&body_tokens)
             .chain(&learned_tokens);
+        let mut positions: Vec<(u64, u32)> = Vec::with_capacity(words * 6);
         for (at, token) in all.enumerate() {
-            let forms = &token.forms;
-            let terms = [
-                (Form::Word, std::slice::from_ref(&token.word.text)),
-                (Form::Stem, &forms.stems[..]),
-                (Form::Fold, &forms.folded[..]),
-                (Form::Fold, &forms.stems[..]),
-                (Form::Part, &forms.parts[..]),
-            ];
-            for (form, list) in terms {
-                for term in list {
-                    positions.push((term_key(Some(form), term), at as u32));
-                }
-            }
+            let keys = token.forms.term_keys.get_or_init(|| token_keys(token));
+            positions.extend(keys.iter().map(|&key| (key, at as u32)));
         }
         positions.sort_unstable();
         positions.dedup();
-        let mut terms: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
+        let distinct = positions.chunk_by(|a, b| a.0 == b.0).count();
+        let mut terms: FxHashMap<u64, (u32, u32)> =
+            FxHashMap::with_capacity_and_hasher(distinct, Default::default());
         for (i, &(key, _)) in positions.iter().enumerate() {
             terms
                 .entry(key)
@@ -233,20 +244,60 @@ impl AnalysedGuide {
         Some((written, learned))
     }
 
-    /// Where any term of the alternative stands (word numbers, title first).
-    fn positions_of<'a>(&'a self, alt: &'a Alternative) -> impl Iterator<Item = usize> + 'a {
-        alt.terms.iter().flat_map(move |(form, term)| {
+    /// Where any of the terms stands (word numbers, title first), by their [`term_key`]s.
+    fn positions_of<'a>(&'a self, keys: &'a [u64]) -> impl Iterator<Item = usize> + 'a {
+        keys.iter().flat_map(move |key| {
             let (from, len) = self
                 .terms
-                .get(&term_key(Some(*form), term))
+                .get(key)
                 .map_or((0, 0), |&(from, len)| (from as usize, len as usize));
             self.term_at[from..from + len].iter().map(|&at| at as usize)
         })
     }
 }
 
+/// A plan's terms as the keys an [`AnalysedGuide`] finds them by, hashed once a keystroke
+/// rather than once for each guide explained: a half-typed word of two letters has hundreds of
+/// completions, each looked for in every suggestion twice.
+pub(crate) struct PlanKeys {
+    /// Per query word, its alternatives' kinds and keys, the strongest alternative first (ties
+    /// in the plan's order).
+    words: Vec<Vec<(MatchKind, Vec<u64>)>>,
+}
+
+impl PlanKeys {
+    /// The keys of every alternative of every word of `plan`.
+    pub(crate) fn of(plan: &QueryPlan) -> Self {
+        let words = plan
+            .words
+            .iter()
+            .map(|qw| {
+                let mut alternatives: Vec<&Alternative> = qw.alternatives.iter().collect();
+                alternatives.sort_by(|a, b| b.boost.total_cmp(&a.boost));
+                alternatives
+                    .into_iter()
+                    .map(|alt| {
+                        let keys = alt
+                            .terms
+                            .iter()
+                            .map(|(form, term)| term_key(Some(*form), term))
+                            .collect();
+                        (alt.kind, keys)
+                    })
+                    .collect()
+            })
+            .collect();
+        Self { words }
+    }
+}
+
 /// Explains one candidate: what matched, and a snippet.
-pub(crate) fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) -> Suggestion {
+pub(crate) fn explain(
+    analysed: &AnalysedGuide,
+    score: f32,
+    plan: &QueryPlan,
+    keys: &PlanKeys,
+) -> Suggestion {
     let AnalysedGuide {
         guide,
         title_tokens,
@@ -265,12 +316,10 @@ pub(crate) fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) ->
             }
         }
     };
-    for (wi, qw) in plan.words.iter().enumerate() {
-        let mut alternatives: Vec<&Alternative> = qw.alternatives.iter().collect();
-        alternatives.sort_by(|a, b| b.boost.total_cmp(&a.boost));
+    for (wi, (qw, alternatives)) in plan.words.iter().zip(&keys.words).enumerate() {
         let best = alternatives
             .iter()
-            .find_map(|alt| Some((alt.kind, analysed.positions_of(alt).min()?)));
+            .find_map(|(kind, keys)| Some((*kind, analysed.positions_of(keys).min()?)));
         let found = match best {
             Some((kind, at)) => Some((kind, at, at)),
             // No way of the word alone: a pair it is part of (the word with its neighbour, or
@@ -301,8 +350,8 @@ pub(crate) fn explain(analysed: &AnalysedGuide, score: f32, plan: &QueryPlan) ->
                 hit(wi, at);
             }
         }
-        for alt in &qw.alternatives {
-            for at in analysed.positions_of(alt) {
+        for (_, keys) in alternatives {
+            for at in analysed.positions_of(keys) {
                 hit(wi, at);
             }
         }
@@ -500,19 +549,43 @@ fn snippet(body: &str, tokens: &[Word], hits: &[Vec<usize>]) -> Snippet {
     let trimmed = text.trim_end().len();
     text.truncate(trimmed);
     let html = mark_html(&text, &highlights);
-    let offsets = |unit: fn(char) -> usize| {
-        let at = |byte: usize| text[..byte].chars().map(unit).sum::<usize>();
-        highlights
-            .iter()
-            .map(|&(from, to)| (at(from), at(to)))
-            .collect::<Vec<_>>()
-    };
+    let (highlights, highlights_utf16) = char_offsets(&text, &highlights);
     Snippet {
-        highlights: offsets(|_| 1),
-        highlights_utf16: offsets(char::len_utf16),
+        highlights,
+        highlights_utf16,
         text,
         html,
     }
+}
+
+/// Byte ranges of `text` (rising, not overlapping) as ranges of characters and of UTF-16 code
+/// units: one pass over the text, not one from its start for each end of a range.
+#[allow(clippy::type_complexity)]
+fn char_offsets(
+    text: &str,
+    ranges: &[(usize, usize)],
+) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+    let (mut chars, mut units) = (
+        Vec::with_capacity(ranges.len()),
+        Vec::with_capacity(ranges.len()),
+    );
+    let (mut byte, mut char_at, mut unit_at) = (0usize, 0usize, 0usize);
+    let mut advance = |to: usize| {
+        let passed = text.get(byte..to.max(byte)).unwrap_or("");
+        for c in passed.chars() {
+            char_at += 1;
+            unit_at += c.len_utf16();
+        }
+        byte = to.max(byte);
+        (char_at, unit_at)
+    };
+    for &(from, to) in ranges {
+        let (cf, uf) = advance(from);
+        let (ct, ut) = advance(to);
+        chars.push((cf, ct));
+        units.push((uf, ut));
+    }
+    (chars, units)
 }
 
 /// The first start of the `window` words that hold the most distinct query words, and among
@@ -563,16 +636,21 @@ fn push_collapsed(out: &mut String, gap: &str) {
 }
 
 fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    // Runs without a character to escape are copied whole (the five are ASCII, so a byte
+    // search finds them and every cut is at a character boundary).
+    let mut rest = text;
+    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        });
+        rest = &rest[at + 1..];
     }
+    out.push_str(rest);
 }
 
 /// HTML-escapes text and wraps the highlighted byte ranges in `<mark>`.
@@ -620,7 +698,11 @@ mod tests {
                 None,
                 &crate::guide::Weights::default(),
             );
-            let (a, b) = (explain(&full, 1.0, &plan), explain(&light, 1.0, &plan));
+            let keys = PlanKeys::of(&plan);
+            let (a, b) = (
+                explain(&full, 1.0, &plan, &keys),
+                explain(&light, 1.0, &plan, &keys),
+            );
             assert!(a.matched.is_empty() && b.matched.is_empty());
             assert_eq!(a.snippet, b.snippet, "{}", a.id);
         }
@@ -676,5 +758,33 @@ mod tests {
             mark_html("abc", &[(1, 2), (0, 3), (2, 9)]),
             "a<mark>b</mark>c"
         );
+        let mut out = String::new();
+        escape_into(&mut out, "å&<>\"'ö&&x");
+        assert_eq!(out, "å&amp;&lt;&gt;&quot;&#39;ö&amp;&amp;x");
+    }
+
+    /// The offsets of one pass are those of counting each from the text's start, in characters
+    /// and in UTF-16 code units (a character outside the Basic Multilingual Plane is two).
+    #[test]
+    fn character_offsets_in_one_pass() {
+        let text = "Glömt 🔑 lösenord… på 𝔼-tjänsten? ja";
+        let ranges: Vec<(usize, usize)> = crate::text::tokenize::words(text)
+            .iter()
+            .map(|w| (w.start, w.end))
+            .collect();
+        assert!(ranges.len() >= 5);
+        let count = |byte: usize, unit: fn(char) -> usize| -> usize {
+            text[..byte].chars().map(unit).sum()
+        };
+        let (chars, units) = char_offsets(text, &ranges);
+        for (i, &(from, to)) in ranges.iter().enumerate() {
+            assert_eq!(chars[i], (count(from, |_| 1), count(to, |_| 1)));
+            assert_eq!(
+                units[i],
+                (count(from, char::len_utf16), count(to, char::len_utf16))
+            );
+        }
+        assert_ne!(chars, units);
+        assert_eq!(char_offsets(text, &[]), (Vec::new(), Vec::new()));
     }
 }

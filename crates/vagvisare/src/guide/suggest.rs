@@ -287,6 +287,7 @@ impl GuideIndex {
         let (candidates, semantic) = self.candidates(&searcher, text, &plan, options);
         let generation = searcher.generation().generation_id();
         // Stage 4, Explanation.
+        let keys = explain::PlanKeys::of(&plan);
         candidates
             .into_iter()
             .filter_map(|c| {
@@ -295,7 +296,7 @@ impl GuideIndex {
                 let by_meaning = c.lexical <= 0.0;
                 let analysed = self.analysed_of(&searcher, c.address, by_meaning)?;
                 let analysed = analysed.as_ref().as_ref()?;
-                let mut suggestion = explain::explain(analysed, c.score, &plan);
+                let mut suggestion = explain::explain(analysed, c.score, &plan, &keys);
                 // Named where only the semantic stage explains the guide: it found it, or no
                 // word matched. (Naming the nearest word of every unmatched word of every guide
                 // it moved cost more than the rest of the keystroke.)

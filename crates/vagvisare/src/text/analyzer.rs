@@ -27,6 +27,10 @@ pub struct Forms {
     pub function: bool,
     /// True for a negation: it forms a word pair even with a function word ("kan inte").
     pub negation: bool,
+    /// The hashed terms of these forms, as explaining a guide looks them up: computed the first
+    /// time a guide holding the word is explained, then shared by every guide and keystroke
+    /// that sees the word again (`explain::AnalysedGuide`).
+    pub(crate) term_keys: std::sync::OnceLock<Box<[u64]>>,
 }
 
 /// One analysed word of a text.
@@ -89,6 +93,7 @@ pub fn forms(word: &Word, lexicon: &Lexicon) -> Forms {
         stop: is_stop_word(&word.text),
         function: is_function_word(&word.text),
         negation: is_negation(&word.text),
+        term_keys: std::sync::OnceLock::new(),
     }
 }
 
@@ -186,9 +191,30 @@ impl<'a> Analyzer<'a> {
     /// Every word, already segmented by [`words`], with its forms (for a caller that segmented
     /// the text before, e.g. to teach the lexicon its words, and would otherwise do it twice).
     pub fn analyze_words(&mut self, words: Vec<Word>) -> Vec<Token> {
+        // With a memo, every word it remembers is looked up under one lock (most words of a
+        // guide were seen before), and only the others go the way below.
+        let remembered: Vec<Option<Arc<Forms>>> = match self.memo {
+            Some(memo) => {
+                let state = memo.state();
+                let current = state.version == self.lexicon.version();
+                words
+                    .iter()
+                    .map(|word| {
+                        (current && word.hyphen_parts.is_empty())
+                            .then(|| state.forms.get(&word.text).cloned())
+                            .flatten()
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let mut remembered = remembered.into_iter();
         words
             .into_iter()
             .map(|word| {
+                if let Some(forms) = remembered.next().flatten() {
+                    return Token { word, forms };
+                }
                 let forms = match self.seen.get(&word.text) {
                     Some(forms) => Arc::clone(forms),
                     None => {
