@@ -366,8 +366,12 @@ class VagvisareCli(Engine):
     name = "vagvisare-cli"
     setup = "CLI stand-in: `vagvisare index`, `vagvisare suggest --stdin --format jsonl`"
 
-    def __init__(self, binary: str) -> None:
+    def __init__(self, binary: str, answers: int = 10) -> None:
+        """`answers`: the suggestions each line asks for (`--limit`), fixed when the process
+        starts: as many as the task reads (5 for a replay of keystrokes, as every other engine
+        is asked; 10 for the quality columns' MRR@10), since each one is explained."""
         self.binary = binary
+        self.answers = answers
         self.dir = tempfile.mkdtemp(prefix="vagvisare-compare-")
         self.proc: Optional[subprocess.Popen] = None
 
@@ -396,16 +400,19 @@ class VagvisareCli(Engine):
     def open(self, path: str) -> None:
         """`vagvisare suggest --index path --stdin`, answering once it has opened the index
         (the first line waits for that, so it is asked before timing starts: see `ready`)."""
-        index = path
         self.proc = subprocess.Popen(
-            [self.binary, "suggest", "--index", index, "--stdin", "--format", "jsonl",
-             "--limit", "10"],
+            self.command(path),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             encoding="utf-8",
             bufsize=1,
         )
+
+    def command(self, path: str) -> list[str]:
+        """The command line that searches the index in the directory `path`."""
+        return [self.binary, "suggest", "--index", path, "--stdin", "--format", "jsonl",
+                "--limit", str(self.answers)]
 
     def ready(self) -> None:
         # An empty line asks nothing; its answer comes once the index is open.
@@ -507,13 +514,16 @@ ENGINES = [
 ]
 
 
-def make(name: str, dsn: Optional[str] = None, cli: Optional[str] = None) -> Engine:
+def make(name: str, dsn: Optional[str] = None, cli: Optional[str] = None,
+         answers: int = 10) -> Engine:
+    """The engine called `name`; `answers` is how many suggestions the task reads per search
+    (only the CLI stand-in, which fixes it when it starts, needs to know beforehand)."""
     if name == "vagvisare":
         return Vagvisare()
     if name == "vagvisare-cli":
         if not cli:
             raise ValueError("vagvisare-cli needs the path of the vagvisare binary")
-        return VagvisareCli(cli)
+        return VagvisareCli(cli, answers)
     if name == "sqlite-fts5":
         return Fts5()
     if name == "tantivy-py-default":

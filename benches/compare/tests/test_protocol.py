@@ -132,6 +132,22 @@ class Fts5Adapter(unittest.TestCase):
         engine.close()
 
 
+class CliStandIn(unittest.TestCase):
+    def test_asks_for_as_many_suggestions_as_the_task_reads(self) -> None:
+        # Each suggestion is explained, so a CLI asked for 10 where the others are asked for 5
+        # would do twice their work in every keystroke's figure.
+        def limit(engine: engines.Engine) -> str:
+            command = engine.command("INDEX")
+            self.assertEqual(command[:4], ["vagvisare", "suggest", "--index", "INDEX"])
+            return command[command.index("--limit") + 1]
+
+        self.assertEqual(limit(engines.make("vagvisare-cli", cli="vagvisare", answers=5)), "5")
+        self.assertEqual(limit(engines.make("vagvisare-cli", cli="vagvisare")), "10")
+        for engine in (engines.make("vagvisare-cli", cli="vagvisare", answers=5),
+                       engines.make("vagvisare-cli", cli="vagvisare")):
+            engine.close()
+
+
 class Replay(unittest.TestCase):
     def test_names_the_slowest_keystrokes_and_leaves_the_collector_on(self) -> None:
         import gc
