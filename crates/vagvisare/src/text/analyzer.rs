@@ -30,8 +30,28 @@ pub struct Forms {
     /// The hashed terms of these forms, as explaining a guide looks them up: computed the first
     /// time a guide holding the word is explained, then shared by every guide and keystroke
     /// that sees the word again (`explain::AnalysedGuide`).
-    pub(crate) term_keys: std::sync::OnceLock<Box<[u64]>>,
+    pub(crate) term_keys: TermKeys,
 }
+
+/// [`Forms::term_keys`]: derived from the forms on first use, so it takes no part in comparing
+/// two forms (one explained already and one not are the same forms).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TermKeys(std::sync::OnceLock<Box<[u64]>>);
+
+impl TermKeys {
+    /// The keys, computed by `keys` the first time they are asked for.
+    pub(crate) fn get_or_init(&self, keys: impl FnOnce() -> Box<[u64]>) -> &[u64] {
+        self.0.get_or_init(keys)
+    }
+}
+
+impl PartialEq for TermKeys {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for TermKeys {}
 
 /// One analysed word of a text.
 #[derive(Debug, Clone)]
@@ -93,7 +113,7 @@ pub fn forms(word: &Word, lexicon: &Lexicon) -> Forms {
         stop: is_stop_word(&word.text),
         function: is_function_word(&word.text),
         negation: is_negation(&word.text),
-        term_keys: std::sync::OnceLock::new(),
+        term_keys: TermKeys::default(),
     }
 }
 
@@ -307,6 +327,21 @@ mod tests {
         assert_eq!(table[2].0, "skrivarkön");
         assert_eq!(table[3].0, "epost");
         assert_eq!(table[3].2, ["e", "post"]);
+    }
+
+    #[test]
+    fn forms_compare_alike_whether_their_term_keys_were_computed_or_not() {
+        let lex = Lexicon::new();
+        let word = &words("lösenordet")[0];
+        let (explained, fresh) = (forms(word, &lex), forms(word, &lex));
+        assert_eq!(
+            explained.term_keys.get_or_init(|| vec![1, 2].into()),
+            [1, 2]
+        );
+        assert_eq!(explained, fresh);
+        // Computed once: a second call keeps the first keys.
+        assert_eq!(explained.term_keys.get_or_init(|| vec![3].into()), [1, 2]);
+        assert_ne!(forms(&words("byte")[0], &lex), fresh);
     }
 
     #[test]
