@@ -809,36 +809,11 @@ fn add_scaled_lanes(acc: &mut [f32], row: &[u8], f: f32) {
 unsafe fn add_scaled_avx2(acc: &mut [f32], row: &[u8], f: f32) {
     add_scaled_lanes(acc, row, f);
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Adding rows gives the same sums to the bit whichever way it runs (lengths not a multiple
-    /// of the vector width included), so a guide's vector does not depend on the processor.
-    #[test]
-    fn adding_a_row_is_the_same_with_and_without_avx2() {
-        let mut state = 7u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as u32
-        };
-        for len in [0usize, 1, 7, 8, 31, 256, 259] {
-            let (mut a, mut b) = (vec![0f32; len], vec![0f32; len]);
-            for _ in 0..20 {
-                let row: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-                let f = (next() % 10_000) as f32 / 3_333.0 - 1.5;
-                add_scaled(&mut a, &row, f);
-                for (x, &q) in b.iter_mut().zip(&row) {
-                    *x += f * f32::from(q as i8);
-                }
-            }
-            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&a), bits(&b), "length {len}");
-            assert!(len == 0 || a.iter().any(|&x| x != 0.0));
-        }
-    }
     use crate::embed::cosine;
 
     /// A table file in the VVEC format, as scripts/build_static_vectors.py writes it.
@@ -1218,5 +1193,32 @@ mod tests {
         );
         // Common words weigh less than rare ones.
         assert!(t.weight(t.find("och").unwrap()) < t.weight(t.find("lösenord").unwrap()));
+    }
+
+    /// Adding rows gives the same sums to the bit whichever way it runs (lengths not a multiple
+    /// of the vector width included), so a guide's vector does not depend on the processor.
+    #[test]
+    fn adding_a_row_is_the_same_with_and_without_avx2() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        for len in [0usize, 1, 7, 8, 31, 256, 259] {
+            let (mut a, mut b) = (vec![0f32; len], vec![0f32; len]);
+            for _ in 0..20 {
+                let row: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+                let f = (next() % 10_000) as f32 / 3_333.0 - 1.5;
+                add_scaled(&mut a, &row, f);
+                for (x, &q) in b.iter_mut().zip(&row) {
+                    *x += f * f32::from(q as i8);
+                }
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&a), bits(&b), "length {len}");
+            assert!(len == 0 || a.iter().any(|&x| x != 0.0));
+        }
     }
 }

@@ -571,12 +571,12 @@ fn char_offsets(
     );
     let (mut byte, mut char_at, mut unit_at) = (0usize, 0usize, 0usize);
     let mut advance = |to: usize| {
-        let passed = text.get(byte..to.max(byte)).unwrap_or("");
-        for c in passed.chars() {
+        let to = to.max(byte);
+        for c in text.get(byte..to).unwrap_or("").chars() {
             char_at += 1;
             unit_at += c.len_utf16();
         }
-        byte = to.max(byte);
+        byte = to;
         (char_at, unit_at)
     };
     for &(from, to) in ranges {
