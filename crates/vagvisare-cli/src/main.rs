@@ -267,12 +267,64 @@ fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn build_in_memory(guides: &[vagvisare::Guide], analysis: &Analysis) -> Result<GuideIndex, String> {
-    let index = GuideIndex::in_memory().map_err(err)?;
+/// How many texts a command asks of an index it built or opened: what decides how the semantic
+/// stage finds the guides nearest a text beyond the exact scan's limit (10 000 vectors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asking {
+    /// One text (`suggest TEXT`): every vector is compared (a few milliseconds at 100 000
+    /// guides), so no nearest-neighbour graph is built for it (some 20 s at 100 000 guides, on
+    /// both cores) and the answer is the one a finished index gives.
+    OneText,
+    /// Many (`--stdin`, `try`, `eval`): the graphs are built, or read from the index's
+    /// directory, before the first text is answered, so that no answer lacks the guides they
+    /// find and no keystroke shares the machine with their building.
+    Many,
+}
+
+impl Asking {
+    fn of(stdin: bool) -> Self {
+        if stdin {
+            Asking::Many
+        } else {
+            Asking::OneText
+        }
+    }
+
+    /// Readies `index` (not yet holding guides, for [`Asking::OneText`]'s weights to count
+    /// from its first commit) for this many texts.
+    fn weights(self, index: &mut GuideIndex) {
+        if self == Asking::OneText {
+            let mut weights = index.weights().clone();
+            weights.semantic_scan = usize::MAX;
+            index.set_weights(weights);
+        }
+    }
+
+    /// Waits for what [`Asking::Many`] needs, saying so on standard error when it takes long.
+    fn settle(self, index: &GuideIndex) {
+        if self == Asking::Many {
+            let started = std::time::Instant::now();
+            index.wait_for_semantic_graphs();
+            let took = started.elapsed();
+            if took >= std::time::Duration::from_secs(1) {
+                eprintln!("vagvisare: semantic graphs ready in {took:.1?}");
+            }
+        }
+    }
+}
+
+fn build_in_memory(
+    guides: &[vagvisare::Guide],
+    analysis: &Analysis,
+    asking: Asking,
+) -> Result<GuideIndex, String> {
+    let mut index = GuideIndex::in_memory().map_err(err)?;
+    asking.weights(&mut index);
     configure(&index, analysis)?;
     index.upsert(guides).map_err(err)?;
     index.commit().map_err(err)?;
     index.optimize().map_err(err)?;
+    asking.settle(&index);
     Ok(index)
 }
 
@@ -298,17 +350,22 @@ fn load_guides(path: &Path, skip_bad: bool) -> Result<Vec<vagvisare::Guide>, Str
     Ok(imported.guides)
 }
 
-fn open_source(source: &Source) -> Result<GuideIndex, String> {
+fn open_source(source: &Source, asking: Asking) -> Result<GuideIndex, String> {
     match (&source.index, &source.guides) {
         (Some(dir), _) => {
+            // An index in a directory keeps its graphs (`vagvisare index` waits for them):
+            // opening reads them, and a session waits only for those it lacks.
             let index = GuideIndex::open(dir).map_err(err)?;
             configure(&index, &source.analysis)?;
+            asking.settle(&index);
             Ok(index)
         }
-        (None, Some(path)) => {
-            build_in_memory(&load_guides(path, source.skip_bad)?, &source.analysis)
-        }
-        (None, None) => build_in_memory(&vagvisare::bundled::guides(), &source.analysis),
+        (None, Some(path)) => build_in_memory(
+            &load_guides(path, source.skip_bad)?,
+            &source.analysis,
+            asking,
+        ),
+        (None, None) => build_in_memory(&vagvisare::bundled::guides(), &source.analysis, asking),
     }
 }
 
@@ -323,7 +380,7 @@ fn run(cli: Cli) -> Result<(), String> {
             stdin,
             format,
         } => {
-            let index = open_source(&source)?;
+            let index = open_source(&source, Asking::of(stdin))?;
             let options = SuggestOptions {
                 limit,
                 filters: Filters {
@@ -418,7 +475,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 vagvisare::guide::read_jsonl_path(&queries, eval::parse_queries).map_err(err)?;
             if let Some(file) = feedback {
                 let records = feedback::read_records(&file)?;
-                let index = build_in_memory(&guides, &analysis)?;
+                let index = build_in_memory(&guides, &analysis, Asking::Many)?;
                 let options = eval::EvalOptions {
                     seed,
                     typed_share: false,
@@ -439,7 +496,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 );
             }
             if let Some(split_seed) = feedback_split {
-                let index = build_in_memory(&guides, &analysis)?;
+                let index = build_in_memory(&guides, &analysis, Asking::Many)?;
                 let options = eval::EvalOptions {
                     seed,
                     typed_share: false,
@@ -472,7 +529,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let mut reports: Vec<(&str, Report)> = Vec::new();
             if engine != EngineChoice::Baseline {
-                let index = build_in_memory(&guides, &analysis)?;
+                let index = build_in_memory(&guides, &analysis, Asking::Many)?;
                 reports.push(("vagvisare", eval::evaluate(&index, &queries, seed)));
                 if compare_semantic {
                     index.set_semantic_weight(0.0).map_err(err)?;
@@ -499,7 +556,7 @@ fn run(cli: Cli) -> Result<(), String> {
             sessions,
             format,
         } => feedback::report(&index, &out, &sessions, format != Format::Text, gaps),
-        Command::Try { source } => interactive::run(&open_source(&source)?),
+        Command::Try { source } => interactive::run(&open_source(&source, Asking::Many)?),
         Command::Serve(args) => serve::run(*args),
     }
 }
@@ -627,4 +684,45 @@ fn print_reports(reports: &[(&str, Report)], guides: usize, format: Format) -> R
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// The analysis options of a command line with none given.
+    fn no_options() -> Analysis {
+        match Cli::parse_from(["vagvisare", "suggest", "x"]).command {
+            Command::Suggest { source, .. } => source.analysis,
+            _ => unreachable!("a suggest command"),
+        }
+    }
+
+    #[test]
+    fn one_text_compares_every_vector_and_many_texts_keep_the_graphs() {
+        assert_eq!(Asking::of(false), Asking::OneText);
+        assert_eq!(Asking::of(true), Asking::Many);
+        let guides = vagvisare::bundled::guides();
+        let one = build_in_memory(&guides, &no_options(), Asking::OneText).unwrap();
+        assert_eq!(
+            one.weights().semantic_scan,
+            usize::MAX,
+            "no graph for one text"
+        );
+        let many = build_in_memory(&guides, &no_options(), Asking::Many).unwrap();
+        assert_eq!(
+            many.weights().semantic_scan,
+            vagvisare::guide::Weights::default().semantic_scan,
+            "a session keeps the library's limit, and its graphs beyond it"
+        );
+        // Within the limit both compare every vector: the same answers.
+        let options = SuggestOptions::limit(5);
+        for text in ["kommer inte in ", "glömt lösenordet", "vem står bakom "] {
+            assert_eq!(
+                one.suggest_ids(text, &options),
+                many.suggest_ids(text, &options)
+            );
+        }
+    }
 }
