@@ -16,7 +16,7 @@ use super::explain::{self, AnalysedGuide, Suggestion};
 use super::index::{complete_words, GuideIndex, NearestKey, SemanticQuery, LEARNED_SEPARATOR};
 use super::plan::{self, expand, QueryPlan};
 use super::search::ann;
-use super::search::semantic::{self, Fused};
+use super::search::semantic::{self, Centring, Fused};
 use super::search::{self, filter_query, Filters, Scoring};
 use crate::text::analyzer::Analyzer;
 use crate::text::thesaurus::Thesaurus;
@@ -183,10 +183,18 @@ impl GuideIndex {
                 .collect();
             return (found, None);
         };
+        // Once the text is finished, the static table's cosines leave out a share of what every
+        // text has in common (while a word is typed, the text's vector is partly its
+        // completions', and leaving that share in measured better).
+        let centring = if typing || sq.key != crate::embed::embedder_key(self.base_embedder()) {
+            Centring::NONE
+        } else {
+            sq.set.centring(&sq.query, self.weights.semantic_common)
+        };
         let mut found: Vec<Fused> = lexical
             .into_iter()
             .map(|(score, address)| {
-                let best = sq.set.best_of(&sq.query, address);
+                let best = sq.set.best_of(&sq.query, address, centring);
                 Fused {
                     address,
                     lexical: score,
@@ -236,13 +244,22 @@ impl GuideIndex {
                 let admitted = semantic::admitted_by(searcher, filter.as_deref());
                 let extra = w.semantic_extra;
                 if sq.set.len() <= w.semantic_scan {
-                    (sq.set.nearest(&sq.query, extra, &skip, admitted), true)
+                    (
+                        sq.set
+                            .nearest(&sq.query, Centring::NONE, extra, &skip, admitted),
+                        true,
+                    )
                 } else {
                     let (rows, complete) =
                         ann::candidate_rows(&sq.set, &sq.query, &self.graphs, sq.key);
-                    let rows = sq
-                        .set
-                        .nearest_among(&sq.query, extra, &skip, admitted, &rows);
+                    let rows = sq.set.nearest_among(
+                        &sq.query,
+                        Centring::NONE,
+                        extra,
+                        &skip,
+                        admitted,
+                        &rows,
+                    );
                     (rows, complete)
                 }
             });
@@ -256,10 +273,19 @@ impl GuideIndex {
                 if sq.set.group(address).is_some_and(|g| skip.contains(&g)) {
                     continue;
                 }
+                // Which guides are near enough to join is the plain cosine's to say (its least,
+                // `semantic_min`, was chosen on it); how they rank, the centred one's.
+                let (semantic, row) = match centring.removed() {
+                    true => sq
+                        .set
+                        .best_of(&sq.query, address, centring)
+                        .unwrap_or((cosine, row)),
+                    false => (cosine, row),
+                };
                 found.push(Fused {
                     address,
                     lexical: 0.0,
-                    semantic: Some(cosine),
+                    semantic: Some(semantic),
                     row: Some(row),
                     score: 0.0,
                 });

@@ -315,3 +315,42 @@ fn a_costly_embedder_asked_while_typing_sees_the_word_being_typed() {
     ids(&index, "zork", &options);
     assert_eq!(topics.calls.load(Ordering::Relaxed), before + 1);
 }
+
+/// The common direction of the static vectors is left out of a finished text's cosines only
+/// (`Weights::semantic_common`): a text whose last word is being typed scores as with none left
+/// out, a finished one does not.
+#[test]
+fn the_common_direction_is_left_out_once_the_text_is_finished() {
+    let with_share = |share: f32| {
+        let mut index = GuideIndex::in_memory().unwrap();
+        index.set_weights(vagvisare::guide::Weights {
+            semantic_common: share,
+            ..vagvisare::guide::Weights::default()
+        });
+        index.upsert(&guides()).unwrap();
+        index.commit().unwrap();
+        index
+    };
+    let (plain, centred) = (with_share(0.0), with_share(0.7));
+    let scores = |index: &GuideIndex, text: &str| -> Vec<(String, f32)> {
+        index
+            .suggest(text, &SuggestOptions::limit(3))
+            .into_iter()
+            .map(|s| (s.id, s.score))
+            .collect()
+    };
+    let typing = "glömt lösenordet till datorn och skrivare";
+    assert!(!scores(&plain, typing).is_empty());
+    assert_eq!(
+        scores(&plain, typing),
+        scores(&centred, typing),
+        "while typing"
+    );
+    let finished = "glömt lösenordet till datorn och skrivaren ";
+    let (a, b) = (scores(&plain, finished), scores(&centred, finished));
+    assert_eq!(a.len(), b.len());
+    assert!(
+        a.iter().zip(&b).any(|(x, y)| x.1 != y.1),
+        "finished: the same scores {a:?}"
+    );
+}

@@ -288,7 +288,13 @@ impl GuideIndex {
         let key = embedder_key(embedder);
         let generation = searcher.generation().generation_id();
         let set = self.vector_sets.get_or_compute(generation, key, || {
-            VectorSet::build(searcher, key, embedder.dim(), &self.read_errors)
+            VectorSet::build(
+                searcher,
+                key,
+                embedder.dim(),
+                &self.read_errors,
+                self.weights.semantic_common,
+            )
         });
         if read_kept && set.len() > self.weights.semantic_scan {
             self.graphs.read_kept(key, &set);

@@ -67,6 +67,11 @@ pub struct Weights {
     /// ([`GuideIndex::set_embed_while_typing`](crate::GuideIndex::set_embed_while_typing)): it
     /// then sees the word being typed, and 0.75 measured best (docs/semantic.md).
     pub semantic_encoder_typing: f32,
+    /// Share (0 to 1) of the direction every static vector shares most that is taken out of
+    /// both sides of the semantic stage's cosines once the text is finished (SIF's second step:
+    /// see `search/semantic.rs`). 0.7 measured best on SweFAQ dev and corona-dev; 1 (all of
+    /// it) costs corona a question at recall@5, 0 leaves the cosines plain (docs/semantic.md).
+    pub semantic_common: f32,
     /// Lexical candidates the semantic stage re-scores (the best ones).
     pub semantic_depth: usize,
     /// Guides nearest the typed text that join the candidates although no word of it found them.
@@ -104,6 +109,7 @@ impl Default for Weights {
             semantic: 0.3,
             semantic_encoder: 0.7,
             semantic_encoder_typing: 0.75,
+            semantic_common: 0.7,
             semantic_depth: 20,
             semantic_extra: 10,
             semantic_scan: 10_000,

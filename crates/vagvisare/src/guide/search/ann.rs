@@ -657,6 +657,7 @@ pub(crate) fn candidate_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::guide::search::semantic::Centring;
 
     #[cfg(target_os = "linux")]
     #[test]
@@ -703,7 +704,7 @@ mod tests {
             // A stored vector as the query: its own row is the nearest.
             let v = set.vector(q * 71);
             let query = Arc::new(Query::new(&v).unwrap());
-            let exact = set.nearest(&query, 5, &Default::default(), |_| true);
+            let exact = set.nearest(&query, Centring::NONE, 5, &Default::default(), |_| true);
             let approx = graph.search(&query);
             let approx: Vec<usize> = approx
                 .iter()
@@ -1020,6 +1021,7 @@ mod through_the_index {
 mod timing {
     use super::*;
     use crate::embed::{Embedder, StaticEmbedder, TextKind};
+    use crate::guide::search::semantic::Centring;
 
     /// Build time, search time and recall of a graph over texts like guides (each six words
     /// of the static table's vocabulary, embedded by it), against the exact scan:
@@ -1078,10 +1080,11 @@ mod timing {
                 .into_iter()
                 .filter_map(|(doc, text)| set.row_of(DocAddress::new(0, doc), text))
                 .collect();
-            let approx = set.nearest_among(q, 10, &Default::default(), |_| true, &rows);
+            let approx =
+                set.nearest_among(q, Centring::NONE, 10, &Default::default(), |_| true, &rows);
             ann_time += t.elapsed();
             let t = std::time::Instant::now();
-            let exact = set.nearest(q, 10, &Default::default(), |_| true);
+            let exact = set.nearest(q, Centring::NONE, 10, &Default::default(), |_| true);
             exact_time += t.elapsed();
             total += exact.len();
             found += exact

@@ -123,12 +123,87 @@ pub(crate) struct VectorSet {
     segments: Vec<(SegmentId, Range<usize>)>,
     /// Set once every large segment's graph is ready (see [`super::ann`]).
     pub(crate) graphs_complete: AtomicBool,
+    /// The direction the rows share most, and each row's length along it ([`Common`]).
+    common: Common,
+}
+
+/// The direction every row of a set shares most (its first principal direction, not centred:
+/// for static vectors much of it is what all Swedish text has in common), as int8 values and
+/// their scale, and each row's component along it. Taking a share of it out of both sides of a
+/// cosine is the second step of SIF (Arora et al., 2017, "A simple but tough-to-beat baseline
+/// for sentence embeddings"): what is left tells texts apart by what they are about.
+#[derive(Debug, Default)]
+struct Common {
+    direction: Vec<i8>,
+    scale: f32,
+    along: Vec<f32>,
+    /// The share a search is expected to take out (the index's weight when the set was built),
+    /// and for it each row's `1 / √(1 − k·along²)`, its length once the share is out (`k` as in
+    /// [`Centring::removed`]): what a scan would otherwise take a square root a row for.
+    share: f32,
+    rest: Vec<f32>,
+}
+
+/// `2s − s²` for a share `s` of a direction taken out of two unit vectors: how much of the
+/// product of their components along it, and of each one's squared length, goes with it.
+fn removed(share: f32) -> f32 {
+    2.0 * share - share * share
+}
+
+/// `1 / √(1 − k·along²)`: a unit vector's inverse length once `k` of its component `along` is out.
+fn inverse_rest(k: f32, along: f32) -> f32 {
+    1.0 / (1.0 - k * along * along).max(1e-6).sqrt()
+}
+
+/// Rows [`Common`] is estimated from: a spread sample, so that the estimate costs the same at
+/// any size (some milliseconds).
+const COMMON_SAMPLE: usize = 4096;
+
+/// Steps of the power iteration that finds [`Common`]'s direction, from the rows' mean (which
+/// is already near it: the direction is the rows' shared part).
+const COMMON_STEPS: usize = 12;
+
+/// How a search reads cosines: plain, or with a share of the set's [`Common`] direction taken
+/// out of both sides ([`VectorSet::centring`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Centring {
+    /// The typed text's component along the direction.
+    query_along: f32,
+    /// Its inverse length once the share is out ([`inverse_rest`]).
+    query_rest: f32,
+    /// [`removed`] of the share: 0 for plain cosines.
+    removed: f32,
+    /// Whether the rows' [`Common::rest`] was computed for this share.
+    kept_rest: bool,
+}
+
+impl Centring {
+    /// Plain cosines.
+    pub(crate) const NONE: Centring = Centring {
+        query_along: 0.0,
+        query_rest: 1.0,
+        removed: 0.0,
+        kept_rest: false,
+    };
+
+    /// True unless the cosines are plain.
+    pub(crate) fn removed(&self) -> bool {
+        self.removed != 0.0
+    }
 }
 
 impl VectorSet {
     /// The vectors of embedder `key` (of dimension `dim`) in every live document of `searcher`.
     /// What cannot be read is counted in `errors` and counts as missing.
-    pub(crate) fn build(searcher: &Searcher, key: u32, dim: usize, errors: &ReadErrors) -> Self {
+    /// `share`: the share of the rows' [`Common`] direction searches will take out (the rows'
+    /// lengths without it are kept for that share; any other is computed as it is read).
+    pub(crate) fn build(
+        searcher: &Searcher,
+        key: u32,
+        dim: usize,
+        errors: &ReadErrors,
+        share: f32,
+    ) -> Self {
         let mut set = VectorSet {
             dim,
             ..Self::default()
@@ -138,7 +213,97 @@ impl VectorSet {
             set.build_segment(ord, segment, key, errors);
             set.segments.push((segment.segment_id(), start..set.len()));
         }
+        set.common = set.common_direction(share);
         set
+    }
+
+    /// [`Common`] of the rows (empty for a set without rows), their lengths kept for `share`.
+    fn common_direction(&self, share: f32) -> Common {
+        let n = self.len();
+        if n == 0 || self.dim == 0 {
+            return Common::default();
+        }
+        let dim = self.dim;
+        let step = n.div_ceil(COMMON_SAMPLE);
+        let sample: Vec<Vec<f32>> = (0..n)
+            .step_by(step)
+            .map(|r| {
+                self.row(r)
+                    .iter()
+                    .map(|&x| f32::from(x) * self.scales[r])
+                    .collect()
+            })
+            .collect();
+        let mut direction = vec![0f32; dim];
+        for x in &sample {
+            direction.iter_mut().zip(x).for_each(|(d, v)| *d += v);
+        }
+        for _ in 0..COMMON_STEPS {
+            if !crate::embed::normalise(&mut direction) {
+                return Common::default();
+            }
+            let mut next = vec![0f32; dim];
+            for x in &sample {
+                let along: f32 = x.iter().zip(&direction).map(|(a, b)| a * b).sum();
+                next.iter_mut().zip(x).for_each(|(d, v)| *d += along * v);
+            }
+            direction = next;
+        }
+        if !crate::embed::normalise(&mut direction) {
+            return Common::default();
+        }
+        let (scale, direction) = quantise(&direction);
+        let along: Vec<f32> = (0..n)
+            .map(|r| dot(self.row(r), &direction) as f32 * self.scales[r] * scale)
+            .collect();
+        let share = share.clamp(0.0, 1.0);
+        let rest = if share > 0.0 {
+            let k = removed(share);
+            along.iter().map(|&x| inverse_rest(k, x)).collect()
+        } else {
+            Vec::new()
+        };
+        Common {
+            direction,
+            scale,
+            along,
+            share,
+            rest,
+        }
+    }
+
+    /// How to read cosines with `share` (0 to 1) of the common direction taken out of both
+    /// sides; plain when `share` is 0 or the set has no direction.
+    pub(crate) fn centring(&self, query: &Query, share: f32) -> Centring {
+        let share = share.clamp(0.0, 1.0);
+        if share == 0.0 || self.common.direction.len() != query.values.len() {
+            return Centring::NONE;
+        }
+        let k = removed(share);
+        let query_along =
+            dot(&query.values, &self.common.direction) as f32 * query.scale * self.common.scale;
+        Centring {
+            query_along,
+            query_rest: inverse_rest(k, query_along),
+            removed: k,
+            kept_rest: share == self.common.share && !self.common.rest.is_empty(),
+        }
+    }
+
+    /// The cosine of the query with row `r`, read as `centring` says: with its share of the
+    /// common direction out of both, `(c − k·x·q) / (|row'|·|query'|)`.
+    fn cosine(&self, query: &Query, r: usize, centring: Centring) -> f32 {
+        let c = query.cosine(self, r);
+        if centring.removed == 0.0 {
+            return c;
+        }
+        let (k, x) = (centring.removed, self.common.along[r]);
+        let row_rest = if centring.kept_rest {
+            self.common.rest[r]
+        } else {
+            inverse_rest(k, x)
+        };
+        (c - k * x * centring.query_along) * row_rest * centring.query_rest
     }
 
     /// Adds the rows of one segment.
@@ -238,12 +403,18 @@ impl VectorSet {
         &self.values[r * self.dim..(r + 1) * self.dim]
     }
 
-    /// The best row of a document's guide for `query`: its cosine and row number.
-    pub(crate) fn best_of(&self, query: &Query, address: DocAddress) -> Option<(f32, usize)> {
+    /// The best row of a document's guide for `query`: its cosine (read as `centring` says)
+    /// and row number.
+    pub(crate) fn best_of(
+        &self,
+        query: &Query,
+        address: DocAddress,
+        centring: Centring,
+    ) -> Option<(f32, usize)> {
         let first = *self.by_doc.get(&address)? as usize;
         let rows = self.by_group.get(&self.groups[first])?;
         rows.iter()
-            .map(|&r| (query.cosine(self, r as usize), r as usize))
+            .map(|&r| (self.cosine(query, r as usize, centring), r as usize))
             .max_by(|a, b| a.0.total_cmp(&b.0))
     }
 
@@ -262,32 +433,36 @@ impl VectorSet {
     pub(crate) fn nearest(
         &self,
         query: &Query,
+        centring: Centring,
         n: usize,
         skip: &FxHashSet<u64>,
         admitted: impl Fn(DocAddress) -> bool,
     ) -> Vec<(f32, usize)> {
-        self.scan(query, n, skip, admitted, self.len(), |k| k)
+        self.scan(query, centring, n, skip, admitted, self.len(), |k| k)
     }
 
     /// The same among `rows` only.
     pub(crate) fn nearest_among(
         &self,
         query: &Query,
+        centring: Centring,
         n: usize,
         skip: &FxHashSet<u64>,
         admitted: impl Fn(DocAddress) -> bool,
         rows: &[usize],
     ) -> Vec<(f32, usize)> {
-        self.scan(query, n, skip, admitted, rows.len(), |k| rows[k])
+        self.scan(query, centring, n, skip, admitted, rows.len(), |k| rows[k])
     }
 
     /// The `n` nearest among rows `row_at(0..count)`. Each row is asked of memory
     /// [`SCAN_AHEAD`] rows before it is compared: a first keystroke's scan finds the rows out of
     /// the processor's caches, and reading 256 bytes a row one after the other waited on memory
     /// more than it computed.
+    #[allow(clippy::too_many_arguments)]
     fn scan(
         &self,
         query: &Query,
+        centring: Centring,
         n: usize,
         skip: &FxHashSet<u64>,
         admitted: impl Fn(DocAddress) -> bool,
@@ -304,7 +479,7 @@ impl VectorSet {
                 self.prefetch(row_at(k + SCAN_AHEAD));
             }
             let r = row_at(k);
-            let c = query.cosine(self, r);
+            let c = self.cosine(query, r, centring);
             if c <= floor || skip.contains(&self.groups[r]) || !admitted(self.docs[r]) {
                 continue;
             }
@@ -627,7 +802,9 @@ mod tests {
         assert!(set.push(DocAddress::new(0, 4), Some(1), &value, 9));
         assert!(!set.push(DocAddress::new(0, 5), Some(2), &value, 8));
         let q = Query::new(&a).unwrap();
-        let (c, row) = set.best_of(&q, DocAddress::new(0, 4)).unwrap();
+        let (c, row) = set
+            .best_of(&q, DocAddress::new(0, 4), Centring::NONE)
+            .unwrap();
         assert!((c - 1.0).abs() < 0.02, "{c}");
         assert_eq!(set.source(row), (DocAddress::new(0, 4), 0));
         assert!(Query::new(&[0.0, 0.0, 0.0]).is_none());
@@ -675,12 +852,117 @@ mod tests {
         set.push(DocAddress::new(0, 1), Some(11), &w, 1);
         set.push(DocAddress::new(0, 2), Some(12), &w, 1);
         let q = Query::new(&[0.0, 1.0]).unwrap();
-        let all = set.nearest(&q, 5, &FxHashSet::default(), |_| true);
+        let all = set.nearest(&q, Centring::NONE, 5, &FxHashSet::default(), |_| true);
         assert_eq!(all.len(), 3);
         assert_eq!(all[0].1, 1, "guide 10 by its second row");
         let skip = FxHashSet::from_iter([10u64]);
-        let some = set.nearest(&q, 5, &skip, |a| a.doc_id != 2);
+        let some = set.nearest(&q, Centring::NONE, 5, &skip, |a| a.doc_id != 2);
         assert_eq!(some.len(), 1);
         assert_eq!(set.source(some[0].1).0, DocAddress::new(0, 1));
+    }
+
+    /// Unit vectors sharing one direction `u` (weight 0.8) plus a part of their own.
+    fn shared(n: usize, dim: usize) -> (Vec<f32>, Vec<Vec<f32>>) {
+        let mut u: Vec<f32> = (0..dim).map(|i| ((i * 7 % 11) as f32) - 5.0).collect();
+        crate::embed::normalise(&mut u);
+        // Each row's own part: uniform in −1..1 (SplitMix64), so the parts share no direction.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut uniform = move || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0
+        };
+        let rows = (0..n)
+            .map(|_| {
+                let mut v: Vec<f32> = (0..dim).map(|i| 0.8 * u[i] + 0.1 * uniform()).collect();
+                crate::embed::normalise(&mut v);
+                v
+            })
+            .collect();
+        (u, rows)
+    }
+
+    fn dot_f(a: &[f32], b: &[f32]) -> f32 {
+        a.iter().zip(b).map(|(x, y)| x * y).sum()
+    }
+
+    #[test]
+    fn the_common_direction_is_the_one_every_row_shares() {
+        let (u, rows) = shared(300, 64);
+        let mut set = VectorSet::from_vectors(&rows);
+        set.common = set.common_direction(0.7);
+        let direction: Vec<f32> = set
+            .common
+            .direction
+            .iter()
+            .map(|&x| f32::from(x) * set.common.scale)
+            .collect();
+        let along_u = dot_f(&direction, &u);
+        assert!(along_u > 0.97, "{along_u}");
+        for (r, row) in rows.iter().enumerate() {
+            let expected = dot_f(row, &direction);
+            assert!((set.common.along[r] - expected).abs() < 0.03, "row {r}");
+        }
+        // An empty set has none, and reads plain cosines.
+        let empty = VectorSet::default();
+        assert!(empty.common_direction(0.7).direction.is_empty());
+    }
+
+    #[test]
+    fn a_centred_cosine_is_the_cosine_of_what_is_left() {
+        let (_, rows) = shared(200, 64);
+        let mut set = VectorSet::from_vectors(&rows);
+        set.common = set.common_direction(0.7);
+        let direction: Vec<f32> = set
+            .common
+            .direction
+            .iter()
+            .map(|&x| f32::from(x) * set.common.scale)
+            .collect();
+        let query_vector = rows[7]
+            .iter()
+            .zip(&rows[9])
+            .map(|(a, b)| a + b)
+            .collect::<Vec<_>>();
+        let mut query_vector = query_vector;
+        crate::embed::normalise(&mut query_vector);
+        let query = Query::new(&query_vector).unwrap();
+        // Without: the plain cosine, as share 0 and `NONE` read it.
+        let plain = set.cosine(&query, 3, Centring::NONE);
+        assert_eq!(plain, query.cosine(&set, 3));
+        assert_eq!(set.cosine(&query, 3, set.centring(&query, 0.0)), plain);
+        for share in [0.7f32, 0.4, 1.0] {
+            let centring = set.centring(&query, share);
+            assert_eq!(centring.kept_rest, share == 0.7, "share {share}");
+            let left = |v: &[f32]| {
+                let along = dot_f(v, &direction);
+                let mut w: Vec<f32> = v
+                    .iter()
+                    .zip(&direction)
+                    .map(|(x, d)| x - share * along * d)
+                    .collect();
+                crate::embed::normalise(&mut w);
+                w
+            };
+            let q = left(&query_vector);
+            for r in [0, 3, 50, 199] {
+                let expected = dot_f(&q, &left(&rows[r]));
+                let got = set.cosine(&query, r, centring);
+                assert!(
+                    (got - expected).abs() < 0.03,
+                    "share {share} row {r}: {got} vs {expected}"
+                );
+            }
+        }
+        // Taking the shared part out spreads the cosines: a row far from the query falls.
+        let centring = set.centring(&query, 1.0);
+        let spread = |c: Centring| {
+            let all: Vec<f32> = (0..set.len()).map(|r| set.cosine(&query, r, c)).collect();
+            all.iter().cloned().fold(f32::MIN, f32::max)
+                - all.iter().cloned().fold(f32::MAX, f32::min)
+        };
+        assert!(spread(centring) > spread(Centring::NONE));
     }
 }
