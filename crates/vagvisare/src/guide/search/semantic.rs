@@ -888,17 +888,21 @@ mod tests {
         a.iter().zip(b).map(|(x, y)| x * y).sum()
     }
 
+    /// A set of `rows` with its common direction (kept for a share of 0.7), and the direction
+    /// as floats.
+    fn with_common(rows: &[Vec<f32>]) -> (VectorSet, Vec<f32>) {
+        let mut set = VectorSet::from_vectors(rows);
+        set.common = set.common_direction(0.7);
+        let direction = (set.common.direction.iter())
+            .map(|&x| f32::from(x) * set.common.scale)
+            .collect();
+        (set, direction)
+    }
+
     #[test]
     fn the_common_direction_is_the_one_every_row_shares() {
         let (u, rows) = shared(300, 64);
-        let mut set = VectorSet::from_vectors(&rows);
-        set.common = set.common_direction(0.7);
-        let direction: Vec<f32> = set
-            .common
-            .direction
-            .iter()
-            .map(|&x| f32::from(x) * set.common.scale)
-            .collect();
+        let (set, direction) = with_common(&rows);
         let along_u = dot_f(&direction, &u);
         assert!(along_u > 0.97, "{along_u}");
         for (r, row) in rows.iter().enumerate() {
@@ -913,20 +917,8 @@ mod tests {
     #[test]
     fn a_centred_cosine_is_the_cosine_of_what_is_left() {
         let (_, rows) = shared(200, 64);
-        let mut set = VectorSet::from_vectors(&rows);
-        set.common = set.common_direction(0.7);
-        let direction: Vec<f32> = set
-            .common
-            .direction
-            .iter()
-            .map(|&x| f32::from(x) * set.common.scale)
-            .collect();
-        let query_vector = rows[7]
-            .iter()
-            .zip(&rows[9])
-            .map(|(a, b)| a + b)
-            .collect::<Vec<_>>();
-        let mut query_vector = query_vector;
+        let (set, direction) = with_common(&rows);
+        let mut query_vector: Vec<f32> = rows[7].iter().zip(&rows[9]).map(|(a, b)| a + b).collect();
         crate::embed::normalise(&mut query_vector);
         let query = Query::new(&query_vector).unwrap();
         // Without: the plain cosine, as share 0 and `NONE` read it.
