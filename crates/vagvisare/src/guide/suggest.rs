@@ -186,7 +186,7 @@ impl GuideIndex {
         // Once the text is finished, the static table's cosines leave out a share of what every
         // text has in common (while a word is typed, the text's vector is partly its
         // completions', and leaving that share in measured better).
-        let centring = if typing || sq.key != crate::embed::embedder_key(self.base_embedder()) {
+        let centring = if typing {
             Centring::NONE
         } else {
             sq.set.centring(&sq.query, self.weights.semantic_common)

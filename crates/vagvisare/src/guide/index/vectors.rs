@@ -287,14 +287,15 @@ impl GuideIndex {
     ) -> Arc<VectorSet> {
         let key = embedder_key(embedder);
         let generation = searcher.generation().generation_id();
+        // The static table's cosines leave out a share of their common direction; a host
+        // encoder's stay plain (not measured with one).
+        let common = if key == embedder_key(self.base_embedder()) {
+            self.weights.semantic_common
+        } else {
+            0.0
+        };
         let set = self.vector_sets.get_or_compute(generation, key, || {
-            VectorSet::build(
-                searcher,
-                key,
-                embedder.dim(),
-                &self.read_errors,
-                self.weights.semantic_common,
-            )
+            VectorSet::build(searcher, key, embedder.dim(), &self.read_errors, common)
         });
         if read_kept && set.len() > self.weights.semantic_scan {
             self.graphs.read_kept(key, &set);

@@ -196,7 +196,8 @@ impl VectorSet {
     /// The vectors of embedder `key` (of dimension `dim`) in every live document of `searcher`.
     /// What cannot be read is counted in `errors` and counts as missing.
     /// `share`: the share of the rows' [`Common`] direction searches will take out (the rows'
-    /// lengths without it are kept for that share; any other is computed as it is read).
+    /// lengths without it are kept for that share; any other is computed as it is read); 0:
+    /// none is found, and every cosine of the set is plain.
     pub(crate) fn build(
         searcher: &Searcher,
         key: u32,
@@ -217,10 +218,12 @@ impl VectorSet {
         set
     }
 
-    /// [`Common`] of the rows (empty for a set without rows), their lengths kept for `share`.
+    /// [`Common`] of the rows, their lengths kept for `share` (empty for a set without rows, or
+    /// for a share of 0).
     fn common_direction(&self, share: f32) -> Common {
         let n = self.len();
-        if n == 0 || self.dim == 0 {
+        let share = share.clamp(0.0, 1.0);
+        if n == 0 || self.dim == 0 || share == 0.0 {
             return Common::default();
         }
         let dim = self.dim;
@@ -256,13 +259,8 @@ impl VectorSet {
         let along: Vec<f32> = (0..n)
             .map(|r| dot(self.row(r), &direction) as f32 * self.scales[r] * scale)
             .collect();
-        let share = share.clamp(0.0, 1.0);
-        let rest = if share > 0.0 {
-            let k = removed(share);
-            along.iter().map(|&x| inverse_rest(k, x)).collect()
-        } else {
-            Vec::new()
-        };
+        let k = removed(share);
+        let rest = along.iter().map(|&x| inverse_rest(k, x)).collect();
         Common {
             direction,
             scale,
@@ -286,7 +284,7 @@ impl VectorSet {
             query_along,
             query_rest: inverse_rest(k, query_along),
             removed: k,
-            kept_rest: share == self.common.share && !self.common.rest.is_empty(),
+            kept_rest: share == self.common.share,
         }
     }
 
@@ -909,9 +907,10 @@ mod tests {
             let expected = dot_f(row, &direction);
             assert!((set.common.along[r] - expected).abs() < 0.03, "row {r}");
         }
-        // An empty set has none, and reads plain cosines.
+        // An empty set has none, nor a set asked for none (a host encoder's): plain cosines.
         let empty = VectorSet::default();
         assert!(empty.common_direction(0.7).direction.is_empty());
+        assert!(set.common_direction(0.0).direction.is_empty());
     }
 
     #[test]
