@@ -275,12 +275,10 @@ impl GuideIndex {
                 }
                 // Which guides are near enough to join is the plain cosine's to say (its least,
                 // `semantic_min`, was chosen on it); how they rank, the centred one's.
-                let (semantic, row) = match centring.removed() {
-                    true => sq
-                        .set
-                        .best_of(&sq.query, address, centring)
-                        .unwrap_or((cosine, row)),
-                    false => (cosine, row),
+                let (semantic, row) = if centring.is_plain() {
+                    (cosine, row)
+                } else {
+                    (sq.set.best_of(&sq.query, address, centring)).unwrap_or((cosine, row))
                 };
                 found.push(Fused {
                     address,

@@ -186,9 +186,9 @@ impl Centring {
         kept_rest: false,
     };
 
-    /// True unless the cosines are plain.
-    pub(crate) fn removed(&self) -> bool {
-        self.removed != 0.0
+    /// True when the cosines are read plain.
+    pub(crate) fn is_plain(&self) -> bool {
+        self.removed == 0.0
     }
 }
 
@@ -228,15 +228,7 @@ impl VectorSet {
         }
         let dim = self.dim;
         let step = n.div_ceil(COMMON_SAMPLE);
-        let sample: Vec<Vec<f32>> = (0..n)
-            .step_by(step)
-            .map(|r| {
-                self.row(r)
-                    .iter()
-                    .map(|&x| f32::from(x) * self.scales[r])
-                    .collect()
-            })
-            .collect();
+        let sample: Vec<Vec<f32>> = (0..n).step_by(step).map(|r| self.vector(r)).collect();
         let mut direction = vec![0f32; dim];
         for x in &sample {
             direction.iter_mut().zip(x).for_each(|(d, v)| *d += v);
@@ -292,7 +284,7 @@ impl VectorSet {
     /// common direction out of both, `(c − k·x·q) / (|row'|·|query'|)`.
     fn cosine(&self, query: &Query, r: usize, centring: Centring) -> f32 {
         let c = query.cosine(self, r);
-        if centring.removed == 0.0 {
+        if centring.is_plain() {
             return c;
         }
         let (k, x) = (centring.removed, self.common.along[r]);
@@ -539,8 +531,7 @@ impl VectorSet {
         set
     }
 
-    /// A row's vector (tests).
-    #[cfg(test)]
+    /// A row's vector, its int8 values times its scale.
     pub(crate) fn vector(&self, r: usize) -> Vec<f32> {
         self.row(r)
             .iter()
@@ -864,14 +855,8 @@ mod tests {
         let mut u: Vec<f32> = (0..dim).map(|i| ((i * 7 % 11) as f32) - 5.0).collect();
         crate::embed::normalise(&mut u);
         // Each row's own part: uniform in −1..1 (SplitMix64), so the parts share no direction.
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut uniform = move || {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0
-        };
+        let mut rng = crate::eval::SplitMix(0x9E37_79B9_7F4A_7C15);
+        let mut uniform = move || (rng.next() >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0;
         let rows = (0..n)
             .map(|_| {
                 let mut v: Vec<f32> = (0..dim).map(|i| 0.8 * u[i] + 0.1 * uniform()).collect();
