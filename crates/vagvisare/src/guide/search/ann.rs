@@ -1,70 +1,79 @@
 //! Approximate nearest neighbours for the semantic stage, for indexes with more stored vectors
-//! than the exact scan compares ([`Weights::semantic_scan`](crate::guide::Weights)): one HNSW
-//! graph (the `instant-distance` crate) per segment with more than [`GRAPH_MIN_ROWS`] vectors,
-//! built on a background thread after the commit that made the segment, and kept while the
-//! segment lives (a later commit adds new segments, and only they need graphs; a merge makes a
-//! new segment, whose graph is built then). A segment's graph answers with its rows as they
-//! were when it was built: a deleted guide is passed over when its row is looked up in the
-//! current state. Until a segment's graph is ready, its guides join only through the lexical
-//! candidates; smaller segments are scanned exactly.
+//! than the exact scan compares ([`Weights::semantic_scan`](crate::guide::Weights)): each
+//! segment with more than [`GRAPH_MIN_ROWS`] vectors gets an index of its rows in clusters
+//! (k-means on the vectors' first [`GRAPH_DIM`] dimensions, an inverted file in the literature),
+//! built on a background thread after the commit that made the segment and kept while the
+//! segment lives (a later commit adds new segments, and only they need one; a merge makes a new
+//! segment, whose index is built then). A search compares the query with every cluster's centre,
+//! then every row of the [`PROBE`] nearest clusters, and returns the [`KEEP`] nearest rows, which
+//! the whole vectors' cosine then ranks. The public API and the files still call these indexes
+//! the semantic stage's graphs: until session 23 they were HNSW graphs (`instant-distance`), whose
+//! search read a few hundred pages spread over the process, each slow to come back on a first
+//! keystroke (docs/benchmarks.md, "Memory left alone goes cold"); a cluster's rows lie together,
+//! on huge pages ([`super::pages`]).
 //!
-//! An index kept in a directory keeps each graph beside its segment
-//! (`vagvisare-graph-<embedder key>-<segment>.bin`, written once built), so that opening the
-//! directory again (a restarted portal) reads the graph instead of building it while people type:
-//! a build takes some 10 s of a core at 100 000 guides and slowed the first keystrokes beside it
-//! by half. A file that cannot be read, or was written by another version, is built again.
+//! An index answers with its rows as they were when it was built: a deleted guide is passed over
+//! when its row is looked up in the current state. Until a segment's index is ready, its guides
+//! join only through the lexical candidates; smaller segments are scanned exactly.
+//!
+//! An index kept in a directory keeps each segment's clusters beside it
+//! (`vagvisare-graph-<embedder key>-<segment>.bin`, written once built: which rows each cluster
+//! holds), so that opening the directory again (a restarted portal) reads them instead of
+//! clustering again. A file that cannot be read, or was written by another version, is built
+//! again.
 
-use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-use instant_distance::{Builder, HnswMap, Search};
 use rustc_hash::FxHashMap;
 use tantivy::index::SegmentId;
 use tantivy::DocAddress;
 
-use super::semantic::{Query, VectorSet};
+use super::pages::Pages;
+use super::semantic::{dot, Query, VectorSet};
 
 /// Segments with at most this many vectors are compared exactly (a few microseconds).
 pub(crate) const GRAPH_MIN_ROWS: usize = 1_000;
 
-/// Candidates a graph search keeps (`ef` of the HNSW paper): the nearest rows it returns,
-/// which the exact cosine then ranks. 64 (128 until session 21): at 100 000 generated guides
-/// the top 5 of 2 169 texts were the exact scan's for 98.8 % of them (99.1 % at 128) and the
-/// bundled set's figures the same, for the slowest keystrokes' graph search (a first word few
-/// guides hold) a sixth shorter at the 90th percentile (docs/semantic.md).
-const EF_SEARCH: usize = 64;
-/// Candidates kept while linking a new row into the graph.
-const EF_CONSTRUCTION: usize = 32;
-/// A fixed seed: the same vectors give graphs of the same shape.
-const SEED: u64 = 0x05ee_da11;
-/// Dimensions a graph compares: the first ones of each vector, made unit length again. Half of
-/// the static table's (whose dimensions come from a PCA, the most telling first): a quarter of
-/// the building time of whole vectors at nearly their recall (docs/semantic.md); the rows a graph
+/// Rows a cluster holds on average: a segment of n rows has ⌈n / 256⌉ clusters.
+const CLUSTER_ROWS: usize = 256;
+/// Clusters a search reads, nearest centre first.
+const PROBE: usize = 32;
+/// Rows a search returns: the nearest it compared, which the whole vectors' cosine then ranks.
+const KEEP: usize = 64;
+/// Rounds of k-means.
+const ROUNDS: usize = 8;
+/// Rows k-means learns the centres from, per cluster (a sample spread over the segment).
+const SAMPLE_PER_CLUSTER: usize = 40;
+/// Dimensions an index compares: the first ones of each vector, made unit length again. Half of
+/// the static table's (whose dimensions come from a PCA, the most telling first); the rows it
 /// finds are then ranked by their whole vectors' cosine.
 const GRAPH_DIM: usize = 128;
 
-/// Candidates a search keeps ([`EF_SEARCH`]; tests may choose others).
-fn ef_search() -> usize {
+/// Clusters a search reads ([`PROBE`]; tests may choose others).
+fn probe() -> usize {
     #[cfg(test)]
-    if let Some(d) = std::env::var("ANN_EF").ok().and_then(|v| v.parse().ok()) {
+    if let Some(d) = std::env::var("ANN_PROBE").ok().and_then(|v| v.parse().ok()) {
         return d;
     }
-    EF_SEARCH
+    PROBE
 }
 
-/// Candidates kept while linking ([`EF_CONSTRUCTION`]; tests may choose others).
-fn ef_construction() -> usize {
+/// Rows per cluster ([`CLUSTER_ROWS`]; tests may choose others).
+fn cluster_rows() -> usize {
     #[cfg(test)]
-    if let Some(d) = std::env::var("ANN_EFC").ok().and_then(|v| v.parse().ok()) {
+    if let Some(d) = std::env::var("ANN_CLUSTER")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         return d;
     }
-    EF_CONSTRUCTION
+    CLUSTER_ROWS
 }
 
-/// Dimensions a graph compares ([`GRAPH_DIM`]; tests may choose others).
+/// Dimensions an index compares ([`GRAPH_DIM`]; tests may choose others).
 fn graph_dim() -> usize {
     #[cfg(test)]
     if let Some(d) = std::env::var("ANN_DIM").ok().and_then(|v| v.parse().ok()) {
@@ -73,126 +82,233 @@ fn graph_dim() -> usize {
     GRAPH_DIM
 }
 
-/// The first [`GRAPH_DIM`] values of vectors, each made unit length again, as int8 rows.
-struct Prefixes {
-    dim: usize,
-    values: Vec<i8>,
-    scales: Vec<f32>,
-}
-
-impl Prefixes {
-    fn push(&mut self, values: &[i8], scale: f32) {
-        let v: Vec<f32> = values[..self.dim]
-            .iter()
-            .map(|&x| f32::from(x) * scale)
-            .collect();
-        let (scale, values) = unit_int8(v);
-        self.values.extend(values);
-        self.scales.push(scale);
-    }
-
-    fn cosine(&self, a: usize, values: &[i8], scale: f32) -> f32 {
-        let row = &self.values[a * self.dim..(a + 1) * self.dim];
-        super::semantic::dot(row, values) as f32 * self.scales[a] * scale
-    }
-}
-
 /// A vector made unit length, as int8 values and their scale.
 fn unit_int8(mut v: Vec<f32>) -> (f32, Vec<i8>) {
     crate::embed::normalise(&mut v);
     super::semantic::quantise(&v)
 }
 
-/// A point of a graph: one of its rows, or the typed text's vector.
-#[derive(Clone)]
-enum Point {
-    Row(Arc<Prefixes>, u32),
-    Query(Arc<(f32, Vec<i8>)>),
+/// The first `dim` values of int8 `values` (times `scale`), made unit length again.
+fn prefix_of(values: &[i8], scale: f32, dim: usize) -> (f32, Vec<i8>) {
+    unit_int8(
+        values[..dim]
+            .iter()
+            .map(|&x| f32::from(x) * scale)
+            .collect(),
+    )
 }
 
-thread_local! {
-    /// The rows of the graph being read from its file: a stored point is its row number only.
-    static READING: RefCell<Option<Arc<Prefixes>>> = const { RefCell::new(None) };
+/// Int8 rows of one dimension, each with its scale.
+struct Rows<V, S> {
+    dim: usize,
+    values: V,
+    scales: S,
 }
 
-impl serde::Serialize for Point {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Point::Row(_, row) => serializer.serialize_u32(*row),
-            Point::Query(_) => Err(serde::ser::Error::custom("a query is never stored")),
+impl<V: AsRef<[i8]>, S: AsRef<[f32]>> Rows<V, S> {
+    fn len(&self) -> usize {
+        self.scales.as_ref().len()
+    }
+
+    fn row(&self, r: usize) -> &[i8] {
+        &self.values.as_ref()[r * self.dim..(r + 1) * self.dim]
+    }
+
+    /// The row whose dot product with `values` is largest (ties: the first), scales counted.
+    fn nearest(&self, values: &[i8]) -> usize {
+        let scales = self.scales.as_ref();
+        let mut best = (f32::NEG_INFINITY, 0);
+        for (c, &scale) in scales.iter().enumerate() {
+            let d = dot(self.row(c), values) as f32 * scale;
+            if d > best.0 {
+                best = (d, c);
+            }
+        }
+        best.1
+    }
+}
+
+/// Centres of `count` clusters: each the normalised mean of its members among `rows`, as int8.
+/// `member(i)` is row i's cluster. A cluster with no member has a centre of zeros.
+fn centres(
+    rows: &Rows<impl AsRef<[i8]>, impl AsRef<[f32]>>,
+    count: usize,
+    member: impl Fn(usize) -> usize,
+) -> Rows<Vec<i8>, Vec<f32>> {
+    let dim = rows.dim;
+    let mut sums = vec![0f32; count * dim];
+    for r in 0..rows.len() {
+        let c = member(r);
+        let scale = rows.scales.as_ref()[r];
+        for (s, &x) in sums[c * dim..(c + 1) * dim].iter_mut().zip(rows.row(r)) {
+            *s += f32::from(x) * scale;
         }
     }
-}
-
-impl<'de> serde::Deserialize<'de> for Point {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let row = u32::deserialize(deserializer)?;
-        READING.with(|reading| match reading.borrow().as_ref() {
-            Some(prefixes) if (row as usize) < prefixes.scales.len() => {
-                Ok(Point::Row(Arc::clone(prefixes), row))
-            }
-            _ => Err(serde::de::Error::custom("a point beyond the graph's rows")),
-        })
+    let mut out = Rows {
+        dim,
+        values: Vec::with_capacity(count * dim),
+        scales: Vec::with_capacity(count),
+    };
+    for sum in sums.chunks_exact(dim) {
+        let (scale, values) = unit_int8(sum.to_vec());
+        out.values.extend(values);
+        out.scales.push(scale);
     }
+    out
 }
 
-impl instant_distance::Point for Point {
-    fn distance(&self, other: &Self) -> f32 {
-        let cosine = match (self, other) {
-            (Point::Row(p, a), Point::Row(_, b)) => {
-                let b = *b as usize;
-                let row = &p.values[b * p.dim..(b + 1) * p.dim];
-                p.cosine(*a as usize, row, p.scales[b])
-            }
-            (Point::Row(p, r), Point::Query(q)) | (Point::Query(q), Point::Row(p, r)) => {
-                p.cosine(*r as usize, &q.1, q.0)
-            }
-            (Point::Query(_), Point::Query(_)) => 0.0,
-        };
-        1.0 - cosine
-    }
+/// The nearest-neighbour index of one segment's rows (its "graph"): its rows in clusters, each
+/// cluster's rows together, and which document and text each row is.
+pub(crate) struct Clusters {
+    /// Each cluster's centre.
+    centres: Rows<Vec<i8>, Vec<f32>>,
+    /// Cluster c holds rows `starts[c]..starts[c + 1]`.
+    starts: Vec<u32>,
+    /// The rows' first dimensions, cluster by cluster.
+    rows: Rows<Pages<i8>, Pages<f32>>,
+    /// Each row's document in the segment and text number.
+    ids: Vec<(tantivy::DocId, u16)>,
 }
 
-/// The graph of one segment's rows. Its values name each row's document and text.
-pub(crate) struct Graph {
-    map: HnswMap<Point, (tantivy::DocId, u16)>,
-    dim: usize,
-}
-
-impl Graph {
-    /// A graph over rows `rows` of `set`.
+impl Clusters {
+    /// An index over rows `rows` of `set`.
     fn build(set: &VectorSet, rows: std::ops::Range<usize>) -> Self {
         let dim = set.dim().min(graph_dim());
-        let mut prefixes = Prefixes {
-            dim,
-            values: Vec::with_capacity(rows.len() * dim),
-            scales: Vec::with_capacity(rows.len()),
-        };
-        for r in rows.clone() {
+        let n = rows.len();
+        let count = n.div_ceil(cluster_rows()).max(1);
+        let prefix = |r: usize| {
             let (values, scale) = set.raw_row(r);
-            prefixes.push(values, scale);
+            prefix_of(values, scale, dim)
+        };
+        // k-means on a sample spread evenly over the rows, the centres first its evenly spread
+        // members: the same rows give the same clusters.
+        let samples = n.min(count * SAMPLE_PER_CLUSTER);
+        let mut sample = Rows {
+            dim,
+            values: Vec::with_capacity(samples * dim),
+            scales: Vec::with_capacity(samples),
+        };
+        for i in 0..samples {
+            let (scale, values) = prefix(rows.start + i * n / samples);
+            sample.values.extend(values);
+            sample.scales.push(scale);
         }
-        let prefixes = Arc::new(prefixes);
-        let points: Vec<Point> = (0..rows.len())
-            .map(|i| Point::Row(Arc::clone(&prefixes), i as u32))
+        let mut member: Vec<usize> = (0..samples).map(|i| i * count / samples).collect();
+        for _ in 0..ROUNDS {
+            let centre = centres(&sample, count, |i| member[i]);
+            let mut moved = false;
+            for (i, m) in member.iter_mut().enumerate() {
+                let c = centre.nearest(sample.row(i));
+                moved |= c != *m;
+                *m = c;
+            }
+            if !moved {
+                break;
+            }
+        }
+        let centre = centres(&sample, count, |i| member[i]);
+        drop(sample);
+        // Every row to its nearest centre, then the rows laid out cluster by cluster.
+        let cluster: Vec<u32> = rows
+            .clone()
+            .map(|r| centre.nearest(&prefix(r).1) as u32)
             .collect();
-        let values = rows
-            .map(|r| {
+        let mut starts = vec![0u32; count + 1];
+        for &c in &cluster {
+            starts[c as usize + 1] += 1;
+        }
+        for c in 0..count {
+            starts[c + 1] += starts[c];
+        }
+        let mut next: Vec<u32> = starts[..count].to_vec();
+        let mut order = vec![0usize; n];
+        for (i, &c) in cluster.iter().enumerate() {
+            order[next[c as usize] as usize] = rows.start + i;
+            next[c as usize] += 1;
+        }
+        let ids = order
+            .iter()
+            .map(|&r| {
                 let (address, text) = set.source(r);
                 (address.doc_id, text)
             })
             .collect();
-        let map = Builder::default()
-            .ef_construction(ef_construction())
-            .ef_search(ef_search())
-            .seed(SEED)
-            .build(points, values);
-        Self { map, dim }
+        Self::laid_out(dim, starts, ids, |slot| Some(prefix(order[slot])))
     }
 
-    /// Writes the graph: a header (magic, format, dimensions, rows), each row's document and
-    /// text, the graph itself (bincode), then a checksum of all that. The rows' vectors are not
-    /// written: reading takes them from the index's stored vectors.
+    /// The index of rows laid out as `starts` and `ids` say, each slot's prefix from `prefix`
+    /// (zeros when `None`), with centres of its clusters' members.
+    fn laid_out(
+        dim: usize,
+        starts: Vec<u32>,
+        ids: Vec<(tantivy::DocId, u16)>,
+        prefix: impl Fn(usize) -> Option<(f32, Vec<i8>)>,
+    ) -> Self {
+        let n = ids.len();
+        let mut rows = Rows {
+            dim,
+            values: Pages::<i8>::zeroed(n * dim),
+            scales: Pages::<f32>::zeroed(n),
+        };
+        for slot in 0..n {
+            if let Some((scale, values)) = prefix(slot) {
+                rows.values[slot * dim..(slot + 1) * dim].copy_from_slice(&values);
+                rows.scales[slot] = scale;
+            }
+        }
+        let count = starts.len() - 1;
+        let mut member = vec![0usize; n];
+        for c in 0..count {
+            member[starts[c] as usize..starts[c + 1] as usize].fill(c);
+        }
+        let centres = centres(&rows, count, |slot| member[slot]);
+        Self {
+            centres,
+            starts,
+            rows,
+            ids,
+        }
+    }
+
+    /// The rows nearest `query` among the nearest clusters' rows, nearest first, as (document id
+    /// in the segment, text number).
+    pub(crate) fn search(&self, query: &Query) -> Vec<(tantivy::DocId, u16)> {
+        let (values, scale) = query.raw();
+        let (_, q) = prefix_of(values, scale, self.rows.dim);
+        let count = self.starts.len() - 1;
+        let mut near: Vec<(f32, usize)> = (0..count)
+            .map(|c| {
+                let d = dot(self.centres.row(c), &q) as f32 * self.centres.scales[c];
+                (d, c)
+            })
+            .collect();
+        let probe = probe().clamp(1, count);
+        if probe < count {
+            near.select_nth_unstable_by(probe - 1, |a, b| b.0.total_cmp(&a.0));
+            near.truncate(probe);
+        }
+        let mut found: Vec<(f32, u32)> = Vec::new();
+        for (_, c) in near {
+            for slot in self.starts[c] as usize..self.starts[c + 1] as usize {
+                let d = dot(self.rows.row(slot), &q) as f32 * self.rows.scales[slot];
+                found.push((d, slot as u32));
+            }
+        }
+        if found.len() > KEEP {
+            found.select_nth_unstable_by(KEEP - 1, |a, b| b.0.total_cmp(&a.0));
+            found.truncate(KEEP);
+        }
+        found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        found
+            .into_iter()
+            .map(|(_, slot)| self.ids[slot as usize])
+            .collect()
+    }
+
+    /// Writes the index: a header (magic, format, dimensions, rows, clusters), each row's
+    /// document and text cluster by cluster, where each cluster starts, then a checksum of all
+    /// that. The rows' vectors are not written: reading takes them from the index's stored
+    /// vectors, and the centres from them.
     fn write_to(&self, out: impl Write) -> io::Result<()> {
         let mut out = Checked {
             inner: out,
@@ -204,32 +320,26 @@ impl Graph {
     }
 
     fn write_body(&self, mut out: impl Write) -> io::Result<()> {
-        // The map keeps its points in an order of its own; each names its row as built, and
-        // the rows are written in that order, as reading makes them again.
-        let mut rows = vec![(0, 0); self.map.values.len()];
-        for ((_, point), value) in self.map.iter().zip(&self.map.values) {
-            if let Point::Row(_, row) = point {
-                rows[*row as usize] = *value;
-            }
-        }
         out.write_all(GRAPH_MAGIC)?;
-        for n in [GRAPH_FORMAT, self.dim as u32, rows.len() as u32] {
-            out.write_all(&n.to_le_bytes())?;
+        let count = self.starts.len() - 1;
+        for n in [GRAPH_FORMAT, self.rows.dim, self.ids.len(), count] {
+            out.write_all(&(n as u32).to_le_bytes())?;
         }
-        for (doc, text) in rows {
+        for (doc, text) in &self.ids {
             out.write_all(&doc.to_le_bytes())?;
             out.write_all(&text.to_le_bytes())?;
         }
-        bincode::serialize_into(&mut out, &self.map).map_err(io::Error::other)
+        for start in &self.starts {
+            out.write_all(&start.to_le_bytes())?;
+        }
+        Ok(())
     }
 
-    /// A graph written by [`write_to`](Self::write_to) for segment `ord` of `set`, or `None`
-    /// when the bytes are not such a graph of this dimension. Each row's vector is looked up by
-    /// its document in `set`; a guide deleted since has none, and stays in the graph as a point
-    /// that is near nothing (searches pass over deleted guides anyway).
+    /// An index written by [`write_to`](Self::write_to) for segment `ord` of `set`, or `None`
+    /// when the bytes are not such an index of this dimension. Each row's vector is looked up by
+    /// its document in `set`; a guide deleted since has none, and stays in its cluster as a row
+    /// of zeros (searches pass over deleted guides anyway).
     fn read_from(bytes: &[u8], set: &VectorSet, ord: u32) -> Option<Self> {
-        // A graph's links index its points unchecked: a file changed on disk could make a
-        // search fail, so one whose checksum differs is not read.
         let (bytes, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
         let mut checksum = Checksum::default();
         checksum.update(bytes);
@@ -239,83 +349,57 @@ impl Graph {
         let mut input = bytes;
         let mut magic = [0u8; 8];
         input.read_exact(&mut magic).ok()?;
-        let mut header = [0u32; 3];
-        for n in &mut header {
-            let mut le = [0u8; 4];
-            input.read_exact(&mut le).ok()?;
-            *n = u32::from_le_bytes(le);
-        }
-        let [format, dim, count] = header;
-        let dim = dim as usize;
-        if &magic != GRAPH_MAGIC || format != GRAPH_FORMAT || dim != set.dim().min(graph_dim()) {
+        let header = u32s(&mut input, 4)?;
+        let [format, dim, n, count] =
+            [header[0], header[1], header[2], header[3]].map(|x| x as usize);
+        if &magic != GRAPH_MAGIC
+            || format != GRAPH_FORMAT
+            || dim != set.dim().min(graph_dim())
+            || count == 0
+        {
             return None;
         }
-        let count = count as usize;
-        if input.len() < count * 6 {
-            return None;
-        }
-        let mut prefixes = Prefixes {
-            dim,
-            values: Vec::with_capacity(count * dim),
-            scales: Vec::with_capacity(count),
-        };
-        let zeros = vec![0i8; dim];
-        for _ in 0..count {
-            let (row, rest) = input.split_at(6);
-            input = rest;
-            let doc = u32::from_le_bytes([row[0], row[1], row[2], row[3]]);
-            let text = u16::from_le_bytes([row[4], row[5]]);
-            match set.row_of(DocAddress::new(ord, doc), text) {
-                Some(r) => {
-                    let (values, scale) = set.raw_row(r);
-                    prefixes.push(values, scale);
-                }
-                None => {
-                    prefixes.values.extend_from_slice(&zeros);
-                    prefixes.scales.push(0.0);
-                }
-            }
-        }
-        READING.with(|reading| *reading.borrow_mut() = Some(Arc::new(prefixes)));
-        // The graph is at most a few times its file: a length field that claims more is not one.
-        let limit = (bytes.len() as u64)
-            .saturating_mul(4)
-            .saturating_add(1 << 20);
-        let map: Result<HnswMap<Point, (tantivy::DocId, u16)>, _> = {
-            use bincode::Options;
-            bincode::options()
-                .with_fixint_encoding()
-                .allow_trailing_bytes()
-                .with_limit(limit)
-                .deserialize(input)
-        };
-        READING.with(|reading| *reading.borrow_mut() = None);
-        let map = map.ok()?;
-        (map.values.len() == count).then_some(Self { map, dim })
-    }
-
-    /// The rows nearest `query`, nearest first, as (document id in the segment, text number).
-    pub(crate) fn search(&self, query: &Query) -> Vec<(tantivy::DocId, u16)> {
-        let (values, scale) = query.raw();
-        let prefix: Vec<f32> = values[..self.dim]
-            .iter()
-            .map(|&x| f32::from(x) * scale)
+        let (id_bytes, rest) = input.split_at_checked(n.checked_mul(6)?)?;
+        input = rest;
+        let ids: Vec<(tantivy::DocId, u16)> = id_bytes
+            .chunks_exact(6)
+            .map(|b| {
+                (
+                    u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                    u16::from_le_bytes([b[4], b[5]]),
+                )
+            })
             .collect();
-        let point = Point::Query(Arc::new(unit_int8(prefix)));
-        let mut search = Search::default();
-        self.map
-            .search(&point, &mut search)
-            .map(|item| *item.value)
-            .collect()
+        let starts = u32s(&mut input, count.checked_add(1)?)?;
+        let ordered = starts.windows(2).all(|w| w[0] <= w[1]);
+        if !input.is_empty() || starts[0] != 0 || starts[count] as usize != n || !ordered {
+            return None;
+        }
+        Some(Self::laid_out(dim, starts, ids.clone(), |slot| {
+            let (doc, text) = ids[slot];
+            let r = set.row_of(DocAddress::new(ord, doc), text)?;
+            let (values, scale) = set.raw_row(r);
+            Some(prefix_of(values, scale, dim))
+        }))
     }
 }
 
-/// The first bytes of a graph's file.
+/// The next `n` little-endian u32 of `input`, taken off it.
+fn u32s(input: &mut &[u8], n: usize) -> Option<Vec<u32>> {
+    let (head, rest) = input.split_at_checked(n.checked_mul(4)?)?;
+    *input = rest;
+    Some(
+        head.chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+    )
+}
+
+/// The first bytes of an index's file.
 const GRAPH_MAGIC: &[u8; 8] = b"VVGRAPH\0";
-/// The layout of a graph's file (header, rows, bincode of `instant-distance` 0.6's map,
-/// checksum). 3 since the map's `ef` is 64: the map keeps the `ef` it was built with, so a file
-/// of format 2 (128) is built again rather than searched at the old cost.
-const GRAPH_FORMAT: u32 = 3;
+/// The layout of an index's file (header, rows cluster by cluster, cluster starts, checksum).
+/// 4 since the clusters: formats 2 and 3 held an HNSW graph, and are built again.
+const GRAPH_FORMAT: usize = 4;
 
 /// A checksum of a graph file's bytes, the same however they are cut into writes: eight bytes
 /// at a time, each multiplied in (FxHash's step), then the rest and the length.
@@ -399,7 +483,7 @@ fn save(
     dir: &Path,
     key: u32,
     segment: SegmentId,
-    graph: &Graph,
+    graph: &Clusters,
     live: &[SegmentId],
 ) -> io::Result<()> {
     let path = graph_path(dir, key, segment);
@@ -443,15 +527,15 @@ fn load(
     set: &VectorSet,
     ord: u32,
     counts: &[AtomicUsize; 2],
-) -> Option<Graph> {
+) -> Option<Clusters> {
     let bytes = std::fs::read(graph_path(dir, key, segment)).ok()?;
-    let graph = Graph::read_from(&bytes, set, ord)?;
+    let graph = Clusters::read_from(&bytes, set, ord)?;
     counts[1].fetch_add(1, Ordering::Relaxed);
     Some(graph)
 }
 
 /// A segment's graph, by embedder key and segment.
-type Ready = FxHashMap<(u32, SegmentId), Arc<Graph>>;
+type Ready = FxHashMap<(u32, SegmentId), Arc<Clusters>>;
 
 /// The graphs of an index, and the background thread that builds them.
 #[derive(Default)]
@@ -484,7 +568,7 @@ impl Graphs {
     }
 
     /// The graph of a segment's vectors of embedder `key`, when it is ready.
-    pub(crate) fn get(&self, key: u32, segment: SegmentId) -> Option<Arc<Graph>> {
+    pub(crate) fn get(&self, key: u32, segment: SegmentId) -> Option<Arc<Clusters>> {
         let ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
         ready.get(&(key, segment)).cloned()
     }
@@ -563,7 +647,7 @@ impl Graphs {
                     let graph = match read {
                         Some(graph) => graph,
                         None => {
-                            let graph = Graph::build(&set, rows);
+                            let graph = Clusters::build(&set, rows);
                             counts[0].fetch_add(1, Ordering::Relaxed);
                             if let Some(dir) = dir.as_deref() {
                                 // Not kept, it is built again at the next opening: never an
@@ -697,7 +781,7 @@ mod tests {
     #[test]
     fn a_graph_finds_what_the_exact_scan_finds() {
         let set = spread(3000, 32);
-        let graph = Graph::build(&set, 0..set.len());
+        let graph = Clusters::build(&set, 0..set.len());
         let mut found = 0;
         let queries = 40;
         for q in 0..queries {
@@ -726,10 +810,10 @@ mod tests {
     #[test]
     fn a_graph_read_from_its_file_finds_what_it_found() {
         let set = spread(1500, 32);
-        let graph = Graph::build(&set, 0..set.len());
+        let graph = Clusters::build(&set, 0..set.len());
         let mut bytes = Vec::new();
         graph.write_to(&mut bytes).unwrap();
-        let read = Graph::read_from(&bytes, &set, 0).expect("reads");
+        let read = Clusters::read_from(&bytes, &set, 0).expect("reads");
         for q in [0, 333, 1499] {
             let query = Arc::new(Query::new(&set.vector(q)).unwrap());
             assert_eq!(read.search(&query), graph.search(&query));
@@ -737,30 +821,52 @@ mod tests {
         // Not a graph of these vectors: another format, dimension, or bytes cut short.
         let mut other = bytes.clone();
         other[8] = 9;
-        assert!(Graph::read_from(&other, &set, 0).is_none(), "format");
+        assert!(Clusters::read_from(&other, &set, 0).is_none(), "format");
         assert!(
-            Graph::read_from(&bytes, &spread(1500, 16), 0).is_none(),
+            Clusters::read_from(&bytes, &spread(1500, 16), 0).is_none(),
             "dimension"
         );
         for cut in [0, 7, 20, bytes.len() / 2, bytes.len() - 1] {
             assert!(
-                Graph::read_from(&bytes[..cut], &set, 0).is_none(),
+                Clusters::read_from(&bytes[..cut], &set, 0).is_none(),
                 "cut at {cut}"
             );
         }
         let mut noise = bytes.clone();
-        for b in noise.iter_mut().skip(20 + 1500 * 6) {
+        for b in noise.iter_mut().skip(24 + 1500 * 6) {
             *b = b.wrapping_mul(31).wrapping_add(7);
         }
-        assert!(Graph::read_from(&noise, &set, 0).is_none(), "noise");
+        assert!(Clusters::read_from(&noise, &set, 0).is_none(), "noise");
         // One link changed on disk: the checksum refuses it (a search would index with it).
         let mut flipped = bytes.clone();
         let at = bytes.len() - 100;
         flipped[at] ^= 0x10;
         assert!(
-            Graph::read_from(&flipped, &set, 0).is_none(),
+            Clusters::read_from(&flipped, &set, 0).is_none(),
             "one byte changed"
         );
+        // Cluster starts that do not add up, under a checksum that does: refused, so that no
+        // search reads beyond the rows.
+        let resealed = |body: &[u8]| {
+            let mut sum = Checksum::default();
+            sum.update(body);
+            let mut bytes = body.to_vec();
+            bytes.extend(sum.finish().to_le_bytes());
+            bytes
+        };
+        let mut body = Vec::new();
+        graph.write_body(&mut body).unwrap();
+        assert!(Clusters::read_from(&resealed(&body), &set, 0).is_some());
+        let starts = graph.starts.len();
+        let at = body.len() - 4 * starts;
+        for (slot, value) in [(0, 7u32), (starts - 1, 1501), (1, u32::MAX)] {
+            let mut bad = body.clone();
+            bad[at + 4 * slot..at + 4 * slot + 4].copy_from_slice(&value.to_le_bytes());
+            assert!(
+                Clusters::read_from(&resealed(&bad), &set, 0).is_none(),
+                "start {slot} = {value}"
+            );
+        }
     }
 
     #[test]
@@ -1058,7 +1164,7 @@ mod timing {
         let set = VectorSet::from_vectors(&vectors);
         let t = std::time::Instant::now();
         let cpu0 = cpu();
-        let graph = Graph::build(&set, 0..set.len());
+        let graph = Clusters::build(&set, 0..set.len());
         eprintln!(
             "build {n}: {:?} wall, {:.1} s cpu",
             t.elapsed(),

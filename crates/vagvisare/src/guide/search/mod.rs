@@ -36,6 +36,7 @@ pub(crate) mod ann;
 mod bm25;
 mod filter;
 mod kept;
+mod pages;
 #[cfg(test)]
 mod reference;
 mod scoring;
