@@ -272,8 +272,8 @@ fn read(path: &Path) -> Result<String, String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Asking {
     /// One text (`suggest TEXT`): every vector is compared (a few milliseconds at 100 000
-    /// guides), so no nearest-neighbour graph is built for it (some 20 s at 100 000 guides, on
-    /// both cores) and the answer is the one a finished index gives.
+    /// guides), so no nearest-neighbour index is built for it (under a second at 100 000 guides,
+    /// some 20 s when it was an HNSW graph) and the answer is the one a finished index gives.
     OneText,
     /// Many (`--stdin`, `try`, `eval`): the graphs are built, or read from the index's
     /// directory, before the first text is answered, so that no answer lacks the guides they

@@ -123,7 +123,7 @@ impl App {
             applied.mark(&rows);
             index.optimize()?;
             // Beyond 10 000 guides the semantic stage's nearest-neighbour graphs are built now,
-            // before the service listens (some 20 s at 100 000 guides): its first answers then
+            // before the service listens (under a second at 100 000 guides): its first answers then
             // neither lack the guides only the graphs find nor share the cores with building them.
             index.wait_for_semantic_graphs();
             Ok::<_, ServerError>((revision, index, applied))
