@@ -37,8 +37,6 @@ use super::semantic::{dot, Query, VectorSet};
 /// Segments with at most this many vectors are compared exactly (a few microseconds).
 pub(crate) const GRAPH_MIN_ROWS: usize = 1_000;
 
-/// Rows a cluster holds on average: a segment of n rows has ⌈n / 256⌉ clusters.
-const CLUSTER_ROWS: usize = 256;
 /// Clusters a search reads, nearest centre first.
 const PROBE: usize = 32;
 /// Rows a search returns: the nearest it compared, which the whole vectors' cosine then ranks.
@@ -61,16 +59,18 @@ fn probe() -> usize {
     PROBE
 }
 
-/// Rows per cluster ([`CLUSTER_ROWS`]; tests may choose others).
-fn cluster_rows() -> usize {
+/// Clusters of a segment of `n` rows: ⌈√n⌉, of about √n rows each (316 at 100 000), so that a
+/// search compares about √n centres and [`PROBE`] × √n rows, its work growing with √n (tests
+/// may choose rows per cluster instead).
+fn clusters_for(n: usize) -> usize {
     #[cfg(test)]
     if let Some(d) = std::env::var("ANN_CLUSTER")
         .ok()
-        .and_then(|v| v.parse().ok())
+        .and_then(|v| v.parse::<usize>().ok())
     {
-        return d;
+        return n.div_ceil(d.max(1)).max(1);
     }
-    CLUSTER_ROWS
+    ((n as f64).sqrt().ceil() as usize).max(1)
 }
 
 /// Dimensions an index compares ([`GRAPH_DIM`]; tests may choose others).
@@ -175,7 +175,7 @@ impl Clusters {
     fn build(set: &VectorSet, rows: std::ops::Range<usize>) -> Self {
         let dim = set.dim().min(graph_dim());
         let n = rows.len();
-        let count = n.div_ceil(cluster_rows()).max(1);
+        let count = clusters_for(n);
         let prefix = |r: usize| {
             let (values, scale) = set.raw_row(r);
             prefix_of(values, scale, dim)
