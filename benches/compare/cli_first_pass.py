@@ -10,8 +10,8 @@ the CLI included, answers within 1.2x of the same index in memory).
 
 `W` is the work folder of `side_by_side.py` (its corpora and inputs); `DIR` an index written by
 `vagvisare index`. `--wait` seconds pass after the first answer before timing starts: in memory
-beyond 10 000 guides the semantic graphs are built in the background after the load (about 20 s
-at 100 000 guides), which an index in a directory has kept. Prints p50 / p99 / max in µs.
+beyond 10 000 guides the semantic graphs are built in the background after the load (under a
+second at 100 000 guides since session 23, about 20 s before), which an index in a directory has kept. Prints p50 / p99 / max in µs.
 """
 
 from __future__ import annotations

@@ -99,27 +99,43 @@ fn prefix_of(values: &[i8], scale: f32, dim: usize) -> (f32, Vec<i8>) {
 }
 
 /// Int8 rows of one dimension, each with its scale.
-struct Rows<V, S> {
+struct Rows {
     dim: usize,
-    values: V,
-    scales: S,
+    values: Vec<i8>,
+    scales: Vec<f32>,
 }
 
-impl<V: AsRef<[i8]>, S: AsRef<[f32]>> Rows<V, S> {
-    fn len(&self) -> usize {
-        self.scales.as_ref().len()
+impl Rows {
+    fn with_capacity(dim: usize, n: usize) -> Self {
+        Self {
+            dim,
+            values: Vec::with_capacity(n * dim),
+            scales: Vec::with_capacity(n),
+        }
     }
 
-    fn row(&self, r: usize) -> &[i8] {
-        &self.values.as_ref()[r * self.dim..(r + 1) * self.dim]
+    fn push(&mut self, (scale, values): (f32, Vec<i8>)) {
+        self.values.extend(values);
+        self.scales.push(scale);
+    }
+
+    fn len(&self) -> usize {
+        self.scales.len()
+    }
+
+    fn row(&self, r: usize) -> (&[i8], f32) {
+        (
+            &self.values[r * self.dim..(r + 1) * self.dim],
+            self.scales[r],
+        )
     }
 
     /// The row whose dot product with `values` is largest (ties: the first), scales counted.
     fn nearest(&self, values: &[i8]) -> usize {
-        let scales = self.scales.as_ref();
         let mut best = (f32::NEG_INFINITY, 0);
-        for (c, &scale) in scales.iter().enumerate() {
-            let d = dot(self.row(c), values) as f32 * scale;
+        for c in 0..self.len() {
+            let (row, scale) = self.row(c);
+            let d = dot(row, values) as f32 * scale;
             if d > best.0 {
                 best = (d, c);
             }
@@ -128,50 +144,103 @@ impl<V: AsRef<[i8]>, S: AsRef<[f32]>> Rows<V, S> {
     }
 }
 
-/// Centres of `count` clusters: each the normalised mean of its members among `rows`, as int8.
-/// `member(i)` is row i's cluster. A cluster with no member has a centre of zeros.
-fn centres(
-    rows: &Rows<impl AsRef<[i8]>, impl AsRef<[f32]>>,
+/// Centres of `count` clusters of `dim` dimensions: each the normalised mean of its members
+/// among rows `0..n` (`row(i)`: values and scale; `member(i)`: its cluster), as int8. A cluster
+/// with no member has a centre of zeros (scale 0), which no search reads.
+fn centres<'r>(
+    dim: usize,
     count: usize,
+    n: usize,
+    row: impl Fn(usize) -> (&'r [i8], f32),
     member: impl Fn(usize) -> usize,
-) -> Rows<Vec<i8>, Vec<f32>> {
-    let dim = rows.dim;
+) -> Rows {
     let mut sums = vec![0f32; count * dim];
-    for r in 0..rows.len() {
+    for r in 0..n {
         let c = member(r);
-        let scale = rows.scales.as_ref()[r];
-        for (s, &x) in sums[c * dim..(c + 1) * dim].iter_mut().zip(rows.row(r)) {
+        let (values, scale) = row(r);
+        for (s, &x) in sums[c * dim..(c + 1) * dim].iter_mut().zip(values) {
             *s += f32::from(x) * scale;
         }
     }
-    let mut out = Rows {
-        dim,
-        values: Vec::with_capacity(count * dim),
-        scales: Vec::with_capacity(count),
-    };
+    let mut out = Rows::with_capacity(dim, count);
     for sum in sums.chunks_exact(dim) {
-        let (scale, values) = unit_int8(sum.to_vec());
-        out.values.extend(values);
-        out.scales.push(scale);
+        out.push(unit_int8(sum.to_vec()));
     }
     out
+}
+
+/// Bytes a laid-out row takes beyond its values: its scale (f32), document (u32) and text
+/// number (u16), and two bytes that keep the rows four-byte aligned.
+const ROW_TAIL: usize = 12;
+
+/// Rows laid out in one array of their own ([`Pages`], on huge pages), each its values, scale,
+/// document and text together: a search reads a cluster's rows one after the other, and the
+/// rows it returns without another page.
+struct Laid {
+    dim: usize,
+    bytes: Pages<i8>,
+}
+
+impl Laid {
+    fn stride(&self) -> usize {
+        self.dim + ROW_TAIL
+    }
+
+    fn len(&self) -> usize {
+        self.bytes.len() / self.stride()
+    }
+
+    fn tail(&self, slot: usize) -> [u8; ROW_TAIL] {
+        let at = slot * self.stride() + self.dim;
+        std::array::from_fn(|i| self.bytes[at + i] as u8)
+    }
+
+    fn row(&self, slot: usize) -> (&[i8], f32) {
+        let at = slot * self.stride();
+        let (values, tail) = self.bytes[at..at + self.stride()].split_at(self.dim);
+        let scale = f32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]].map(|b| b as u8));
+        (values, scale)
+    }
+
+    fn id(&self, slot: usize) -> (tantivy::DocId, u16) {
+        let t = self.tail(slot);
+        (
+            u32::from_le_bytes([t[4], t[5], t[6], t[7]]),
+            u16::from_le_bytes([t[8], t[9]]),
+        )
+    }
+
+    fn set(&mut self, slot: usize, values: &[i8], scale: f32, (doc, text): (tantivy::DocId, u16)) {
+        let at = slot * self.stride();
+        let stride = self.stride();
+        let row = &mut self.bytes[at..at + stride];
+        row[..values.len()].copy_from_slice(values);
+        let tail = scale
+            .to_le_bytes()
+            .into_iter()
+            .chain(doc.to_le_bytes())
+            .chain(text.to_le_bytes());
+        for (b, x) in row[self.dim..].iter_mut().zip(tail) {
+            *b = x as i8;
+        }
+    }
 }
 
 /// The nearest-neighbour index of one segment's rows (its "graph"): its rows in clusters, each
 /// cluster's rows together, and which document and text each row is.
 pub(crate) struct Clusters {
     /// Each cluster's centre.
-    centres: Rows<Vec<i8>, Vec<f32>>,
-    /// Cluster c holds rows `starts[c]..starts[c + 1]`.
+    centres: Rows,
+    /// Cluster c holds slots `starts[c]..starts[c + 1]`.
     starts: Vec<u32>,
-    /// The rows' first dimensions, cluster by cluster.
-    rows: Rows<Pages<i8>, Pages<f32>>,
-    /// Each row's document in the segment and text number.
-    ids: Vec<(tantivy::DocId, u16)>,
+    /// The rows' first dimensions, document and text, cluster by cluster.
+    rows: Laid,
 }
 
 impl Clusters {
-    /// An index over rows `rows` of `set`.
+    /// An index over rows `rows` of `set`. Each row's prefix is computed twice, to find its
+    /// cluster and to lay it out (some milliseconds at 100 000 rows), rather than held in a
+    /// second copy of the array meanwhile.
     fn build(set: &VectorSet, rows: std::ops::Range<usize>) -> Self {
         let dim = set.dim().min(graph_dim());
         let n = rows.len();
@@ -180,33 +249,27 @@ impl Clusters {
             let (values, scale) = set.raw_row(r);
             prefix_of(values, scale, dim)
         };
-        // k-means on a sample spread evenly over the rows, the centres first its evenly spread
-        // members: the same rows give the same clusters.
+        // k-means on a sample spread evenly over the rows, each cluster starting as the mean of
+        // a run of neighbouring samples: the same rows give the same clusters.
         let samples = n.min(count * SAMPLE_PER_CLUSTER);
-        let mut sample = Rows {
-            dim,
-            values: Vec::with_capacity(samples * dim),
-            scales: Vec::with_capacity(samples),
-        };
+        let mut sample = Rows::with_capacity(dim, samples);
         for i in 0..samples {
-            let (scale, values) = prefix(rows.start + i * n / samples);
-            sample.values.extend(values);
-            sample.scales.push(scale);
+            sample.push(prefix(rows.start + i * n / samples));
         }
         let mut member: Vec<usize> = (0..samples).map(|i| i * count / samples).collect();
+        let mut centre = centres(dim, count, samples, |i| sample.row(i), |i| member[i]);
         for _ in 0..ROUNDS {
-            let centre = centres(&sample, count, |i| member[i]);
             let mut moved = false;
             for (i, m) in member.iter_mut().enumerate() {
-                let c = centre.nearest(sample.row(i));
+                let c = centre.nearest(sample.row(i).0);
                 moved |= c != *m;
                 *m = c;
             }
             if !moved {
                 break;
             }
+            centre = centres(dim, count, samples, |i| sample.row(i), |i| member[i]);
         }
-        let centre = centres(&sample, count, |i| member[i]);
         drop(sample);
         // Every row to its nearest centre, then the rows laid out cluster by cluster.
         let cluster: Vec<u32> = rows
@@ -226,47 +289,40 @@ impl Clusters {
             order[next[c as usize] as usize] = rows.start + i;
             next[c as usize] += 1;
         }
-        let ids = order
-            .iter()
-            .map(|&r| {
-                let (address, text) = set.source(r);
-                (address.doc_id, text)
-            })
-            .collect();
-        Self::laid_out(dim, starts, ids, |slot| Some(prefix(order[slot])))
+        let ids = order.iter().map(|&r| {
+            let (address, text) = set.source(r);
+            (address.doc_id, text)
+        });
+        Self::laid_out(dim, starts, ids, |slot, _| Some(prefix(order[slot])))
     }
 
-    /// The index of rows laid out as `starts` and `ids` say, each slot's prefix from `prefix`
-    /// (zeros when `None`), with centres of its clusters' members.
+    /// The index of rows laid out as `starts` and `ids` say (one id a slot), each slot's prefix
+    /// from `prefix(slot, id)` (zeros when `None`), with centres of its clusters' members.
     fn laid_out(
         dim: usize,
         starts: Vec<u32>,
-        ids: Vec<(tantivy::DocId, u16)>,
-        prefix: impl Fn(usize) -> Option<(f32, Vec<i8>)>,
+        ids: impl ExactSizeIterator<Item = (tantivy::DocId, u16)>,
+        prefix: impl Fn(usize, (tantivy::DocId, u16)) -> Option<(f32, Vec<i8>)>,
     ) -> Self {
         let n = ids.len();
-        let mut rows = Rows {
+        let mut rows = Laid {
             dim,
-            values: Pages::<i8>::zeroed(n * dim),
-            scales: Pages::<f32>::zeroed(n),
+            bytes: Pages::<i8>::zeroed(n * (dim + ROW_TAIL)),
         };
-        for slot in 0..n {
-            if let Some((scale, values)) = prefix(slot) {
-                rows.values[slot * dim..(slot + 1) * dim].copy_from_slice(&values);
-                rows.scales[slot] = scale;
-            }
+        for (slot, id) in ids.enumerate() {
+            let (scale, values) = prefix(slot, id).unwrap_or((0.0, Vec::new()));
+            rows.set(slot, &values, scale, id);
         }
         let count = starts.len() - 1;
         let mut member = vec![0usize; n];
         for c in 0..count {
             member[starts[c] as usize..starts[c + 1] as usize].fill(c);
         }
-        let centres = centres(&rows, count, |slot| member[slot]);
+        let centres = centres(dim, count, n, |slot| rows.row(slot), |slot| member[slot]);
         Self {
             centres,
             starts,
             rows,
-            ids,
         }
     }
 
@@ -275,33 +331,46 @@ impl Clusters {
     pub(crate) fn search(&self, query: &Query) -> Vec<(tantivy::DocId, u16)> {
         let (values, scale) = query.raw();
         let (_, q) = prefix_of(values, scale, self.rows.dim);
+        let by_nearness = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        // Clusters with rows, nearest centre first.
         let count = self.starts.len() - 1;
-        let mut near: Vec<(f32, usize)> = (0..count)
+        let mut near: Vec<(f32, u32)> = (0..count)
+            .filter(|&c| self.starts[c] < self.starts[c + 1])
             .map(|c| {
-                let d = dot(self.centres.row(c), &q) as f32 * self.centres.scales[c];
-                (d, c)
+                let (centre, scale) = self.centres.row(c);
+                (dot(centre, &q) as f32 * scale, c as u32)
             })
             .collect();
-        let probe = probe().clamp(1, count);
-        if probe < count {
-            near.select_nth_unstable_by(probe - 1, |a, b| b.0.total_cmp(&a.0));
+        let probe = probe().max(1);
+        if probe < near.len() {
+            near.select_nth_unstable_by(probe - 1, by_nearness);
             near.truncate(probe);
         }
-        let mut found: Vec<(f32, u32)> = Vec::new();
+        // The KEEP nearest rows: kept in a buffer of twice that, cut back to the best KEEP
+        // whenever it fills (and a row below the KEEP-th so far is passed over).
+        let mut found: Vec<(f32, u32)> = Vec::with_capacity(2 * KEEP);
+        let mut floor = f32::NEG_INFINITY;
         for (_, c) in near {
-            for slot in self.starts[c] as usize..self.starts[c + 1] as usize {
-                let d = dot(self.rows.row(slot), &q) as f32 * self.rows.scales[slot];
-                found.push((d, slot as u32));
+            let c = c as usize;
+            for slot in self.starts[c]..self.starts[c + 1] {
+                let (row, scale) = self.rows.row(slot as usize);
+                let d = dot(row, &q) as f32 * scale;
+                if d < floor {
+                    continue;
+                }
+                found.push((d, slot));
+                if found.len() == 2 * KEEP {
+                    found.select_nth_unstable_by(KEEP - 1, by_nearness);
+                    found.truncate(KEEP);
+                    floor = found[KEEP - 1].0;
+                }
             }
         }
-        if found.len() > KEEP {
-            found.select_nth_unstable_by(KEEP - 1, |a, b| b.0.total_cmp(&a.0));
-            found.truncate(KEEP);
-        }
-        found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        found.sort_by(by_nearness);
+        found.truncate(KEEP);
         found
             .into_iter()
-            .map(|(_, slot)| self.ids[slot as usize])
+            .map(|(_, slot)| self.rows.id(slot as usize))
             .collect()
     }
 
@@ -322,10 +391,11 @@ impl Clusters {
     fn write_body(&self, mut out: impl Write) -> io::Result<()> {
         out.write_all(GRAPH_MAGIC)?;
         let count = self.starts.len() - 1;
-        for n in [GRAPH_FORMAT, self.rows.dim, self.ids.len(), count] {
+        for n in [GRAPH_FORMAT, self.rows.dim, self.rows.len(), count] {
             out.write_all(&(n as u32).to_le_bytes())?;
         }
-        for (doc, text) in &self.ids {
+        for slot in 0..self.rows.len() {
+            let (doc, text) = self.rows.id(slot);
             out.write_all(&doc.to_le_bytes())?;
             out.write_all(&text.to_le_bytes())?;
         }
@@ -340,6 +410,8 @@ impl Clusters {
     /// its document in `set`; a guide deleted since has none, and stays in its cluster as a row
     /// of zeros (searches pass over deleted guides anyway).
     fn read_from(bytes: &[u8], set: &VectorSet, ord: u32) -> Option<Self> {
+        // FxHash-like, the checksum finds damage, not intent: what follows checks every field
+        // a search relies on, so that no file makes one fail or costly.
         let (bytes, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
         let mut checksum = Checksum::default();
         checksum.update(bytes);
@@ -352,31 +424,31 @@ impl Clusters {
         let header = u32s(&mut input, 4)?;
         let [format, dim, n, count] =
             [header[0], header[1], header[2], header[3]].map(|x| x as usize);
+        // A writer makes ⌈√n⌉ clusters: never more than the rows (or one).
         if &magic != GRAPH_MAGIC
             || format != GRAPH_FORMAT
+            || dim == 0
             || dim != set.dim().min(graph_dim())
             || count == 0
+            || count > n.max(1)
         {
             return None;
         }
+        n.checked_mul(dim + ROW_TAIL)?;
         let (id_bytes, rest) = input.split_at_checked(n.checked_mul(6)?)?;
         input = rest;
-        let ids: Vec<(tantivy::DocId, u16)> = id_bytes
-            .chunks_exact(6)
-            .map(|b| {
-                (
-                    u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-                    u16::from_le_bytes([b[4], b[5]]),
-                )
-            })
-            .collect();
         let starts = u32s(&mut input, count.checked_add(1)?)?;
         let ordered = starts.windows(2).all(|w| w[0] <= w[1]);
         if !input.is_empty() || starts[0] != 0 || starts[count] as usize != n || !ordered {
             return None;
         }
-        Some(Self::laid_out(dim, starts, ids.clone(), |slot| {
-            let (doc, text) = ids[slot];
+        let ids = id_bytes.chunks_exact(6).map(|b| {
+            (
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                u16::from_le_bytes([b[4], b[5]]),
+            )
+        });
+        Some(Self::laid_out(dim, starts, ids, |_, (doc, text)| {
             let r = set.row_of(DocAddress::new(ord, doc), text)?;
             let (values, scale) = set.raw_row(r);
             Some(prefix_of(values, scale, dim))
@@ -600,7 +672,7 @@ impl Graphs {
             .segments()
             .iter()
             .enumerate()
-            .filter(|(_, (_, rows))| rows.len() > GRAPH_MIN_ROWS)
+            .filter(|(_, (_, rows))| rows.len() > GRAPH_MIN_ROWS && set.dim() > 0)
             .map(|(ord, (segment, rows))| (ord as u32, *segment, rows.clone()))
             .collect();
         {
@@ -631,6 +703,9 @@ impl Graphs {
         let spawned = std::thread::Builder::new()
             .name("vagvisare-graphs".into())
             .spawn(move || {
+                // Marks the build stopped however the thread ends, a panic included, so that
+                // no one waits for it forever.
+                let _stop = StopWhenDone(building);
                 lower_priority();
                 let live: Vec<SegmentId> = set.segments().iter().map(|(s, _)| *s).collect();
                 for (ord, segment, rows) in wanted {
@@ -662,7 +737,6 @@ impl Graphs {
                     ready.insert((key, segment), graph);
                 }
                 set.graphs_complete.store(true, Ordering::Relaxed);
-                stopped(&building);
             });
         if spawned.is_err() {
             // No thread: searches go on with the lexical candidates alone beyond the scan.
@@ -686,8 +760,8 @@ impl Graphs {
     }
 }
 
-/// Lowers the calling thread's scheduling priority to the least (nice 19): a graph takes seconds
-/// to build, on a thread beside the ones answering keystrokes (an index just opened, a restarted
+/// Lowers the calling thread's scheduling priority to the least (nice 19): an index takes up to
+/// seconds to build (about one at 100 000 rows, eleven at 1 000 000), on a thread beside the ones answering keystrokes (an index just opened, a restarted
 /// service), and must not take a core from them when both want one. On Linux a thread has a
 /// priority of its own (`setpriority` of `PRIO_PROCESS` 0 is the calling thread's); elsewhere
 /// nothing changes. True when lowered.
@@ -700,6 +774,15 @@ pub(crate) fn lower_priority() -> bool {
     #[cfg(not(target_os = "linux"))]
     {
         false
+    }
+}
+
+/// Marks a build stopped when dropped ([`stopped`]).
+struct StopWhenDone(Arc<(Mutex<bool>, Condvar)>);
+
+impl Drop for StopWhenDone {
+    fn drop(&mut self) {
+        stopped(&self.0);
     }
 }
 
@@ -837,7 +920,7 @@ mod tests {
             *b = b.wrapping_mul(31).wrapping_add(7);
         }
         assert!(Clusters::read_from(&noise, &set, 0).is_none(), "noise");
-        // One link changed on disk: the checksum refuses it (a search would index with it).
+        // One byte of the cluster starts changed on disk: the checksum refuses it.
         let mut flipped = bytes.clone();
         let at = bytes.len() - 100;
         flipped[at] ^= 0x10;
@@ -847,13 +930,6 @@ mod tests {
         );
         // Cluster starts that do not add up, under a checksum that does: refused, so that no
         // search reads beyond the rows.
-        let resealed = |body: &[u8]| {
-            let mut sum = Checksum::default();
-            sum.update(body);
-            let mut bytes = body.to_vec();
-            bytes.extend(sum.finish().to_le_bytes());
-            bytes
-        };
         let mut body = Vec::new();
         graph.write_body(&mut body).unwrap();
         assert!(Clusters::read_from(&resealed(&body), &set, 0).is_some());
@@ -865,6 +941,88 @@ mod tests {
             assert!(
                 Clusters::read_from(&resealed(&bad), &set, 0).is_none(),
                 "start {slot} = {value}"
+            );
+        }
+    }
+
+    /// A file's body with its checksum made again (what a changed file with a forged checksum
+    /// would be).
+    fn resealed(body: &[u8]) -> Vec<u8> {
+        let mut sum = Checksum::default();
+        sum.update(body);
+        let mut bytes = body.to_vec();
+        bytes.extend(sum.finish().to_le_bytes());
+        bytes
+    }
+
+    #[test]
+    fn the_same_rows_make_the_same_clusters_and_any_size_searches() {
+        let set = spread(1500, 32);
+        let written = |graph: &Clusters| {
+            let mut bytes = Vec::new();
+            graph.write_to(&mut bytes).unwrap();
+            bytes
+        };
+        let once = Clusters::build(&set, 0..set.len());
+        assert_eq!(
+            written(&once),
+            written(&Clusters::build(&set, 0..set.len()))
+        );
+        let query = Query::new(&set.vector(7)).unwrap();
+        for n in [0, 1, 10, 63, 64, 65] {
+            let graph = Clusters::build(&set, 0..n);
+            let found = graph.search(&query);
+            assert_eq!(found.len(), n.min(KEEP), "{n} rows");
+            if n > 7 {
+                assert_eq!(
+                    found[0],
+                    (7, 0),
+                    "{n} rows: a stored vector finds itself first"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn deleted_rows_and_empty_clusters_read_and_search() {
+        let set = spread(1500, 32);
+        let graph = Clusters::build(&set, 0..set.len());
+        let mut body = Vec::new();
+        graph.write_body(&mut body).unwrap();
+        // The last 100 guides gone since (the same first 1 400 vectors): rows of zeros.
+        let fewer = spread(1400, 32);
+        let read = Clusters::read_from(&resealed(&body), &fewer, 0).expect("reads");
+        for q in [0, 700, 1399] {
+            let query = Query::new(&fewer.vector(q)).unwrap();
+            assert_eq!(read.search(&query)[0], (q as u32, 0));
+        }
+        // Cluster 0's rows given to cluster 1, so that cluster 0 is empty.
+        let starts = graph.starts.len();
+        let at = body.len() - 4 * starts;
+        body[at + 4..at + 8].copy_from_slice(&0u32.to_le_bytes());
+        let read = Clusters::read_from(&resealed(&body), &set, 0).expect("reads");
+        let query = Query::new(&set.vector(3)).unwrap();
+        assert_eq!(read.search(&query).len(), KEEP);
+    }
+
+    #[test]
+    fn a_file_claiming_more_clusters_than_rows_is_refused() {
+        let set = spread(1500, 32);
+        let graph = Clusters::build(&set, 0..set.len());
+        let mut body = Vec::new();
+        graph.write_body(&mut body).unwrap();
+        assert!(Clusters::read_from(&resealed(&body), &set, 0).is_some());
+        // Header: magic, format, dimensions, rows, clusters; the starts last.
+        let ids = &body[24..body.len() - 4 * graph.starts.len()];
+        for count in [0u32, 1501, 10_000_000] {
+            let mut bad = body[..20].to_vec();
+            bad.extend(count.to_le_bytes());
+            bad.extend(ids);
+            bad.extend(std::iter::repeat_n(0u8, 4 * count as usize));
+            bad.extend((1500u32).to_le_bytes());
+            assert!(
+                Clusters::read_from(&resealed(&bad), &set, 0).is_none(),
+                "{count} clusters"
             );
         }
     }

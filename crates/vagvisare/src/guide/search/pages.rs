@@ -10,11 +10,17 @@
 
 use std::ops::{Deref, DerefMut};
 
-/// A value whose bytes may all be zero (what a fresh mapping holds).
-pub(crate) trait Zeroable: Copy + Default {}
-impl Zeroable for i8 {}
-impl Zeroable for u32 {}
-impl Zeroable for f32 {}
+/// A plain value for which all-zero bytes (what a fresh mapping holds) are a valid value, equal
+/// to its `Default`.
+///
+/// # Safety
+/// Implement it only for types whose every all-zero bit pattern is a valid value equal to
+/// `T::default()`: `Pages` hands out fresh mappings as slices of `T`.
+pub(crate) unsafe trait Zeroable: Copy + Default {}
+// SAFETY: zero bytes are the integer 0, the default.
+unsafe impl Zeroable for i8 {}
+// SAFETY: as for i8.
+unsafe impl Zeroable for u32 {}
 
 /// Below this many bytes an array is an ordinary allocation (a huge page is 2 MiB).
 const HUGE: usize = 2 << 20;
@@ -63,15 +69,18 @@ impl<T: Zeroable> Pages<T> {
     }
 }
 
-/// A fresh anonymous mapping of `bytes` (rounded up to whole huge pages), asked for huge pages.
+/// A fresh anonymous mapping of `bytes` rounded up to whole huge pages, starting on a huge page's
+/// boundary (a huge page more is mapped, and what lies before the boundary and after the end is
+/// unmapped: older kernels align only to 4 KiB), asked for huge pages.
 #[cfg(target_os = "linux")]
 fn map<T>(len: usize, bytes: usize) -> Option<Inner<T>> {
     let bytes = bytes.div_ceil(HUGE).checked_mul(HUGE)?;
+    let mapped = bytes.checked_add(HUGE)?;
     // SAFETY: a new private anonymous mapping; no existing memory is touched.
     let ptr = unsafe {
         libc::mmap(
             std::ptr::null_mut(),
-            bytes,
+            mapped,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
             -1,
@@ -81,11 +90,21 @@ fn map<T>(len: usize, bytes: usize) -> Option<Inner<T>> {
     if ptr == libc::MAP_FAILED {
         return None;
     }
-    // A hint: where the kernel gives no huge pages, the mapping works with small ones.
-    // SAFETY: the range is the mapping just made.
-    let _ = unsafe { libc::madvise(ptr, bytes, libc::MADV_HUGEPAGE) };
+    let head = (ptr as usize).next_multiple_of(HUGE) - ptr as usize;
+    // SAFETY: both ranges lie within the mapping just made, and nothing refers to them; the
+    // kept range [head, head + bytes) is a multiple of the page size at a page boundary.
+    let start = unsafe {
+        let start = ptr.cast::<u8>().add(head);
+        if head > 0 {
+            libc::munmap(ptr, head);
+        }
+        libc::munmap(start.add(bytes).cast(), HUGE - head);
+        // A hint: where the kernel gives no huge pages, the mapping works with small ones.
+        let _ = libc::madvise(start.cast(), bytes, libc::MADV_HUGEPAGE);
+        start
+    };
     Some(Inner::Mapped {
-        ptr: std::ptr::NonNull::new(ptr.cast())?,
+        ptr: std::ptr::NonNull::new(start.cast())?,
         len,
         bytes,
     })
@@ -142,13 +161,20 @@ mod tests {
 
     #[test]
     fn small_arrays_are_boxed_large_ones_mapped_and_both_hold_what_is_written() {
-        let mut small = Pages::<f32>::zeroed(100);
+        let mut small = Pages::<i8>::zeroed(100);
         assert!(!small.is_mapped());
-        small[99] = 1.5;
-        assert_eq!(small.iter().sum::<f32>(), 1.5);
+        small[99] = 3;
+        assert_eq!(small.iter().map(|&v| i32::from(v)).sum::<i32>(), 3);
         let n = 3 * HUGE / 4 + 5;
         let mut large = Pages::<u32>::zeroed(n);
         assert_eq!(large.is_mapped(), cfg!(target_os = "linux"));
+        if large.is_mapped() {
+            assert_eq!(
+                large.as_ptr() as usize % HUGE,
+                0,
+                "on a huge page's boundary"
+            );
+        }
         assert_eq!(large.len(), n);
         assert!(large.iter().all(|&v| v == 0), "zeros to start with");
         for (i, v) in large.iter_mut().enumerate() {
