@@ -945,6 +945,15 @@ mod tests {
         }
     }
 
+    /// The clusters of `n` spread vectors of 32 dimensions, and their file's body (no checksum).
+    fn written_body(n: usize) -> (Arc<VectorSet>, Clusters, Vec<u8>) {
+        let set = spread(n, 32);
+        let graph = Clusters::build(&set, 0..set.len());
+        let mut body = Vec::new();
+        graph.write_body(&mut body).unwrap();
+        (set, graph, body)
+    }
+
     /// A file's body with its checksum made again (what a changed file with a forged checksum
     /// would be).
     fn resealed(body: &[u8]) -> Vec<u8> {
@@ -985,10 +994,7 @@ mod tests {
 
     #[test]
     fn deleted_rows_and_empty_clusters_read_and_search() {
-        let set = spread(1500, 32);
-        let graph = Clusters::build(&set, 0..set.len());
-        let mut body = Vec::new();
-        graph.write_body(&mut body).unwrap();
+        let (set, graph, mut body) = written_body(1500);
         // The last 100 guides gone since (the same first 1 400 vectors): rows of zeros.
         let fewer = spread(1400, 32);
         let read = Clusters::read_from(&resealed(&body), &fewer, 0).expect("reads");
@@ -1007,10 +1013,7 @@ mod tests {
 
     #[test]
     fn a_file_claiming_more_clusters_than_rows_is_refused() {
-        let set = spread(1500, 32);
-        let graph = Clusters::build(&set, 0..set.len());
-        let mut body = Vec::new();
-        graph.write_body(&mut body).unwrap();
+        let (set, graph, body) = written_body(1500);
         assert!(Clusters::read_from(&resealed(&body), &set, 0).is_some());
         // Header: magic, format, dimensions, rows, clusters; the starts last.
         let ids = &body[24..body.len() - 4 * graph.starts.len()];
