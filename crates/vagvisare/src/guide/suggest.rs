@@ -289,7 +289,7 @@ impl GuideIndex {
                 });
             }
         }
-        semantic::fuse(&mut found, weight);
+        semantic::fuse(&mut found, weight, sq.scale);
         found.truncate(n);
         (found, Some(sq))
     }

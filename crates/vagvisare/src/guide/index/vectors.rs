@@ -16,7 +16,7 @@ use crate::embed::{embedder_key, normalise, Embedder, PassageText, StaticEmbedde
 use crate::guide::error::IndexError;
 use crate::guide::model::Guide;
 use crate::guide::plan::QueryPlan;
-use crate::guide::search::semantic::{PlanWords, Query, VectorSet};
+use crate::guide::search::semantic::{CosineScale, PlanWords, Query, VectorSet};
 
 /// Query vectors of a costly embedder kept, by text, before the cache starts over.
 const QUERY_CACHE: usize = 4096;
@@ -47,6 +47,9 @@ pub(crate) struct SemanticQuery {
     /// A costly embedder's vector of the whole text, the word being typed included (asked
     /// for with [`GuideIndex::set_embed_while_typing`]): it counts as a finished text's.
     pub(crate) whole_text: bool,
+    /// How its cosines are scaled in the fusion: the static table's as a share of the best,
+    /// a host embedder's over their range ([`CosineScale`]).
+    pub(crate) scale: CosineScale,
 }
 
 impl GuideIndex {
@@ -210,6 +213,7 @@ impl GuideIndex {
                             set,
                             key,
                             whole_text,
+                            scale: CosineScale::Range,
                         });
                     }
                 }
@@ -224,6 +228,7 @@ impl GuideIndex {
             set,
             key,
             whole_text: false,
+            scale: CosineScale::OfBest,
         })
     }
 

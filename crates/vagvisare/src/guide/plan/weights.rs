@@ -57,7 +57,8 @@ pub struct Weights {
     pub max_typo_searches: usize,
     /// Share of the semantic stage in the fused score of a guide (0: off; see
     /// `search/semantic.rs`). What a search uses unless it or the index chooses its own, with
-    /// the shipped static table.
+    /// the shipped static table: 0.4 since its cosines count as a share of the best one (0.3
+    /// with min–max before; docs/semantic.md, "Session 23").
     pub semantic: f32,
     /// The same with a costly embedder chosen by the host (a sentence encoder, whose evidence
     /// is worth more than the static table's: 0.7 measured best with multilingual-e5-small,
@@ -106,7 +107,7 @@ impl Default for Weights {
             learned_k1: 5.0,
             tie_breaker: 0.1,
             max_completions: 24,
-            semantic: 0.3,
+            semantic: 0.4,
             semantic_encoder: 0.7,
             semantic_encoder_typing: 0.75,
             semantic_common: 0.7,

@@ -708,13 +708,25 @@ pub(crate) struct Fused {
     pub(crate) score: f32,
 }
 
+/// How a candidate's cosine is scaled before it is fused ([`fuse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CosineScale {
+    /// As a share of the best candidate's (a negative cosine counts 0), as the lexical score
+    /// is: the static table's, whose cosines spread widely, so that a small difference stays a
+    /// small one (session 23: corona-dev's columns all rose; docs/semantic.md).
+    OfBest,
+    /// 0–1 over the candidates (min–max; all 1 when they are equal): a sentence encoder's,
+    /// whose cosines all lie in a narrow band (multilingual-e5-small's mostly 0.7–0.9), so that
+    /// only min–max tells them apart.
+    Range,
+}
+
 /// Fuses the candidates' scores: the lexical score as a share of the best one (so a guide the
-/// words barely reach stays low), the cosine scaled 0–1 over the candidates (min–max; all 1 when
-/// they are equal), then `(1 − weight) × lexical + weight × semantic`; a candidate without a
-/// vector counts the lowest semantic score. Sorted best first; ties keep the lexical order.
-/// (Min–max of the lexical score too, and reciprocal-rank fusion, measured worse:
-/// docs/semantic.md.)
-pub(crate) fn fuse(candidates: &mut [Fused], weight: f32) {
+/// words barely reach stays low), the cosine scaled as `scale` says, then
+/// `(1 − weight) × lexical + weight × semantic`; a candidate without a vector counts the lowest
+/// semantic score. Sorted best first; ties keep the lexical order. (Min–max of the lexical score
+/// too, and reciprocal-rank fusion, measured worse: docs/semantic.md.)
+pub(crate) fn fuse(candidates: &mut [Fused], weight: f32, scale: CosineScale) {
     let range = |values: &mut dyn Iterator<Item = f32>| {
         values.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), x| {
             (lo.min(x), hi.max(x))
@@ -722,10 +734,15 @@ pub(crate) fn fuse(candidates: &mut [Fused], weight: f32) {
     };
     let lhi = candidates.iter().map(|c| c.lexical).fold(0f32, f32::max);
     let (slo, shi) = range(&mut candidates.iter().filter_map(|c| c.semantic));
-    let scale = |x: f32, lo: f32, hi: f32| if hi > lo { (x - lo) / (hi - lo) } else { 1.0 };
+    let scaled = |x: f32| match scale {
+        CosineScale::OfBest if shi > 0.0 => x.max(0.0) / shi,
+        CosineScale::OfBest => 0.0,
+        CosineScale::Range if shi > slo => (x - slo) / (shi - slo),
+        CosineScale::Range => 1.0,
+    };
     for c in candidates.iter_mut() {
         let lexical = if lhi > 0.0 { c.lexical / lhi } else { 0.0 };
-        let semantic = c.semantic.map_or(0.0, |s| scale(s, slo, shi));
+        let semantic = c.semantic.map_or(0.0, scaled);
         c.score = (1.0 - weight) * lexical + weight * semantic;
     }
     // A stable sort: equal fused scores keep the lexical order they came in.
@@ -813,18 +830,37 @@ mod tests {
             c(1, 8.0, Some(0.9)),
             c(2, 0.0, Some(0.5)),
         ];
-        fuse(&mut cands, 0.0);
+        fuse(&mut cands, 0.0, CosineScale::Range);
         assert_eq!(
             cands[0].address.doc_id, 0,
             "weight 0 keeps the lexical order"
         );
-        fuse(&mut cands, 0.5);
+        fuse(&mut cands, 0.5, CosineScale::Range);
         // doc 1: 0.5 × 0.8 + 0.5 × 1 = 0.9 beats doc 0: 0.5 × 1 + 0 = 0.5.
         assert_eq!(cands[0].address.doc_id, 1);
         assert!((cands[0].score - 0.9).abs() < 1e-6);
         let mut none = vec![c(0, 3.0, None), c(1, 2.0, Some(0.9))];
-        fuse(&mut none, 0.9);
+        fuse(&mut none, 0.9, CosineScale::Range);
         assert_eq!(none[0].address.doc_id, 1, "no vector counts as the lowest");
+
+        // As a share of the best cosine, near cosines stay near: 0.6 against 0.62 moves the
+        // guide the words rank second by 0.3 × 0.03, not by the whole weight as min–max would.
+        let mut near = vec![c(0, 10.0, Some(0.6)), c(1, 9.0, Some(0.62))];
+        fuse(&mut near, 0.3, CosineScale::OfBest);
+        assert_eq!(near[0].address.doc_id, 0, "the words' first stays first");
+        let expected = 0.7 + 0.3 * 0.6 / 0.62;
+        assert!((near[0].score - expected).abs() < 1e-5, "{}", near[0].score);
+        fuse(&mut near, 0.3, CosineScale::Range);
+        assert_eq!(
+            near[0].address.doc_id, 1,
+            "min–max: 0.7 × 0.9 + 0.3 beats 0.7"
+        );
+        let mut negative = vec![c(0, 1.0, Some(-0.2)), c(1, 1.0, Some(0.4))];
+        fuse(&mut negative, 0.5, CosineScale::OfBest);
+        assert!(
+            (negative[1].score - 0.5).abs() < 1e-6,
+            "a negative cosine counts 0"
+        );
     }
 
     #[test]
