@@ -98,6 +98,12 @@ fn prefix_of(values: &[i8], scale: f32, dim: usize) -> (f32, Vec<i8>) {
     )
 }
 
+/// How near an int8 row (values and scale) is to int8 `values`: their dot product times the
+/// row's scale (the other side's scale, the same for every row compared, left out).
+fn nearness((row, scale): (&[i8], f32), values: &[i8]) -> f32 {
+    dot(row, values) as f32 * scale
+}
+
 /// Int8 rows of one dimension, each with its scale.
 struct Rows {
     dim: usize,
@@ -134,8 +140,7 @@ impl Rows {
     fn nearest(&self, values: &[i8]) -> usize {
         let mut best = (f32::NEG_INFINITY, 0);
         for c in 0..self.len() {
-            let (row, scale) = self.row(c);
-            let d = dot(row, values) as f32 * scale;
+            let d = nearness(self.row(c), values);
             if d > best.0 {
                 best = (d, c);
             }
@@ -336,10 +341,7 @@ impl Clusters {
         let count = self.starts.len() - 1;
         let mut near: Vec<(f32, u32)> = (0..count)
             .filter(|&c| self.starts[c] < self.starts[c + 1])
-            .map(|c| {
-                let (centre, scale) = self.centres.row(c);
-                (dot(centre, &q) as f32 * scale, c as u32)
-            })
+            .map(|c| (nearness(self.centres.row(c), &q), c as u32))
             .collect();
         let probe = probe().max(1);
         if probe < near.len() {
@@ -353,8 +355,7 @@ impl Clusters {
         for (_, c) in near {
             let c = c as usize;
             for slot in self.starts[c]..self.starts[c + 1] {
-                let (row, scale) = self.rows.row(slot as usize);
-                let d = dot(row, &q) as f32 * scale;
+                let d = nearness(self.rows.row(slot as usize), &q);
                 if d < floor {
                     continue;
                 }
